@@ -1,0 +1,7 @@
+/**
+ * kalrev: Kalman-filter mean-reversion trading toolkit. This file is the whole public API.
+ * @packageDocumentation
+ */
+export { KalrevError } from './errors.js';
+export * from './stats/index.js';
+export * from './kalman/index.js';

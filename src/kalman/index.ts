@@ -1,0 +1,26 @@
+export { KalmanFilter } from './KalmanFilter.js';
+export type {
+  EmOptions,
+  FilterCallOptions,
+  FilterMeansResult,
+  FilterResult,
+  FilterUpdateOverrides,
+  FilterUpdateResult,
+  SmoothResult,
+} from './KalmanFilter.js';
+export { KalmanModelError } from './errors.js';
+export { VectorSequence, MatrixSequence } from './sequences.js';
+export { createWorkspace, predict, update } from './kernel.js';
+export type { KalmanWorkspace } from './kernel.js';
+export { pairObservationMatrices } from './helpers.js';
+export type {
+  EmVar,
+  KalmanModel,
+  KalmanModelInput,
+  MatrixInput,
+  ObservationsInput,
+  PartialMissingPolicy,
+  SeriesInput,
+  ShapedArray,
+  VectorInput,
+} from './types.js';

@@ -1,0 +1,242 @@
+/**
+ * Small dense float64 helpers private to `stats`: Householder QR least squares, Cholesky and
+ * a Jacobi symmetric eigensolver. Matrices are column-major Float64Arrays: element (i, j) of an
+ * n×k matrix `a` is `a[j * n + i]`.
+ */
+
+/** Machine epsilon of float64. */
+export const EPS = 2.220446049250313e-16;
+
+/** A Householder QR factorisation of an n×k matrix (k ≤ n), as in LAPACK's compact form. */
+export interface QR {
+  /** Rows of the factored matrix. */
+  n: number;
+  /** Columns of the factored matrix. */
+  k: number;
+  /** Householder vectors below and on the diagonal, R strictly above it (column-major n×k). */
+  qr: Float64Array;
+  /** Diagonal of R. */
+  rdiag: Float64Array;
+  /** Euclidean norm of each original column (for the rank test). */
+  colNorm: Float64Array;
+}
+
+/**
+ * Factors the column-major n×k matrix `a` (overwritten) as A = QR. Does not pivot: columns keep
+ * their order, so a regression's coefficients come out in the order the caller gave.
+ */
+export function householderQr(a: Float64Array, n: number, k: number): QR {
+  const rdiag = new Float64Array(k);
+  const colNorm = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    let s = 0;
+    const o = j * n;
+    for (let i = 0; i < n; i++) s += a[o + i] * a[o + i];
+    colNorm[j] = Math.sqrt(s);
+  }
+  for (let c = 0; c < k; c++) {
+    const oc = c * n;
+    // nrm = ‖a[c:, c]‖
+    let nrm = 0;
+    for (let i = c; i < n; i++) nrm += a[oc + i] * a[oc + i];
+    nrm = Math.sqrt(nrm);
+    if (nrm !== 0) {
+      if (a[oc + c] < 0) nrm = -nrm;
+      // v = a[c:, c] / nrm + e1  (so that H = I − v vᵀ / v[0])
+      for (let i = c; i < n; i++) a[oc + i] /= nrm;
+      a[oc + c] += 1;
+      const v0 = a[oc + c];
+      for (let j = c + 1; j < k; j++) {
+        const oj = j * n;
+        let s = 0;
+        for (let i = c; i < n; i++) s += a[oc + i] * a[oj + i];
+        s = -s / v0;
+        for (let i = c; i < n; i++) a[oj + i] += s * a[oc + i];
+      }
+    }
+    rdiag[c] = -nrm;
+  }
+  return { n, k, qr: a, rdiag, colNorm };
+}
+
+/** Index of the first column that is (numerically) a linear combination of earlier ones, or −1. */
+export function firstDependentColumn(f: QR): number {
+  const tol = 10 * Math.max(f.n, f.k) * EPS;
+  for (let j = 0; j < f.k; j++) {
+    if (!(Math.abs(f.rdiag[j]) > tol * f.colNorm[j])) return j;
+  }
+  return -1;
+}
+
+/** y ← Qᵀy in place (y has n entries, or n entries starting at `offset`). */
+export function applyQt(f: QR, y: Float64Array, offset = 0): void {
+  const { n, k, qr } = f;
+  for (let c = 0; c < k; c++) {
+    const oc = c * n;
+    const v0 = qr[oc + c];
+    if (v0 === 0) continue;
+    let s = 0;
+    for (let i = c; i < n; i++) s += qr[oc + i] * y[offset + i];
+    s = -s / v0;
+    for (let i = c; i < n; i++) y[offset + i] += s * qr[oc + i];
+  }
+}
+
+/** y ← Qy in place. */
+export function applyQ(f: QR, y: Float64Array, offset = 0): void {
+  const { n, k, qr } = f;
+  for (let c = k - 1; c >= 0; c--) {
+    const oc = c * n;
+    const v0 = qr[oc + c];
+    if (v0 === 0) continue;
+    let s = 0;
+    for (let i = c; i < n; i++) s += qr[oc + i] * y[offset + i];
+    s = -s / v0;
+    for (let i = c; i < n; i++) y[offset + i] += s * qr[oc + i];
+  }
+}
+
+/** Solves R x = b (b's first k entries) by back substitution; returns x. */
+export function solveR(f: QR, b: Float64Array): Float64Array {
+  const { n, k, qr, rdiag } = f;
+  const x = new Float64Array(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let j = i + 1; j < k; j++) s -= qr[j * n + i] * x[j];
+    x[i] = s / rdiag[i];
+  }
+  return x;
+}
+
+/** diag((RᵀR)⁻¹) = squared row norms of R⁻¹ (the unscaled coefficient variances). */
+export function diagRtRinv(f: QR): Float64Array {
+  const { n, k, qr, rdiag } = f;
+  // Rinv is upper triangular; build it column by column (column-major k×k).
+  const rinv = new Float64Array(k * k);
+  for (let j = 0; j < k; j++) {
+    rinv[j * k + j] = 1 / rdiag[j];
+    for (let i = j - 1; i >= 0; i--) {
+      let s = 0;
+      for (let l = i + 1; l <= j; l++) s += qr[l * n + i] * rinv[j * k + l];
+      rinv[j * k + i] = -s / rdiag[i];
+    }
+  }
+  const d = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    for (let i = 0; i <= j; i++) d[i] += rinv[j * k + i] * rinv[j * k + i];
+  }
+  return d;
+}
+
+/**
+ * Residuals of every column of the column-major n×q matrix `y` regressed on the factored design:
+ * r = Q·[0; (Qᵀy)[k:]], which is accurate even when the fit is nearly perfect. Returns a new array.
+ */
+export function lstsqResiduals(f: QR, y: Float64Array, q: number): Float64Array {
+  const r = Float64Array.from(y);
+  for (let c = 0; c < q; c++) {
+    const o = c * f.n;
+    applyQt(f, r, o);
+    for (let i = 0; i < f.k; i++) r[o + i] = 0;
+    applyQ(f, r, o);
+  }
+  return r;
+}
+
+/**
+ * Lower Cholesky factor of a symmetric positive-definite m×m matrix (row-major or column-major,
+ * it is symmetric). Returns L row-major, or null if a pivot is not positive.
+ */
+export function cholesky(a: Float64Array, m: number): Float64Array | null {
+  const l = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * m + j];
+      for (let p = 0; p < j; p++) s -= l[i * m + p] * l[j * m + p];
+      if (i === j) {
+        if (!(s > 0)) return null;
+        l[i * m + i] = Math.sqrt(s);
+      } else {
+        l[i * m + j] = s / l[j * m + j];
+      }
+    }
+  }
+  return l;
+}
+
+/** Solves L X = B for lower-triangular L (row-major m×m) and B row-major m×q; returns X. */
+export function forwardSolve(l: Float64Array, m: number, b: Float64Array, q: number): Float64Array {
+  const x = Float64Array.from(b);
+  for (let c = 0; c < q; c++) {
+    for (let i = 0; i < m; i++) {
+      let s = x[i * q + c];
+      for (let p = 0; p < i; p++) s -= l[i * m + p] * x[p * q + c];
+      x[i * q + c] = s / l[i * m + i];
+    }
+  }
+  return x;
+}
+
+/** Solves Lᵀ X = B for lower-triangular L (row-major m×m) and B row-major m×q; returns X. */
+export function backSolveT(l: Float64Array, m: number, b: Float64Array, q: number): Float64Array {
+  const x = Float64Array.from(b);
+  for (let c = 0; c < q; c++) {
+    for (let i = m - 1; i >= 0; i--) {
+      let s = x[i * q + c];
+      for (let p = i + 1; p < m; p++) s -= l[p * m + i] * x[p * q + c];
+      x[i * q + c] = s / l[i * m + i];
+    }
+  }
+  return x;
+}
+
+/**
+ * Eigen-decomposition of a symmetric m×m matrix (row-major) by cyclic Jacobi rotations.
+ * Returns eigenvalues (unsorted) and eigenvectors as the columns of a row-major m×m matrix.
+ */
+export function symmetricEigen(a: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {
+  const s = Float64Array.from(a);
+  const v = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) v[i * m + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let i = 0; i < m; i++) {
+      diag += s[i * m + i] * s[i * m + i];
+      for (let j = i + 1; j < m; j++) off += s[i * m + j] * s[i * m + j];
+    }
+    if (off <= 1e-32 * diag || off === 0) break;
+    for (let p = 0; p < m - 1; p++) {
+      for (let q = p + 1; q < m; q++) {
+        const apq = s[p * m + q];
+        if (apq === 0) continue;
+        // Rotation angle that zeroes s[p][q]: tan(2θ) = 2 apq / (aqq − app).
+        const theta = (s[q * m + q] - s[p * m + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const sn = t * c;
+        for (let r = 0; r < m; r++) {
+          const srp = s[r * m + p];
+          const srq = s[r * m + q];
+          s[r * m + p] = c * srp - sn * srq;
+          s[r * m + q] = sn * srp + c * srq;
+        }
+        for (let r = 0; r < m; r++) {
+          const spr = s[p * m + r];
+          const sqr = s[q * m + r];
+          s[p * m + r] = c * spr - sn * sqr;
+          s[q * m + r] = sn * spr + c * sqr;
+        }
+        for (let r = 0; r < m; r++) {
+          const vrp = v[r * m + p];
+          const vrq = v[r * m + q];
+          v[r * m + p] = c * vrp - sn * vrq;
+          v[r * m + q] = sn * vrp + c * vrq;
+        }
+      }
+    }
+  }
+  const values = new Float64Array(m);
+  for (let i = 0; i < m; i++) values[i] = s[i * m + i];
+  return { values, vectors: v };
+}
