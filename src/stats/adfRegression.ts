@@ -77,7 +77,13 @@ export interface LagFits {
  * the regression with fewer lags) or not = [trend, Δ lags 1..P, x_{t−1}] (the final regression:
  * the last column is γ). Returns null if the Gram path is ill-conditioned.
  */
-export function fitLagsGram(data: AdfData, f: number, P: number, levelFirst: boolean, fn: string): LagFits | null {
+export function fitLagsGram(
+  data: AdfData,
+  f: number,
+  P: number,
+  levelFirst: boolean,
+  fn: string,
+): LagFits | null {
   const { n, ntrend: d, level: L, diff: D } = data;
   const N = n - 1 - f;
   const K = d + 1 + P;

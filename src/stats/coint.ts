@@ -65,7 +65,10 @@ export function coint(
   const m = columns.length;
   const k = m + 1;
   if (k > 6) {
-    throw new StatsError('y1', `${fn}: at most 5 regressor series are supported (MacKinnon tables N ≤ 6), got ${m}`);
+    throw new StatsError(
+      'y1',
+      `${fn}: at most 5 regressor series are supported (MacKinnon tables N ≤ 6), got ${m}`,
+    );
   }
   const ntrend = trend === 'n' ? 0 : trend.length;
   const K = m + ntrend;
@@ -81,14 +84,19 @@ export function coint(
     for (let i = 0; i < n; i++) design[o + i] = (i + 1) ** t;
   }
   const step1 = olsColumns(y, design, n, K, fn);
-  const [c1, c5, c10] = trend === 'n' ? [NaN, NaN, NaN] : mackinnoncrit({ n: k, regression: trend, nobs: n - 1 });
+  const [c1, c5, c10] =
+    trend === 'n' ? [NaN, NaN, NaN] : mackinnoncrit({ n: k, regression: trend, nobs: n - 1 });
   const criticalValues = { '1%': c1, '5%': c5, '10%': c10 };
   if (step1.rsquared >= COLLINEAR_R2) {
     return { statistic: -Infinity, pvalue: 0, criticalValues, params: step1.params, usedLag: null };
   }
   const adf = adfCore(
     step1.resid,
-    { maxlag: options.maxlag, regression: 'n', autolag: options.autolag === undefined ? 'aic' : options.autolag },
+    {
+      maxlag: options.maxlag,
+      regression: 'n',
+      autolag: options.autolag === undefined ? 'aic' : options.autolag,
+    },
     fn,
   );
   return {

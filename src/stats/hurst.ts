@@ -35,7 +35,10 @@ export function hurst(x: ArrayLike<number>, options: HurstOptions = {}): HurstRe
   requireInteger(minLag, 1, Infinity, fn, 'minLag');
   requireInteger(maxLag, minLag + 1, Infinity, fn, 'maxLag');
   if (n < maxLag + 2) {
-    throw new StatsError('x', `${fn}: x is too short for maxLag=${maxLag}: needs at least ${maxLag + 2} observations, got ${n}`);
+    throw new StatsError(
+      'x',
+      `${fn}: x is too short for maxLag=${maxLag}: needs at least ${maxLag + 2} observations, got ${n}`,
+    );
   }
   const count = maxLag - minLag + 1;
   const lx = new Float64Array(count);
@@ -52,7 +55,10 @@ export function hurst(x: ArrayLike<number>, options: HurstOptions = {}): HurstRe
     }
     const tau = Math.sqrt(ss / m);
     if (!(tau > 0)) {
-      throw new StatsError('x', `${fn}: the lag-${L} differences of x have zero spread (constant or linear series)`);
+      throw new StatsError(
+        'x',
+        `${fn}: the lag-${L} differences of x have zero spread (constant or linear series)`,
+      );
     }
     lx[L - minLag] = Math.log(L);
     ly[L - minLag] = Math.log(tau);

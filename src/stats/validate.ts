@@ -27,7 +27,10 @@ function describe(v: unknown): string {
 /** Throws unless the series has at least `min` points; `why` says what needs them. */
 export function requireLength(n: number, min: number, fn: string, name: string, why: string): void {
   if (n < min) {
-    throw new StatsError(name, `${fn}: ${name} is too short: ${why} needs at least ${min} observations, got ${n}`);
+    throw new StatsError(
+      name,
+      `${fn}: ${name} is too short: ${why} needs at least ${min} observations, got ${n}`,
+    );
   }
 }
 
@@ -57,6 +60,9 @@ export function requireOneOf<T>(value: T, allowed: readonly T[], fn: string, nam
 /** Throws unless two lengths agree. */
 export function requireSameLength(n0: number, n1: number, fn: string, name0: string, name1: string): void {
   if (n0 !== n1) {
-    throw new StatsError(name1, `${fn}: mismatched lengths: ${name0} has ${n0} observations, ${name1} has ${n1}`);
+    throw new StatsError(
+      name1,
+      `${fn}: mismatched lengths: ${name0} has ${n0} observations, ${name1} has ${n1}`,
+    );
   }
 }

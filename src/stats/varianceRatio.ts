@@ -30,7 +30,8 @@ export function varianceRatio(x: ArrayLike<number>, q: number): VarianceRatioRes
   const fn = 'varianceRatio';
   const xs = toSeries(x, fn, 'x');
   const T = xs.length - 1;
-  if (T < 3) throw new StatsError('x', `${fn}: x is too short: needs at least 4 observations, got ${xs.length}`);
+  if (T < 3)
+    throw new StatsError('x', `${fn}: x is too short: needs at least 4 observations, got ${xs.length}`);
   requireInteger(q, 2, T - 1, fn, 'q');
   const mu = (xs[T] - xs[0]) / T;
   // d_t = x_t − x_{t−1} − μ, stored at d[t − 1].
@@ -41,7 +42,8 @@ export function varianceRatio(x: ArrayLike<number>, q: number): VarianceRatioRes
     d[t - 1] = v;
     s2 += v * v;
   }
-  if (!(s2 > 0)) throw new StatsError('x', `${fn}: the increments of x are constant (no variance to compare)`);
+  if (!(s2 > 0))
+    throw new StatsError('x', `${fn}: the increments of x are constant (no variance to compare)`);
   const sigma2a = s2 / (T - 1);
   const m = q * (T - q + 1) * (1 - q / T);
   let sc = 0;

@@ -33,7 +33,9 @@ export function loadCases<A, I, E>(file: string): Case<A, I, E>[] {
 
 /** The file names of a group (e.g. every `adfuller_*.json`). */
 export function fixtureFiles(prefix: string): string[] {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: Record<string, unknown> };
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    files: Record<string, unknown>;
+  };
   return Object.keys(manifest.files)
     .filter((f) => f.startsWith(prefix))
     .sort();
@@ -50,7 +52,9 @@ export function loadRaw(file: string): unknown {
  */
 export function mismatch(got: number, exp: number, rtol: number, atol: number): string | null {
   if (!Number.isFinite(exp)) {
-    return Object.is(got, exp) || (Number.isNaN(got) && Number.isNaN(exp)) ? null : `got ${got}, expected ${exp}`;
+    return Object.is(got, exp) || (Number.isNaN(got) && Number.isNaN(exp))
+      ? null
+      : `got ${got}, expected ${exp}`;
   }
   if (typeof got !== 'number' || !(Math.abs(got - exp) <= atol + rtol * Math.abs(exp))) {
     return `got ${got}, expected ${exp} (|diff| ${Math.abs(got - exp)}, rtol ${rtol}, atol ${atol})`;
