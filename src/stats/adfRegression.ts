@@ -13,6 +13,7 @@
  * to Householder QR on explicit columns (the slow path, also used by the tests as a cross-check).
  */
 import { StatsError } from './errors.js';
+import { dot, lagProducts, sum } from './matrix.js';
 import { olsColumns } from './ols.js';
 import type { Regression } from './tables.js';
 
@@ -30,6 +31,8 @@ export interface AdfData {
   level: Float64Array;
   /** Differences Δ[i] = x[i+1] − x[i], i = 0..n−2, shifted likewise. */
   diff: Float64Array;
+  /** The constant subtracted from the differences (so level[i+1] = level[i] + diff[i] + shift). */
+  shift: number;
   /** Unshifted copies for the slow path. */
   rawLevel: Float64Array;
   rawDiff: Float64Array;
@@ -43,6 +46,7 @@ export function prepareAdf(x: Float64Array, regression: Regression): AdfData {
   for (let i = 0; i < n - 1; i++) rawDiff[i] = x[i + 1] - x[i];
   let level = x;
   let diff = rawDiff;
+  let shift = 0;
   if (ntrend > 0) {
     let mx = 0;
     for (let i = 0; i < n; i++) mx += x[i];
@@ -50,12 +54,13 @@ export function prepareAdf(x: Float64Array, regression: Regression): AdfData {
     let md = 0;
     for (let i = 0; i < n - 1; i++) md += rawDiff[i];
     md /= n - 1;
+    shift = md;
     level = new Float64Array(n);
     diff = new Float64Array(n - 1);
     for (let i = 0; i < n; i++) level[i] = x[i] - mx;
     for (let i = 0; i < n - 1; i++) diff[i] = rawDiff[i] - md;
   }
-  return { n, ntrend, level, diff, rawLevel: x, rawDiff };
+  return { n, ntrend, level, diff, shift, rawLevel: x, rawDiff };
 }
 
 /** Per-prefix results of one factored regression sample. */
@@ -97,11 +102,7 @@ export function fitLagsGram(
   };
   // A(0, h) = Σ_r Δ[f+r]·Δ[f+r−h]: the lag-h cross product with the response.
   const a = new Float64Array((P + 1) * (P + 1));
-  for (let h = 0; h <= P; h++) {
-    let s = 0;
-    for (let i = f; i < f + N; i++) s += D[i] * D[i - h];
-    a[h] = s;
-  }
+  lagProducts(D, f, N, P, a);
   // A(j+1, l+1) = A(j, l) − Δ[f+N−1−j]Δ[f+N−1−l] + Δ[f−1−j]Δ[f−1−l]  (slide the window back one step).
   for (let j = 0; j < P; j++) {
     for (let l = j; l < P; l++) {
@@ -110,16 +111,21 @@ export function fitLagsGram(
     }
   }
   for (let j = 0; j <= P; j++) for (let l = j; l <= P; l++) set(lagIdx(j), lagIdx(l), a[j * (P + 1) + l]);
-  // Level column x_{t−1} = L[f+r]: its square and its products with every Δ lag.
-  let c = 0;
-  for (let i = f; i < f + N; i++) c += L[i] * L[i];
-  set(levIdx, levIdx, c);
-  for (let h = 0; h <= P; h++) {
-    let s = 0;
-    for (let i = f; i < f + N; i++) s += L[i] * D[i - h];
-    set(levIdx, lagIdx(h), s);
+  // Level column x_{t−1} = L[f+r]: its square and its products B(h) with every Δ lag. Since
+  // L[i+1] = L[i] + Δ[i] + shift, B(h+1) = B(h) + L[f−1]Δ[f−1−h] − L[f+N−1]Δ[f+N−1−h]
+  //   + A(1, h+1) + shift·S(h+1), where S(h) = Σ_r Δ[f+r−h] (window sums).
+  set(levIdx, levIdx, dot(L, f, L, f, N));
+  const sums = new Float64Array(P + 1);
+  sums[0] = sum(D, f, N);
+  for (let h = 1; h <= P; h++) sums[h] = sums[h - 1] + D[f - h] - D[f + N - h];
+  let b = dot(L, f, D, f, N);
+  set(levIdx, lagIdx(0), b);
+  for (let h = 0; h < P; h++) {
+    b +=
+      L[f - 1] * D[f - 1 - h] - L[f + N - 1] * D[f + N - 1 - h] + a[P + 1 + h + 1] + data.shift * sums[h + 1];
+    set(levIdx, lagIdx(h + 1), b);
   }
-  if (d > 0) trendBlock(g, M, d, f, N, P, L, D, levIdx, lagIdx);
+  if (d > 0) trendBlock(g, M, d, f, N, P, L, D, levIdx, lagIdx, sums);
   // Cholesky of the augmented Gram matrix, in place (lower triangle).
   let minRatio = Infinity;
   for (let j = 0; j < M; j++) {
@@ -182,7 +188,20 @@ function trendBlock(
   D: Float64Array,
   levIdx: number,
   lagIdx: (j: number) => number,
+  sums: Float64Array,
 ): void {
+  if (d === 1) {
+    // Constant only: Σ1 = N, Σ L, and the window sums of Δ.
+    g[0] = N;
+    const sl = sum(L, f, N);
+    g[levIdx] = sl;
+    g[levIdx * M] = sl;
+    for (let h = 0; h <= P; h++) {
+      g[lagIdx(h)] = sums[h];
+      g[lagIdx(h) * M] = sums[h];
+    }
+    return;
+  }
   const sbar = (N + 1) / 2;
   const m2 = (N * N - 1) / 12;
   const u = new Float64Array(d * N);
@@ -201,24 +220,18 @@ function trendBlock(
       g[a * M + b] = s;
       g[b * M + a] = s;
     }
-    let s = 0;
-    for (let r = 0; r < N; r++) s += u[a * N + r] * L[f + r];
+    const s = dot(u, a * N, L, f, N);
     g[a * M + levIdx] = s;
     g[levIdx * M + a] = s;
   }
-  // Constant × Δ lag h: a sliding window sum.
-  let sum = 0;
-  for (let i = f; i < f + N; i++) sum += D[i];
+  // Constant × Δ lag h: the window sums.
   for (let h = 0; h <= P; h++) {
-    if (h > 0) sum += D[f - h] - D[f + N - h];
-    g[lagIdx(h)] = sum;
-    g[lagIdx(h) * M] = sum;
+    g[lagIdx(h)] = sums[h];
+    g[lagIdx(h) * M] = sums[h];
   }
   for (let a = 1; a < d; a++) {
     for (let h = 0; h <= P; h++) {
-      let s = 0;
-      const o = f - h;
-      for (let r = 0; r < N; r++) s += u[a * N + r] * D[o + r];
+      const s = dot(u, a * N, D, f - h, N);
       g[a * M + lagIdx(h)] = s;
       g[lagIdx(h) * M + a] = s;
     }
@@ -255,7 +268,7 @@ export function fitLagsQr(data: AdfData, f: number, P: number, levelFirst: boole
       for (let r = 0; r < N; r++) cols[c * N + r] = j === 0 ? x[f + r] : D[f + r - j];
       c++;
     }
-    const res = olsColumns(Float64Array.from(y), cols, N, k, fn);
+    const res = olsColumns(y.slice(), cols, N, k, fn);
     ssr[k] = res.ssr;
     tLast[k] = res.tvalues[k - 1];
     if (k === K) {

@@ -79,10 +79,10 @@ export function coint(
     requireSameLength(n, c.length, fn, 'y0', name);
     design.set(c, j * n);
   });
-  for (let t = 0; t < ntrend; t++) {
-    const o = (m + t) * n;
-    for (let i = 0; i < n; i++) design[o + i] = (i + 1) ** t;
-  }
+  // Trend columns 1, t, t² with t = 1..n, after the y1 columns.
+  if (ntrend > 0) design.fill(1, m * n, (m + 1) * n);
+  for (let i = 0; i < n && ntrend > 1; i++) design[(m + 1) * n + i] = i + 1;
+  for (let i = 0; i < n && ntrend > 2; i++) design[(m + 2) * n + i] = (i + 1) * (i + 1);
   const step1 = olsColumns(y, design, n, K, fn);
   const [c1, c5, c10] =
     trend === 'n' ? [NaN, NaN, NaN] : mackinnoncrit({ n: k, regression: trend, nobs: n - 1 });

@@ -108,7 +108,7 @@ export function johansen(
   let r0 = d0;
   let rk = lk;
   if (kz > 0) {
-    const qr = householderQr(Float64Array.from(Z), T, kz);
+    const qr = householderQr(Z.slice(), T, kz);
     if (firstDependentColumn(qr) >= 0) {
       throw new StatsError('columns', `${fn}: singular design: the lagged differences are collinear`);
     }

@@ -7,6 +7,111 @@
 /** Machine epsilon of float64. */
 export const EPS = 2.220446049250313e-16;
 
+/** Σ_{r<len} a[ia + r]·b[ib + r], with four partial sums (the loop is latency-bound otherwise). */
+export function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = ia;
+  let j = ib;
+  const end = ia + len;
+  for (; i + 3 < end; i += 4, j += 4) {
+    s0 += a[i] * b[j];
+    s1 += a[i + 1] * b[j + 1];
+    s2 += a[i + 2] * b[j + 2];
+    s3 += a[i + 3] * b[j + 3];
+  }
+  for (; i < end; i++, j++) s0 += a[i] * b[j];
+  return s0 + s1 + (s2 + s3);
+}
+
+/** Σ_{r<len} a[ia + r], with four partial sums. */
+export function sum(a: Float64Array, ia: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = ia;
+  const end = ia + len;
+  for (; i + 3 < end; i += 4) {
+    s0 += a[i];
+    s1 += a[i + 1];
+    s2 += a[i + 2];
+    s3 += a[i + 3];
+  }
+  for (; i < end; i++) s0 += a[i];
+  return s0 + s1 + (s2 + s3);
+}
+
+/** Σ (a[i] − c)² over the whole array, with four partial sums. */
+export function sumSqDev(a: Float64Array, c: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  const end = a.length;
+  for (; i + 3 < end; i += 4) {
+    const d0 = a[i] - c;
+    const d1 = a[i + 1] - c;
+    const d2 = a[i + 2] - c;
+    const d3 = a[i + 3] - c;
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+  }
+  for (; i < end; i++) s0 += (a[i] - c) * (a[i] - c);
+  return s0 + s1 + (s2 + s3);
+}
+
+/** b[ib + r] += alpha·a[ia + r] for r < len. */
+export function axpy(
+  alpha: number,
+  a: Float64Array,
+  ia: number,
+  b: Float64Array,
+  ib: number,
+  len: number,
+): void {
+  const end = ia + len;
+  for (let i = ia, j = ib; i < end; i++, j++) b[j] += alpha * a[i];
+}
+
+/**
+ * Lagged cross products out[h] = Σ_{i=f}^{f+len−1} d[i]·d[i−h] for h = 0..maxLag (needs f ≥ maxLag),
+ * four lags per pass over the data (each d[i] is loaded once for four independent sums).
+ */
+export function lagProducts(
+  d: Float64Array,
+  f: number,
+  len: number,
+  maxLag: number,
+  out: Float64Array,
+): void {
+  const end = f + len;
+  let h = 0;
+  for (; h + 3 <= maxLag; h += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = f, j = f - h; i < end; i++, j++) {
+      const v = d[i];
+      s0 += v * d[j];
+      s1 += v * d[j - 1];
+      s2 += v * d[j - 2];
+      s3 += v * d[j - 3];
+    }
+    out[h] = s0;
+    out[h + 1] = s1;
+    out[h + 2] = s2;
+    out[h + 3] = s3;
+  }
+  for (; h <= maxLag; h++) out[h] = dot(d, f, d, f - h, len);
+}
+
 /** A Householder QR factorisation of an n×k matrix (k ≤ n), as in LAPACK's compact form. */
 export interface QR {
   /** Rows of the factored matrix. */
@@ -29,29 +134,22 @@ export function householderQr(a: Float64Array, n: number, k: number): QR {
   const rdiag = new Float64Array(k);
   const colNorm = new Float64Array(k);
   for (let j = 0; j < k; j++) {
-    let s = 0;
-    const o = j * n;
-    for (let i = 0; i < n; i++) s += a[o + i] * a[o + i];
-    colNorm[j] = Math.sqrt(s);
+    colNorm[j] = Math.sqrt(dot(a, j * n, a, j * n, n));
   }
   for (let c = 0; c < k; c++) {
     const oc = c * n;
     // nrm = ‖a[c:, c]‖
-    let nrm = 0;
-    for (let i = c; i < n; i++) nrm += a[oc + i] * a[oc + i];
-    nrm = Math.sqrt(nrm);
+    let nrm = Math.sqrt(dot(a, oc + c, a, oc + c, n - c));
     if (nrm !== 0) {
       if (a[oc + c] < 0) nrm = -nrm;
       // v = a[c:, c] / nrm + e1  (so that H = I − v vᵀ / v[0])
-      for (let i = c; i < n; i++) a[oc + i] /= nrm;
+      const inv = 1 / nrm;
+      for (let i = c; i < n; i++) a[oc + i] *= inv;
       a[oc + c] += 1;
       const v0 = a[oc + c];
       for (let j = c + 1; j < k; j++) {
         const oj = j * n;
-        let s = 0;
-        for (let i = c; i < n; i++) s += a[oc + i] * a[oj + i];
-        s = -s / v0;
-        for (let i = c; i < n; i++) a[oj + i] += s * a[oc + i];
+        axpy(-dot(a, oc + c, a, oj + c, n - c) / v0, a, oc + c, a, oj + c, n - c);
       }
     }
     rdiag[c] = -nrm;
@@ -75,10 +173,7 @@ export function applyQt(f: QR, y: Float64Array, offset = 0): void {
     const oc = c * n;
     const v0 = qr[oc + c];
     if (v0 === 0) continue;
-    let s = 0;
-    for (let i = c; i < n; i++) s += qr[oc + i] * y[offset + i];
-    s = -s / v0;
-    for (let i = c; i < n; i++) y[offset + i] += s * qr[oc + i];
+    axpy(-dot(qr, oc + c, y, offset + c, n - c) / v0, qr, oc + c, y, offset + c, n - c);
   }
 }
 
@@ -89,10 +184,7 @@ export function applyQ(f: QR, y: Float64Array, offset = 0): void {
     const oc = c * n;
     const v0 = qr[oc + c];
     if (v0 === 0) continue;
-    let s = 0;
-    for (let i = c; i < n; i++) s += qr[oc + i] * y[offset + i];
-    s = -s / v0;
-    for (let i = c; i < n; i++) y[offset + i] += s * qr[oc + i];
+    axpy(-dot(qr, oc + c, y, offset + c, n - c) / v0, qr, oc + c, y, offset + c, n - c);
   }
 }
 
@@ -133,7 +225,7 @@ export function diagRtRinv(f: QR): Float64Array {
  * r = Q·[0; (Qᵀy)[k:]], which is accurate even when the fit is nearly perfect. Returns a new array.
  */
 export function lstsqResiduals(f: QR, y: Float64Array, q: number): Float64Array {
-  const r = Float64Array.from(y);
+  const r = y.slice();
   for (let c = 0; c < q; c++) {
     const o = c * f.n;
     applyQt(f, r, o);
@@ -166,7 +258,7 @@ export function cholesky(a: Float64Array, m: number): Float64Array | null {
 
 /** Solves L X = B for lower-triangular L (row-major m×m) and B row-major m×q; returns X. */
 export function forwardSolve(l: Float64Array, m: number, b: Float64Array, q: number): Float64Array {
-  const x = Float64Array.from(b);
+  const x = b.slice();
   for (let c = 0; c < q; c++) {
     for (let i = 0; i < m; i++) {
       let s = x[i * q + c];
@@ -179,7 +271,7 @@ export function forwardSolve(l: Float64Array, m: number, b: Float64Array, q: num
 
 /** Solves Lᵀ X = B for lower-triangular L (row-major m×m) and B row-major m×q; returns X. */
 export function backSolveT(l: Float64Array, m: number, b: Float64Array, q: number): Float64Array {
-  const x = Float64Array.from(b);
+  const x = b.slice();
   for (let c = 0; c < q; c++) {
     for (let i = m - 1; i >= 0; i--) {
       let s = x[i * q + c];
@@ -195,7 +287,7 @@ export function backSolveT(l: Float64Array, m: number, b: Float64Array, q: numbe
  * Returns eigenvalues (unsorted) and eigenvectors as the columns of a row-major m×m matrix.
  */
 export function symmetricEigen(a: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {
-  const s = Float64Array.from(a);
+  const s = a.slice();
   const v = new Float64Array(m * m);
   for (let i = 0; i < m; i++) v[i * m + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {

@@ -1,6 +1,16 @@
 /** Ordinary least squares by Householder QR, with statsmodels' `OLS(y, X).fit()` outputs. */
 import { StatsError } from './errors.js';
-import { applyQt, diagRtRinv, firstDependentColumn, householderQr, solveR } from './matrix.js';
+import {
+  applyQt,
+  axpy,
+  diagRtRinv,
+  dot,
+  firstDependentColumn,
+  householderQr,
+  solveR,
+  sum,
+  sumSqDev,
+} from './matrix.js';
 import { requireLength, requireNotConstant, requireSameLength, toSeries } from './validate.js';
 
 /** Options of {@link ols}. */
@@ -104,7 +114,7 @@ export function olsColumns(y: Float64Array, a: Float64Array, n: number, k: numbe
   requireLength(n, k + 1, fn, 'y', `a regression on ${k} regressor${k === 1 ? '' : 's'}`);
   requireNotConstant(y, fn, 'y');
   const kConstant = hasConstantColumn(a, n, k) ? 1 : 0;
-  const design = Float64Array.from(a);
+  const design = a.slice();
   const f = householderQr(a, n, k);
   const bad = firstDependentColumn(f);
   if (bad >= 0) {
@@ -114,33 +124,20 @@ export function olsColumns(y: Float64Array, a: Float64Array, n: number, k: numbe
         `columns 0..${bad - 1} (collinear regressors)`,
     );
   }
-  const qty = Float64Array.from(y);
+  const qty = y.slice();
   applyQt(f, qty);
   const beta = solveR(f, qty);
   // resid = y − Xβ from the original design; ssr = Σ resid².
-  const resid = Float64Array.from(y);
-  for (let j = 0; j < k; j++) {
-    const b = beta[j];
-    const o = j * n;
-    for (let i = 0; i < n; i++) resid[i] -= design[o + i] * b;
-  }
-  let ssr = 0;
-  for (let i = 0; i < n; i++) ssr += resid[i] * resid[i];
+  const resid = y.slice();
+  for (let j = 0; j < k; j++) axpy(-beta[j], design, j * n, resid, 0, n);
+  const ssr = dot(resid, 0, resid, 0, n);
   const dfResid = n - k;
   const scale = ssr / dfResid;
   const d = diagRtRinv(f);
   const params = Array.from(beta);
   const bse = params.map((_, j) => Math.sqrt(scale * d[j]));
   const tvalues = params.map((b, j) => b / bse[j]);
-  let tss = 0;
-  if (kConstant === 1) {
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += y[i];
-    mean /= n;
-    for (let i = 0; i < n; i++) tss += (y[i] - mean) * (y[i] - mean);
-  } else {
-    for (let i = 0; i < n; i++) tss += y[i] * y[i];
-  }
+  const tss = kConstant === 1 ? sumSqDev(y, sum(y, 0, n) / n) : dot(y, 0, y, 0, n);
   const rsquared = 1 - ssr / tss;
   const rsquaredAdj = 1 - ((n - kConstant) / dfResid) * (1 - rsquared);
   const llf = (-n / 2) * (Math.log(2 * Math.PI) + Math.log(ssr / n) + 1);

@@ -29,6 +29,8 @@ export class RollingWindow {
   private readonly ddof: number;
   private readonly buf: Float64Array;
   private readonly recomputeEvery: number;
+  private readonly invL: number;
+  private readonly invDf: number;
   private pos = 0;
   private count = 0;
   private m = 0;
@@ -54,6 +56,8 @@ export class RollingWindow {
     this.lookback = lookback;
     this.buf = new Float64Array(lookback);
     this.recomputeEvery = Math.max(1024, lookback);
+    this.invL = 1 / lookback;
+    this.invDf = 1 / (lookback - this.ddof);
   }
 
   /**
@@ -77,7 +81,7 @@ export class RollingWindow {
       const old = this.buf[this.pos];
       this.buf[this.pos] = x;
       const d = x - old;
-      const mNew = this.m + d / L;
+      const mNew = this.m + d * this.invL;
       this.m2 += d * (x - mNew + old - this.m);
       this.m = mNew;
       if (++this.sinceExact >= this.recomputeEvery) this.recompute();
@@ -86,6 +90,80 @@ export class RollingWindow {
     this.pos = this.pos + 1 === L ? 0 : this.pos + 1;
     this.last = x;
     this.pushed++;
+  }
+
+  /**
+   * Pushes every value of `x` and writes one statistic per value into `out` (NaN while the window
+   * fills): the batch form of {@link push}, with the same update formulas, run over locals so the
+   * hot loop allocates nothing and makes no calls. Returns `out`.
+   * @throws StatsError on NaN/±Infinity (naming the index within x).
+   */
+  pushAll(
+    x: ArrayLike<number>,
+    out: Float64Array,
+    statistic: 'mean' | 'std' | 'zscore',
+    fn = 'RollingWindow.pushAll',
+  ): Float64Array {
+    const n = x.length;
+    const L = this.lookback;
+    const invL = this.invL;
+    const invDf = this.invDf;
+    const kind = statistic === 'mean' ? 0 : statistic === 'std' ? 1 : 2;
+    let i = 0;
+    // Warm-up through push() until the window is full.
+    for (; i < n && this.count < L; i++) {
+      const v = x[i];
+      if (!Number.isFinite(v)) throw new StatsError('x', `${fn}: x contains ${String(v)} at index ${i}`);
+      this.push(v);
+      out[i] = kind === 0 ? this.mean : kind === 1 ? this.std : this.zscore;
+    }
+    const fastStart = i;
+    const buf = this.buf;
+    const every = this.recomputeEvery;
+    let pos = this.pos;
+    let m = this.m;
+    let m2 = this.m2;
+    let since = this.sinceExact;
+    for (; i < n; i++) {
+      const v = x[i];
+      // v − v is 0 for every finite number and NaN for NaN and ±Infinity.
+      if (v - v !== 0) {
+        this.pos = pos;
+        this.m = m;
+        this.m2 = m2;
+        this.sinceExact = since;
+        this.pushed += i - fastStart;
+        throw new StatsError('x', `${fn}: x contains ${String(v)} at index ${i}`);
+      }
+      // Sliding replace, as in push().
+      const old = buf[pos];
+      buf[pos] = v;
+      const d = v - old;
+      const mNew = m + d * invL;
+      m2 += d * (v - mNew + old - m);
+      m = mNew;
+      if (++pos === L) pos = 0;
+      if (++since >= every) {
+        this.m = m;
+        this.m2 = m2;
+        this.recompute();
+        m = this.m;
+        m2 = this.m2;
+        since = 0;
+      } else if (m2 < 0) m2 = 0;
+      if (kind === 2) {
+        const sd = Math.sqrt(m2 * invDf);
+        out[i] = sd > 0 ? (v - m) / sd : 0;
+      } else if (kind === 0) out[i] = m;
+      else out[i] = Math.sqrt(m2 * invDf);
+    }
+    this.pos = pos;
+    this.m = m;
+    this.m2 = m2;
+    this.sinceExact = since;
+    this.pushed += n - fastStart;
+    if (n > 0) this.last = x[n - 1];
+    return out;
   }
 
   /** Exact two-pass mean and M2 from the buffer (called periodically; public for tests). */
@@ -130,7 +208,7 @@ export class RollingWindow {
 
   /** Variance of the window (sample or population), NaN until ready. */
   get variance(): number {
-    return this.count === this.lookback ? this.m2 / (this.lookback - this.ddof) : NaN;
+    return this.count === this.lookback ? this.m2 * this.invDf : NaN;
   }
 
   /** Standard deviation of the window, NaN until ready. */
@@ -141,30 +219,9 @@ export class RollingWindow {
   /** (x − mean)/std of the value just pushed; 0 when std is 0; NaN until ready. */
   get zscore(): number {
     if (this.count !== this.lookback) return NaN;
-    const sd = Math.sqrt(this.m2 / (this.lookback - this.ddof));
+    const sd = Math.sqrt(this.m2 * this.invDf);
     return sd > 0 ? (this.last - this.m) / sd : 0;
   }
-}
-
-type Reader = (w: RollingWindow) => number;
-
-function rolling(
-  x: ArrayLike<number>,
-  lookback: number,
-  options: RollingOptions,
-  fn: string,
-  read: Reader,
-): Float64Array {
-  const w = new RollingWindow(lookback, options);
-  const n = x.length;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    if (!Number.isFinite(v)) throw new StatsError('x', `${fn}: x contains ${String(v)} at index ${i}`);
-    w.push(v);
-    out[i] = read(w);
-  }
-  return out;
 }
 
 /**
@@ -177,7 +234,7 @@ export function rollingMean(
   lookback = DEFAULT_LOOKBACK,
   options: RollingOptions = {},
 ): Float64Array {
-  return rolling(x, lookback, options, 'rollingMean', (w) => w.mean);
+  return new RollingWindow(lookback, options).pushAll(x, new Float64Array(x.length), 'mean', 'rollingMean');
 }
 
 /**
@@ -190,7 +247,7 @@ export function rollingStd(
   lookback = DEFAULT_LOOKBACK,
   options: RollingOptions = {},
 ): Float64Array {
-  return rolling(x, lookback, options, 'rollingStd', (w) => w.std);
+  return new RollingWindow(lookback, options).pushAll(x, new Float64Array(x.length), 'std', 'rollingStd');
 }
 
 /**
@@ -204,5 +261,10 @@ export function rollingZScore(
   lookback = DEFAULT_LOOKBACK,
   options: RollingOptions = {},
 ): Float64Array {
-  return rolling(x, lookback, options, 'rollingZScore', (w) => w.zscore);
+  return new RollingWindow(lookback, options).pushAll(
+    x,
+    new Float64Array(x.length),
+    'zscore',
+    'rollingZScore',
+  );
 }
