@@ -16,8 +16,10 @@ export interface BenchCase {
   note?: string;
   /** Runs once per measurement; returns something so the work cannot be optimised away. */
   run: () => unknown;
-  /** Measured runs (default 7). One extra warm-up run is always made first. */
+  /** Measured runs (default 9). */
   runs?: number;
+  /** Unmeasured warm-up runs first (default 10). */
+  warmup?: number;
 }
 
 export interface BenchResult {
@@ -54,8 +56,9 @@ function fmt(x: number): string {
 
 /** Runs one case and prints one line: name, median (min–max), target, verdict. */
 export function bench(c: BenchCase): BenchResult {
-  const runs = c.runs ?? 7;
-  sink = c.run();
+  const runs = c.runs ?? 9;
+  // Warm-up: let V8 reach its optimising tier before anything is timed.
+  for (let i = 0; i < (c.warmup ?? 10); i++) sink = c.run();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();

@@ -10,7 +10,7 @@ import type { BenchResult } from './harness.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const filter = process.argv.slice(2);
 const files = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => f.endsWith('.bench.js'))
   .filter((f) => filter.length === 0 || filter.some((a) => f.includes(a)))
   .sort();
 

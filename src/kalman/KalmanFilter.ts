@@ -72,15 +72,6 @@ export interface FilterUpdateResult {
   covariance: Float64Array;
 }
 
-const OVERRIDE_SHAPES: Record<keyof FilterUpdateOverrides, (k: number, m: number) => number[]> = {
-  transitionMatrix: (k) => [k, k],
-  transitionOffset: (k) => [k],
-  transitionCovariance: (k) => [k, k],
-  observationMatrix: (k, m) => [m, k],
-  observationOffset: (_k, m) => [m],
-  observationCovariance: (_k, m) => [m, m],
-};
-
 function boolOption(name: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (typeof v !== 'boolean') throw new KalmanModelError(name, `expected true or false, got ${String(v)}`);
@@ -107,7 +98,7 @@ function boolOption(name: string, v: unknown, dflt: boolean): boolean {
 export class KalmanFilter {
   #m: ResolvedModel;
   #nested: KalmanModel | undefined;
-  #ws: KalmanWorkspace | undefined;
+  #online: OnlineState | undefined;
   #trace: readonly number[] | undefined;
 
   /**
@@ -229,112 +220,214 @@ export class KalmanFilter {
   ): FilterUpdateResult {
     const model = this.#m;
     const { k, m } = model;
-    const ws = (this.#ws ??= createWorkspace(k, m));
+    const st = (this.#online ??= createOnlineState(model));
     const x = new Float64Array(k);
     const P = new Float64Array(k * k);
-    if (mean === null || mean === undefined || mean.length !== k)
-      throw new KalmanModelError('mean', `expected ${k} values, got ${mean == null ? String(mean) : mean.length}`);
-    for (let i = 0; i < k; i++) {
-      x[i] = mean[i];
-      if (!Number.isFinite(x[i])) throw new KalmanModelError('mean', `must be finite, got ${x[i]} at [${i}]`);
-    }
-    readCovariance(covariance, k, P);
-    const z = new Float64Array(m);
+    readVector('mean', mean, k, x);
+    readInto('covariance', covariance, k, k, P);
+    const z = st.z;
     let observed = 0;
-    if (observation !== null && observation !== undefined) {
-      const vals: ArrayLike<number | null> = typeof observation === 'number' ? [observation] : observation;
-      if (vals.length !== m)
-        throw new KalmanModelError('observation', `expected ${m} value${m > 1 ? 's' : ''}, got ${vals.length}`);
+    if (observation === null || observation === undefined) z.fill(NaN);
+    else if (typeof observation === 'number') {
+      if (m !== 1) throw new KalmanModelError('observation', `expected ${m} values, got a single number`);
+      z[0] = observation;
+    } else {
+      if (observation.length !== m)
+        throw new KalmanModelError('observation', `expected ${m} value${m > 1 ? 's' : ''}, got ${observation.length}`);
       for (let i = 0; i < m; i++) {
-        const v = vals[i];
+        const v = observation[i];
         z[i] = v === null || v === undefined ? NaN : v;
-        if (z[i] === Infinity || z[i] === -Infinity)
-          throw new KalmanModelError('observation', `${z[i]} at [${i}] is not a valid observation (use null or NaN for missing)`);
-        if (z[i] === z[i]) observed++;
       }
+    }
+    for (let i = 0; i < m; i++) {
+      const v = z[i];
+      if (v === Infinity || v === -Infinity)
+        throw new KalmanModelError('observation', `${v} at [${i}] is not a valid observation (use null or NaN for missing)`);
+      if (v === v) observed++;
     }
     let A = model.A.data, b = model.b.data, Q = model.Q.data, C = model.C.data, d = model.d.data, R = model.R.data;
-    if (overrides !== undefined) {
-      if (typeof overrides !== 'object' || overrides === null)
-        throw new KalmanModelError('overrides', `expected an object, got ${String(overrides)}`);
-      for (const key of Object.keys(overrides) as (keyof FilterUpdateOverrides)[]) {
-        const shape = OVERRIDE_SHAPES[key];
-        if (!shape)
-          throw new KalmanModelError(key, `unknown override; expected one of ${Object.keys(OVERRIDE_SHAPES).join(', ')}`);
-        const v = overrides[key];
+    if (overrides !== undefined && overrides !== null) {
+      if (typeof overrides !== 'object') throw new KalmanModelError('overrides', `expected an object, got ${String(overrides)}`);
+      for (const key in overrides) {
+        const v = overrides[key as keyof FilterUpdateOverrides];
         if (v === undefined) continue;
-        const data = readOverride(key, v, shape(k, m));
-        if (key === 'transitionMatrix') A = data;
-        else if (key === 'transitionOffset') b = data;
-        else if (key === 'transitionCovariance') Q = checkedCovariance(key, data, k);
-        else if (key === 'observationMatrix') C = data;
-        else if (key === 'observationOffset') d = data;
-        else R = checkedCovariance(key, data, m);
+        switch (key) {
+          case 'transitionMatrix':
+            A = readInto(key, v, k, k, st.A);
+            break;
+          case 'transitionOffset':
+            b = readInto(key, v, k, 0, st.b);
+            break;
+          case 'transitionCovariance':
+            Q = checkCovariance(key, readInto(key, v, k, k, st.Q), k);
+            break;
+          case 'observationMatrix':
+            C = readInto(key, v, m, k, st.C);
+            break;
+          case 'observationOffset':
+            d = readInto(key, v, m, 0, st.d);
+            break;
+          case 'observationCovariance':
+            R = checkCovariance(key, readInto(key, v, m, m, st.R), m);
+            break;
+          default:
+            throw new KalmanModelError(key, `unknown override; expected one of ${OVERRIDE_NAMES.join(', ')}`);
+        }
       }
     }
-    const timeVarying: [keyof FilterUpdateOverrides, number][] = [
-      ['transitionMatrix', model.A.steps],
-      ['transitionOffset', model.b.steps],
-      ['transitionCovariance', model.Q.steps],
-      ['observationMatrix', model.C.steps],
-      ['observationOffset', model.d.steps],
-      ['observationCovariance', model.R.steps],
-    ];
-    for (const [key, steps] of timeVarying) {
-      if (steps > 0 && overrides?.[key] === undefined)
+    for (const key of st.timeVarying) {
+      if (overrides?.[key] === undefined)
         throw new KalmanModelError(key, `the model's value varies in time; pass this step's ${key} in overrides`);
     }
     // x⁻ = A x + b, P⁻ = A P Aᵀ + Q
-    predict(ws, x, 0, P, 0, A, 0, b, 0, Q, 0, x, 0, P, 0);
-    if (observed === m) update(ws, m, x, 0, P, 0, z, 0, C, 0, d, 0, R, 0, x, 0, P, 0);
+    predict(st.ws, x, 0, P, 0, A, 0, b, 0, Q, 0, x, 0, P, 0);
+    if (observed === m) update(st.ws, m, x, 0, P, 0, z, 0, C, 0, d, 0, R, 0, x, 0, P, 0);
     else if (observed > 0 && model.partialMissing === 'update-observed') {
-      const idx: number[] = [];
-      for (let i = 0; i < m; i++) if (z[i] === z[i]) idx.push(i);
-      const q = idx.length;
-      const sz = new Float64Array(q), sc = new Float64Array(q * k), sd = new Float64Array(q), sr = new Float64Array(q * q);
-      idx.forEach((r, i) => {
-        sz[i] = z[r];
-        sd[i] = d[r];
-        for (let j = 0; j < k; j++) sc[i * k + j] = C[r * k + j];
-        idx.forEach((c, j) => (sr[i * q + j] = R[r * m + c]));
-      });
-      const wsq = createWorkspace(k, q);
-      update(wsq, q, x, 0, P, 0, sz, 0, sc, 0, sd, 0, sr, 0, x, 0, P, 0);
+      // gather the observed rows into compact blocks and update with those only
+      let q = 0;
+      for (let r = 0; r < m; r++) {
+        if (z[r] !== z[r]) continue;
+        st.subZ[q] = z[r];
+        st.subD[q] = d[r];
+        for (let j = 0; j < k; j++) st.subC[q * k + j] = C[r * k + j];
+        q++;
+      }
+      let i = 0;
+      for (let r = 0; r < m; r++) {
+        if (z[r] !== z[r]) continue;
+        let j = 0;
+        for (let c = 0; c < m; c++) if (z[c] === z[c]) st.subR[i * observed + j++] = R[r * m + c];
+        i++;
+      }
+      update(st.ws, observed, x, 0, P, 0, st.subZ, 0, st.subC, 0, st.subD, 0, st.subR, 0, x, 0, P, 0);
     }
     return { mean: x, covariance: P };
   }
 }
 
-function readCovariance(v: unknown, k: number, out: Float64Array): void {
-  if (v instanceof Float64Array || (Array.isArray(v) && v.every((e) => typeof e === 'number'))) {
-    const a = v as ArrayLike<number>;
-    if (a.length !== k * k)
-      throw new KalmanModelError('covariance', `expected a ${k}×${k} matrix (or ${k * k} values row-major), got ${a.length} values`);
-    for (let i = 0; i < k * k; i++) out[i] = a[i];
+const OVERRIDE_NAMES: readonly (keyof FilterUpdateOverrides)[] = [
+  'transitionMatrix',
+  'transitionOffset',
+  'transitionCovariance',
+  'observationMatrix',
+  'observationOffset',
+  'observationCovariance',
+];
+
+/** Buffers reused by every `filterUpdate` call of one filter. */
+interface OnlineState {
+  ws: KalmanWorkspace;
+  z: Float64Array;
+  A: Float64Array;
+  b: Float64Array;
+  Q: Float64Array;
+  C: Float64Array;
+  d: Float64Array;
+  R: Float64Array;
+  subZ: Float64Array;
+  subC: Float64Array;
+  subD: Float64Array;
+  subR: Float64Array;
+  /** Parameters that vary in time, so each call must override them. */
+  timeVarying: (keyof FilterUpdateOverrides)[];
+}
+
+function createOnlineState(model: ResolvedModel): OnlineState {
+  const { k, m } = model;
+  const tv: [keyof FilterUpdateOverrides, number][] = [
+    ['transitionMatrix', model.A.steps],
+    ['transitionOffset', model.b.steps],
+    ['transitionCovariance', model.Q.steps],
+    ['observationMatrix', model.C.steps],
+    ['observationOffset', model.d.steps],
+    ['observationCovariance', model.R.steps],
+  ];
+  const ws = createWorkspace(k, m);
+  ws.loglikelihood = false;
+  return {
+    ws,
+    z: new Float64Array(m),
+    A: new Float64Array(k * k),
+    b: new Float64Array(k),
+    Q: new Float64Array(k * k),
+    C: new Float64Array(m * k),
+    d: new Float64Array(m),
+    R: new Float64Array(m * m),
+    subZ: new Float64Array(m),
+    subC: new Float64Array(m * k),
+    subD: new Float64Array(m),
+    subR: new Float64Array(m * m),
+    timeVarying: tv.filter(([, steps]) => steps > 0).map(([name]) => name),
+  };
+}
+
+function readVector(name: string, v: unknown, k: number, out: Float64Array): void {
+  const a = v as ArrayLike<unknown> | null | undefined;
+  if (a === null || a === undefined || typeof a !== 'object' || a.length !== k)
+    throw new KalmanModelError(name, `expected ${k} values, got ${a == null || typeof a !== 'object' ? String(a) : a.length}`);
+  for (let i = 0; i < k; i++) {
+    const x = a[i];
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw new KalmanModelError(name, `must be a finite number at [${i}], got ${String(x)}`);
+    out[i] = x;
+  }
+}
+
+/**
+ * Reads a one-step value into `out` without allocating for the common forms: a number
+ * (1×1 or length 1), a number[] / Float64Array (a vector, or a matrix row-major) and a
+ * number[][]; anything else (a ShapedArray) goes through the general reader.
+ * `cols = 0` means a vector of `rows` values.
+ */
+function readInto(name: string, v: unknown, rows: number, cols: number, out: Float64Array): Float64Array {
+  const size = cols === 0 ? rows : rows * cols;
+  const shapeText = cols === 0 ? `${rows}` : `${rows}×${cols}`;
+  if (typeof v === 'number') {
+    if (size !== 1) throw new KalmanModelError(name, `expected shape ${shapeText}, got a scalar`);
+    out[0] = v;
+  } else if (Array.isArray(v) && (v.length === 0 || !Array.isArray(v[0]))) {
+    if (v.length !== size) throw new KalmanModelError(name, `expected shape ${shapeText} (or ${size} values row-major), got ${v.length} values`);
+    for (let i = 0; i < size; i++) out[i] = num(name, v[i], i);
+  } else if (v instanceof Float64Array) {
+    if (v.length !== size) throw new KalmanModelError(name, `expected shape ${shapeText}, got ${v.length} values`);
+    out.set(v);
+  } else if (Array.isArray(v) && cols !== 0) {
+    if (v.length !== rows) throw new KalmanModelError(name, `expected shape ${shapeText}, got ${v.length} rows`);
+    for (let i = 0; i < rows; i++) {
+      const row = v[i] as unknown;
+      if (!Array.isArray(row) || row.length !== cols)
+        throw new KalmanModelError(name, `expected shape ${shapeText}, row [${i}] has ${Array.isArray(row) ? row.length : typeof row} entries`);
+      for (let j = 0; j < cols; j++) out[i * cols + j] = num(name, row[j], i * cols + j);
+    }
   } else {
-    const raw = readRaw('covariance', v);
-    if (raw.shape.length !== 2 || raw.shape[0] !== k || raw.shape[1] !== k)
-      throw new KalmanModelError('covariance', `expected a ${k}×${k} matrix, got shape ${raw.shape.join('×') || 'scalar'}`);
+    const raw = readRaw(name, v);
+    const dims = cols === 0 ? [rows] : [rows, cols];
+    if (raw.shape.length !== dims.length || raw.shape.some((s, i) => s !== dims[i]))
+      throw new KalmanModelError(name, `expected shape ${shapeText}, got ${raw.shape.join('×') || 'a scalar'}`);
     out.set(raw.data);
   }
-  for (let i = 0; i < k * k; i++)
-    if (!Number.isFinite(out[i])) throw new KalmanModelError('covariance', `must be finite, got ${out[i]} at [${Math.floor(i / k)}][${i % k}]`);
+  for (let i = 0; i < size; i++) num(name, out[i], i);
+  return out;
 }
 
-function readOverride(name: string, v: unknown, dims: number[]): Float64Array {
-  const raw = readRaw(name, v);
-  let shape = raw.shape;
-  if (shape.length === 0) shape = dims.map(() => 1);
-  else if (dims.length === 2 && shape.length === 1) shape = [1, shape[0]];
-  if (shape.length !== dims.length || shape.some((s, i) => s !== dims[i]))
-    throw new KalmanModelError(name, `expected shape ${dims.join('×')}, got ${raw.shape.join('×') || 'a scalar'}`);
-  for (let i = 0; i < raw.data.length; i++)
-    if (!Number.isFinite(raw.data[i])) throw new KalmanModelError(name, `must be finite, got ${raw.data[i]}`);
-  return raw.data;
+function num(name: string, x: unknown, i: number): number {
+  if (typeof x !== 'number' || !Number.isFinite(x))
+    throw new KalmanModelError(name, `must be a finite number, got ${String(x)} at index ${i}`);
+  return x;
 }
 
-function checkedCovariance(name: string, data: Float64Array, n: number): Float64Array {
-  // Reuse the model validator: it checks symmetry and positive semi-definiteness.
-  resolveModel(name === 'transitionCovariance' ? { transitionCovariance: { data, shape: [n, n] } } : { observationCovariance: { data, shape: [n, n] } });
+function checkCovariance(name: string, data: Float64Array, n: number): Float64Array {
+  if (n === 1) {
+    if (!(data[0] >= 0)) throw new KalmanModelError(name, `must be positive semi-definite, got ${data[0]}`);
+    return data;
+  }
+  // Reuse the model validator: symmetry and positive semi-definiteness.
+  resolveModel(
+    name === 'transitionCovariance'
+      ? { transitionCovariance: { data, shape: [n, n] } }
+      : { observationCovariance: { data, shape: [n, n] } },
+  );
   return data;
 }
+
+

@@ -54,14 +54,16 @@ export function runEm(model0: ResolvedModel, z: Float64Array, n: number, nIter: 
         );
     }
   }
-  const observedSteps: number[] = [];
+  let count = 0;
+  const observedAll = new Int32Array(n);
   for (let t = 0; t < n; t++) {
     let all = true;
     for (let i = 0; i < m; i++) if (z[t * m + i] !== z[t * m + i]) all = false;
-    if (all) observedSteps.push(t);
+    if (all) observedAll[count++] = t;
   }
+  const observed = observedAll.subarray(0, count);
   const needsObs = ['observationMatrices', 'observationCovariance', 'observationOffsets'].some((v) => learn.has(v as EmVar));
-  if (needsObs && observedSteps.length === 0)
+  if (needsObs && count === 0)
     throw new KalmanModelError('observations', 'EM needs at least one fully observed step to learn observation parameters');
   const needsPairs = ['transitionMatrices', 'transitionCovariance', 'transitionOffsets'].some((v) => learn.has(v as EmVar));
   if (needsPairs && n < 2)
@@ -76,196 +78,230 @@ export function runEm(model0: ResolvedModel, z: Float64Array, n: number, nIter: 
       else trace.push(f.loglik);
     }
     const s = runSmoother(cur, f, true);
-    cur = mStep(cur, z, n, observedSteps, learn, s.means, s.covs, s.gains!);
+    const pairs = needsPairs ? pairwiseCovariances(n, k, s.covs, s.gains!) : s.covs;
+    cur = mStep(cur, { n, k, m, z, O: observed, xs: s.means, V: s.covs, pairs }, learn);
   }
   if (nIter > 0) trace.push(loglikOrThrow(cur, z, n));
-  void k;
   return { model: cur, loglikelihoods: trace };
 }
 
-function mStep(
-  model: ResolvedModel,
-  z: Float64Array,
-  n: number,
-  O: number[],
-  learn: Set<EmVar>,
-  xs: Float64Array,
-  V: Float64Array,
-  J: Float64Array,
-): ResolvedModel {
-  const { k, m } = model;
-  const kk = k * k;
-  let { A, b, Q, C, d, R } = model;
-  let mu0 = model.mu0;
-  let P0 = model.P0;
-  const bPrev = b;
-  const dPrev = d;
-  const constant = (data: Float64Array, size: number): Param => makeParam(data, size, 0);
+/** Smoothed moments the M-step reads: x̂_t (n×k), V_t (n×k×k), V_{t,t-1} (n×k×k, t ≥ 1). */
+interface Moments {
+  n: number;
+  k: number;
+  m: number;
+  z: Float64Array;
+  /** Fully observed steps. */
+  O: Int32Array;
+  xs: Float64Array;
+  V: Float64Array;
+  pairs: Float64Array;
+}
 
-  // pairwise covariance V_{t,t-1} = V_t J_{t-1}ᵀ, written into `pair` for one t at a time
-  const pair = new Float64Array(kk);
-  const pairwise = (t: number): Float64Array => {
+/** Pairwise covariances V_{t,t-1} = V_t J_{t-1}ᵀ for t = 1 … n-1 (index 0 unused). */
+function pairwiseCovariances(n: number, k: number, V: Float64Array, J: Float64Array): Float64Array {
+  const kk = k * k;
+  const out = new Float64Array(n * kk);
+  for (let t = 1; t < n; t++) {
     const vo = t * kk, jo = (t - 1) * kk;
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
         let s = 0;
         for (let p = 0; p < k; p++) s += V[vo + i * k + p] * J[jo + j * k + p];
-        pair[i * k + j] = s;
+        out[vo + i * k + j] = s;
       }
     }
-    return pair;
-  };
-
-  // 1. C = [Σ_O (z_t − d_t) x̂_tᵀ] [Σ_O (V_t + x̂_t x̂_tᵀ)]⁻¹
-  if (learn.has('observationMatrices')) {
-    const num = new Float64Array(m * k);
-    const den = new Float64Array(kk);
-    for (const t of O) {
-      const dOff = t * dPrev.stride;
-      for (let i = 0; i < m; i++) {
-        const r = z[t * m + i] - dPrev.data[dOff + i];
-        for (let j = 0; j < k; j++) num[i * k + j] += r * xs[t * k + j];
-      }
-      for (let i = 0; i < k; i++)
-        for (let j = 0; j < k; j++) den[i * k + j] += V[t * kk + i * k + j] + xs[t * k + i] * xs[t * k + j];
-    }
-    C = constant(rightDivide(k, m, num, den), m * k);
   }
+  return out;
+}
 
-  // 2. R = (1/|O|) Σ_O [e eᵀ + C_t V_t C_tᵀ],  e = z_t − C_t x̂_t − d_t
-  if (learn.has('observationCovariance')) {
-    const acc = new Float64Array(m * m);
-    const e = new Float64Array(m);
-    const CV = new Float64Array(m * k);
-    for (const t of O) {
-      const co = t * C.stride, dOff = t * dPrev.stride;
-      for (let i = 0; i < m; i++) {
-        let s = z[t * m + i] - dPrev.data[dOff + i];
-        for (let j = 0; j < k; j++) s -= C.data[co + i * k + j] * xs[t * k + j];
-        e[i] = s;
-      }
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < k; j++) {
-          let s = 0;
-          for (let p = 0; p < k; p++) s += C.data[co + i * k + p] * V[t * kk + p * k + j];
-          CV[i * k + j] = s;
-        }
-      }
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < m; j++) {
-          let s = e[i] * e[j];
-          for (let p = 0; p < k; p++) s += CV[i * k + p] * C.data[co + j * k + p];
-          acc[i * m + j] += s;
-        }
+const constant = (data: Float64Array, size: number): Param => makeParam(data, size, 0);
+
+/** 1. C = [Σ_O (z_t − d_t) x̂_tᵀ] [Σ_O (V_t + x̂_t x̂_tᵀ)]⁻¹ */
+function sumsC(mo: Moments, d: Param): { num: Float64Array; den: Float64Array } {
+  const { k, m, z, O, xs, V } = mo;
+  const kk = k * k;
+  const num = new Float64Array(m * k);
+  const den = new Float64Array(kk);
+  for (let o = 0; o < O.length; o++) {
+    const t = O[o];
+    const dOff = t * d.stride;
+    for (let i = 0; i < m; i++) {
+      const r = z[t * m + i] - d.data[dOff + i];
+      for (let j = 0; j < k; j++) num[i * k + j] += r * xs[t * k + j];
+    }
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++) den[i * k + j] += V[t * kk + i * k + j] + xs[t * k + i] * xs[t * k + j];
+  }
+  return { num, den };
+}
+
+/** 2. R = (1/|O|) Σ_O [e eᵀ + C_t V_t C_tᵀ],  e = z_t − C_t x̂_t − d_t */
+function sumR(mo: Moments, C: Param, d: Param): Float64Array {
+  const { k, m, z, O, xs, V } = mo;
+  const kk = k * k;
+  const acc = new Float64Array(m * m);
+  const e = new Float64Array(m);
+  const CV = new Float64Array(m * k);
+  for (let o = 0; o < O.length; o++) {
+    const t = O[o];
+    const co = t * C.stride, dOff = t * d.stride;
+    for (let i = 0; i < m; i++) {
+      let s = z[t * m + i] - d.data[dOff + i];
+      for (let j = 0; j < k; j++) s -= C.data[co + i * k + j] * xs[t * k + j];
+      e[i] = s;
+    }
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < k; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += C.data[co + i * k + p] * V[t * kk + p * k + j];
+        CV[i * k + j] = s;
       }
     }
-    for (let i = 0; i < m * m; i++) acc[i] /= O.length;
-    symmetrize(m, acc, 0);
-    R = constant(acc, m * m);
-  }
-
-  // 3. A = [Σ_{t≥1} (V_{t,t-1} + x̂_t x̂_{t-1}ᵀ − b_{t-1} x̂_{t-1}ᵀ)] [Σ_{t≥1} (V_{t-1} + x̂_{t-1} x̂_{t-1}ᵀ)]⁻¹
-  if (learn.has('transitionMatrices')) {
-    const num = new Float64Array(kk);
-    const den = new Float64Array(kk);
-    for (let t = 1; t < n; t++) {
-      const pw = pairwise(t);
-      const bo = (t - 1) * bPrev.stride;
-      for (let i = 0; i < k; i++) {
-        for (let j = 0; j < k; j++) {
-          const xp = xs[(t - 1) * k + j];
-          num[i * k + j] += pw[i * k + j] + xs[t * k + i] * xp - bPrev.data[bo + i] * xp;
-          den[i * k + j] += V[(t - 1) * kk + i * k + j] + xs[(t - 1) * k + i] * xp;
-        }
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        let s = e[i] * e[j];
+        for (let p = 0; p < k; p++) s += CV[i * k + p] * C.data[co + j * k + p];
+        acc[i * m + j] += s;
       }
     }
-    A = constant(rightDivide(k, k, num, den), kk);
   }
+  return acc;
+}
 
-  // 4. Q = (1/(n−1)) Σ_{t=0}^{n-2} [e eᵀ + A_t V_t A_tᵀ + V_{t+1} − V_{t+1,t} A_tᵀ − A_t V_{t+1,t}ᵀ]
-  if (learn.has('transitionCovariance')) {
-    const acc = new Float64Array(kk);
-    const e = new Float64Array(k);
-    const AV = new Float64Array(kk);
-    const PA = new Float64Array(kk);
-    for (let t = 0; t < n - 1; t++) {
-      const ao = t * A.stride, bo = t * bPrev.stride;
-      for (let i = 0; i < k; i++) {
-        let s = xs[(t + 1) * k + i] - bPrev.data[bo + i];
-        for (let j = 0; j < k; j++) s -= A.data[ao + i * k + j] * xs[t * k + j];
-        e[i] = s;
-      }
-      const pw = pairwise(t + 1);
-      for (let i = 0; i < k; i++) {
-        for (let j = 0; j < k; j++) {
-          let s = 0;
-          let u = 0;
-          for (let p = 0; p < k; p++) {
-            s += A.data[ao + i * k + p] * V[t * kk + p * k + j];
-            u += pw[i * k + p] * A.data[ao + j * k + p];
-          }
-          AV[i * k + j] = s;
-          PA[i * k + j] = u; // V_{t+1,t} A_tᵀ
-        }
-      }
-      for (let i = 0; i < k; i++) {
-        for (let j = 0; j < k; j++) {
-          let s = e[i] * e[j] + V[(t + 1) * kk + i * k + j] - PA[i * k + j] - PA[j * k + i];
-          for (let p = 0; p < k; p++) s += AV[i * k + p] * A.data[ao + j * k + p];
-          acc[i * k + j] += s;
-        }
-      }
-    }
-    for (let i = 0; i < kk; i++) acc[i] /= n - 1;
-    symmetrize(k, acc, 0);
-    Q = constant(acc, kk);
-  }
-
-  // 5. μ0 = x̂_0
-  if (learn.has('initialStateMean')) mu0 = xs.slice(0, k);
-
-  // 6. Σ0 = V_0 + x̂_0 x̂_0ᵀ − μ0 x̂_0ᵀ − x̂_0 μ0ᵀ + μ0 μ0ᵀ
-  if (learn.has('initialStateCovariance')) {
-    const out = new Float64Array(kk);
+/** 3. A = [Σ_{t≥1} (V_{t,t-1} + x̂_t x̂_{t-1}ᵀ − b_{t-1} x̂_{t-1}ᵀ)] [Σ_{t≥1} (V_{t-1} + x̂_{t-1} x̂_{t-1}ᵀ)]⁻¹ */
+function sumsA(mo: Moments, b: Param): { num: Float64Array; den: Float64Array } {
+  const { n, k, xs, V, pairs } = mo;
+  const kk = k * k;
+  const num = new Float64Array(kk);
+  const den = new Float64Array(kk);
+  for (let t = 1; t < n; t++) {
+    const bo = (t - 1) * b.stride;
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
-        const xi = xs[i], xj = xs[j];
-        out[i * k + j] = V[i * k + j] + xi * xj - mu0[i] * xj - xi * mu0[j] + mu0[i] * mu0[j];
+        const xp = xs[(t - 1) * k + j];
+        num[i * k + j] += pairs[t * kk + i * k + j] + xs[t * k + i] * xp - b.data[bo + i] * xp;
+        den[i * k + j] += V[(t - 1) * kk + i * k + j] + xs[(t - 1) * k + i] * xp;
       }
     }
-    symmetrize(k, out, 0);
-    P0 = out;
   }
+  return { num, den };
+}
 
-  // 7. b = (1/(n−1)) Σ_{t≥1} (x̂_t − A_{t-1} x̂_{t-1})
-  if (learn.has('transitionOffsets')) {
-    const acc = new Float64Array(k);
-    for (let t = 1; t < n; t++) {
-      const ao = (t - 1) * A.stride;
-      for (let i = 0; i < k; i++) {
-        let s = xs[t * k + i];
-        for (let j = 0; j < k; j++) s -= A.data[ao + i * k + j] * xs[(t - 1) * k + j];
-        acc[i] += s;
+/** 4. Q = (1/(n−1)) Σ_{t=0}^{n-2} [e eᵀ + A_t V_t A_tᵀ + V_{t+1} − V_{t+1,t} A_tᵀ − A_t V_{t+1,t}ᵀ],  e = x̂_{t+1} − A_t x̂_t − b_t */
+function sumQ(mo: Moments, A: Param, b: Param): Float64Array {
+  const { n, k, xs, V, pairs } = mo;
+  const kk = k * k;
+  const acc = new Float64Array(kk);
+  const e = new Float64Array(k);
+  const AV = new Float64Array(kk);
+  const PA = new Float64Array(kk);
+  for (let t = 0; t < n - 1; t++) {
+    const ao = t * A.stride, bo = t * b.stride, po = (t + 1) * kk;
+    for (let i = 0; i < k; i++) {
+      let s = xs[(t + 1) * k + i] - b.data[bo + i];
+      for (let j = 0; j < k; j++) s -= A.data[ao + i * k + j] * xs[t * k + j];
+      e[i] = s;
+    }
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        let s = 0;
+        let u = 0;
+        for (let p = 0; p < k; p++) {
+          s += A.data[ao + i * k + p] * V[t * kk + p * k + j];
+          u += pairs[po + i * k + p] * A.data[ao + j * k + p];
+        }
+        AV[i * k + j] = s;
+        PA[i * k + j] = u; // V_{t+1,t} A_tᵀ
       }
     }
-    for (let i = 0; i < k; i++) acc[i] /= n - 1;
-    b = constant(acc, k);
-  }
-
-  // 8. d = (1/|O|) Σ_O (z_t − C_t x̂_t)
-  if (learn.has('observationOffsets')) {
-    const acc = new Float64Array(m);
-    for (const t of O) {
-      const co = t * C.stride;
-      for (let i = 0; i < m; i++) {
-        let s = z[t * m + i];
-        for (let j = 0; j < k; j++) s -= C.data[co + i * k + j] * xs[t * k + j];
-        acc[i] += s;
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        let s = e[i] * e[j] + V[po + i * k + j] - PA[i * k + j] - PA[j * k + i];
+        for (let p = 0; p < k; p++) s += AV[i * k + p] * A.data[ao + j * k + p];
+        acc[i * k + j] += s;
       }
     }
-    for (let i = 0; i < m; i++) acc[i] /= O.length;
-    d = constant(acc, m);
   }
+  return acc;
+}
 
+/** 6. Σ0 = V_0 + x̂_0 x̂_0ᵀ − μ0 x̂_0ᵀ − x̂_0 μ0ᵀ + μ0 μ0ᵀ */
+function learnP0(mo: Moments, mu0: Float64Array): Float64Array {
+  const { k, xs, V } = mo;
+  const out = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const xi = xs[i], xj = xs[j];
+      out[i * k + j] = V[i * k + j] + xi * xj - mu0[i] * xj - xi * mu0[j] + mu0[i] * mu0[j];
+    }
+  }
+  symmetrize(k, out, 0);
+  return out;
+}
+
+/** 7. b = (1/(n−1)) Σ_{t≥1} (x̂_t − A_{t-1} x̂_{t-1}) */
+function sumB(mo: Moments, A: Param): Float64Array {
+  const { n, k, xs } = mo;
+  const acc = new Float64Array(k);
+  for (let t = 1; t < n; t++) {
+    const ao = (t - 1) * A.stride;
+    for (let i = 0; i < k; i++) {
+      let s = xs[t * k + i];
+      for (let j = 0; j < k; j++) s -= A.data[ao + i * k + j] * xs[(t - 1) * k + j];
+      acc[i] += s;
+    }
+  }
+  return acc;
+}
+
+/** 8. d = (1/|O|) Σ_O (z_t − C_t x̂_t) */
+function sumD(mo: Moments, C: Param): Float64Array {
+  const { k, m, z, O, xs } = mo;
+  const acc = new Float64Array(m);
+  for (let o = 0; o < O.length; o++) {
+    const t = O[o];
+    const co = t * C.stride;
+    for (let i = 0; i < m; i++) {
+      let s = z[t * m + i];
+      for (let j = 0; j < k; j++) s -= C.data[co + i * k + j] * xs[t * k + j];
+      acc[i] += s;
+    }
+  }
+  return acc;
+}
+
+/** acc / count as a constant parameter, symmetrised when it is a covariance (dim given). */
+function mean(acc: Float64Array, count: number, covarianceDim = 0): Param {
+  for (let i = 0; i < acc.length; i++) acc[i] /= count;
+  if (covarianceDim > 0) symmetrize(covarianceDim, acc, 0);
+  return constant(acc, acc.length);
+}
+
+/**
+ * One M-step in pykalman's order. Offsets in the C, R, A and Q formulas are the previous
+ * iteration's (b, d as they were before this step), as pykalman does.
+ */
+function mStep(model: ResolvedModel, mo: Moments, learn: Set<EmVar>): ResolvedModel {
+  let { A, b, Q, C, d, R, mu0, P0 } = model;
+  const bPrev = b;
+  const dPrev = d;
+  // The sums run in functions of their own that end with their loop: V8 then never meets
+  // unprofiled code after a hot loop (which would throw away the optimised loop each call).
+  const { n, k, m, O } = mo;
+  if (learn.has('observationMatrices')) {
+    const { num, den } = sumsC(mo, dPrev);
+    C = constant(rightDivide(k, m, num, den), m * k);
+  }
+  if (learn.has('observationCovariance')) R = mean(sumR(mo, C, dPrev), O.length, m);
+  if (learn.has('transitionMatrices')) {
+    const { num, den } = sumsA(mo, bPrev);
+    A = constant(rightDivide(k, k, num, den), k * k);
+  }
+  if (learn.has('transitionCovariance')) Q = mean(sumQ(mo, A, bPrev), n - 1, k);
+  if (learn.has('initialStateMean')) mu0 = mo.xs.slice(0, mo.k); // 5. μ0 = x̂_0
+  if (learn.has('initialStateCovariance')) P0 = learnP0(mo, mu0);
+  if (learn.has('transitionOffsets')) b = mean(sumB(mo, A), n - 1);
+  if (learn.has('observationOffsets')) d = mean(sumD(mo, C), O.length);
   return { ...model, A, b, Q, C, d, R, mu0, P0 };
 }

@@ -7,6 +7,7 @@
  *   then the update with C_t, d_t, R_t when z_t is observed.
  * @internal
  */
+import { KalmanModelError } from './errors.js';
 import { createWorkspace, predict, update } from './kernel.js';
 import type { ResolvedModel } from './model.js';
 
@@ -58,52 +59,155 @@ export function runFilter(model: ResolvedModel, z: Float64Array, n: number, opts
   return out;
 }
 
-/** Scalar local-level (or any 1×1) model. */
+/**
+ * Scalar (1 state, 1 observation) model. The covariance recursion is written so its
+ * loop-carried chain is as short as possible (one division): P = P⁻ R / S equals
+ * P⁻ − K c P⁻ exactly in real arithmetic and cannot go negative.
+ *
+ * Steady state: with constant parameters and no missing data the Riccati recursion is a
+ * fixed map P ↦ f(P); once f returns exactly the previous double, every later step would
+ * too, so the loop stops recomputing P, S and K until a missing observation changes P.
+ * This is exact, not an approximation.
+ */
 function filter1(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boolean, out: FilterOutput): void {
   const { A, b, Q, C, d, R } = model;
   const Ad = A.data, bd = b.data, Qd = Q.data, Cd = C.data, dd = d.data, Rd = R.data;
   const sA = A.stride, sb = b.stride, sQ = Q.stride, sC = C.stride, sd = d.stride, sR = R.stride;
+  const constant = sA === 0 && sb === 0 && sQ === 0 && sC === 0 && sd === 0 && sR === 0;
   const means = out.means, covs = out.covs, pm = out.predMeans, pc = out.predCovs, terms = out.loglikTerms;
   let x = model.mu0[0];
   let P = model.P0[0];
   let ll = 0;
+  // steady-state cache: predicted and filtered variance, gain, 1 − K c, log S, 1/S
+  let steady = false;
+  let ssPp = 0, ssK = 0, ssG = 0, ssLogS = 0, ssInvS = 0;
+  let prevObserved = false;
+  let prevPf = NaN;
   for (let t = 0; t < n; t++) {
+    if (steady) {
+      t = steadyRun1(model, Z, t, n, x, P, ssPp, ssK, ssG, ssLogS, ssInvS, wantLL, out);
+      if (t >= n) {
+        x = means[n - 1];
+        break;
+      }
+      // step t is missing: leave the steady state and predict normally
+      x = means[t - 1];
+      steady = false;
+    }
+    const zt = Z[t];
     if (t > 0) {
       // x⁻ = a x + b,  P⁻ = a P a + q
       const a = Ad[(t - 1) * sA];
       x = a * x + bd[(t - 1) * sb];
-      P = a * P * a + Qd[(t - 1) * sQ];
+      P = a * a * P + Qd[(t - 1) * sQ];
     }
     if (pm !== null) {
       pm[t] = x;
       pc![t] = P;
     }
-    const zt = Z[t];
-    if (zt === zt) {
-      // S = c P c + r,  K = P c / S,  x += K (z − c x − d),  P = P − K c P
-      const c = Cd[t * sC];
-      const S = c * P * c + Rd[t * sR];
+    if (zt - zt === 0) {
+      // S = c P⁻ c + r,  K = P⁻ c / S,  x = x⁻ + K (z − c x⁻ − d),  P = P⁻ r / S
+      const c = Cd[t * sC], r = Rd[t * sR];
+      const S = c * c * P + r;
       const y = zt - c * x - dd[t * sd];
       if (S > 0) {
-        const K = (P * c) / S;
+        const invS = 1 / S;
+        const K = P * c * invS;
+        const Pp = P;
         x += K * y;
-        P -= K * c * P;
+        const Pf = P * r * invS;
         if (wantLL) {
-          const term = -0.5 * (LOG_2PI + Math.log(S) + (y * y) / S);
+          const term = -0.5 * (LOG_2PI + Math.log(S) + y * y * invS);
           ll += term;
           if (terms !== null) terms[t] = term;
         }
+        if (constant && prevObserved && Pf === prevPf) {
+          steady = true;
+          ssPp = Pp;
+          ssK = K;
+          ssG = 1 - K * c;
+          ssLogS = Math.log(S);
+          ssInvS = invS;
+        }
+        P = Pf;
       } else if (out.singularAt < 0) out.singularAt = t; // pinv(0) = 0: no update
+      prevObserved = true;
+    } else {
+      if (zt === zt) throw infiniteObservation(t, 0, 1, zt);
+      prevObserved = false;
     }
+    prevPf = P;
     means[t] = x;
     if (covs !== null) covs[t] = P;
   }
-  out.loglik = ll;
+  out.loglik += ll;
 }
 
+/**
+ * The steady-state stretch of {@link filter1}: from step t while observations keep coming,
+ * with P⁻, K and S fixed. Returns the first step not processed (n, or a missing step).
+ * A tight loop of its own so that V8 keeps everything in registers.
+ */
+function steadyRun1(
+  model: ResolvedModel,
+  Z: Float64Array,
+  t: number,
+  n: number,
+  x: number,
+  Pf: number,
+  Pp: number,
+  K: number,
+  G: number,
+  logS: number,
+  invS: number,
+  wantLL: boolean,
+  out: FilterOutput,
+): number {
+  const a = model.A.data[0], b = model.b.data[0], c = model.C.data[0], d = model.d.data[0];
+  const means = out.means, covs = out.covs, pm = out.predMeans, pc = out.predCovs, terms = out.loglikTerms;
+  const plain = covs === null && pm === null && !wantLL;
+  if (plain) {
+    for (; t < n; t++) {
+      const zt = Z[t];
+      if (zt - zt !== 0) return t; // missing (NaN) or invalid (±Infinity)
+      // x = (1 − K c)(a x + b) + K (z − d)
+      x = G * (a * x + b) + K * (zt - d);
+      means[t] = x;
+    }
+    return t;
+  }
+  let ll = 0;
+  for (; t < n; t++) {
+    const zt = Z[t];
+    if (zt - zt !== 0) break;
+    const xp = a * x + b;
+    const zd = zt - d;
+    x = G * xp + K * zd;
+    means[t] = x;
+    if (covs !== null) covs[t] = Pf;
+    if (pm !== null) {
+      pm[t] = xp;
+      pc![t] = Pp;
+    }
+    if (wantLL) {
+      const y = zd - c * xp;
+      const term = -0.5 * (LOG_2PI + logS + y * y * invS);
+      ll += term;
+      if (terms !== null) terms[t] = term;
+    }
+  }
+  out.loglik += ll;
+  return t;
+}
 /** Two states, one observation: the dynamic regression / hedge-ratio model C_t = [x_t, 1]. */
 function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boolean, out: FilterOutput): void {
-  const { A, b, Q, C, d, R } = model;
+  const A = model.A;
+  const identity = A.steps === 0 && A.data[0] === 1 && A.data[1] === 0 && A.data[2] === 0 && A.data[3] === 1;
+  const { b, Q, C, d, R } = model;
+  if (identity && b.steps === 0 && Q.steps === 0 && d.steps === 0 && R.steps === 0 && out.predMeans === null && !wantLL) {
+    filter2RandomWalk(model, Z, n, out);
+    return;
+  }
   const Ad = A.data, bd = b.data, Qd = Q.data, Cd = C.data, dd = d.data, Rd = R.data;
   const sA = A.stride, sb = b.stride, sQ = Q.stride, sC = C.stride, sd = d.stride, sR = R.stride;
   const means = out.means, covs = out.covs, pm = out.predMeans, pc = out.predCovs, terms = out.loglikTerms;
@@ -112,21 +216,30 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
   let ll = 0;
   for (let t = 0; t < n; t++) {
     if (t > 0) {
-      const ao = (t - 1) * sA;
-      const a00 = Ad[ao], a01 = Ad[ao + 1], a10 = Ad[ao + 2], a11 = Ad[ao + 3];
       const bo = (t - 1) * sb;
       const qo = (t - 1) * sQ;
-      // x⁻ = A x + b
-      const nx0 = a00 * x0 + a01 * x1 + bd[bo];
-      const nx1 = a10 * x0 + a11 * x1 + bd[bo + 1];
-      x0 = nx0;
-      x1 = nx1;
-      // P⁻ = A P Aᵀ + Q
-      const ap00 = a00 * p00 + a01 * p01, ap01 = a00 * p01 + a01 * p11;
-      const ap10 = a10 * p00 + a11 * p01, ap11 = a10 * p01 + a11 * p11;
-      p00 = ap00 * a00 + ap01 * a01 + Qd[qo];
-      p01 = ap00 * a10 + ap01 * a11 + Qd[qo + 1];
-      p11 = ap10 * a10 + ap11 * a11 + Qd[qo + 3];
+      if (identity) {
+        // random-walk state (A = I): x⁻ = x + b, P⁻ = P + Q
+        x0 += bd[bo];
+        x1 += bd[bo + 1];
+        p00 += Qd[qo];
+        p01 += Qd[qo + 1];
+        p11 += Qd[qo + 3];
+      } else {
+        const ao = (t - 1) * sA;
+        const a00 = Ad[ao], a01 = Ad[ao + 1], a10 = Ad[ao + 2], a11 = Ad[ao + 3];
+        // x⁻ = A x + b
+        const nx0 = a00 * x0 + a01 * x1 + bd[bo];
+        const nx1 = a10 * x0 + a11 * x1 + bd[bo + 1];
+        x0 = nx0;
+        x1 = nx1;
+        // P⁻ = A P Aᵀ + Q
+        const ap00 = a00 * p00 + a01 * p01, ap01 = a00 * p01 + a01 * p11;
+        const ap10 = a10 * p00 + a11 * p01, ap11 = a10 * p01 + a11 * p11;
+        p00 = ap00 * a00 + ap01 * a01 + Qd[qo];
+        p01 = ap00 * a10 + ap01 * a11 + Qd[qo + 1];
+        p11 = ap10 * a10 + ap11 * a11 + Qd[qo + 3];
+      }
     }
     if (pm !== null) {
       const o = 2 * t, o4 = 4 * t;
@@ -138,29 +251,30 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
       pc![o4 + 3] = p11;
     }
     const zt = Z[t];
-    if (zt === zt) {
+    if (zt - zt === 0) {
       const co = t * sC;
       const c0 = Cd[co], c1 = Cd[co + 1];
-      // P⁻ cᵀ, S = c P⁻ cᵀ + r
+      // g = P⁻ cᵀ, S = c P⁻ cᵀ + r
       const g0 = p00 * c0 + p01 * c1;
       const g1 = p01 * c0 + p11 * c1;
       const S = c0 * g0 + c1 * g1 + Rd[t * sR];
       const y = zt - c0 * x0 - c1 * x1 - dd[t * sd];
       if (S > 0) {
-        // K = P⁻ cᵀ / S;  x += K y;  P = P⁻ − K (c P⁻)
-        const k0 = g0 / S, k1 = g1 / S;
+        // K = g / S;  x = x⁻ + K y;  P = P⁻ − K gᵀ (symmetric by construction)
+        const invS = 1 / S;
+        const k0 = g0 * invS, k1 = g1 * invS;
         x0 += k0 * y;
         x1 += k1 * y;
         p00 -= k0 * g0;
         p01 -= k0 * g1;
         p11 -= k1 * g1;
         if (wantLL) {
-          const term = -0.5 * (LOG_2PI + Math.log(S) + (y * y) / S);
+          const term = -0.5 * (LOG_2PI + Math.log(S) + y * y * invS);
           ll += term;
           if (terms !== null) terms[t] = term;
         }
       } else if (out.singularAt < 0) out.singularAt = t;
-    }
+    } else if (zt === zt) throw infiniteObservation(t, 0, 1, zt);
     means[2 * t] = x0;
     means[2 * t + 1] = x1;
     if (covs !== null) {
@@ -172,6 +286,59 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
     }
   }
   out.loglik = ll;
+}
+
+/**
+ * The pairs model as Chan writes it: random-walk state (A = I) with constant b, Q, d, R and
+ * a time-varying observation row, filtered means (and covariances) only. Every constant is
+ * hoisted into a local so that the loop-carried chain is just the covariance update.
+ */
+function filter2RandomWalk(model: ResolvedModel, Z: Float64Array, n: number, out: FilterOutput): void {
+  const Cd = model.C.data, sC = model.C.stride;
+  const b0 = model.b.data[0], b1 = model.b.data[1];
+  const q00 = model.Q.data[0], q01 = model.Q.data[1], q11 = model.Q.data[3];
+  const r = model.R.data[0], d = model.d.data[0];
+  const means = out.means, covs = out.covs;
+  let x0 = model.mu0[0], x1 = model.mu0[1];
+  let p00 = model.P0[0], p01 = model.P0[1], p11 = model.P0[3];
+  for (let t = 0; t < n; t++) {
+    if (t > 0) {
+      // x⁻ = x + b, P⁻ = P + Q
+      x0 += b0;
+      x1 += b1;
+      p00 += q00;
+      p01 += q01;
+      p11 += q11;
+    }
+    const zt = Z[t];
+    if (zt - zt === 0) {
+      const co = t * sC;
+      const c0 = Cd[co], c1 = Cd[co + 1];
+      // g = P⁻ cᵀ, S = c g + r, K = g / S, x += K (z − c x − d), P −= K gᵀ
+      const g0 = p00 * c0 + p01 * c1;
+      const g1 = p01 * c0 + p11 * c1;
+      const S = c0 * g0 + c1 * g1 + r;
+      if (S > 0) {
+        const y = zt - c0 * x0 - c1 * x1 - d;
+        const invS = 1 / S;
+        const k0 = g0 * invS, k1 = g1 * invS;
+        x0 += k0 * y;
+        x1 += k1 * y;
+        p00 -= k0 * g0;
+        p01 -= k0 * g1;
+        p11 -= k1 * g1;
+      } else if (out.singularAt < 0) out.singularAt = t;
+    } else if (zt === zt) throw infiniteObservation(t, 0, 1, zt);
+    means[2 * t] = x0;
+    means[2 * t + 1] = x1;
+    if (covs !== null) {
+      const o4 = 4 * t;
+      covs[o4] = p00;
+      covs[o4 + 1] = p01;
+      covs[o4 + 2] = p01;
+      covs[o4 + 3] = p11;
+    }
+  }
 }
 
 function filterGeneric(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boolean, out: FilterOutput): void {
@@ -197,7 +364,11 @@ function filterGeneric(model: ResolvedModel, Z: Float64Array, n: number, wantLL:
       pc!.set(P, t * kk);
     }
     let observed = 0;
-    for (let i = 0; i < m; i++) if (Z[t * m + i] === Z[t * m + i]) idx[observed++] = i;
+    for (let i = 0; i < m; i++) {
+      const v = Z[t * m + i];
+      if (v - v === 0) idx[observed++] = i;
+      else if (v === v) throw infiniteObservation(t, i, m, v);
+    }
     let term = 0;
     let updated = false;
     if (observed === m) {
@@ -230,4 +401,12 @@ function filterGeneric(model: ResolvedModel, Z: Float64Array, n: number, wantLL:
     if (covs !== null) covs.set(P, t * kk);
   }
   out.loglik = ll;
+}
+
+/** ±Infinity is not a missing value: it is refused where the loop meets it. */
+function infiniteObservation(t: number, i: number, m: number, v: number): KalmanModelError {
+  return new KalmanModelError(
+    'observations',
+    `${v} at [${t}]${m > 1 ? `[${i}]` : ''} is not a valid observation (use null or NaN to mark a missing value)`,
+  );
 }

@@ -17,6 +17,8 @@ export interface KalmanWorkspace {
   readonly m: number;
   /** Set by {@link update}: false when the last innovation covariance was singular (pseudo-inverse used). */
   lastUpdateRegular: boolean;
+  /** Whether {@link update} computes the log-likelihood term (default true; it costs a logarithm). */
+  loglikelihood: boolean;
   /** @internal */ readonly vecK: Float64Array;
   /** @internal */ readonly matKK: Float64Array;
   /** @internal */ readonly matKK2: Float64Array;
@@ -35,6 +37,7 @@ export function createWorkspace(k: number, m: number): KalmanWorkspace {
     k,
     m,
     lastUpdateRegular: true,
+    loglikelihood: true,
     vecK: new Float64Array(k),
     matKK: new Float64Array(k * k),
     matKK2: new Float64Array(k * k),
@@ -127,6 +130,7 @@ export function update(
   POut: Float64Array,
   pOutOff: number,
 ): number {
+  if (m === 1) return updateScalar(ws, x, xOff, P, pOff, z[zOff], C, cOff, d === null ? 0 : d[dOff], R[rOff], xOut, xOutOff, POut, pOutOff);
   const k = ws.k;
   const { y, pct, s: S, l, x: X, gain: K } = ws;
   // y = z − C x⁻ − d
@@ -170,15 +174,18 @@ export function update(
       }
     }
     // log-likelihood: −½ (m log 2π + log det S + |L⁻¹ y|²)
-    let q = 0;
-    for (let i = 0; i < m; i++) {
-      let s = y[i];
-      for (let p = 0; p < i; p++) s -= l[i * m + p] * ws.pinvWork[p];
-      const w = s / l[i * m + i];
-      ws.pinvWork[i] = w;
-      q += w * w;
+    ll = NaN;
+    if (ws.loglikelihood) {
+      let q = 0;
+      for (let i = 0; i < m; i++) {
+        let s = y[i];
+        for (let p = 0; p < i; p++) s -= l[i * m + p] * ws.pinvWork[p];
+        const w = s / l[i * m + i];
+        ws.pinvWork[i] = w;
+        q += w * w;
+      }
+      ll = -0.5 * (m * LOG_2PI + choleskyLogDet(m, l) + q);
     }
-    ll = -0.5 * (m * LOG_2PI + choleskyLogDet(m, l) + q);
   } else {
     ws.lastUpdateRegular = false;
     symmetricPinv(m, S, 0, l, ws.pinvWork);
@@ -233,4 +240,56 @@ export function update(
   }
   symmetrize(k, POut, pOutOff);
   return ll;
+}
+
+/**
+ * The update for a single observed component (m = 1), where S is a scalar:
+ * g = P⁻ cᵀ, S = c g + r, K = g / S, x = x⁻ + K y, P = P⁻ − g gᵀ / S.
+ * The covariance is written symmetric by construction; when S = 0 (only possible with
+ * r = 0 and c P⁻ cᵀ = 0) the pseudo-inverse of S is 0 and nothing is updated.
+ */
+function updateScalar(
+  ws: KalmanWorkspace,
+  x: Float64Array,
+  xOff: number,
+  P: Float64Array,
+  pOff: number,
+  z: number,
+  C: Float64Array,
+  cOff: number,
+  d: number,
+  r: number,
+  xOut: Float64Array,
+  xOutOff: number,
+  POut: Float64Array,
+  pOutOff: number,
+): number {
+  const k = ws.k;
+  const g = ws.vecK;
+  let y = z - d;
+  for (let j = 0; j < k; j++) y -= C[cOff + j] * x[xOff + j];
+  for (let i = 0; i < k; i++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += P[pOff + i * k + p] * C[cOff + p];
+    g[i] = s;
+  }
+  let S = r;
+  for (let i = 0; i < k; i++) S += C[cOff + i] * g[i];
+  if (!(S > 0)) {
+    ws.lastUpdateRegular = false;
+    if (xOut !== x || xOutOff !== xOff) for (let i = 0; i < k; i++) xOut[xOutOff + i] = x[xOff + i];
+    if (POut !== P || pOutOff !== pOff) for (let i = 0; i < k * k; i++) POut[pOutOff + i] = P[pOff + i];
+    return NaN;
+  }
+  ws.lastUpdateRegular = true;
+  const invS = 1 / S;
+  for (let i = 0; i < k; i++) xOut[xOutOff + i] = x[xOff + i] + g[i] * invS * y;
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < k; j++) {
+      const v = P[pOff + i * k + j] - g[i] * g[j] * invS;
+      POut[pOutOff + i * k + j] = v;
+      POut[pOutOff + j * k + i] = v;
+    }
+  }
+  return ws.loglikelihood ? -0.5 * (LOG_2PI + Math.log(S) + y * y * invS) : NaN;
 }

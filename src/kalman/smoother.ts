@@ -10,6 +10,11 @@ import { cholesky, choleskySolve, symmetricPinv, symmetrize } from '../linalg/de
 import type { FilterOutput } from './filter.js';
 import type { ResolvedModel } from './model.js';
 
+/**
+ * The smoothed values are written over the filtered ones in `f.means` / `f.covs` (the backward
+ * pass reads step t's filtered values just before replacing them), which halves the memory a
+ * smooth of a long series touches.
+ */
 export interface SmootherOutput {
   means: Float64Array;
   covs: Float64Array;
@@ -20,8 +25,8 @@ export interface SmootherOutput {
 export function runSmoother(model: ResolvedModel, f: FilterOutput, keepGains: boolean): SmootherOutput {
   const { n, k } = f;
   const out: SmootherOutput = {
-    means: new Float64Array(n * k),
-    covs: new Float64Array(n * k * k),
+    means: f.means,
+    covs: f.covs!,
     gains: keepGains ? new Float64Array(Math.max(n - 1, 0) * k * k) : null,
   };
   if (n === 0) return out;
@@ -38,8 +43,6 @@ function smooth1(model: ResolvedModel, f: FilterOutput, out: SmootherOutput): vo
   const sm = out.means, sc = out.covs, gains = out.gains;
   let xs = fm[n - 1];
   let V = fc[n - 1];
-  sm[n - 1] = xs;
-  sc[n - 1] = V;
   for (let t = n - 2; t >= 0; t--) {
     const P = fc[t];
     const Pp = pc[t + 1];
@@ -62,9 +65,6 @@ function smooth2(model: ResolvedModel, f: FilterOutput, out: SmootherOutput): vo
   const work = new Float64Array(3 * 4 + 2);
   let s0 = fm[2 * n - 2], s1 = fm[2 * n - 1];
   let v00 = fc[4 * n - 4], v01 = fc[4 * n - 3], v11 = fc[4 * n - 1];
-  sm[2 * n - 2] = s0;
-  sm[2 * n - 1] = s1;
-  sc.set(fc.subarray(4 * n - 4, 4 * n), 4 * n - 4);
   for (let t = n - 2; t >= 0; t--) {
     const o4 = 4 * t, n4 = o4 + 4;
     const p00 = fc[o4], p01 = fc[o4 + 1], p11 = fc[o4 + 3];
@@ -73,9 +73,10 @@ function smooth2(model: ResolvedModel, f: FilterOutput, out: SmootherOutput): vo
     const det = q00 * q11 - q01 * q01;
     let i00: number, i01: number, i11: number;
     if (det > 1e-14 * q00 * q11 && det > 0) {
-      i00 = q11 / det;
-      i01 = -q01 / det;
-      i11 = q00 / det;
+      const invDet = 1 / det;
+      i00 = q11 * invDet;
+      i01 = -q01 * invDet;
+      i11 = q00 * invDet;
     } else {
       symmetricPinv(2, pc, n4, pinv, work);
       i00 = pinv[0];
@@ -130,8 +131,6 @@ function smoothGeneric(model: ResolvedModel, f: FilterOutput, out: SmootherOutpu
   const e = new Float64Array(k);
   const pinv = new Float64Array(kk);
   const work = new Float64Array(3 * kk + k);
-  sm.set(fm.subarray((n - 1) * k, n * k), (n - 1) * k);
-  sc.set(fc.subarray((n - 1) * kk, n * kk), (n - 1) * kk);
   for (let t = n - 2; t >= 0; t--) {
     const ao = t * sA, po = t * kk, qo = (t + 1) * kk;
     // Y = A P_t  (k×k), then Y ← (P⁻_{t+1})⁻¹ A P_t, and J = Yᵀ = P_t Aᵀ (P⁻_{t+1})⁻¹
