@@ -11,7 +11,11 @@ export function main(): BenchResult[] {
   const N = 1_000_000;
 
   const level = localLevelSeries(N);
-  const kf1 = new KalmanFilter({ transitionCovariance: 0.01, observationCovariance: 0.25, initialStateMean: 100 });
+  const kf1 = new KalmanFilter({
+    transitionCovariance: 0.01,
+    observationCovariance: 0.25,
+    initialStateMean: 100,
+  });
   results.push(
     bench({
       name: '1-D local-level filter, n = 1e6',

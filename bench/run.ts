@@ -17,7 +17,9 @@ const files = readdirSync(here)
 const results: BenchResult[] = [];
 for (const f of files) {
   console.log(`\n# ${f}`);
-  const mod = (await import(pathToFileURL(join(here, f)).href)) as { main: () => BenchResult[] | Promise<BenchResult[]> };
+  const mod = (await import(pathToFileURL(join(here, f)).href)) as {
+    main: () => BenchResult[] | Promise<BenchResult[]>;
+  };
   results.push(...(await mod.main()));
 }
 const missed = results.filter((r) => !r.ok);

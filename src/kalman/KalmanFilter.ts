@@ -2,7 +2,14 @@ import { KalmanModelError } from './errors.js';
 import { loglikelihoodOf, runEm } from './em.js';
 import { runFilter } from './filter.js';
 import { createWorkspace, predict, update, type KalmanWorkspace } from './kernel.js';
-import { checkStepCoverage, modelToNested, readRaw, resolveEmVars, resolveModel, type ResolvedModel } from './model.js';
+import {
+  checkStepCoverage,
+  modelToNested,
+  readRaw,
+  resolveEmVars,
+  resolveModel,
+  type ResolvedModel,
+} from './model.js';
 import { readObservations } from './observations.js';
 import { MatrixSequence, VectorSequence } from './sequences.js';
 import { runSmoother } from './smoother.js';
@@ -149,7 +156,10 @@ export class KalmanFilter {
    * A missing observation (`null`/`NaN`) skips the update for that step.
    */
   filter(observations: ObservationsInput, options?: FilterCallOptions & { covariances?: true }): FilterResult;
-  filter(observations: ObservationsInput, options: FilterCallOptions & { covariances: false }): FilterMeansResult;
+  filter(
+    observations: ObservationsInput,
+    options: FilterCallOptions & { covariances: false },
+  ): FilterMeansResult;
   filter(observations: ObservationsInput, options: FilterCallOptions = {}): FilterResult | FilterMeansResult {
     const covariances = boolOption('covariances', options.covariances, true);
     const predicted = boolOption('predicted', options.predicted, false);
@@ -233,7 +243,10 @@ export class KalmanFilter {
       z[0] = observation;
     } else {
       if (observation.length !== m)
-        throw new KalmanModelError('observation', `expected ${m} value${m > 1 ? 's' : ''}, got ${observation.length}`);
+        throw new KalmanModelError(
+          'observation',
+          `expected ${m} value${m > 1 ? 's' : ''}, got ${observation.length}`,
+        );
       for (let i = 0; i < m; i++) {
         const v = observation[i];
         z[i] = v === null || v === undefined ? NaN : v;
@@ -242,12 +255,21 @@ export class KalmanFilter {
     for (let i = 0; i < m; i++) {
       const v = z[i];
       if (v === Infinity || v === -Infinity)
-        throw new KalmanModelError('observation', `${v} at [${i}] is not a valid observation (use null or NaN for missing)`);
+        throw new KalmanModelError(
+          'observation',
+          `${v} at [${i}] is not a valid observation (use null or NaN for missing)`,
+        );
       if (v === v) observed++;
     }
-    let A = model.A.data, b = model.b.data, Q = model.Q.data, C = model.C.data, d = model.d.data, R = model.R.data;
+    let A = model.A.data,
+      b = model.b.data,
+      Q = model.Q.data,
+      C = model.C.data,
+      d = model.d.data,
+      R = model.R.data;
     if (overrides !== undefined && overrides !== null) {
-      if (typeof overrides !== 'object') throw new KalmanModelError('overrides', `expected an object, got ${String(overrides)}`);
+      if (typeof overrides !== 'object')
+        throw new KalmanModelError('overrides', `expected an object, got ${String(overrides)}`);
       for (const key in overrides) {
         const v = overrides[key as keyof FilterUpdateOverrides];
         if (v === undefined) continue;
@@ -277,7 +299,10 @@ export class KalmanFilter {
     }
     for (const key of st.timeVarying) {
       if (overrides?.[key] === undefined)
-        throw new KalmanModelError(key, `the model's value varies in time; pass this step's ${key} in overrides`);
+        throw new KalmanModelError(
+          key,
+          `the model's value varies in time; pass this step's ${key} in overrides`,
+        );
     }
     // x⁻ = A x + b, P⁻ = A P Aᵀ + Q
     predict(st.ws, x, 0, P, 0, A, 0, b, 0, Q, 0, x, 0, P, 0);
@@ -364,7 +389,10 @@ function createOnlineState(model: ResolvedModel): OnlineState {
 function readVector(name: string, v: unknown, k: number, out: Float64Array): void {
   const a = v as ArrayLike<unknown> | null | undefined;
   if (a === null || a === undefined || typeof a !== 'object' || a.length !== k)
-    throw new KalmanModelError(name, `expected ${k} values, got ${a == null || typeof a !== 'object' ? String(a) : a.length}`);
+    throw new KalmanModelError(
+      name,
+      `expected ${k} values, got ${a == null || typeof a !== 'object' ? String(a) : a.length}`,
+    );
   for (let i = 0; i < k; i++) {
     const x = a[i];
     if (typeof x !== 'number' || !Number.isFinite(x))
@@ -386,24 +414,36 @@ function readInto(name: string, v: unknown, rows: number, cols: number, out: Flo
     if (size !== 1) throw new KalmanModelError(name, `expected shape ${shapeText}, got a scalar`);
     out[0] = v;
   } else if (Array.isArray(v) && (v.length === 0 || !Array.isArray(v[0]))) {
-    if (v.length !== size) throw new KalmanModelError(name, `expected shape ${shapeText} (or ${size} values row-major), got ${v.length} values`);
+    if (v.length !== size)
+      throw new KalmanModelError(
+        name,
+        `expected shape ${shapeText} (or ${size} values row-major), got ${v.length} values`,
+      );
     for (let i = 0; i < size; i++) out[i] = num(name, v[i], i);
   } else if (v instanceof Float64Array) {
-    if (v.length !== size) throw new KalmanModelError(name, `expected shape ${shapeText}, got ${v.length} values`);
+    if (v.length !== size)
+      throw new KalmanModelError(name, `expected shape ${shapeText}, got ${v.length} values`);
     out.set(v);
   } else if (Array.isArray(v) && cols !== 0) {
-    if (v.length !== rows) throw new KalmanModelError(name, `expected shape ${shapeText}, got ${v.length} rows`);
+    if (v.length !== rows)
+      throw new KalmanModelError(name, `expected shape ${shapeText}, got ${v.length} rows`);
     for (let i = 0; i < rows; i++) {
       const row = v[i] as unknown;
       if (!Array.isArray(row) || row.length !== cols)
-        throw new KalmanModelError(name, `expected shape ${shapeText}, row [${i}] has ${Array.isArray(row) ? row.length : typeof row} entries`);
+        throw new KalmanModelError(
+          name,
+          `expected shape ${shapeText}, row [${i}] has ${Array.isArray(row) ? row.length : typeof row} entries`,
+        );
       for (let j = 0; j < cols; j++) out[i * cols + j] = num(name, row[j], i * cols + j);
     }
   } else {
     const raw = readRaw(name, v);
     const dims = cols === 0 ? [rows] : [rows, cols];
     if (raw.shape.length !== dims.length || raw.shape.some((s, i) => s !== dims[i]))
-      throw new KalmanModelError(name, `expected shape ${shapeText}, got ${raw.shape.join('×') || 'a scalar'}`);
+      throw new KalmanModelError(
+        name,
+        `expected shape ${shapeText}, got ${raw.shape.join('×') || 'a scalar'}`,
+      );
     out.set(raw.data);
   }
   for (let i = 0; i < size; i++) num(name, out[i], i);
@@ -429,5 +469,3 @@ function checkCovariance(name: string, data: Float64Array, n: number): Float64Ar
   );
   return data;
 }
-
-

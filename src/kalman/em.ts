@@ -40,7 +40,13 @@ function loglikOrThrow(model: ResolvedModel, z: Float64Array, n: number): number
 
 export { loglikOrThrow as loglikelihoodOf };
 
-export function runEm(model0: ResolvedModel, z: Float64Array, n: number, nIter: number, vars: readonly EmVar[]): EmResult {
+export function runEm(
+  model0: ResolvedModel,
+  z: Float64Array,
+  n: number,
+  nIter: number,
+  vars: readonly EmVar[],
+): EmResult {
   const learn = new Set(vars);
   const { k, m } = model0;
   if (model0.partialMissing === 'update-observed') {
@@ -62,12 +68,22 @@ export function runEm(model0: ResolvedModel, z: Float64Array, n: number, nIter: 
     if (all) observedAll[count++] = t;
   }
   const observed = observedAll.subarray(0, count);
-  const needsObs = ['observationMatrices', 'observationCovariance', 'observationOffsets'].some((v) => learn.has(v as EmVar));
+  const needsObs = ['observationMatrices', 'observationCovariance', 'observationOffsets'].some((v) =>
+    learn.has(v as EmVar),
+  );
   if (needsObs && count === 0)
-    throw new KalmanModelError('observations', 'EM needs at least one fully observed step to learn observation parameters');
-  const needsPairs = ['transitionMatrices', 'transitionCovariance', 'transitionOffsets'].some((v) => learn.has(v as EmVar));
+    throw new KalmanModelError(
+      'observations',
+      'EM needs at least one fully observed step to learn observation parameters',
+    );
+  const needsPairs = ['transitionMatrices', 'transitionCovariance', 'transitionOffsets'].some((v) =>
+    learn.has(v as EmVar),
+  );
   if (needsPairs && n < 2)
-    throw new KalmanModelError('observations', `EM needs at least 2 time steps to learn transition parameters, got ${n}`);
+    throw new KalmanModelError(
+      'observations',
+      `EM needs at least 2 time steps to learn transition parameters, got ${n}`,
+    );
 
   let cur = model0;
   const trace: number[] = [];
@@ -103,7 +119,8 @@ function pairwiseCovariances(n: number, k: number, V: Float64Array, J: Float64Ar
   const kk = k * k;
   const out = new Float64Array(n * kk);
   for (let t = 1; t < n; t++) {
-    const vo = t * kk, jo = (t - 1) * kk;
+    const vo = t * kk,
+      jo = (t - 1) * kk;
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
         let s = 0;
@@ -119,15 +136,17 @@ const constant = (data: Float64Array, size: number): Param => makeParam(data, si
 
 /** 1. C = [Σ_O (z_t − d_t) x̂_tᵀ] [Σ_O (V_t + x̂_t x̂_tᵀ)]⁻¹ */
 function sumsC(mo: Moments, d: Param): { num: Float64Array; den: Float64Array } {
+  const dd = d.data,
+    ds = d.stride;
   const { k, m, z, O, xs, V } = mo;
   const kk = k * k;
   const num = new Float64Array(m * k);
   const den = new Float64Array(kk);
   for (let o = 0; o < O.length; o++) {
     const t = O[o];
-    const dOff = t * d.stride;
+    const dOff = t * ds;
     for (let i = 0; i < m; i++) {
-      const r = z[t * m + i] - d.data[dOff + i];
+      const r = z[t * m + i] - dd[dOff + i];
       for (let j = 0; j < k; j++) num[i * k + j] += r * xs[t * k + j];
     }
     for (let i = 0; i < k; i++)
@@ -138,6 +157,10 @@ function sumsC(mo: Moments, d: Param): { num: Float64Array; den: Float64Array } 
 
 /** 2. R = (1/|O|) Σ_O [e eᵀ + C_t V_t C_tᵀ],  e = z_t − C_t x̂_t − d_t */
 function sumR(mo: Moments, C: Param, d: Param): Float64Array {
+  const Cd = C.data,
+    Cs = C.stride;
+  const dd = d.data,
+    ds = d.stride;
   const { k, m, z, O, xs, V } = mo;
   const kk = k * k;
   const acc = new Float64Array(m * m);
@@ -145,23 +168,24 @@ function sumR(mo: Moments, C: Param, d: Param): Float64Array {
   const CV = new Float64Array(m * k);
   for (let o = 0; o < O.length; o++) {
     const t = O[o];
-    const co = t * C.stride, dOff = t * d.stride;
+    const co = t * Cs,
+      dOff = t * ds;
     for (let i = 0; i < m; i++) {
-      let s = z[t * m + i] - d.data[dOff + i];
-      for (let j = 0; j < k; j++) s -= C.data[co + i * k + j] * xs[t * k + j];
+      let s = z[t * m + i] - dd[dOff + i];
+      for (let j = 0; j < k; j++) s -= Cd[co + i * k + j] * xs[t * k + j];
       e[i] = s;
     }
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < k; j++) {
         let s = 0;
-        for (let p = 0; p < k; p++) s += C.data[co + i * k + p] * V[t * kk + p * k + j];
+        for (let p = 0; p < k; p++) s += Cd[co + i * k + p] * V[t * kk + p * k + j];
         CV[i * k + j] = s;
       }
     }
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < m; j++) {
         let s = e[i] * e[j];
-        for (let p = 0; p < k; p++) s += CV[i * k + p] * C.data[co + j * k + p];
+        for (let p = 0; p < k; p++) s += CV[i * k + p] * Cd[co + j * k + p];
         acc[i * m + j] += s;
       }
     }
@@ -171,16 +195,18 @@ function sumR(mo: Moments, C: Param, d: Param): Float64Array {
 
 /** 3. A = [Σ_{t≥1} (V_{t,t-1} + x̂_t x̂_{t-1}ᵀ − b_{t-1} x̂_{t-1}ᵀ)] [Σ_{t≥1} (V_{t-1} + x̂_{t-1} x̂_{t-1}ᵀ)]⁻¹ */
 function sumsA(mo: Moments, b: Param): { num: Float64Array; den: Float64Array } {
+  const bd = b.data,
+    bs = b.stride;
   const { n, k, xs, V, pairs } = mo;
   const kk = k * k;
   const num = new Float64Array(kk);
   const den = new Float64Array(kk);
   for (let t = 1; t < n; t++) {
-    const bo = (t - 1) * b.stride;
+    const bo = (t - 1) * bs;
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
         const xp = xs[(t - 1) * k + j];
-        num[i * k + j] += pairs[t * kk + i * k + j] + xs[t * k + i] * xp - b.data[bo + i] * xp;
+        num[i * k + j] += pairs[t * kk + i * k + j] + xs[t * k + i] * xp - bd[bo + i] * xp;
         den[i * k + j] += V[(t - 1) * kk + i * k + j] + xs[(t - 1) * k + i] * xp;
       }
     }
@@ -190,6 +216,10 @@ function sumsA(mo: Moments, b: Param): { num: Float64Array; den: Float64Array } 
 
 /** 4. Q = (1/(n−1)) Σ_{t=0}^{n-2} [e eᵀ + A_t V_t A_tᵀ + V_{t+1} − V_{t+1,t} A_tᵀ − A_t V_{t+1,t}ᵀ],  e = x̂_{t+1} − A_t x̂_t − b_t */
 function sumQ(mo: Moments, A: Param, b: Param): Float64Array {
+  const Ad = A.data,
+    As = A.stride;
+  const bd = b.data,
+    bs = b.stride;
   const { n, k, xs, V, pairs } = mo;
   const kk = k * k;
   const acc = new Float64Array(kk);
@@ -197,10 +227,12 @@ function sumQ(mo: Moments, A: Param, b: Param): Float64Array {
   const AV = new Float64Array(kk);
   const PA = new Float64Array(kk);
   for (let t = 0; t < n - 1; t++) {
-    const ao = t * A.stride, bo = t * b.stride, po = (t + 1) * kk;
+    const ao = t * As,
+      bo = t * bs,
+      po = (t + 1) * kk;
     for (let i = 0; i < k; i++) {
-      let s = xs[(t + 1) * k + i] - b.data[bo + i];
-      for (let j = 0; j < k; j++) s -= A.data[ao + i * k + j] * xs[t * k + j];
+      let s = xs[(t + 1) * k + i] - bd[bo + i];
+      for (let j = 0; j < k; j++) s -= Ad[ao + i * k + j] * xs[t * k + j];
       e[i] = s;
     }
     for (let i = 0; i < k; i++) {
@@ -208,8 +240,8 @@ function sumQ(mo: Moments, A: Param, b: Param): Float64Array {
         let s = 0;
         let u = 0;
         for (let p = 0; p < k; p++) {
-          s += A.data[ao + i * k + p] * V[t * kk + p * k + j];
-          u += pairs[po + i * k + p] * A.data[ao + j * k + p];
+          s += Ad[ao + i * k + p] * V[t * kk + p * k + j];
+          u += pairs[po + i * k + p] * Ad[ao + j * k + p];
         }
         AV[i * k + j] = s;
         PA[i * k + j] = u; // V_{t+1,t} A_tᵀ
@@ -218,7 +250,7 @@ function sumQ(mo: Moments, A: Param, b: Param): Float64Array {
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
         let s = e[i] * e[j] + V[po + i * k + j] - PA[i * k + j] - PA[j * k + i];
-        for (let p = 0; p < k; p++) s += AV[i * k + p] * A.data[ao + j * k + p];
+        for (let p = 0; p < k; p++) s += AV[i * k + p] * Ad[ao + j * k + p];
         acc[i * k + j] += s;
       }
     }
@@ -232,7 +264,8 @@ function learnP0(mo: Moments, mu0: Float64Array): Float64Array {
   const out = new Float64Array(k * k);
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
-      const xi = xs[i], xj = xs[j];
+      const xi = xs[i],
+        xj = xs[j];
       out[i * k + j] = V[i * k + j] + xi * xj - mu0[i] * xj - xi * mu0[j] + mu0[i] * mu0[j];
     }
   }
@@ -242,13 +275,15 @@ function learnP0(mo: Moments, mu0: Float64Array): Float64Array {
 
 /** 7. b = (1/(n−1)) Σ_{t≥1} (x̂_t − A_{t-1} x̂_{t-1}) */
 function sumB(mo: Moments, A: Param): Float64Array {
+  const Ad = A.data,
+    As = A.stride;
   const { n, k, xs } = mo;
   const acc = new Float64Array(k);
   for (let t = 1; t < n; t++) {
-    const ao = (t - 1) * A.stride;
+    const ao = (t - 1) * As;
     for (let i = 0; i < k; i++) {
       let s = xs[t * k + i];
-      for (let j = 0; j < k; j++) s -= A.data[ao + i * k + j] * xs[(t - 1) * k + j];
+      for (let j = 0; j < k; j++) s -= Ad[ao + i * k + j] * xs[(t - 1) * k + j];
       acc[i] += s;
     }
   }
@@ -257,14 +292,16 @@ function sumB(mo: Moments, A: Param): Float64Array {
 
 /** 8. d = (1/|O|) Σ_O (z_t − C_t x̂_t) */
 function sumD(mo: Moments, C: Param): Float64Array {
+  const Cd = C.data,
+    Cs = C.stride;
   const { k, m, z, O, xs } = mo;
   const acc = new Float64Array(m);
   for (let o = 0; o < O.length; o++) {
     const t = O[o];
-    const co = t * C.stride;
+    const co = t * Cs;
     for (let i = 0; i < m; i++) {
       let s = z[t * m + i];
-      for (let j = 0; j < k; j++) s -= C.data[co + i * k + j] * xs[t * k + j];
+      for (let j = 0; j < k; j++) s -= Cd[co + i * k + j] * xs[t * k + j];
       acc[i] += s;
     }
   }

@@ -38,7 +38,12 @@ export interface FilterOutput {
   partialAt: number;
 }
 
-export function runFilter(model: ResolvedModel, z: Float64Array, n: number, opts: FilterOptions): FilterOutput {
+export function runFilter(
+  model: ResolvedModel,
+  z: Float64Array,
+  n: number,
+  opts: FilterOptions,
+): FilterOutput {
   const { k } = model;
   const out: FilterOutput = {
     n,
@@ -71,26 +76,41 @@ export function runFilter(model: ResolvedModel, z: Float64Array, n: number, opts
  */
 function filter1(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boolean, out: FilterOutput): void {
   const { A, b, Q, C, d, R } = model;
-  const Ad = A.data, bd = b.data, Qd = Q.data, Cd = C.data, dd = d.data, Rd = R.data;
-  const sA = A.stride, sb = b.stride, sQ = Q.stride, sC = C.stride, sd = d.stride, sR = R.stride;
+  const Ad = A.data,
+    bd = b.data,
+    Qd = Q.data,
+    Cd = C.data,
+    dd = d.data,
+    Rd = R.data;
+  const sA = A.stride,
+    sb = b.stride,
+    sQ = Q.stride,
+    sC = C.stride,
+    sd = d.stride,
+    sR = R.stride;
   const constant = sA === 0 && sb === 0 && sQ === 0 && sC === 0 && sd === 0 && sR === 0;
-  const means = out.means, covs = out.covs, pm = out.predMeans, pc = out.predCovs, terms = out.loglikTerms;
+  const means = out.means,
+    covs = out.covs,
+    pm = out.predMeans,
+    pc = out.predCovs,
+    terms = out.loglikTerms;
   let x = model.mu0[0];
   let P = model.P0[0];
   let ll = 0;
   // steady-state cache: predicted and filtered variance, gain, 1 − K c, log S, 1/S
   let steady = false;
-  let ssPp = 0, ssK = 0, ssG = 0, ssLogS = 0, ssInvS = 0;
+  let ssPp = 0,
+    ssK = 0,
+    ssG = 0,
+    ssLogS = 0,
+    ssInvS = 0;
   let prevObserved = false;
   let prevPf = NaN;
   for (let t = 0; t < n; t++) {
     if (steady) {
       t = steadyRun1(model, Z, t, n, x, P, ssPp, ssK, ssG, ssLogS, ssInvS, wantLL, out);
-      if (t >= n) {
-        x = means[n - 1];
-        break;
-      }
-      // step t is missing: leave the steady state and predict normally
+      if (t >= n) break;
+      // step t is missing (or invalid): leave the steady state and predict normally
       x = means[t - 1];
       steady = false;
     }
@@ -107,7 +127,8 @@ function filter1(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
     }
     if (zt - zt === 0) {
       // S = c P⁻ c + r,  K = P⁻ c / S,  x = x⁻ + K (z − c x⁻ − d),  P = P⁻ r / S
-      const c = Cd[t * sC], r = Rd[t * sR];
+      const c = Cd[t * sC],
+        r = Rd[t * sR];
       const S = c * c * P + r;
       const y = zt - c * x - dd[t * sd];
       if (S > 0) {
@@ -163,8 +184,15 @@ function steadyRun1(
   wantLL: boolean,
   out: FilterOutput,
 ): number {
-  const a = model.A.data[0], b = model.b.data[0], c = model.C.data[0], d = model.d.data[0];
-  const means = out.means, covs = out.covs, pm = out.predMeans, pc = out.predCovs, terms = out.loglikTerms;
+  const a = model.A.data[0],
+    b = model.b.data[0],
+    c = model.C.data[0],
+    d = model.d.data[0];
+  const means = out.means,
+    covs = out.covs,
+    pm = out.predMeans,
+    pc = out.predCovs,
+    terms = out.loglikTerms;
   const plain = covs === null && pm === null && !wantLL;
   if (plain) {
     for (; t < n; t++) {
@@ -204,15 +232,40 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
   const A = model.A;
   const identity = A.steps === 0 && A.data[0] === 1 && A.data[1] === 0 && A.data[2] === 0 && A.data[3] === 1;
   const { b, Q, C, d, R } = model;
-  if (identity && b.steps === 0 && Q.steps === 0 && d.steps === 0 && R.steps === 0 && out.predMeans === null && !wantLL) {
+  if (
+    identity &&
+    b.steps === 0 &&
+    Q.steps === 0 &&
+    d.steps === 0 &&
+    R.steps === 0 &&
+    out.predMeans === null &&
+    !wantLL
+  ) {
     filter2RandomWalk(model, Z, n, out);
     return;
   }
-  const Ad = A.data, bd = b.data, Qd = Q.data, Cd = C.data, dd = d.data, Rd = R.data;
-  const sA = A.stride, sb = b.stride, sQ = Q.stride, sC = C.stride, sd = d.stride, sR = R.stride;
-  const means = out.means, covs = out.covs, pm = out.predMeans, pc = out.predCovs, terms = out.loglikTerms;
-  let x0 = model.mu0[0], x1 = model.mu0[1];
-  let p00 = model.P0[0], p01 = model.P0[1], p11 = model.P0[3];
+  const Ad = A.data,
+    bd = b.data,
+    Qd = Q.data,
+    Cd = C.data,
+    dd = d.data,
+    Rd = R.data;
+  const sA = A.stride,
+    sb = b.stride,
+    sQ = Q.stride,
+    sC = C.stride,
+    sd = d.stride,
+    sR = R.stride;
+  const means = out.means,
+    covs = out.covs,
+    pm = out.predMeans,
+    pc = out.predCovs,
+    terms = out.loglikTerms;
+  let x0 = model.mu0[0],
+    x1 = model.mu0[1];
+  let p00 = model.P0[0],
+    p01 = model.P0[1],
+    p11 = model.P0[3];
   let ll = 0;
   for (let t = 0; t < n; t++) {
     if (t > 0) {
@@ -227,22 +280,28 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
         p11 += Qd[qo + 3];
       } else {
         const ao = (t - 1) * sA;
-        const a00 = Ad[ao], a01 = Ad[ao + 1], a10 = Ad[ao + 2], a11 = Ad[ao + 3];
+        const a00 = Ad[ao],
+          a01 = Ad[ao + 1],
+          a10 = Ad[ao + 2],
+          a11 = Ad[ao + 3];
         // x⁻ = A x + b
         const nx0 = a00 * x0 + a01 * x1 + bd[bo];
         const nx1 = a10 * x0 + a11 * x1 + bd[bo + 1];
         x0 = nx0;
         x1 = nx1;
         // P⁻ = A P Aᵀ + Q
-        const ap00 = a00 * p00 + a01 * p01, ap01 = a00 * p01 + a01 * p11;
-        const ap10 = a10 * p00 + a11 * p01, ap11 = a10 * p01 + a11 * p11;
+        const ap00 = a00 * p00 + a01 * p01,
+          ap01 = a00 * p01 + a01 * p11;
+        const ap10 = a10 * p00 + a11 * p01,
+          ap11 = a10 * p01 + a11 * p11;
         p00 = ap00 * a00 + ap01 * a01 + Qd[qo];
         p01 = ap00 * a10 + ap01 * a11 + Qd[qo + 1];
         p11 = ap10 * a10 + ap11 * a11 + Qd[qo + 3];
       }
     }
     if (pm !== null) {
-      const o = 2 * t, o4 = 4 * t;
+      const o = 2 * t,
+        o4 = 4 * t;
       pm[o] = x0;
       pm[o + 1] = x1;
       pc![o4] = p00;
@@ -253,7 +312,8 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
     const zt = Z[t];
     if (zt - zt === 0) {
       const co = t * sC;
-      const c0 = Cd[co], c1 = Cd[co + 1];
+      const c0 = Cd[co],
+        c1 = Cd[co + 1];
       // g = P⁻ cᵀ, S = c P⁻ cᵀ + r
       const g0 = p00 * c0 + p01 * c1;
       const g1 = p01 * c0 + p11 * c1;
@@ -262,7 +322,8 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
       if (S > 0) {
         // K = g / S;  x = x⁻ + K y;  P = P⁻ − K gᵀ (symmetric by construction)
         const invS = 1 / S;
-        const k0 = g0 * invS, k1 = g1 * invS;
+        const k0 = g0 * invS,
+          k1 = g1 * invS;
         x0 += k0 * y;
         x1 += k1 * y;
         p00 -= k0 * g0;
@@ -294,13 +355,22 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
  * hoisted into a local so that the loop-carried chain is just the covariance update.
  */
 function filter2RandomWalk(model: ResolvedModel, Z: Float64Array, n: number, out: FilterOutput): void {
-  const Cd = model.C.data, sC = model.C.stride;
-  const b0 = model.b.data[0], b1 = model.b.data[1];
-  const q00 = model.Q.data[0], q01 = model.Q.data[1], q11 = model.Q.data[3];
-  const r = model.R.data[0], d = model.d.data[0];
-  const means = out.means, covs = out.covs;
-  let x0 = model.mu0[0], x1 = model.mu0[1];
-  let p00 = model.P0[0], p01 = model.P0[1], p11 = model.P0[3];
+  const Cd = model.C.data,
+    sC = model.C.stride;
+  const b0 = model.b.data[0],
+    b1 = model.b.data[1];
+  const q00 = model.Q.data[0],
+    q01 = model.Q.data[1],
+    q11 = model.Q.data[3];
+  const r = model.R.data[0],
+    d = model.d.data[0];
+  const means = out.means,
+    covs = out.covs;
+  let x0 = model.mu0[0],
+    x1 = model.mu0[1];
+  let p00 = model.P0[0],
+    p01 = model.P0[1],
+    p11 = model.P0[3];
   for (let t = 0; t < n; t++) {
     if (t > 0) {
       // x⁻ = x + b, P⁻ = P + Q
@@ -313,7 +383,8 @@ function filter2RandomWalk(model: ResolvedModel, Z: Float64Array, n: number, out
     const zt = Z[t];
     if (zt - zt === 0) {
       const co = t * sC;
-      const c0 = Cd[co], c1 = Cd[co + 1];
+      const c0 = Cd[co],
+        c1 = Cd[co + 1];
       // g = P⁻ cᵀ, S = c g + r, K = g / S, x += K (z − c x − d), P −= K gᵀ
       const g0 = p00 * c0 + p01 * c1;
       const g1 = p01 * c0 + p11 * c1;
@@ -321,7 +392,8 @@ function filter2RandomWalk(model: ResolvedModel, Z: Float64Array, n: number, out
       if (S > 0) {
         const y = zt - c0 * x0 - c1 * x1 - d;
         const invS = 1 / S;
-        const k0 = g0 * invS, k1 = g1 * invS;
+        const k0 = g0 * invS,
+          k1 = g1 * invS;
         x0 += k0 * y;
         x1 += k1 * y;
         p00 -= k0 * g0;
@@ -341,7 +413,13 @@ function filter2RandomWalk(model: ResolvedModel, Z: Float64Array, n: number, out
   }
 }
 
-function filterGeneric(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boolean, out: FilterOutput): void {
+function filterGeneric(
+  model: ResolvedModel,
+  Z: Float64Array,
+  n: number,
+  wantLL: boolean,
+  out: FilterOutput,
+): void {
   const { k, m, A, b, Q, C, d, R } = model;
   const kk = k * k;
   const ws = createWorkspace(k, m);
@@ -350,14 +428,33 @@ function filterGeneric(model: ResolvedModel, Z: Float64Array, n: number, wantLL:
   x.set(model.mu0);
   P.set(model.P0);
   // buffers for the observed rows of a partially missing step
-  const subZ = new Float64Array(m), subC = new Float64Array(m * k), subD = new Float64Array(m), subR = new Float64Array(m * m);
+  const subZ = new Float64Array(m),
+    subC = new Float64Array(m * k),
+    subD = new Float64Array(m),
+    subR = new Float64Array(m * m);
   const idx = new Int32Array(m);
   const partial = model.partialMissing === 'update-observed';
   const { means, covs, predMeans: pm, predCovs: pc, loglikTerms: terms } = out;
   let ll = 0;
   for (let t = 0; t < n; t++) {
     if (t > 0) {
-      predict(ws, x, 0, P, 0, A.data, (t - 1) * A.stride, b.data, (t - 1) * b.stride, Q.data, (t - 1) * Q.stride, x, 0, P, 0);
+      predict(
+        ws,
+        x,
+        0,
+        P,
+        0,
+        A.data,
+        (t - 1) * A.stride,
+        b.data,
+        (t - 1) * b.stride,
+        Q.data,
+        (t - 1) * Q.stride,
+        x,
+        0,
+        P,
+        0,
+      );
     }
     if (pm !== null) {
       pm.set(x, t * k);
@@ -372,12 +469,33 @@ function filterGeneric(model: ResolvedModel, Z: Float64Array, n: number, wantLL:
     let term = 0;
     let updated = false;
     if (observed === m) {
-      term = update(ws, m, x, 0, P, 0, Z, t * m, C.data, t * C.stride, d.data, t * d.stride, R.data, t * R.stride, x, 0, P, 0);
+      term = update(
+        ws,
+        m,
+        x,
+        0,
+        P,
+        0,
+        Z,
+        t * m,
+        C.data,
+        t * C.stride,
+        d.data,
+        t * d.stride,
+        R.data,
+        t * R.stride,
+        x,
+        0,
+        P,
+        0,
+      );
       updated = true;
     } else if (observed > 0) {
       if (out.partialAt < 0) out.partialAt = t;
       if (partial) {
-        const co = t * C.stride, dOff = t * d.stride, ro = t * R.stride;
+        const co = t * C.stride,
+          dOff = t * d.stride,
+          ro = t * R.stride;
         for (let i = 0; i < observed; i++) {
           const r = idx[i];
           subZ[i] = Z[t * m + r];

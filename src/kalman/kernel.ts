@@ -130,7 +130,23 @@ export function update(
   POut: Float64Array,
   pOutOff: number,
 ): number {
-  if (m === 1) return updateScalar(ws, x, xOff, P, pOff, z[zOff], C, cOff, d === null ? 0 : d[dOff], R[rOff], xOut, xOutOff, POut, pOutOff);
+  if (m === 1)
+    return updateScalar(
+      ws,
+      x,
+      xOff,
+      P,
+      pOff,
+      z[zOff],
+      C,
+      cOff,
+      d === null ? 0 : d[dOff],
+      R[rOff],
+      xOut,
+      xOutOff,
+      POut,
+      pOutOff,
+    );
   const k = ws.k;
   const { y, pct, s: S, l, x: X, gain: K } = ws;
   // y = z − C x⁻ − d

@@ -90,10 +90,14 @@ export function readRaw(name: string, v: unknown): Raw {
     if (!shape.every((s) => Number.isInteger(s) && s >= 0))
       throw new KalmanModelError(name, `shape must be non-negative integers, got [${shape.join(', ')}]`);
     if (v.data.length !== count)
-      throw new KalmanModelError(name, `shape ${shapeText(shape)} needs ${count} values, data has ${v.data.length}`);
+      throw new KalmanModelError(
+        name,
+        `shape ${shapeText(shape)} needs ${count} values, data has ${v.data.length}`,
+      );
     return { shape, data: v.data instanceof Float64Array ? v.data : Float64Array.from(v.data) };
   }
-  if (!Array.isArray(v)) throw new KalmanModelError(name, `expected a number or an array, got ${describe(v)}`);
+  if (!Array.isArray(v))
+    throw new KalmanModelError(name, `expected a number or an array, got ${describe(v)}`);
   const shape: number[] = [];
   let probe: unknown = v;
   while (Array.isArray(probe)) {
@@ -240,7 +244,12 @@ export function resolveModel(input: KalmanModelInput = {}): ResolvedModel {
   }
 
   // Dimension inference as pykalman: every parameter that fixes a dimension votes; they must agree.
-  const infer = (what: string, explicit: unknown, explicitName: string, votes: [string, number | undefined][]) => {
+  const infer = (
+    what: string,
+    explicit: unknown,
+    explicitName: string,
+    votes: [string, number | undefined][],
+  ) => {
     const cands: [string, number][] = [];
     if (explicit !== undefined) cands.push([explicitName, positiveInt(explicitName, explicit)]);
     for (const [n, d] of votes) if (d !== undefined) cands.push([n, d]);
@@ -352,10 +361,7 @@ export function checkStepCoverage(model: ResolvedModel, n: number): void {
   ];
   for (const [name, p, steps] of need) {
     if (p.steps > 0 && p.steps < steps)
-      throw new KalmanModelError(
-        name,
-        `has ${p.steps} time steps but ${n} observations need ${steps}`,
-      );
+      throw new KalmanModelError(name, `has ${p.steps} time steps but ${n} observations need ${steps}`);
   }
 }
 
@@ -389,7 +395,10 @@ export function modelToNested(r: ResolvedModel): KalmanModel {
 }
 
 /** Builds a ResolvedModel directly from flat parameters (used by EM; values already valid). */
-export function withParams(base: ResolvedModel, patch: Partial<Pick<ResolvedModel, 'A' | 'b' | 'Q' | 'C' | 'd' | 'R' | 'mu0' | 'P0'>>): ResolvedModel {
+export function withParams(
+  base: ResolvedModel,
+  patch: Partial<Pick<ResolvedModel, 'A' | 'b' | 'Q' | 'C' | 'd' | 'R' | 'mu0' | 'P0'>>,
+): ResolvedModel {
   return { ...base, ...patch };
 }
 

@@ -36,14 +36,14 @@ export function readObservations(obs: ObservationsInput, m: number): Observation
     if (obs instanceof Float64Array) data = obs;
     else {
       const shaped = obs as { data?: unknown; shape?: unknown };
-      if (!Array.isArray(shaped.shape) || !(shaped.data instanceof Float64Array || Array.isArray(shaped.data)))
+      if (
+        !Array.isArray(shaped.shape) ||
+        !(shaped.data instanceof Float64Array || Array.isArray(shaped.data))
+      )
         throw new KalmanModelError('observations', 'expected an array, a Float64Array or { data, shape }');
       const cols = shaped.shape.length === 1 ? 1 : shaped.shape[1];
       if (shaped.shape.length > 2 || cols !== m)
-        throw new KalmanModelError(
-          'observations',
-          `expected shape n×${m}, got ${shaped.shape.join('×')}`,
-        );
+        throw new KalmanModelError('observations', `expected shape n×${m}, got ${shaped.shape.join('×')}`);
       data = shaped.data instanceof Float64Array ? shaped.data : Float64Array.from(shaped.data as number[]);
     }
     if (data.length % m !== 0)

@@ -38,9 +38,15 @@ export function runSmoother(model: ResolvedModel, f: FilterOutput, keepGains: bo
 
 function smooth1(model: ResolvedModel, f: FilterOutput, out: SmootherOutput): void {
   const n = f.n;
-  const Ad = model.A.data, sA = model.A.stride;
-  const fm = f.means, fc = f.covs!, pm = f.predMeans!, pc = f.predCovs!;
-  const sm = out.means, sc = out.covs, gains = out.gains;
+  const Ad = model.A.data,
+    sA = model.A.stride;
+  const fm = f.means,
+    fc = f.covs!,
+    pm = f.predMeans!,
+    pc = f.predCovs!;
+  const sm = out.means,
+    sc = out.covs,
+    gains = out.gains;
   let xs = fm[n - 1];
   let V = fc[n - 1];
   for (let t = n - 2; t >= 0; t--) {
@@ -58,17 +64,31 @@ function smooth1(model: ResolvedModel, f: FilterOutput, out: SmootherOutput): vo
 
 function smooth2(model: ResolvedModel, f: FilterOutput, out: SmootherOutput): void {
   const n = f.n;
-  const Ad = model.A.data, sA = model.A.stride;
-  const fm = f.means, fc = f.covs!, pm = f.predMeans!, pc = f.predCovs!;
-  const sm = out.means, sc = out.covs, gains = out.gains;
+  const Ad = model.A.data,
+    sA = model.A.stride;
+  const fm = f.means,
+    fc = f.covs!,
+    pm = f.predMeans!,
+    pc = f.predCovs!;
+  const sm = out.means,
+    sc = out.covs,
+    gains = out.gains;
   const pinv = new Float64Array(4);
   const work = new Float64Array(3 * 4 + 2);
-  let s0 = fm[2 * n - 2], s1 = fm[2 * n - 1];
-  let v00 = fc[4 * n - 4], v01 = fc[4 * n - 3], v11 = fc[4 * n - 1];
+  let s0 = fm[2 * n - 2],
+    s1 = fm[2 * n - 1];
+  let v00 = fc[4 * n - 4],
+    v01 = fc[4 * n - 3],
+    v11 = fc[4 * n - 1];
   for (let t = n - 2; t >= 0; t--) {
-    const o4 = 4 * t, n4 = o4 + 4;
-    const p00 = fc[o4], p01 = fc[o4 + 1], p11 = fc[o4 + 3];
-    const q00 = pc[n4], q01 = pc[n4 + 1], q11 = pc[n4 + 3];
+    const o4 = 4 * t,
+      n4 = o4 + 4;
+    const p00 = fc[o4],
+      p01 = fc[o4 + 1],
+      p11 = fc[o4 + 3];
+    const q00 = pc[n4],
+      q01 = pc[n4 + 1],
+      q11 = pc[n4 + 3];
     // inverse of P⁻_{t+1} (closed form; pseudo-inverse when numerically singular)
     const det = q00 * q11 - q01 * q01;
     let i00: number, i01: number, i11: number;
@@ -84,21 +104,33 @@ function smooth2(model: ResolvedModel, f: FilterOutput, out: SmootherOutput): vo
       i11 = pinv[3];
     }
     const ao = t * sA;
-    const a00 = Ad[ao], a01 = Ad[ao + 1], a10 = Ad[ao + 2], a11 = Ad[ao + 3];
+    const a00 = Ad[ao],
+      a01 = Ad[ao + 1],
+      a10 = Ad[ao + 2],
+      a11 = Ad[ao + 3];
     // P Aᵀ
-    const m00 = p00 * a00 + p01 * a01, m01 = p00 * a10 + p01 * a11;
-    const m10 = p01 * a00 + p11 * a01, m11 = p01 * a10 + p11 * a11;
+    const m00 = p00 * a00 + p01 * a01,
+      m01 = p00 * a10 + p01 * a11;
+    const m10 = p01 * a00 + p11 * a01,
+      m11 = p01 * a10 + p11 * a11;
     // J = P Aᵀ (P⁻)⁻¹
-    const j00 = m00 * i00 + m01 * i01, j01 = m00 * i01 + m01 * i11;
-    const j10 = m10 * i00 + m11 * i01, j11 = m10 * i01 + m11 * i11;
+    const j00 = m00 * i00 + m01 * i01,
+      j01 = m00 * i01 + m01 * i11;
+    const j10 = m10 * i00 + m11 * i01,
+      j11 = m10 * i01 + m11 * i11;
     // x̂ = x + J (x̂_{t+1} − x⁻_{t+1})
-    const e0 = s0 - pm[2 * t + 2], e1 = s1 - pm[2 * t + 3];
+    const e0 = s0 - pm[2 * t + 2],
+      e1 = s1 - pm[2 * t + 3];
     s0 = fm[2 * t] + j00 * e0 + j01 * e1;
     s1 = fm[2 * t + 1] + j10 * e0 + j11 * e1;
     // V = P + J (V_{t+1} − P⁻_{t+1}) Jᵀ
-    const d00 = v00 - q00, d01 = v01 - q01, d11 = v11 - q11;
-    const w00 = j00 * d00 + j01 * d01, w01 = j00 * d01 + j01 * d11;
-    const w10 = j10 * d00 + j11 * d01, w11 = j10 * d01 + j11 * d11;
+    const d00 = v00 - q00,
+      d01 = v01 - q01,
+      d11 = v11 - q11;
+    const w00 = j00 * d00 + j01 * d01,
+      w01 = j00 * d01 + j01 * d11;
+    const w10 = j10 * d00 + j11 * d01,
+      w11 = j10 * d01 + j11 * d11;
     v00 = p00 + w00 * j00 + w01 * j01;
     v01 = p01 + 0.5 * (w00 * j10 + w01 * j11 + w10 * j00 + w11 * j01);
     v11 = p11 + w10 * j10 + w11 * j11;
@@ -120,9 +152,15 @@ function smooth2(model: ResolvedModel, f: FilterOutput, out: SmootherOutput): vo
 function smoothGeneric(model: ResolvedModel, f: FilterOutput, out: SmootherOutput): void {
   const { n, k } = f;
   const kk = k * k;
-  const Ad = model.A.data, sA = model.A.stride;
-  const fm = f.means, fc = f.covs!, pm = f.predMeans!, pc = f.predCovs!;
-  const sm = out.means, sc = out.covs, gains = out.gains;
+  const Ad = model.A.data,
+    sA = model.A.stride;
+  const fm = f.means,
+    fc = f.covs!,
+    pm = f.predMeans!,
+    pc = f.predCovs!;
+  const sm = out.means,
+    sc = out.covs,
+    gains = out.gains;
   const l = new Float64Array(kk);
   const Y = new Float64Array(kk);
   const J = new Float64Array(kk);
@@ -132,7 +170,9 @@ function smoothGeneric(model: ResolvedModel, f: FilterOutput, out: SmootherOutpu
   const pinv = new Float64Array(kk);
   const work = new Float64Array(3 * kk + k);
   for (let t = n - 2; t >= 0; t--) {
-    const ao = t * sA, po = t * kk, qo = (t + 1) * kk;
+    const ao = t * sA,
+      po = t * kk,
+      qo = (t + 1) * kk;
     // Y = A P_t  (k×k), then Y ← (P⁻_{t+1})⁻¹ A P_t, and J = Yᵀ = P_t Aᵀ (P⁻_{t+1})⁻¹
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {

@@ -93,7 +93,4 @@ export interface KalmanModel {
  * missing value; ±Infinity is an error.
  */
 export type ObservationsInput =
-  | readonly (number | null)[]
-  | readonly (readonly (number | null)[] | null)[]
-  | Float64Array
-  | ShapedArray;
+  readonly (number | null)[] | readonly (readonly (number | null)[] | null)[] | Float64Array | ShapedArray;

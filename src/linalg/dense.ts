@@ -130,7 +130,13 @@ export function symmetricEigen(
  * default cut-off), so a singular innovation or predicted covariance behaves as in pykalman.
  * `work` must hold 3n² + n values.
  */
-export function symmetricPinv(n: number, a: Float64Array, aOff: number, out: Float64Array, work: Float64Array): void {
+export function symmetricPinv(
+  n: number,
+  a: Float64Array,
+  aOff: number,
+  out: Float64Array,
+  work: Float64Array,
+): void {
   const w = work.subarray(0, n);
   const v = work.subarray(n, n + n * n);
   const tmp = work.subarray(n + n * n, n + 2 * n * n);

@@ -29,10 +29,20 @@ describe.each(caseNames())('pykalman case %s', (name) => {
   it('filters', () => {
     const r = build().filter(obs, { predicted: true, loglikelihood: true });
     expectClose(r.stateMeans.toArray(), c.expected.filtered_state_means, TOL, 'filtered means');
-    expectClose(r.stateCovariances.toArray(), c.expected.filtered_state_covariances, TOL, 'filtered covariances');
+    expectClose(
+      r.stateCovariances.toArray(),
+      c.expected.filtered_state_covariances,
+      TOL,
+      'filtered covariances',
+    );
     expectClose(r.predictedStateMeans!.toArray(), c.expected.predicted_state_means, TOL, 'predicted means');
     if (c.expected.predicted_state_covariances)
-      expectClose(r.predictedStateCovariances!.toArray(), c.expected.predicted_state_covariances, TOL, 'predicted covariances');
+      expectClose(
+        r.predictedStateCovariances!.toArray(),
+        c.expected.predicted_state_covariances,
+        TOL,
+        'predicted covariances',
+      );
     expectClose(r.loglikelihood, c.expected.loglikelihood, TOL, 'loglikelihood');
   });
 
@@ -45,7 +55,12 @@ describe.each(caseNames())('pykalman case %s', (name) => {
   it('smooths', () => {
     const r = build().smooth(obs);
     expectClose(r.stateMeans.toArray(), c.expected.smoothed_state_means, TOL, 'smoothed means');
-    expectClose(r.stateCovariances.toArray(), c.expected.smoothed_state_covariances, TOL, 'smoothed covariances');
+    expectClose(
+      r.stateCovariances.toArray(),
+      c.expected.smoothed_state_covariances,
+      TOL,
+      'smoothed covariances',
+    );
   });
 
   it('computes the log-likelihood', () => {
@@ -55,21 +70,39 @@ describe.each(caseNames())('pykalman case %s', (name) => {
   if (c.em_call) {
     it(`learns ${JSON.stringify(c.em_call.em_vars)} by EM`, () => {
       const call = c.em_call;
-      const vars = call.em_vars === null ? undefined : call.em_vars === 'all' ? 'all' : call.em_vars.map(camelVar);
+      const vars =
+        call.em_vars === null ? undefined : call.em_vars === 'all' ? 'all' : call.em_vars.map(camelVar);
       let fitted: KalmanFilter;
       if (call.em_vars_passed_to === 'constructor') {
-        fitted = new KalmanFilter({ ...toModelInput(c.constructor), emVars: vars }).em(obs, { nIter: call.n_iter });
+        fitted = new KalmanFilter({ ...toModelInput(c.constructor), emVars: vars }).em(obs, {
+          nIter: call.n_iter,
+        });
       } else {
         fitted = build().em(obs, { nIter: call.n_iter, emVars: vars });
       }
       const e = c.expected.em;
       for (const [key, value] of Object.entries(e.params as Record<string, unknown>)) {
-        expectClose((fitted.model as unknown as Record<string, unknown>)[camelVar(key)], value, TOL_EM, `em ${key}`);
+        expectClose(
+          (fitted.model as unknown as Record<string, unknown>)[camelVar(key)],
+          value,
+          TOL_EM,
+          `em ${key}`,
+        );
       }
       expectClose(fitted.emLoglikelihoods, e.loglikelihood_trace, TOL_EM, 'em loglikelihood trace');
       expectClose(fitted.loglikelihood(obs), e.loglikelihood, TOL_EM, 'em loglikelihood');
-      expectClose(fitted.filter(obs).stateMeans.toArray(), e.filtered_state_means, TOL_EM, 'em filtered means');
-      expectClose(fitted.smooth(obs).stateMeans.toArray(), e.smoothed_state_means, TOL_EM, 'em smoothed means');
+      expectClose(
+        fitted.filter(obs).stateMeans.toArray(),
+        e.filtered_state_means,
+        TOL_EM,
+        'em filtered means',
+      );
+      expectClose(
+        fitted.smooth(obs).stateMeans.toArray(),
+        e.smoothed_state_means,
+        TOL_EM,
+        'em smoothed means',
+      );
     });
   }
 
@@ -98,8 +131,18 @@ describe.each(caseNames())('pykalman case %s', (name) => {
     it("agrees with the robot dataset's own MATLAB results", () => {
       const ext = c.external_reference;
       const kf = build();
-      expectClose(kf.filter(obs).stateMeans.toArray(), ext.filtered_state_means, 1e-6, 'external filtered means');
-      expectClose(kf.smooth(obs).stateMeans.toArray(), ext.smoothed_state_means, 1e-6, 'external smoothed means');
+      expectClose(
+        kf.filter(obs).stateMeans.toArray(),
+        ext.filtered_state_means,
+        1e-6,
+        'external filtered means',
+      );
+      expectClose(
+        kf.smooth(obs).stateMeans.toArray(),
+        ext.smoothed_state_means,
+        1e-6,
+        'external smoothed means',
+      );
     });
   }
 });
