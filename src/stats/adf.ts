@@ -84,6 +84,15 @@ export function adfCore(xs: Float64Array, options: AdfOptions, fn: string, force
   const n = xs.length;
   requireLength(n, ntrend + 4, fn, 'x', `an ADF regression with regression='${regression}'`);
   requireNotConstant(xs, fn, 'x');
+  const step = xs[1] - xs[0];
+  let straight = true;
+  for (let i = 2; i < n && straight; i++) straight = xs[i] - xs[i - 1] === step;
+  if (straight) {
+    throw new StatsError(
+      'x',
+      `${fn}: x is a straight line (every difference is ${step}): the ADF regression is degenerate`,
+    );
+  }
   const limit = Math.floor(n / 2) - ntrend - 1;
   let maxlag: number;
   if (options.maxlag === undefined || options.maxlag === null) {
@@ -142,6 +151,9 @@ export function adfCore(xs: Float64Array, options: AdfOptions, fn: string, force
   }
   const final = fit(usedLag, usedLag, false);
   const statistic = final.tLast[ntrend + 1 + usedLag];
+  if (Number.isNaN(statistic)) {
+    throw new StatsError('x', `${fn}: the ADF regression of x is degenerate (zero residual variance)`);
+  }
   const nobs = final.nobs;
   const [c1, c5, c10] = mackinnoncrit({ n: 1, regression, nobs });
   return {

@@ -52,7 +52,7 @@ export function requireInteger(value: number, min: number, max: number, fn: stri
 /** Throws unless `value` is one of `allowed`. */
 export function requireOneOf<T>(value: T, allowed: readonly T[], fn: string, name: string): void {
   if (!allowed.includes(value)) {
-    const list = allowed.map((a) => (a === null ? 'null' : `'${String(a)}'`)).join(', ');
+    const list = allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a))).join(', ');
     throw new StatsError(name, `${fn}: ${name} must be one of ${list}, got ${JSON.stringify(value)}`);
   }
 }
