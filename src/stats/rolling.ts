@@ -84,8 +84,8 @@ export class RollingWindow {
       const mNew = this.m + d * this.invL;
       this.m2 += d * (x - mNew + old - this.m);
       this.m = mNew;
+      if (this.m2 < 0) this.m2 = 0;
       if (++this.sinceExact >= this.recomputeEvery) this.recompute();
-      else if (this.m2 < 0) this.m2 = 0;
     }
     this.pos = this.pos + 1 === L ? 0 : this.pos + 1;
     this.last = x;
@@ -105,65 +105,106 @@ export class RollingWindow {
     fn = 'RollingWindow.pushAll',
   ): Float64Array {
     const n = x.length;
-    const L = this.lookback;
-    const invL = this.invL;
-    const invDf = this.invDf;
     const kind = statistic === 'mean' ? 0 : statistic === 'std' ? 1 : 2;
     let i = 0;
     // Warm-up through push() until the window is full.
-    for (; i < n && this.count < L; i++) {
+    for (; i < n && this.count < this.lookback; i++) {
       const v = x[i];
       if (!Number.isFinite(v)) throw new StatsError('x', `${fn}: x contains ${String(v)} at index ${i}`);
       this.push(v);
       out[i] = kind === 0 ? this.mean : kind === 1 ? this.std : this.zscore;
     }
+    // Then in chunks that end where push() would recompute exactly, so both follow one schedule.
     const fastStart = i;
+    while (i < n) {
+      const stop = Math.min(n, i + this.recomputeEvery - this.sinceExact);
+      const done =
+        kind === 2 ? this.slideZScore(x, out, i, stop) : this.slideMeanStd(x, out, i, stop, kind === 1);
+      this.sinceExact += done - i;
+      if (done < stop) {
+        this.pushed += done - fastStart;
+        throw new StatsError('x', `${fn}: x contains ${String(x[done])} at index ${done}`);
+      }
+      i = stop;
+      if (this.sinceExact >= this.recomputeEvery) {
+        // push() recomputes before the value is read: redo the chunk's last output likewise.
+        this.recompute();
+        this.last = x[i - 1];
+        out[i - 1] = kind === 0 ? this.mean : kind === 1 ? this.std : this.zscore;
+      }
+    }
+    this.pushed += n - fastStart;
+    if (n > 0) this.last = x[n - 1];
+    return out;
+  }
+
+  /**
+   * The hot loop of {@link pushAll} for z-scores over x[from..to) on a full window: the sliding
+   * replace of {@link push} on locals. Stops at the first non-finite value; returns where it stopped.
+   */
+  private slideZScore(x: ArrayLike<number>, out: Float64Array, from: number, to: number): number {
     const buf = this.buf;
-    const every = this.recomputeEvery;
+    const L = this.lookback;
+    const invL = this.invL;
+    const invDf = this.invDf;
     let pos = this.pos;
     let m = this.m;
     let m2 = this.m2;
-    let since = this.sinceExact;
-    for (; i < n; i++) {
+    let i = from;
+    for (; i < to; i++) {
       const v = x[i];
       // v − v is 0 for every finite number and NaN for NaN and ±Infinity.
-      if (v - v !== 0) {
-        this.pos = pos;
-        this.m = m;
-        this.m2 = m2;
-        this.sinceExact = since;
-        this.pushed += i - fastStart;
-        throw new StatsError('x', `${fn}: x contains ${String(v)} at index ${i}`);
-      }
-      // Sliding replace, as in push().
+      if (v - v !== 0) break;
       const old = buf[pos];
       buf[pos] = v;
       const d = v - old;
       const mNew = m + d * invL;
       m2 += d * (v - mNew + old - m);
       m = mNew;
+      if (m2 < 0) m2 = 0;
       if (++pos === L) pos = 0;
-      if (++since >= every) {
-        this.m = m;
-        this.m2 = m2;
-        this.recompute();
-        m = this.m;
-        m2 = this.m2;
-        since = 0;
-      } else if (m2 < 0) m2 = 0;
-      if (kind === 2) {
-        const sd = Math.sqrt(m2 * invDf);
-        out[i] = sd > 0 ? (v - m) / sd : 0;
-      } else if (kind === 0) out[i] = m;
-      else out[i] = Math.sqrt(m2 * invDf);
+      const sd = Math.sqrt(m2 * invDf);
+      out[i] = sd > 0 ? (v - m) / sd : 0;
     }
     this.pos = pos;
     this.m = m;
     this.m2 = m2;
-    this.sinceExact = since;
-    this.pushed += n - fastStart;
-    if (n > 0) this.last = x[n - 1];
-    return out;
+    return i;
+  }
+
+  /** As {@link slideZScore}, writing the mean (or the std when `std` is true). */
+  private slideMeanStd(
+    x: ArrayLike<number>,
+    out: Float64Array,
+    from: number,
+    to: number,
+    std: boolean,
+  ): number {
+    const buf = this.buf;
+    const L = this.lookback;
+    const invL = this.invL;
+    const invDf = this.invDf;
+    let pos = this.pos;
+    let m = this.m;
+    let m2 = this.m2;
+    let i = from;
+    for (; i < to; i++) {
+      const v = x[i];
+      if (v - v !== 0) break;
+      const old = buf[pos];
+      buf[pos] = v;
+      const d = v - old;
+      const mNew = m + d * invL;
+      m2 += d * (v - mNew + old - m);
+      m = mNew;
+      if (m2 < 0) m2 = 0;
+      if (++pos === L) pos = 0;
+      out[i] = std ? Math.sqrt(m2 * invDf) : m;
+    }
+    this.pos = pos;
+    this.m = m;
+    this.m2 = m2;
+    return i;
   }
 
   /** Exact two-pass mean and M2 from the buffer (called periodically; public for tests). */
