@@ -1,5 +1,5 @@
 /** The augmented Dickey-Fuller unit-root test, with statsmodels' lag search. */
-import { fitLagsGram, fitLagsQr, NTREND, prepareAdf, type AdfData, type LagFits } from './adfRegression.js';
+import { fitLagsGram, fitLagsQr, NTREND, prepareAdf, type LagFits } from './adfRegression.js';
 import { StatsError } from './errors.js';
 import { mackinnoncrit, mackinnonp } from './mackinnon.js';
 import type { Regression } from './tables.js';
@@ -74,7 +74,10 @@ export function adfuller(x: ArrayLike<number>, options: AdfOptions = {}): AdfRes
   return adfCore(xs, options, fn);
 }
 
-/** {@link adfuller} on a validated series; `fn` names the public caller in error messages. */
+/**
+ * {@link adfuller} on a validated series; `fn` names the public caller in error messages.
+ * `forceQr` skips the Gram fast path (tests compare both paths).
+ */
 export function adfCore(xs: Float64Array, options: AdfOptions, fn: string, forceQr = false): AdfResult {
   const regression = options.regression ?? 'c';
   requireOneOf(regression, ['n', 'c', 'ct', 'ctt'] as const, fn, 'regression');
@@ -168,5 +171,3 @@ export function adfCore(xs: Float64Array, options: AdfOptions, fn: string, force
     gammaSe: final.seLast,
   };
 }
-
-export type { AdfData };

@@ -25,7 +25,9 @@ const ILL_CONDITIONED = 1e-7;
 
 /** A series prepared for the ADF regressions (levels and differences, possibly shifted). */
 export interface AdfData {
+  /** Length of the series. */
   n: number;
+  /** Number of deterministic columns (0..3). */
   ntrend: number;
   /** Levels x[0..n−1], shifted by a constant when a constant term is present. */
   level: Float64Array;
@@ -38,7 +40,7 @@ export interface AdfData {
   rawDiff: Float64Array;
 }
 
-/** Prepares a validated series. */
+/** Prepares a validated series for {@link fitLagsGram} and {@link fitLagsQr}. */
 export function prepareAdf(x: Float64Array, regression: Regression): AdfData {
   const n = x.length;
   const ntrend = NTREND[regression];

@@ -63,6 +63,7 @@ export function coint(
       ? (y1OrColumns as readonly ArrayLike<number>[])
       : [y1OrColumns as ArrayLike<number>];
   const m = columns.length;
+  if (m === 0) throw new StatsError('y1', `${fn}: y1 has no columns`);
   const k = m + 1;
   if (k > 6) {
     throw new StatsError(

@@ -13,6 +13,10 @@ export class StatsError extends KalrevError {
   /** The offending parameter (`x`, `y`, `X`, `maxlag`, ...). */
   readonly parameter: string;
 
+  /**
+   * @param parameter - the offending parameter's name.
+   * @param message - the full message, starting with the function name.
+   */
   constructor(parameter: string, message: string) {
     super(message);
     this.parameter = parameter;
