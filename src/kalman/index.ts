@@ -24,3 +24,5 @@ export type {
   ShapedArray,
   VectorInput,
 } from './types.js';
+export { dynamicHedgeRatio } from './hedgeRatio.js';
+export type { HedgeRatioOptions, HedgeRatioPath } from './hedgeRatio.js';
