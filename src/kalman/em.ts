@@ -136,6 +136,7 @@ const constant = (data: Float64Array, size: number): Param => makeParam(data, si
 
 /** 1. C = [Σ_O (z_t − d_t) x̂_tᵀ] [Σ_O (V_t + x̂_t x̂_tᵀ)]⁻¹ */
 function sumsC(mo: Moments, d: Param): { num: Float64Array; den: Float64Array } {
+  if (mo.k === 1 && mo.m === 1) return sumsC1(mo, d);
   const dd = d.data,
     ds = d.stride;
   const { k, m, z, O, xs, V } = mo;
@@ -157,6 +158,7 @@ function sumsC(mo: Moments, d: Param): { num: Float64Array; den: Float64Array } 
 
 /** 2. R = (1/|O|) Σ_O [e eᵀ + C_t V_t C_tᵀ],  e = z_t − C_t x̂_t − d_t */
 function sumR(mo: Moments, C: Param, d: Param): Float64Array {
+  if (mo.k === 1 && mo.m === 1) return sumR1(mo, C, d);
   const Cd = C.data,
     Cs = C.stride;
   const dd = d.data,
@@ -195,6 +197,7 @@ function sumR(mo: Moments, C: Param, d: Param): Float64Array {
 
 /** 3. A = [Σ_{t≥1} (V_{t,t-1} + x̂_t x̂_{t-1}ᵀ − b_{t-1} x̂_{t-1}ᵀ)] [Σ_{t≥1} (V_{t-1} + x̂_{t-1} x̂_{t-1}ᵀ)]⁻¹ */
 function sumsA(mo: Moments, b: Param): { num: Float64Array; den: Float64Array } {
+  if (mo.k === 1 && mo.m === 1) return sumsA1(mo, b);
   const bd = b.data,
     bs = b.stride;
   const { n, k, xs, V, pairs } = mo;
@@ -216,6 +219,7 @@ function sumsA(mo: Moments, b: Param): { num: Float64Array; den: Float64Array } 
 
 /** 4. Q = (1/(n−1)) Σ_{t=0}^{n-2} [e eᵀ + A_t V_t A_tᵀ + V_{t+1} − V_{t+1,t} A_tᵀ − A_t V_{t+1,t}ᵀ],  e = x̂_{t+1} − A_t x̂_t − b_t */
 function sumQ(mo: Moments, A: Param, b: Param): Float64Array {
+  if (mo.k === 1 && mo.m === 1) return sumQ1(mo, A, b);
   const Ad = A.data,
     As = A.stride;
   const bd = b.data,
@@ -275,6 +279,7 @@ function learnP0(mo: Moments, mu0: Float64Array): Float64Array {
 
 /** 7. b = (1/(n−1)) Σ_{t≥1} (x̂_t − A_{t-1} x̂_{t-1}) */
 function sumB(mo: Moments, A: Param): Float64Array {
+  if (mo.k === 1 && mo.m === 1) return sumB1(mo, A);
   const Ad = A.data,
     As = A.stride;
   const { n, k, xs } = mo;
@@ -292,6 +297,7 @@ function sumB(mo: Moments, A: Param): Float64Array {
 
 /** 8. d = (1/|O|) Σ_O (z_t − C_t x̂_t) */
 function sumD(mo: Moments, C: Param): Float64Array {
+  if (mo.k === 1 && mo.m === 1) return sumD1(mo, C);
   const Cd = C.data,
     Cs = C.stride;
   const { k, m, z, O, xs } = mo;
@@ -306,6 +312,90 @@ function sumD(mo: Moments, C: Param): Float64Array {
     }
   }
   return acc;
+}
+
+// Scalar (1 state, 1 observation) versions of the sums above: the same formulas without the
+// k- and m-loops, which cost more than the arithmetic when k = m = 1 (EM's common case).
+
+function sumsC1(mo: Moments, d: Param): { num: Float64Array; den: Float64Array } {
+  const { z, O, xs, V } = mo;
+  const dd = d.data,
+    ds = d.stride;
+  let num = 0,
+    den = 0;
+  for (let o = 0; o < O.length; o++) {
+    const t = O[o];
+    num += (z[t] - dd[t * ds]) * xs[t];
+    den += V[t] + xs[t] * xs[t];
+  }
+  return { num: Float64Array.of(num), den: Float64Array.of(den) };
+}
+
+function sumR1(mo: Moments, C: Param, d: Param): Float64Array {
+  const { z, O, xs, V } = mo;
+  const Cd = C.data,
+    Cs = C.stride,
+    dd = d.data,
+    ds = d.stride;
+  let acc = 0;
+  for (let o = 0; o < O.length; o++) {
+    const t = O[o];
+    const c = Cd[t * Cs];
+    const e = z[t] - dd[t * ds] - c * xs[t];
+    acc += e * e + c * V[t] * c;
+  }
+  return Float64Array.of(acc);
+}
+
+function sumsA1(mo: Moments, b: Param): { num: Float64Array; den: Float64Array } {
+  const { n, xs, V, pairs } = mo;
+  const bd = b.data,
+    bs = b.stride;
+  let num = 0,
+    den = 0;
+  for (let t = 1; t < n; t++) {
+    const xp = xs[t - 1];
+    num += pairs[t] + xs[t] * xp - bd[(t - 1) * bs] * xp;
+    den += V[t - 1] + xp * xp;
+  }
+  return { num: Float64Array.of(num), den: Float64Array.of(den) };
+}
+
+function sumQ1(mo: Moments, A: Param, b: Param): Float64Array {
+  const { n, xs, V, pairs } = mo;
+  const Ad = A.data,
+    As = A.stride,
+    bd = b.data,
+    bs = b.stride;
+  let acc = 0;
+  for (let t = 0; t < n - 1; t++) {
+    const a = Ad[t * As];
+    const e = xs[t + 1] - bd[t * bs] - a * xs[t];
+    const pa = pairs[t + 1] * a;
+    acc += e * e + V[t + 1] - pa - pa + a * V[t] * a;
+  }
+  return Float64Array.of(acc);
+}
+
+function sumB1(mo: Moments, A: Param): Float64Array {
+  const { n, xs } = mo;
+  const Ad = A.data,
+    As = A.stride;
+  let acc = 0;
+  for (let t = 1; t < n; t++) acc += xs[t] - Ad[(t - 1) * As] * xs[t - 1];
+  return Float64Array.of(acc);
+}
+
+function sumD1(mo: Moments, C: Param): Float64Array {
+  const { z, O, xs } = mo;
+  const Cd = C.data,
+    Cs = C.stride;
+  let acc = 0;
+  for (let o = 0; o < O.length; o++) {
+    const t = O[o];
+    acc += z[t] - Cd[t * Cs] * xs[t];
+  }
+  return Float64Array.of(acc);
 }
 
 /** acc / count as a constant parameter, symmetrised when it is a covariance (dim given). */
