@@ -1,0 +1,436 @@
+/**
+ * The bar-by-bar backtest engine. Each bar, in this order:
+ *   1. 'next-open': fill the previous bar's target at this bar's open;
+ *   2. charge short borrow for the positions held since the previous close;
+ *   3. 'next-close': fill the previous bar's target at this bar's close;
+ *   4. give the bar to the strategy (it sees this bar and nothing later) → target shares;
+ *   5. 'close': fill that target at this bar's close; otherwise keep it for the next bar;
+ *   6. mark to this bar's close: equity, exposures, the bar's return.
+ * Nothing in bar t's results can depend on a later bar.
+ */
+import type { PriceFrame } from '../data/frame.js';
+import { KalrevError } from '../errors.js';
+import {
+  createStrategy,
+  legsOf,
+  resolveStrategy,
+  warmupBars,
+  type StrategyInput,
+  type StrategySpec,
+} from '../strategy/spec.js';
+import { StrategyError, type Bar, type Strategy } from '../strategy/types.js';
+import { computeMetrics, type Metrics } from './metrics.js';
+import {
+  BACKTEST_PRESETS,
+  resolveBacktestOptions,
+  type BacktestOptions,
+  type ResolvedBacktestOptions,
+} from './options.js';
+
+/** The data cannot be backtested as given (NaN or non-positive prices, too few bars). */
+export class BacktestError extends KalrevError {
+  override name = 'BacktestError';
+}
+
+/** One round trip: from flat (or a reversal) to flat (or the next reversal). */
+export interface Trade {
+  /** +1: long the spread (long the first leg); −1: short. */
+  direction: 1 | -1;
+  entryBar: number;
+  entryTime: number;
+  /** −1 while still open at the end of the data. */
+  exitBar: number;
+  exitTime: number;
+  /** First fill price of each leg when the trade opened, and when it closed (NaN if open). */
+  entryPrices: number[];
+  exitPrices: number[];
+  /** Cash P&L: fills, commissions and borrow while open; an open trade is marked to the last close. */
+  pnl: number;
+  /** Bars from entry fill to exit fill (to the last bar if open). */
+  holdingBars: number;
+  closed: boolean;
+}
+
+/** Every fill, as parallel arrays (one entry per leg order). */
+export interface Fills {
+  bar: Int32Array;
+  leg: Int32Array;
+  /** Signed shares traded. */
+  shares: Float64Array;
+  /** Fill price including slippage. */
+  price: Float64Array;
+  commission: Float64Array;
+  length: number;
+}
+
+/** The strategy's internal series, one value per bar (for reports). */
+export interface SignalSeries {
+  value: Float64Array;
+  z: Float64Array;
+  centre: Float64Array;
+  scale: Float64Array;
+  units: Float64Array;
+  hedgeRatio: Float64Array;
+  fairValue: Float64Array;
+}
+
+export interface BacktestResult {
+  symbols: string[];
+  times: Float64Array;
+  /** Account equity at each close. */
+  equity: Float64Array;
+  /** Return of each bar on the chosen basis (the first bar's is 0). */
+  returns: Float64Array;
+  /** Shares held per leg at each close after that bar's fills (n × legs, row-major). */
+  positions: Float64Array;
+  /** Target shares per leg computed on each bar (n × legs). */
+  targets: Float64Array;
+  grossExposure: Float64Array;
+  netExposure: Float64Array;
+  cash: Float64Array;
+  fills: Fills;
+  trades: Trade[];
+  signals: SignalSeries;
+  metrics: Metrics;
+  /** Total costs paid. */
+  costs: { commission: number; slippage: number; borrow: number };
+  options: ResolvedBacktestOptions;
+  /** The strategy spec, when the strategy was given as a spec or preset. */
+  strategy?: StrategySpec;
+}
+
+class FillLog implements Fills {
+  bar = new Int32Array(64);
+  leg = new Int32Array(64);
+  shares = new Float64Array(64);
+  price = new Float64Array(64);
+  commission = new Float64Array(64);
+  length = 0;
+  push(bar: number, leg: number, shares: number, price: number, commission: number): void {
+    if (this.length === this.bar.length) this.#grow();
+    const i = this.length++;
+    this.bar[i] = bar;
+    this.leg[i] = leg;
+    this.shares[i] = shares;
+    this.price[i] = price;
+    this.commission[i] = commission;
+  }
+  #grow(): void {
+    const cap = this.bar.length * 2;
+    const g = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.bar = g(this.bar, (n) => new Int32Array(n));
+    this.leg = g(this.leg, (n) => new Int32Array(n));
+    this.shares = g(this.shares, (n) => new Float64Array(n));
+    this.price = g(this.price, (n) => new Float64Array(n));
+    this.commission = g(this.commission, (n) => new Float64Array(n));
+  }
+  trimmed(): Fills {
+    const n = this.length;
+    return {
+      bar: this.bar.slice(0, n),
+      leg: this.leg.slice(0, n),
+      shares: this.shares.slice(0, n),
+      price: this.price.slice(0, n),
+      commission: this.commission.slice(0, n),
+      length: n,
+    };
+  }
+}
+
+function checkPrices(frame: PriceFrame, symbol: string, data: Float64Array, field: string): void {
+  for (let t = 0; t < data.length; t++) {
+    const p = data[t];
+    if (!(p > 0) || p === Infinity)
+      throw new BacktestError(
+        `${frame.source}: ${symbol} ${field} is ${Number.isNaN(p) ? 'missing (NaN)' : p} on ${frame.date(t)} (bar ${t}); every leg needs a positive price on every bar: align or repair the data first`,
+      );
+  }
+}
+
+/**
+ * Runs a strategy over aligned bars and accounts for every fill, cost and return.
+ *
+ * @param frame aligned prices; the legs are `options.symbols` (default: the frame's symbols).
+ * @param strategy a preset name (`'kalman-pair'`, `'kalman-single'`, or the backtest preset
+ *   `'chan-2013-ex3.3'`, which also sets its execution, costs and returns), a strategy input
+ *   (`{ preset, rule: { entryZ: 2 } }`), or a fresh {@link Strategy} object.
+ * @param options execution timing, costs, returns basis, capital; defaults in docs/strategies.md.
+ * @throws StrategyError for an invalid option or parameter, BacktestError for unusable data.
+ */
+export function backtest(
+  frame: PriceFrame,
+  strategy: Strategy | StrategyInput | string,
+  options: BacktestOptions = {},
+): BacktestResult {
+  let spec: StrategySpec | undefined;
+  let strat: Strategy;
+  let presetOptions: BacktestOptions = {};
+  if (typeof strategy === 'string' && BACKTEST_PRESETS[strategy]) {
+    presetOptions = BACKTEST_PRESETS[strategy].options;
+    spec = resolveStrategy(BACKTEST_PRESETS[strategy].strategy);
+  } else if (typeof strategy === 'string' || !('step' in strategy)) {
+    spec = resolveStrategy(strategy as StrategyInput);
+  }
+  const opts = resolveBacktestOptions(options, presetOptions);
+  if (spec) strat = createStrategy(spec);
+  else strat = strategy as Strategy;
+  const legs = spec ? legsOf(spec) : strat.legs;
+  const symbols = opts.symbols ?? frame.symbols.slice(0, legs);
+  if (symbols.length !== legs)
+    throw new StrategyError(
+      'symbols',
+      `the strategy trades ${legs} leg${legs > 1 ? 's' : ''} but ${symbols.length} symbol${symbols.length === 1 ? ' was' : 's were'} given (${symbols.join(', ') || 'none'})`,
+    );
+  const n = frame.length;
+  if (spec) {
+    const need = warmupBars(spec);
+    if (need >= n)
+      throw new BacktestError(
+        `${frame.source}: the strategy needs ${need} bars before its first signal (lookback and training windows), but the data has ${n}`,
+      );
+  }
+  const close = symbols.map((s) => frame.get(s, 'close'));
+  symbols.forEach((s, i) => checkPrices(frame, s, close[i], 'close'));
+  const open = opts.execution === 'next-open' ? symbols.map((s) => frame.get(s, 'open')) : null;
+  if (open) symbols.forEach((s, i) => checkPrices(frame, s, open[i], 'open'));
+  const result = run(frame, strat, close, open, opts);
+  return { ...result, symbols, options: opts, strategy: spec };
+}
+
+type RunResult = Omit<BacktestResult, 'symbols' | 'options' | 'strategy'>;
+
+function run(
+  frame: PriceFrame,
+  strategy: Strategy,
+  close: Float64Array[],
+  open: Float64Array[] | null,
+  opts: ResolvedBacktestOptions,
+): RunResult {
+  const n = frame.length;
+  const L = close.length;
+  const times = frame.times;
+  const { commissionBps, commissionPerShare, minCommission, slippageBps, borrowBps } = opts.costs;
+  const slip = slippageBps / 1e4;
+  const borrowPerBar = borrowBps / 1e4 / opts.periodsPerYear;
+  const grossBasis = opts.returns === 'gross';
+  const exec = opts.execution;
+
+  const equity = new Float64Array(n);
+  const returns = new Float64Array(n);
+  const positions = new Float64Array(n * L);
+  const targets = new Float64Array(n * L);
+  const grossExposure = new Float64Array(n);
+  const netExposure = new Float64Array(n);
+  const cashSeries = new Float64Array(n);
+  const tradedNotional = new Float64Array(n);
+  const sig: SignalSeries = {
+    value: new Float64Array(n),
+    z: new Float64Array(n),
+    centre: new Float64Array(n),
+    scale: new Float64Array(n),
+    units: new Float64Array(n),
+    hedgeRatio: new Float64Array(n),
+    fairValue: new Float64Array(n),
+  };
+  const fills = new FillLog();
+  const trades: Trade[] = [];
+  const pos = new Float64Array(L);
+  const pending = new Float64Array(L);
+  let hasPending = false;
+  const bar: Bar = { index: 0, time: 0, close: new Float64Array(L) };
+  let cash = opts.capital;
+  let prevEquity = cash;
+  let prevGross = 0;
+  let totalCommission = 0;
+  let totalSlippage = 0;
+  let totalBorrow = 0;
+  let trade: Trade | null = null;
+  let tradeCash = 0;
+  let fillGross = 0;
+
+  /** Moves the position to `target` at `prices` (slippage against the trader), on bar t. */
+  const fill = (t: number, target: Float64Array, prices: Float64Array[]): void => {
+    const before = pos[0];
+    const after = target[0];
+    const dirBefore = before > 0 ? 1 : before < 0 ? -1 : allZero(pos) ? 0 : 1;
+    const dirAfter = after > 0 ? 1 : after < 0 ? -1 : allZero(target) ? 0 : 1;
+    const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
+    const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
+    const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
+    let closeFlow = 0;
+    let openFlow = 0;
+    const entryPrices: number[] = opening ? new Array<number>(L) : [];
+    const exitPrices: number[] = closing ? new Array<number>(L) : [];
+    for (let i = 0; i < L; i++) {
+      const d = target[i] - pos[i];
+      if (d === 0) {
+        if (opening) entryPrices[i] = prices[i][t];
+        if (closing) exitPrices[i] = prices[i][t];
+        continue;
+      }
+      const ref = prices[i][t];
+      const px = d > 0 ? ref * (1 + slip) : ref * (1 - slip);
+      const notional = Math.abs(d) * ref;
+      const commission = Math.max(
+        minCommission,
+        (commissionBps / 1e4) * notional + commissionPerShare * Math.abs(d),
+      );
+      const flow = -d * px - commission;
+      cash += flow;
+      totalCommission += commission;
+      totalSlippage += Math.abs(d) * ref * slip;
+      tradedNotional[t] += notional;
+      fillGross += Math.abs(target[i]) * px;
+      fills.push(t, i, d, px, commission);
+      if (opening) entryPrices[i] = px;
+      if (closing) exitPrices[i] = px;
+      // a reversal's order is split between the closing and the opening trade by shares
+      if (closing && opening) {
+        const share = Math.abs(pos[i]) / Math.abs(d);
+        closeFlow += pos[i] * px - commission * share;
+        openFlow += -target[i] * px - commission * (1 - share);
+      } else if (closing) closeFlow += flow;
+      else openFlow += flow;
+      pos[i] = target[i];
+    }
+    if (trade !== null) {
+      tradeCash += closeFlow + (opening || closing ? 0 : openFlow);
+      if (closing) {
+        trade.exitBar = t;
+        trade.exitTime = times[t];
+        trade.exitPrices = exitPrices;
+        trade.pnl = tradeCash;
+        trade.holdingBars = t - trade.entryBar;
+        trade.closed = true;
+        trade = null;
+      }
+    }
+    if (opening) {
+      trade = {
+        direction: dirAfter as 1 | -1,
+        entryBar: t,
+        entryTime: times[t],
+        exitBar: -1,
+        exitTime: NaN,
+        entryPrices,
+        exitPrices: new Array<number>(L).fill(NaN),
+        pnl: 0,
+        holdingBars: 0,
+        closed: false,
+      };
+      trades.push(trade);
+      tradeCash = openFlow;
+    }
+  };
+
+  for (let t = 0; t < n; t++) {
+    fillGross = 0;
+    if (hasPending && exec === 'next-open') {
+      fill(t, pending, open!);
+      hasPending = false;
+    }
+    // short borrow for positions held overnight (valued at the previous close)
+    if (t > 0 && borrowPerBar > 0) {
+      let shortValue = 0;
+      for (let i = 0; i < L; i++) if (pos[i] < 0) shortValue -= pos[i] * close[i][t - 1];
+      const fee = shortValue * borrowPerBar;
+      cash -= fee;
+      totalBorrow += fee;
+      if (trade !== null) tradeCash -= fee;
+    }
+    if (hasPending && exec === 'next-close') {
+      fill(t, pending, close);
+      hasPending = false;
+    }
+    bar.index = t;
+    bar.time = times[t];
+    for (let i = 0; i < L; i++) bar.close[i] = close[i][t];
+    const target = strategy.step(bar);
+    for (let i = 0; i < L; i++) targets[t * L + i] = target[i];
+    const s = strategy.signal;
+    sig.value[t] = s.value;
+    sig.z[t] = s.z;
+    sig.centre[t] = s.centre;
+    sig.scale[t] = s.scale;
+    sig.units[t] = s.units;
+    sig.hedgeRatio[t] = s.hedgeRatio;
+    sig.fairValue[t] = s.fairValue;
+    if (exec === 'close') fill(t, target, close);
+    else {
+      pending.set(target);
+      hasPending = !sameAs(pending, pos);
+    }
+    // mark to the close
+    let value = 0;
+    let gross = 0;
+    for (let i = 0; i < L; i++) {
+      const v = pos[i] * close[i][t];
+      value += v;
+      gross += Math.abs(v);
+      positions[t * L + i] = pos[i];
+    }
+    const eq = cash + value;
+    equity[t] = eq;
+    cashSeries[t] = cash;
+    grossExposure[t] = gross;
+    netExposure[t] = value;
+    if (t > 0) {
+      const pnl = eq - prevEquity;
+      if (grossBasis) {
+        // Chan: P&L over the gross exposure held at the previous close; when flat then, over
+        // the gross exposure the day's fills opened; 0 when there was none
+        const base = prevGross > 0 ? prevGross : fillGross;
+        returns[t] = base > 0 ? pnl / base : 0;
+      } else returns[t] = prevEquity > 0 ? pnl / prevEquity : 0;
+    }
+    prevEquity = eq;
+    prevGross = gross;
+  }
+  // an open trade is marked to the last close
+  if (trade !== null) {
+    const last: Trade = trade;
+    let value = 0;
+    for (let i = 0; i < L; i++) value += pos[i] * close[i][n - 1];
+    last.pnl = tradeCash + value;
+    last.holdingBars = n - 1 - last.entryBar;
+  }
+  const metrics = computeMetrics({
+    returns,
+    equity,
+    grossExposure,
+    tradedNotional,
+    tradePnl: trades.map((x) => x.pnl),
+    tradeClosed: trades.map((x) => x.closed),
+    periodsPerYear: opts.periodsPerYear,
+    riskFreeRate: opts.riskFreeRate,
+  });
+  return {
+    times,
+    equity,
+    returns,
+    positions,
+    targets,
+    grossExposure,
+    netExposure,
+    cash: cashSeries,
+    fills: fills.trimmed(),
+    trades,
+    signals: sig,
+    metrics,
+    costs: { commission: totalCommission, slippage: totalSlippage, borrow: totalBorrow },
+  };
+}
+
+function allZero(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
+function sameAs(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,14 @@
+export { backtest, BacktestError } from './engine.js';
+export type { BacktestResult, Trade, Fills, SignalSeries } from './engine.js';
+export { computeMetrics } from './metrics.js';
+export type { Metrics, MetricsInput } from './metrics.js';
+export {
+  BACKTEST_PRESETS,
+  DEFAULT_COSTS,
+  backtestOptionsSchema,
+  resolveBacktestOptions,
+  type BacktestOptions,
+  type BacktestPreset,
+  type Costs,
+  type ResolvedBacktestOptions,
+} from './options.js';

@@ -1,0 +1,309 @@
+/**
+ * Strategy configuration: the JSON-able spec of a spread model × normaliser × rule × sizing,
+ * its validation (one zod schema, shared with config files), the presets, and the factory.
+ */
+import { z } from 'zod';
+import { MeanReversionStrategy } from './meanReversion.js';
+import { FrozenNormaliser, KalmanNormaliser, RollingNormaliser, type Normaliser } from './normalise.js';
+import { BandRule, LinearRule, type Rule } from './rules.js';
+import { CapitalSizing, UnitSizing, type Sizing } from './sizing.js';
+import {
+  KalmanFairValueSpread,
+  KalmanHedgeSpread,
+  RatioSpread,
+  RollingOlsSpread,
+  StaticHedgeSpread,
+  type SpreadModel,
+} from './spread.js';
+import { StrategyError } from './types.js';
+
+const positive = z.number().positive();
+const transform = z.enum(['price', 'log']).default('price');
+const lookback = z.number().int().min(2);
+
+/** Spread model specs, one per `type`. */
+export const spreadSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('kalman-hedge'),
+    /** δ: state drift; state noise δ/(1−δ)·I. */
+    delta: z.number().gt(0).lt(1).default(1e-4),
+    /** Vₑ: observation noise variance. */
+    observationVariance: positive.default(1e-3),
+    /** Initial covariance of [β, α] (times I); Chan uses 0. */
+    initialCovariance: z.number().min(0).default(0),
+    transform,
+  }),
+  z.strictObject({
+    type: z.literal('kalman-fair-value'),
+    transitionCovariance: positive.default(0.01),
+    observationCovariance: positive.default(1),
+    initialCovariance: z.number().min(0).default(1),
+    learn: z
+      .strictObject({ warmup: z.number().int().min(10), nIter: z.number().int().min(1).default(10) })
+      .optional(),
+    signal: z.enum(['fair-value', 'residual']).default('fair-value'),
+    transform,
+  }),
+  z.strictObject({ type: z.literal('rolling-ols'), lookback: lookback.min(3).default(20), transform }),
+  z.strictObject({
+    type: z.literal('static'),
+    method: z.enum(['ols', 'johansen']).default('ols'),
+    trainBars: z.number().int().min(10).default(252),
+    legs: z.number().int().min(2).default(2),
+    transform,
+  }),
+  z.strictObject({ type: z.literal('ratio'), transform }),
+]);
+
+/** Normaliser specs. */
+export const normaliserSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('rolling'),
+    lookback: lookback.default(20),
+    std: z.enum(['sample', 'population']).default('sample'),
+  }),
+  z.strictObject({ type: z.literal('frozen'), trainBars: lookback.default(252) }),
+  z.strictObject({ type: z.literal('kalman') }),
+]);
+
+/** Rule specs. */
+export const ruleSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('bands'),
+    entryZ: positive.default(1.5),
+    exitZ: z.number().min(0).default(0),
+    stopZ: positive.optional(),
+    maxHoldBars: z.number().int().min(1).optional(),
+  }),
+  z.strictObject({ type: z.literal('linear'), zPerUnit: positive.default(1), maxUnits: positive.default(1) }),
+]);
+
+/** Sizing specs. */
+export const sizingSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('units') }),
+  z.strictObject({ type: z.literal('capital'), capital: positive.default(100_000) }),
+]);
+
+/** A complete strategy spec (every component given; defaults filled in by parsing). */
+export const strategySchema = z.strictObject({
+  spread: spreadSchema,
+  normaliser: normaliserSchema,
+  rule: ruleSchema,
+  sizing: sizingSchema,
+});
+
+export type SpreadSpec = z.output<typeof spreadSchema>;
+export type NormaliserSpec = z.output<typeof normaliserSchema>;
+export type RuleSpec = z.output<typeof ruleSchema>;
+export type SizingSpec = z.output<typeof sizingSchema>;
+/** A validated strategy spec with every default filled in. */
+export type StrategySpec = z.output<typeof strategySchema>;
+
+/** The strategy presets. */
+export type StrategyPresetName = 'kalman-single' | 'kalman-pair' | 'chan-2013-ex3.3';
+
+/**
+ * What a user writes: an optional preset plus any components to change. A component given
+ * without `type` (or with the preset's type) is merged into the preset's; another type
+ * replaces it.
+ */
+export interface StrategyInput {
+  preset?: StrategyPresetName;
+  spread?: Record<string, unknown>;
+  normaliser?: Record<string, unknown>;
+  rule?: Record<string, unknown>;
+  sizing?: Record<string, unknown>;
+}
+
+/** The presets' strategy parts (backtest conventions of a preset live with the backtester). */
+export const STRATEGY_PRESETS: Record<StrategyPresetName, { description: string; spec: StrategyInput }> = {
+  'kalman-single': {
+    description:
+      'One asset: Kalman fair value (local level, Q = 0.01, R = 1) scored against the price’s 20-bar mean and std; enter beyond ±1.5, exit at the mean',
+    spec: {
+      spread: { type: 'kalman-fair-value' },
+      normaliser: { type: 'rolling', lookback: 20 },
+      rule: { type: 'bands', entryZ: 1.5, exitZ: 0 },
+      sizing: { type: 'capital' },
+    },
+  },
+  'kalman-pair': {
+    description:
+      'A pair with a Kalman dynamic hedge ratio (δ = 1e-4, Vₑ = 1e-3); trade the forecast error beyond ±1·√Q_t, exit at the same band (Chan 2013, Example 3.3)',
+    spec: {
+      spread: { type: 'kalman-hedge', delta: 1e-4, observationVariance: 1e-3, initialCovariance: 0 },
+      normaliser: { type: 'kalman' },
+      rule: { type: 'bands', entryZ: 1, exitZ: 1 },
+      sizing: { type: 'capital' },
+    },
+  },
+  'chan-2013-ex3.3': {
+    description:
+      'kalman-pair exactly as in Chan (2013), Example 3.3: one unit = 1 share of y and β shares of x',
+    spec: {
+      spread: { type: 'kalman-hedge', delta: 1e-4, observationVariance: 1e-3, initialCovariance: 0 },
+      normaliser: { type: 'kalman' },
+      rule: { type: 'bands', entryZ: 1, exitZ: 1 },
+      sizing: { type: 'units' },
+    },
+  },
+};
+
+function zodToStrategyError(e: z.ZodError, prefix = ''): StrategyError {
+  const issue = e.issues[0];
+  const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.') || 'strategy';
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys;
+    return new StrategyError(`${path}.${keys[0]}`, `unknown parameter`);
+  }
+  if (issue.code === 'invalid_union' && 'note' in issue) message = String(issue.note);
+  return new StrategyError(path, message);
+}
+
+function mergeComponent(
+  base: Record<string, unknown> | undefined,
+  over: Record<string, unknown> | undefined,
+) {
+  if (over === undefined) return base;
+  if (base === undefined || (over.type !== undefined && over.type !== base.type)) return over;
+  return { ...base, ...over };
+}
+
+/**
+ * Validates a strategy input (preset + overrides) into a complete spec with defaults filled in.
+ * @throws StrategyError naming the parameter (`rule.entryZ`, `preset`, …).
+ */
+export function resolveStrategy(input: StrategyInput | StrategyPresetName): StrategySpec {
+  const given: StrategyInput = typeof input === 'string' ? { preset: input } : input;
+  if (typeof given !== 'object' || given === null)
+    throw new StrategyError('strategy', `expected a preset name or an object, got ${String(given)}`);
+  for (const key of Object.keys(given))
+    if (!['preset', 'spread', 'normaliser', 'rule', 'sizing'].includes(key))
+      throw new StrategyError(key, 'unknown parameter; expected preset, spread, normaliser, rule or sizing');
+  let base: StrategyInput = {};
+  if (given.preset !== undefined) {
+    const preset = STRATEGY_PRESETS[given.preset];
+    if (preset === undefined)
+      throw new StrategyError(
+        'preset',
+        `unknown preset "${String(given.preset)}"; expected one of ${Object.keys(STRATEGY_PRESETS).join(', ')}`,
+      );
+    base = preset.spec;
+  }
+  const merged = {
+    spread: mergeComponent(base.spread, given.spread),
+    normaliser: mergeComponent(base.normaliser, given.normaliser),
+    rule: mergeComponent(base.rule, given.rule),
+    sizing: mergeComponent(base.sizing, given.sizing) ?? { type: 'units' },
+  };
+  for (const key of ['spread', 'normaliser', 'rule'] as const)
+    if (merged[key] === undefined) throw new StrategyError(key, 'missing (give a preset or this component)');
+  const parsed = strategySchema.safeParse(merged);
+  if (!parsed.success) throw zodToStrategyError(parsed.error);
+  const spec = parsed.data;
+  if (
+    spec.normaliser.type === 'kalman' &&
+    spec.spread.type !== 'kalman-hedge' &&
+    spec.spread.type !== 'kalman-fair-value'
+  )
+    throw new StrategyError(
+      'normaliser.type',
+      `'kalman' scores a Kalman forecast error, but spread.type '${spec.spread.type}' has none; use 'rolling' or 'frozen'`,
+    );
+  if (spec.rule.type === 'bands') {
+    if (spec.rule.exitZ > spec.rule.entryZ)
+      throw new StrategyError(
+        'rule.exitZ',
+        `must not exceed entryZ (${spec.rule.entryZ}), got ${spec.rule.exitZ}`,
+      );
+    if (spec.rule.stopZ !== undefined && spec.rule.stopZ <= spec.rule.entryZ)
+      throw new StrategyError(
+        'rule.stopZ',
+        `must exceed entryZ (${spec.rule.entryZ}), got ${spec.rule.stopZ}`,
+      );
+  }
+  return spec;
+}
+
+/** Number of legs (price series) a spec trades. */
+export function legsOf(spec: StrategySpec): number {
+  switch (spec.spread.type) {
+    case 'kalman-fair-value':
+      return 1;
+    case 'static':
+      return spec.spread.legs;
+    default:
+      return 2;
+  }
+}
+
+/** The smallest number of bars before the strategy can signal (training and windows). */
+export function warmupBars(spec: StrategySpec): number {
+  const s = spec.spread;
+  const spreadBars =
+    s.type === 'rolling-ols'
+      ? s.lookback
+      : s.type === 'static'
+        ? s.trainBars
+        : s.type === 'kalman-fair-value' && s.learn
+          ? s.learn.warmup
+          : 1;
+  const n = spec.normaliser;
+  const normBars = n.type === 'rolling' ? n.lookback : n.type === 'frozen' ? n.trainBars + 1 : 0;
+  return spreadBars + Math.max(normBars - 1, 0);
+}
+
+function spreadModel(s: SpreadSpec): SpreadModel {
+  switch (s.type) {
+    case 'kalman-hedge':
+      return new KalmanHedgeSpread(s.delta, s.observationVariance, s.initialCovariance, s.transform);
+    case 'kalman-fair-value':
+      return new KalmanFairValueSpread(s);
+    case 'rolling-ols':
+      return new RollingOlsSpread(s.lookback, s.transform);
+    case 'static':
+      return new StaticHedgeSpread(s.legs, s.method, s.trainBars, s.transform);
+    case 'ratio':
+      return new RatioSpread(s.transform);
+  }
+}
+
+function normaliser(n: NormaliserSpec): Normaliser {
+  switch (n.type) {
+    case 'rolling':
+      return new RollingNormaliser(n.lookback, n.std);
+    case 'frozen':
+      return new FrozenNormaliser(n.trainBars);
+    case 'kalman':
+      return new KalmanNormaliser();
+  }
+}
+
+function rule(r: RuleSpec): Rule {
+  return r.type === 'bands'
+    ? new BandRule(r.entryZ, r.exitZ, r.stopZ, r.maxHoldBars)
+    : new LinearRule(r.zPerUnit, r.maxUnits);
+}
+
+function sizing(s: SizingSpec): Sizing {
+  return s.type === 'units' ? new UnitSizing() : new CapitalSizing(s.capital);
+}
+
+/**
+ * A fresh strategy (its own state) from a preset name, a preset with overrides, or a full spec.
+ * @example createStrategy('kalman-pair')
+ * @example createStrategy({ preset: 'kalman-single', rule: { entryZ: 2 } })
+ * @throws StrategyError naming an unknown preset or an invalid parameter.
+ */
+export function createStrategy(
+  input: StrategyInput | StrategyPresetName | StrategySpec,
+): MeanReversionStrategy {
+  const spec = resolveStrategy(input as StrategyInput);
+  return new MeanReversionStrategy(
+    spreadModel(spec.spread),
+    normaliser(spec.normaliser),
+    rule(spec.rule),
+    sizing(spec.sizing),
+  );
+}

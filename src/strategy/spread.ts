@@ -1,0 +1,376 @@
+/**
+ * Spread models: each turns one bar of leg prices into the value a normaliser scores and the
+ * shares per unit of the spread. They see one bar at a time and keep their own state.
+ * @internal
+ */
+import { KalmanFilter } from '../kalman/KalmanFilter.js';
+import { createWorkspace, predict, update, type KalmanWorkspace } from '../kalman/kernel.js';
+import { johansen } from '../stats/johansen.js';
+import { ols } from '../stats/ols.js';
+
+/** How leg prices enter a hedge regression. */
+export type PriceTransform = 'price' | 'log';
+
+export interface SpreadModel {
+  readonly legs: number;
+  /** Consume this bar's closes (leg order: dependent first). */
+  update(prices: Float64Array): void;
+  /** False while the model is still training or warming up (no signal). */
+  ready: boolean;
+  /** The value a normaliser scores. */
+  value: number;
+  /** The series a rolling or frozen normaliser takes its mean and std from (usually `value`). */
+  reference: number;
+  /** One-step forecast error and its predicted standard deviation (Kalman models; NaN otherwise). */
+  forecastError: number;
+  forecastStd: number;
+  /** Shares of each leg per unit of the spread at this bar's prices. */
+  readonly weights: Float64Array;
+  hedgeRatio: number;
+  fairValue: number;
+}
+
+/**
+ * Shares per unit for hedge weights w found on prices or log prices: on prices one unit is w
+ * shares; on log prices the regression is in returns, so one unit is w dollars (w / p shares).
+ */
+function setWeights(
+  out: Float64Array,
+  w: ArrayLike<number>,
+  prices: Float64Array,
+  transform: PriceTransform,
+): void {
+  for (let i = 0; i < out.length; i++) out[i] = transform === 'log' ? w[i] / prices[i] : w[i];
+}
+
+const tf = (p: number, transform: PriceTransform) => (transform === 'log' ? Math.log(p) : p);
+
+/**
+ * A pair with a Kalman dynamic hedge ratio (Chan 2013, Example 3.3): state [β, α] a random
+ * walk with covariance δ/(1−δ)·I, observation y_t = β x_t + α + ε, Var ε = Vₑ. The value is
+ * the forecast error e_t = y_t − (β⁻ x_t + α⁻), scored against √Q_t by the Kalman normaliser;
+ * the weights use the updated β_t: one unit is long 1 share of y and short β_t shares of x.
+ */
+export class KalmanHedgeSpread implements SpreadModel {
+  readonly legs = 2;
+  ready = true;
+  value = NaN;
+  reference = NaN;
+  forecastError = NaN;
+  forecastStd = NaN;
+  hedgeRatio = NaN;
+  fairValue = NaN;
+  readonly weights = new Float64Array(2);
+  readonly #ws: KalmanWorkspace = createWorkspace(2, 1);
+  readonly #x = new Float64Array(2);
+  readonly #P: Float64Array;
+  readonly #Q: Float64Array;
+  readonly #A = Float64Array.of(1, 0, 0, 1);
+  readonly #c = new Float64Array(2);
+  readonly #z = new Float64Array(1);
+  readonly #R: Float64Array;
+  readonly #w = new Float64Array(2);
+  #started = false;
+
+  constructor(
+    delta: number,
+    observationVariance: number,
+    initialCovariance: number,
+    readonly transform: PriceTransform,
+  ) {
+    const q = delta / (1 - delta);
+    this.#Q = Float64Array.of(q, 0, 0, q);
+    this.#R = Float64Array.of(observationVariance);
+    this.#P = Float64Array.of(initialCovariance, 0, 0, initialCovariance);
+    this.#ws.loglikelihood = false;
+  }
+
+  update(prices: Float64Array): void {
+    const y = tf(prices[0], this.transform);
+    const x = tf(prices[1], this.transform);
+    const P = this.#P;
+    const s = this.#x;
+    // the first bar is the prior itself (no transition before the first observation)
+    if (this.#started) predict(this.#ws, s, 0, P, 0, this.#A, 0, null, 0, this.#Q, 0, s, 0, P, 0);
+    this.#started = true;
+    // e = y − (β⁻ x + α⁻),  Q_t = c P⁻ cᵀ + Vₑ with c = [x, 1]
+    const e = y - (s[0] * x + s[1]);
+    const Qt = x * x * P[0] + 2 * x * P[1] + P[3] + this.#R[0];
+    this.#c[0] = x;
+    this.#c[1] = 1;
+    this.#z[0] = y;
+    update(this.#ws, 1, s, 0, P, 0, this.#z, 0, this.#c, 0, null, 0, this.#R, 0, s, 0, P, 0);
+    this.forecastError = e;
+    this.forecastStd = Math.sqrt(Qt);
+    this.value = e;
+    this.reference = e;
+    this.hedgeRatio = s[0];
+    this.#w[0] = 1;
+    this.#w[1] = -s[0];
+    setWeights(this.weights, this.#w, prices, this.transform);
+  }
+}
+
+/** Options of {@link KalmanFairValueSpread}. */
+export interface FairValueOptions {
+  transitionCovariance: number;
+  observationCovariance: number;
+  initialCovariance: number;
+  /** Learn Q and R by EM on the first `warmup` bars (no signal until then). */
+  learn?: { warmup: number; nIter: number };
+  /** 'fair-value': score the Kalman estimate against the price's rolling mean and std (the
+   * textbook method); 'residual': score price − fair value. */
+  signal: 'fair-value' | 'residual';
+  transform: PriceTransform;
+}
+
+/**
+ * One asset against its Kalman fair value: a local-level model (the fair value is a random
+ * walk with variance Q, the price is it plus noise of variance R), filtered bar by bar. With
+ * `learn`, Q and R are learned by EM on the warm-up bars and the filter then continues from
+ * the state it reached on them. One unit is one share (or one dollar on log prices).
+ */
+export class KalmanFairValueSpread implements SpreadModel {
+  readonly legs = 1;
+  ready: boolean;
+  value = NaN;
+  reference = NaN;
+  forecastError = NaN;
+  forecastStd = NaN;
+  hedgeRatio = NaN;
+  fairValue = NaN;
+  readonly weights = new Float64Array(1);
+  #q: number;
+  #r: number;
+  #x = NaN;
+  #P: number;
+  #warm: number[] | null;
+
+  constructor(readonly options: FairValueOptions) {
+    this.#q = options.transitionCovariance;
+    this.#r = options.observationCovariance;
+    this.#P = options.initialCovariance;
+    this.#warm = options.learn ? [] : null;
+    this.ready = !options.learn;
+  }
+
+  update(prices: Float64Array): void {
+    const p = tf(prices[0], this.options.transform);
+    this.weights[0] = this.options.transform === 'log' ? 1 / prices[0] : 1;
+    if (this.#warm !== null) {
+      this.#warm.push(p);
+      if (this.#warm.length < this.options.learn!.warmup) return;
+      this.#learn(this.#warm);
+      this.#warm = null;
+      this.ready = true;
+      this.#publish(p, NaN, NaN);
+      return;
+    }
+    let xp: number;
+    let Pp: number;
+    if (Number.isNaN(this.#x)) {
+      // first bar: the prior is centred on it
+      xp = p;
+      Pp = this.#P;
+    } else {
+      xp = this.#x;
+      Pp = this.#P + this.#q;
+    }
+    // S = P⁻ + R, K = P⁻ / S, x = x⁻ + K (p − x⁻), P = P⁻ R / S
+    const S = Pp + this.#r;
+    const e = p - xp;
+    this.#x = xp + (Pp / S) * e;
+    this.#P = (Pp * this.#r) / S;
+    this.#publish(p, e, Math.sqrt(S));
+  }
+
+  #publish(p: number, e: number, sd: number): void {
+    this.fairValue = this.options.transform === 'log' ? Math.exp(this.#x) : this.#x;
+    this.forecastError = e;
+    this.forecastStd = sd;
+    if (this.options.signal === 'fair-value') {
+      this.value = this.#x;
+      this.reference = p;
+    } else {
+      this.value = p - this.#x;
+      this.reference = this.value;
+    }
+  }
+
+  /** EM on the warm-up window, then the filtered state at its last bar. */
+  #learn(window: number[]): void {
+    const kf = new KalmanFilter({
+      initialStateMean: window[0],
+      initialStateCovariance: this.options.initialCovariance,
+      transitionCovariance: this.#q,
+      observationCovariance: this.#r,
+    }).em(window, {
+      nIter: this.options.learn!.nIter,
+      emVars: ['transitionCovariance', 'observationCovariance'],
+    });
+    const m = kf.model;
+    this.#q = (m.transitionCovariance as number[][])[0][0];
+    this.#r = (m.observationCovariance as number[][])[0][0];
+    const f = kf.filter(window);
+    const last = window.length - 1;
+    this.#x = f.stateMeans.at(last);
+    this.#P = f.stateCovariances.at(last);
+  }
+}
+
+/**
+ * A pair with the hedge ratio from an OLS of y on x (with intercept) over the last `lookback`
+ * bars, this bar included: spread = y − β x − α. One unit is long 1 share of y, short β of x.
+ */
+export class RollingOlsSpread implements SpreadModel {
+  readonly legs = 2;
+  ready = false;
+  value = NaN;
+  reference = NaN;
+  forecastError = NaN;
+  forecastStd = NaN;
+  hedgeRatio = NaN;
+  fairValue = NaN;
+  readonly weights = new Float64Array(2);
+  readonly #xs: Float64Array;
+  readonly #ys: Float64Array;
+  readonly #w = new Float64Array(2);
+  #count = 0;
+
+  constructor(
+    readonly lookback: number,
+    readonly transform: PriceTransform,
+  ) {
+    this.#xs = new Float64Array(lookback);
+    this.#ys = new Float64Array(lookback);
+  }
+
+  update(prices: Float64Array): void {
+    const L = this.lookback;
+    const slot = this.#count % L;
+    const y = tf(prices[0], this.transform);
+    const x = tf(prices[1], this.transform);
+    this.#ys[slot] = y;
+    this.#xs[slot] = x;
+    this.#count++;
+    if (this.#count < L) return;
+    // two-pass OLS over the window: exact, O(lookback)
+    let mx = 0;
+    let my = 0;
+    for (let i = 0; i < L; i++) {
+      mx += this.#xs[i];
+      my += this.#ys[i];
+    }
+    mx /= L;
+    my /= L;
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = 0; i < L; i++) {
+      const dx = this.#xs[i] - mx;
+      sxy += dx * (this.#ys[i] - my);
+      sxx += dx * dx;
+    }
+    if (!(sxx > 0)) {
+      this.ready = false; // x constant over the window: no hedge ratio
+      return;
+    }
+    const beta = sxy / sxx;
+    const alpha = my - beta * mx;
+    this.ready = true;
+    this.hedgeRatio = beta;
+    this.value = y - beta * x - alpha;
+    this.reference = this.value;
+    this.#w[0] = 1;
+    this.#w[1] = -beta;
+    setWeights(this.weights, this.#w, prices, this.transform);
+  }
+}
+
+/**
+ * A pair or basket with weights fitted once on the first `trainBars` bars: by OLS of the first
+ * leg on the others (with intercept; weights [1, −β₁, …]) or Johansen's first eigenvector
+ * (normalised so the first leg's weight is 1). spread = w · p (minus the OLS intercept).
+ */
+export class StaticHedgeSpread implements SpreadModel {
+  ready = false;
+  value = NaN;
+  reference = NaN;
+  forecastError = NaN;
+  forecastStd = NaN;
+  hedgeRatio = NaN;
+  fairValue = NaN;
+  readonly weights: Float64Array;
+  readonly #w: Float64Array;
+  readonly #train: number[][];
+  #intercept = 0;
+
+  constructor(
+    readonly legs: number,
+    readonly method: 'ols' | 'johansen',
+    readonly trainBars: number,
+    readonly transform: PriceTransform,
+  ) {
+    this.weights = new Float64Array(legs);
+    this.#w = new Float64Array(legs);
+    this.#train = Array.from({ length: legs }, () => []);
+  }
+
+  update(prices: Float64Array): void {
+    if (!this.ready) {
+      for (let i = 0; i < this.legs; i++) this.#train[i].push(tf(prices[i], this.transform));
+      if (this.#train[0].length < this.trainBars) return;
+      this.#fit();
+      this.ready = true;
+    }
+    let s = -this.#intercept;
+    for (let i = 0; i < this.legs; i++) s += this.#w[i] * tf(prices[i], this.transform);
+    this.value = s;
+    this.reference = s;
+    setWeights(this.weights, this.#w, prices, this.transform);
+  }
+
+  #fit(): void {
+    const cols = this.#train;
+    if (this.method === 'ols') {
+      const n = cols[0].length;
+      const X = Array.from({ length: n }, (_, t) => cols.slice(1).map((c) => c[t]));
+      const r = ols(cols[0], X, { addConstant: true });
+      this.#w[0] = 1;
+      for (let i = 1; i < this.legs; i++) this.#w[i] = -r.params[i - 1];
+      this.#intercept = r.params[this.legs - 1];
+    } else {
+      const r = johansen(cols, { detOrder: 0, kArDiff: 1 });
+      const v0 = r.eigenvectors[0][0];
+      for (let i = 0; i < this.legs; i++) this.#w[i] = r.eigenvectors[i][0] / v0;
+      this.#intercept = 0;
+    }
+    this.hedgeRatio = this.legs === 2 ? -this.#w[1] : NaN;
+  }
+}
+
+/**
+ * A pair's price ratio y/x (or log(y/x)): no regression. One unit is long 1 share of y and
+ * short y/x shares of x (equal dollars), so the position is dollar-neutral.
+ */
+export class RatioSpread implements SpreadModel {
+  readonly legs = 2;
+  ready = true;
+  value = NaN;
+  reference = NaN;
+  forecastError = NaN;
+  forecastStd = NaN;
+  hedgeRatio = NaN;
+  fairValue = NaN;
+  readonly weights = new Float64Array(2);
+
+  constructor(readonly transform: PriceTransform) {}
+
+  update(prices: Float64Array): void {
+    const ratio = prices[0] / prices[1];
+    this.value = this.transform === 'log' ? Math.log(ratio) : ratio;
+    this.reference = this.value;
+    this.hedgeRatio = ratio;
+    this.weights[0] = 1;
+    this.weights[1] = -ratio;
+  }
+}
