@@ -38,9 +38,13 @@ export const spreadSchema = z.discriminatedUnion('type', [
     transitionCovariance: positive.default(0.01),
     observationCovariance: positive.default(1),
     initialCovariance: z.number().min(0).default(1),
+    /** Learn Q and R by EM on the first `warmup` bars; `false` keeps the given values. */
     learn: z
-      .strictObject({ warmup: z.number().int().min(10), nIter: z.number().int().min(1).default(10) })
-      .optional(),
+      .union([
+        z.strictObject({ warmup: z.number().int().min(10), nIter: z.number().int().min(1).default(10) }),
+        z.literal(false),
+      ])
+      .default(false),
     signal: z.enum(['fair-value', 'residual']).default('fair-value'),
     transform,
   }),
@@ -119,9 +123,9 @@ export interface StrategyInput {
 export const STRATEGY_PRESETS: Record<StrategyPresetName, { description: string; spec: StrategyInput }> = {
   'kalman-single': {
     description:
-      'One asset: Kalman fair value (local level, Q = 0.01, R = 1) scored against the price’s 20-bar mean and std; enter beyond ±1.5, exit at the mean',
+      'One asset: its Kalman fair value (local level, noise learned by EM on the first 60 bars) scored against the price’s 20-bar mean and std; enter beyond ±1.5, exit at the mean',
     spec: {
-      spread: { type: 'kalman-fair-value' },
+      spread: { type: 'kalman-fair-value', learn: { warmup: 60, nIter: 10 } },
       normaliser: { type: 'rolling', lookback: 20 },
       rule: { type: 'bands', entryZ: 1.5, exitZ: 0 },
       sizing: { type: 'capital' },

@@ -116,8 +116,8 @@ export interface FairValueOptions {
   transitionCovariance: number;
   observationCovariance: number;
   initialCovariance: number;
-  /** Learn Q and R by EM on the first `warmup` bars (no signal until then). */
-  learn?: { warmup: number; nIter: number };
+  /** Learn Q and R by EM on the first `warmup` bars (no signal until then); false: use Q and R as given. */
+  learn: { warmup: number; nIter: number } | false;
   /** 'fair-value': score the Kalman estimate against the price's rolling mean and std (the
    * textbook method); 'residual': score price − fair value. */
   signal: 'fair-value' | 'residual';
@@ -145,13 +145,15 @@ export class KalmanFairValueSpread implements SpreadModel {
   #x = NaN;
   #P: number;
   #warm: number[] | null;
+  readonly #plan: { warmup: number; nIter: number } | null;
 
   constructor(readonly options: FairValueOptions) {
+    this.#plan = options.learn === false ? null : options.learn;
     this.#q = options.transitionCovariance;
     this.#r = options.observationCovariance;
     this.#P = options.initialCovariance;
-    this.#warm = options.learn ? [] : null;
-    this.ready = !options.learn;
+    this.#warm = this.#plan ? [] : null;
+    this.ready = this.#plan === null;
   }
 
   update(prices: Float64Array): void {
@@ -159,7 +161,7 @@ export class KalmanFairValueSpread implements SpreadModel {
     this.weights[0] = this.options.transform === 'log' ? 1 / prices[0] : 1;
     if (this.#warm !== null) {
       this.#warm.push(p);
-      if (this.#warm.length < this.options.learn!.warmup) return;
+      if (this.#warm.length < this.#plan!.warmup) return;
       this.#learn(this.#warm);
       this.#warm = null;
       this.ready = true;
@@ -205,7 +207,7 @@ export class KalmanFairValueSpread implements SpreadModel {
       transitionCovariance: this.#q,
       observationCovariance: this.#r,
     }).em(window, {
-      nIter: this.options.learn!.nIter,
+      nIter: this.#plan!.nIter,
       emVars: ['transitionCovariance', 'observationCovariance'],
     });
     const m = kf.model;
