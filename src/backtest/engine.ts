@@ -11,7 +11,7 @@
 import type { PriceFrame } from '../data/frame.js';
 import { KalrevError } from '../errors.js';
 import {
-  createStrategy,
+  buildStrategy,
   legsOf,
   resolveStrategy,
   warmupBars,
@@ -176,7 +176,7 @@ export function backtest(
     spec = resolveStrategy(strategy as StrategyInput);
   }
   const opts = resolveBacktestOptions(options, presetOptions);
-  if (spec) strat = createStrategy(spec);
+  if (spec) strat = buildStrategy(spec);
   else strat = strategy as Strategy;
   const legs = spec ? legsOf(spec) : strat.legs;
   const symbols = opts.symbols ?? frame.symbols.slice(0, legs);
@@ -203,6 +203,140 @@ export function backtest(
 
 type RunResult = Omit<BacktestResult, 'symbols' | 'options' | 'strategy'>;
 
+/**
+ * Cash, positions, costs and round trips of one run. A class rather than closures so that
+ * V8 keeps its state in fields (fast) instead of captured context slots (slow).
+ */
+class Ledger {
+  cash: number;
+  readonly pos: Float64Array;
+  trade: Trade | null = null;
+  tradeCash = 0;
+  /** Gross value of the positions the current bar's fills opened (for gross returns). */
+  fillGross = 0;
+  totalCommission = 0;
+  totalSlippage = 0;
+  totalBorrow = 0;
+  readonly trades: Trade[] = [];
+  readonly fills = new FillLog();
+  readonly #slip: number;
+  readonly #bps: number;
+  readonly #perShare: number;
+  readonly #min: number;
+  readonly #borrowPerBar: number;
+
+  constructor(
+    readonly legs: number,
+    readonly times: Float64Array,
+    readonly tradedNotional: Float64Array,
+    opts: ResolvedBacktestOptions,
+  ) {
+    this.cash = opts.capital;
+    this.pos = new Float64Array(legs);
+    const c = opts.costs;
+    this.#slip = c.slippageBps / 1e4;
+    this.#bps = c.commissionBps / 1e4;
+    this.#perShare = c.commissionPerShare;
+    this.#min = c.minCommission;
+    this.#borrowPerBar = c.borrowBps / 1e4 / opts.periodsPerYear;
+  }
+
+  /** Short borrow on the positions held overnight, valued at the previous close. */
+  chargeBorrow(close: Float64Array[], t: number): void {
+    if (this.#borrowPerBar === 0) return;
+    let shortValue = 0;
+    for (let i = 0; i < this.legs; i++) if (this.pos[i] < 0) shortValue -= this.pos[i] * close[i][t - 1];
+    const fee = shortValue * this.#borrowPerBar;
+    this.cash -= fee;
+    this.totalBorrow += fee;
+    if (this.trade !== null) this.tradeCash -= fee;
+  }
+
+  /** Moves the position to `target` at `prices[i][t]`, slippage against the trader. */
+  fill(t: number, target: Float64Array, prices: Float64Array[]): void {
+    const L = this.legs;
+    const pos = this.pos;
+    const dirBefore = direction(pos);
+    const dirAfter = direction(target);
+    const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
+    const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
+    const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
+    let closeFlow = 0;
+    let keepFlow = 0;
+    let openFlow = 0;
+    for (let i = 0; i < L; i++) {
+      const d = target[i] - pos[i];
+      if (d === 0) continue;
+      const ref = prices[i][t];
+      const px = d > 0 ? ref * (1 + this.#slip) : ref * (1 - this.#slip);
+      const size = d > 0 ? d : -d;
+      const notional = size * ref;
+      const commission = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
+      const flow = -d * px - commission;
+      this.cash += flow;
+      this.totalCommission += commission;
+      this.totalSlippage += notional * this.#slip;
+      this.tradedNotional[t] += notional;
+      this.fillGross += Math.abs(target[i]) * px;
+      this.fills.push(t, i, d, px, commission);
+      if (closing && opening) {
+        // a reversal's order is split between the closing and the opening trade by shares
+        const share = Math.abs(pos[i]) / size;
+        closeFlow += pos[i] * px - commission * share;
+        openFlow += -target[i] * px - commission * (1 - share);
+      } else if (closing) closeFlow += flow;
+      else if (opening) openFlow += flow;
+      else keepFlow += flow;
+      pos[i] = target[i];
+    }
+    if (this.trade !== null) {
+      this.tradeCash += closeFlow + keepFlow;
+      if (closing) {
+        const tr = this.trade;
+        tr.exitBar = t;
+        tr.exitTime = this.times[t];
+        tr.exitPrices = this.#prices(t, prices);
+        tr.pnl = this.tradeCash;
+        tr.holdingBars = t - tr.entryBar;
+        tr.closed = true;
+        this.trade = null;
+      }
+    }
+    if (opening) {
+      const tr: Trade = {
+        direction: dirAfter as 1 | -1,
+        entryBar: t,
+        entryTime: this.times[t],
+        exitBar: -1,
+        exitTime: NaN,
+        entryPrices: this.#prices(t, prices),
+        exitPrices: new Array<number>(L).fill(NaN),
+        pnl: 0,
+        holdingBars: 0,
+        closed: false,
+      };
+      this.trades.push(tr);
+      this.trade = tr;
+      this.tradeCash = openFlow;
+    }
+  }
+
+  /** Fill prices of bar t's fills per leg (the reference price for a leg not traded). */
+  #prices(t: number, prices: Float64Array[]): number[] {
+    const out = new Array<number>(this.legs);
+    for (let i = 0; i < this.legs; i++) out[i] = prices[i][t];
+    const f = this.fills;
+    for (let k = f.length - 1; k >= 0 && f.bar[k] === t; k--) out[f.leg[k]] = f.price[k];
+    return out;
+  }
+}
+
+/** +1 / −1 by the first non-zero leg's sign, 0 when flat. */
+function direction(a: Float64Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return a[i] > 0 ? 1 : -1;
+  return 0;
+}
+
 function run(
   frame: PriceFrame,
   strategy: Strategy,
@@ -213,12 +347,8 @@ function run(
   const n = frame.length;
   const L = close.length;
   const times = frame.times;
-  const { commissionBps, commissionPerShare, minCommission, slippageBps, borrowBps } = opts.costs;
-  const slip = slippageBps / 1e4;
-  const borrowPerBar = borrowBps / 1e4 / opts.periodsPerYear;
   const grossBasis = opts.returns === 'gross';
   const exec = opts.execution;
-
   const equity = new Float64Array(n);
   const returns = new Float64Array(n);
   const positions = new Float64Array(n * L);
@@ -236,114 +366,24 @@ function run(
     hedgeRatio: new Float64Array(n),
     fairValue: new Float64Array(n),
   };
-  const fills = new FillLog();
-  const trades: Trade[] = [];
-  const pos = new Float64Array(L);
+  const ledger = new Ledger(L, times, tradedNotional, opts);
+  const pos = ledger.pos;
   const pending = new Float64Array(L);
   let hasPending = false;
   const bar: Bar = { index: 0, time: 0, close: new Float64Array(L) };
-  let cash = opts.capital;
-  let prevEquity = cash;
+  let prevEquity = opts.capital;
   let prevGross = 0;
-  let totalCommission = 0;
-  let totalSlippage = 0;
-  let totalBorrow = 0;
-  let trade: Trade | null = null;
-  let tradeCash = 0;
-  let fillGross = 0;
-
-  /** Moves the position to `target` at `prices` (slippage against the trader), on bar t. */
-  const fill = (t: number, target: Float64Array, prices: Float64Array[]): void => {
-    const before = pos[0];
-    const after = target[0];
-    const dirBefore = before > 0 ? 1 : before < 0 ? -1 : allZero(pos) ? 0 : 1;
-    const dirAfter = after > 0 ? 1 : after < 0 ? -1 : allZero(target) ? 0 : 1;
-    const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
-    const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
-    const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
-    let closeFlow = 0;
-    let openFlow = 0;
-    const entryPrices: number[] = opening ? new Array<number>(L) : [];
-    const exitPrices: number[] = closing ? new Array<number>(L) : [];
-    for (let i = 0; i < L; i++) {
-      const d = target[i] - pos[i];
-      if (d === 0) {
-        if (opening) entryPrices[i] = prices[i][t];
-        if (closing) exitPrices[i] = prices[i][t];
-        continue;
-      }
-      const ref = prices[i][t];
-      const px = d > 0 ? ref * (1 + slip) : ref * (1 - slip);
-      const notional = Math.abs(d) * ref;
-      const commission = Math.max(
-        minCommission,
-        (commissionBps / 1e4) * notional + commissionPerShare * Math.abs(d),
-      );
-      const flow = -d * px - commission;
-      cash += flow;
-      totalCommission += commission;
-      totalSlippage += Math.abs(d) * ref * slip;
-      tradedNotional[t] += notional;
-      fillGross += Math.abs(target[i]) * px;
-      fills.push(t, i, d, px, commission);
-      if (opening) entryPrices[i] = px;
-      if (closing) exitPrices[i] = px;
-      // a reversal's order is split between the closing and the opening trade by shares
-      if (closing && opening) {
-        const share = Math.abs(pos[i]) / Math.abs(d);
-        closeFlow += pos[i] * px - commission * share;
-        openFlow += -target[i] * px - commission * (1 - share);
-      } else if (closing) closeFlow += flow;
-      else openFlow += flow;
-      pos[i] = target[i];
-    }
-    if (trade !== null) {
-      tradeCash += closeFlow + (opening || closing ? 0 : openFlow);
-      if (closing) {
-        trade.exitBar = t;
-        trade.exitTime = times[t];
-        trade.exitPrices = exitPrices;
-        trade.pnl = tradeCash;
-        trade.holdingBars = t - trade.entryBar;
-        trade.closed = true;
-        trade = null;
-      }
-    }
-    if (opening) {
-      trade = {
-        direction: dirAfter as 1 | -1,
-        entryBar: t,
-        entryTime: times[t],
-        exitBar: -1,
-        exitTime: NaN,
-        entryPrices,
-        exitPrices: new Array<number>(L).fill(NaN),
-        pnl: 0,
-        holdingBars: 0,
-        closed: false,
-      };
-      trades.push(trade);
-      tradeCash = openFlow;
-    }
-  };
+  const signal = strategy.signal;
 
   for (let t = 0; t < n; t++) {
-    fillGross = 0;
+    ledger.fillGross = 0;
     if (hasPending && exec === 'next-open') {
-      fill(t, pending, open!);
+      ledger.fill(t, pending, open!);
       hasPending = false;
     }
-    // short borrow for positions held overnight (valued at the previous close)
-    if (t > 0 && borrowPerBar > 0) {
-      let shortValue = 0;
-      for (let i = 0; i < L; i++) if (pos[i] < 0) shortValue -= pos[i] * close[i][t - 1];
-      const fee = shortValue * borrowPerBar;
-      cash -= fee;
-      totalBorrow += fee;
-      if (trade !== null) tradeCash -= fee;
-    }
+    if (t > 0) ledger.chargeBorrow(close, t);
     if (hasPending && exec === 'next-close') {
-      fill(t, pending, close);
+      ledger.fill(t, pending, close);
       hasPending = false;
     }
     bar.index = t;
@@ -351,18 +391,20 @@ function run(
     for (let i = 0; i < L; i++) bar.close[i] = close[i][t];
     const target = strategy.step(bar);
     for (let i = 0; i < L; i++) targets[t * L + i] = target[i];
-    const s = strategy.signal;
-    sig.value[t] = s.value;
-    sig.z[t] = s.z;
-    sig.centre[t] = s.centre;
-    sig.scale[t] = s.scale;
-    sig.units[t] = s.units;
-    sig.hedgeRatio[t] = s.hedgeRatio;
-    sig.fairValue[t] = s.fairValue;
-    if (exec === 'close') fill(t, target, close);
-    else {
+    sig.value[t] = signal.value;
+    sig.z[t] = signal.z;
+    sig.centre[t] = signal.centre;
+    sig.scale[t] = signal.scale;
+    sig.units[t] = signal.units;
+    sig.hedgeRatio[t] = signal.hedgeRatio;
+    sig.fairValue[t] = signal.fairValue;
+    let differs = false;
+    for (let i = 0; i < L; i++) if (target[i] !== pos[i]) differs = true;
+    if (exec === 'close') {
+      if (differs) ledger.fill(t, target, close);
+    } else {
       pending.set(target);
-      hasPending = !sameAs(pending, pos);
+      hasPending = differs;
     }
     // mark to the close
     let value = 0;
@@ -370,20 +412,20 @@ function run(
     for (let i = 0; i < L; i++) {
       const v = pos[i] * close[i][t];
       value += v;
-      gross += Math.abs(v);
+      gross += v < 0 ? -v : v;
       positions[t * L + i] = pos[i];
     }
-    const eq = cash + value;
+    const eq = ledger.cash + value;
     equity[t] = eq;
-    cashSeries[t] = cash;
+    cashSeries[t] = ledger.cash;
     grossExposure[t] = gross;
     netExposure[t] = value;
     if (t > 0) {
       const pnl = eq - prevEquity;
       if (grossBasis) {
         // Chan: P&L over the gross exposure held at the previous close; when flat then, over
-        // the gross exposure the day's fills opened; 0 when there was none
-        const base = prevGross > 0 ? prevGross : fillGross;
+        // the gross exposure the bar's fills opened; 0 when there was none
+        const base = prevGross > 0 ? prevGross : ledger.fillGross;
         returns[t] = base > 0 ? pnl / base : 0;
       } else returns[t] = prevEquity > 0 ? pnl / prevEquity : 0;
     }
@@ -391,20 +433,21 @@ function run(
     prevGross = gross;
   }
   // an open trade is marked to the last close
-  if (trade !== null) {
-    const last: Trade = trade;
+  const last = ledger.trade;
+  if (last !== null) {
     let value = 0;
     for (let i = 0; i < L; i++) value += pos[i] * close[i][n - 1];
-    last.pnl = tradeCash + value;
+    last.pnl = ledger.tradeCash + value;
     last.holdingBars = n - 1 - last.entryBar;
   }
+  const trades = ledger.trades;
   const metrics = computeMetrics({
     returns,
     equity,
     grossExposure,
     tradedNotional,
-    tradePnl: trades.map((x) => x.pnl),
-    tradeClosed: trades.map((x) => x.closed),
+    tradePnl: Float64Array.from(trades, (x) => x.pnl),
+    tradeClosed: Uint8Array.from(trades, (x) => (x.closed ? 1 : 0)),
     periodsPerYear: opts.periodsPerYear,
     riskFreeRate: opts.riskFreeRate,
   });
@@ -417,20 +460,10 @@ function run(
     grossExposure,
     netExposure,
     cash: cashSeries,
-    fills: fills.trimmed(),
+    fills: ledger.fills.trimmed(),
     trades,
     signals: sig,
     metrics,
-    costs: { commission: totalCommission, slippage: totalSlippage, borrow: totalBorrow },
+    costs: { commission: ledger.totalCommission, slippage: ledger.totalSlippage, borrow: ledger.totalBorrow },
   };
-}
-
-function allZero(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
-  return true;
-}
-
-function sameAs(a: Float64Array, b: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

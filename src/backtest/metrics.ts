@@ -38,9 +38,9 @@ export interface MetricsInput {
   grossExposure: Float64Array;
   /** Traded notional per bar (for `turnover`). */
   tradedNotional: Float64Array;
-  /** P&L of each trade and whether it is closed. */
-  tradePnl: readonly number[];
-  tradeClosed: readonly boolean[];
+  /** P&L of each trade and whether it is closed (1) or still open (0). */
+  tradePnl: Float64Array;
+  tradeClosed: Uint8Array;
   periodsPerYear: number;
   riskFreeRate: number;
 }

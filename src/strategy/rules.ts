@@ -40,7 +40,7 @@ export class BandRule implements Rule {
       else if (z < this.exitZ) target = 0;
     } else if (z > this.entryZ) target = -1;
     else if (z < -this.entryZ) target = 1;
-    if (target === -this.#blocked) target = 0;
+    if (target === this.#blocked) target = 0;
     if (target !== 0 && target === units) {
       this.#held++;
       // stop: the spread moved beyond ±stopZ against the position; or held too long

@@ -303,7 +303,11 @@ function sizing(s: SizingSpec): Sizing {
 export function createStrategy(
   input: StrategyInput | StrategyPresetName | StrategySpec,
 ): MeanReversionStrategy {
-  const spec = resolveStrategy(input as StrategyInput);
+  return buildStrategy(resolveStrategy(input as StrategyInput));
+}
+
+/** A fresh strategy from a spec already validated by {@link resolveStrategy}. @internal */
+export function buildStrategy(spec: StrategySpec): MeanReversionStrategy {
   return new MeanReversionStrategy(
     spreadModel(spec.spread),
     normaliser(spec.normaliser),

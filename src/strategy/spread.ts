@@ -4,7 +4,6 @@
  * @internal
  */
 import { KalmanFilter } from '../kalman/KalmanFilter.js';
-import { createWorkspace, predict, update, type KalmanWorkspace } from '../kalman/kernel.js';
 import { johansen } from '../stats/johansen.js';
 import { ols } from '../stats/ols.js';
 
@@ -61,15 +60,15 @@ export class KalmanHedgeSpread implements SpreadModel {
   hedgeRatio = NaN;
   fairValue = NaN;
   readonly weights = new Float64Array(2);
-  readonly #ws: KalmanWorkspace = createWorkspace(2, 1);
-  readonly #x = new Float64Array(2);
-  readonly #P: Float64Array;
-  readonly #Q: Float64Array;
-  readonly #A = Float64Array.of(1, 0, 0, 1);
-  readonly #c = new Float64Array(2);
-  readonly #z = new Float64Array(1);
-  readonly #R: Float64Array;
   readonly #w = new Float64Array(2);
+  readonly #q: number;
+  readonly #ve: number;
+  // state [β, α] and its covariance [[p00, p01], [p01, p11]]
+  #b = 0;
+  #a = 0;
+  #p00: number;
+  #p01 = 0;
+  #p11: number;
   #started = false;
 
   constructor(
@@ -78,35 +77,44 @@ export class KalmanHedgeSpread implements SpreadModel {
     initialCovariance: number,
     readonly transform: PriceTransform,
   ) {
-    const q = delta / (1 - delta);
-    this.#Q = Float64Array.of(q, 0, 0, q);
-    this.#R = Float64Array.of(observationVariance);
-    this.#P = Float64Array.of(initialCovariance, 0, 0, initialCovariance);
-    this.#ws.loglikelihood = false;
+    this.#q = delta / (1 - delta);
+    this.#ve = observationVariance;
+    this.#p00 = initialCovariance;
+    this.#p11 = initialCovariance;
   }
 
   update(prices: Float64Array): void {
     const y = tf(prices[0], this.transform);
     const x = tf(prices[1], this.transform);
-    const P = this.#P;
-    const s = this.#x;
-    // the first bar is the prior itself (no transition before the first observation)
-    if (this.#started) predict(this.#ws, s, 0, P, 0, this.#A, 0, null, 0, this.#Q, 0, s, 0, P, 0);
+    // The random-walk pairs model written out (as the Kalman core's specialised loop):
+    // predict P⁻ = P + δ/(1−δ)·I (not before the first bar), then the update with c = [x, 1].
+    if (this.#started) {
+      this.#p00 += this.#q;
+      this.#p11 += this.#q;
+    }
     this.#started = true;
-    // e = y − (β⁻ x + α⁻),  Q_t = c P⁻ cᵀ + Vₑ with c = [x, 1]
-    const e = y - (s[0] * x + s[1]);
-    const Qt = x * x * P[0] + 2 * x * P[1] + P[3] + this.#R[0];
-    this.#c[0] = x;
-    this.#c[1] = 1;
-    this.#z[0] = y;
-    update(this.#ws, 1, s, 0, P, 0, this.#z, 0, this.#c, 0, null, 0, this.#R, 0, s, 0, P, 0);
+    const p00 = this.#p00,
+      p01 = this.#p01,
+      p11 = this.#p11;
+    // g = P⁻ cᵀ, Q_t = c P⁻ cᵀ + Vₑ, e = y − (β⁻ x + α⁻)
+    const g0 = p00 * x + p01;
+    const g1 = p01 * x + p11;
+    const Qt = x * g0 + g1 + this.#ve;
+    const e = y - (this.#b * x + this.#a);
+    // K = g / Q_t, state += K e, P = P⁻ − g gᵀ / Q_t
+    const invQ = 1 / Qt;
+    this.#b += g0 * invQ * e;
+    this.#a += g1 * invQ * e;
+    this.#p00 = p00 - g0 * g0 * invQ;
+    this.#p01 = p01 - g0 * g1 * invQ;
+    this.#p11 = p11 - g1 * g1 * invQ;
     this.forecastError = e;
     this.forecastStd = Math.sqrt(Qt);
     this.value = e;
     this.reference = e;
-    this.hedgeRatio = s[0];
+    this.hedgeRatio = this.#b;
     this.#w[0] = 1;
-    this.#w[1] = -s[0];
+    this.#w[1] = -this.#b;
     setWeights(this.weights, this.#w, prices, this.transform);
   }
 }
