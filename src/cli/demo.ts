@@ -1,7 +1,6 @@
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readWideCsv } from '../data/wideCsv.js';
-import { DataError } from '../data/errors.js';
+import { alignFrames, readWideCsv } from '../data/index.js';
 import { dynamicHedgeRatio } from '../kalman/hedgeRatio.js';
 import { summarisePath } from './summary.js';
 import { bundledData } from './paths.js';
@@ -38,16 +37,17 @@ export function demoCommand(): Command {
     )
     .addOption(new Option('--ve <Vₑ>', 'observation noise variance').default(1e-3).argParser(positive('ve')))
     .option('--json', 'print machine-readable JSON')
-    .action((opts: DemoOptions) => {
-      const table = readWideCsv(opts.data);
-      for (const s of [opts.y, opts.x]) {
-        if (!table.columns.has(s))
-          throw new DataError(`unknown symbol "${s}"; the file has ${table.symbols.join(', ')}`, opts.data);
-      }
-      const y = table.columns.get(opts.y)!;
-      const x = table.columns.get(opts.x)!;
+    .action(async (opts: DemoOptions) => {
+      const { frame: legs } = alignFrames(
+        (await readWideCsv(opts.data, { symbols: [opts.y, opts.x] })).frame,
+      );
+      const y = legs.get(opts.y);
+      const x = legs.get(opts.x);
       const path = dynamicHedgeRatio(y, x, { delta: opts.delta, observationVariance: opts.ve });
-      const summary = summarisePath(table.dates, path);
+      const summary = summarisePath(
+        Array.from({ length: legs.length }, (_, i) => legs.date(i)),
+        path,
+      );
       const file = relative(process.cwd(), opts.data) || opts.data;
       if (opts.json) {
         console.log(

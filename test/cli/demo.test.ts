@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readWideCsv } from '../../src/data/wideCsv.js';
+import { readWideCsvSync } from '../../src/data/index.js';
 import { dynamicHedgeRatio } from '../../src/kalman/index.js';
 
 function kalrev(...args: string[]) {
@@ -48,9 +48,9 @@ function chanLoop(y: Float64Array, x: Float64Array, delta: number, Ve: number) {
 
 describe('dynamicHedgeRatio', () => {
   it("reproduces Chan's Example 3.3 loop on the bundled EWA/EWC prices", () => {
-    const t = readWideCsv('data/ewa_ewc.csv');
-    const y = t.columns.get('EWC')!;
-    const x = t.columns.get('EWA')!;
+    const t = readWideCsvSync('data/ewa_ewc.csv').frame;
+    const y = t.get('EWC');
+    const x = t.get('EWA');
     const p = dynamicHedgeRatio(y, x);
     const ref = chanLoop(y, x, 1e-4, 1e-3);
     for (let i = 0; i < y.length; i++) {
@@ -69,8 +69,8 @@ describe('kalrev demo (the default command)', () => {
     expect(out.days).toBe(1500);
     expect(out.first).toBe('2006-04-26');
     expect(out.last).toBe('2012-04-09');
-    const t = readWideCsv('data/ewa_ewc.csv');
-    const ref = chanLoop(t.columns.get('EWC')!, t.columns.get('EWA')!, 1e-4, 1e-3);
+    const t = readWideCsvSync('data/ewa_ewc.csv').frame;
+    const ref = chanLoop(t.get('EWC'), t.get('EWA'), 1e-4, 1e-3);
     expect(out.beta.end).toBeCloseTo(ref.beta[1499], 9);
     expect(out.beta.max).toBeCloseTo(Math.max(...ref.beta.slice(1)), 9);
   });
