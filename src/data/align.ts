@@ -198,7 +198,10 @@ export function alignFrames(
   ];
   for (const r of perSymbol) {
     const parts: string[] = [];
-    if (r.missing > 0) parts.push(`no price on ${r.missing} bars (${listDates(r.missingDates, r.missing)})`);
+    if (r.missing > 0)
+      parts.push(
+        `no price on ${r.missing} bar${r.missing === 1 ? '' : 's'} (${listDates(r.missingDates, r.missing)})`,
+      );
     if (r.dropped > 0)
       parts.push(`${r.dropped} of its bars dropped (${listDates(r.droppedDates, r.dropped)})`);
     if (parts.length > 0) lines.push(`  ${r.symbol}: ${parts.join('; ')}`);
