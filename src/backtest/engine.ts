@@ -203,20 +203,28 @@ export function backtest(
 
 type RunResult = Omit<BacktestResult, 'symbols' | 'options' | 'strategy'>;
 
+// slots of Ledger.sums
+const CASH = 0;
+const COMMISSION = 1;
+const SLIPPAGE = 2;
+const BORROW = 3;
+/** Cash flows of the open trade so far. */
+const TRADE_CASH = 4;
+/** Gross value of the positions the current bar's fills opened (for gross returns). */
+const FILL_GROSS = 5;
+
 /**
  * Cash, positions, costs and round trips of one run. A class rather than closures so that
  * V8 keeps its state in fields (fast) instead of captured context slots (slow).
  */
 class Ledger {
-  cash: number;
   readonly pos: Float64Array;
   trade: Trade | null = null;
-  tradeCash = 0;
-  /** Gross value of the positions the current bar's fills opened (for gross returns). */
-  fillGross = 0;
-  totalCommission = 0;
-  totalSlippage = 0;
-  totalBorrow = 0;
+  /**
+   * The running sums live in one Float64Array: V8 stores a double object field as a boxed
+   * number, so `this.cash += …` on a field allocates on every fill; a typed-array slot does not.
+   */
+  readonly sums = new Float64Array(6);
   readonly trades: Trade[] = [];
   readonly fills = new FillLog();
   readonly #slip: number;
@@ -231,7 +239,7 @@ class Ledger {
     readonly tradedNotional: Float64Array,
     opts: ResolvedBacktestOptions,
   ) {
-    this.cash = opts.capital;
+    this.sums[CASH] = opts.capital;
     this.pos = new Float64Array(legs);
     const c = opts.costs;
     this.#slip = c.slippageBps / 1e4;
@@ -247,9 +255,10 @@ class Ledger {
     let shortValue = 0;
     for (let i = 0; i < this.legs; i++) if (this.pos[i] < 0) shortValue -= this.pos[i] * close[i][t - 1];
     const fee = shortValue * this.#borrowPerBar;
-    this.cash -= fee;
-    this.totalBorrow += fee;
-    if (this.trade !== null) this.tradeCash -= fee;
+    const sums = this.sums;
+    sums[CASH] -= fee;
+    sums[BORROW] += fee;
+    if (this.trade !== null) sums[TRADE_CASH] -= fee;
   }
 
   /** Moves the position to `target` at `prices[i][t]`, slippage against the trader. */
@@ -264,6 +273,7 @@ class Ledger {
     let closeFlow = 0;
     let keepFlow = 0;
     let openFlow = 0;
+    const sums = this.sums;
     for (let i = 0; i < L; i++) {
       const d = target[i] - pos[i];
       if (d === 0) continue;
@@ -273,11 +283,11 @@ class Ledger {
       const notional = size * ref;
       const commission = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
       const flow = -d * px - commission;
-      this.cash += flow;
-      this.totalCommission += commission;
-      this.totalSlippage += notional * this.#slip;
+      sums[CASH] += flow;
+      sums[COMMISSION] += commission;
+      sums[SLIPPAGE] += notional * this.#slip;
+      sums[FILL_GROSS] += Math.abs(target[i]) * px;
       this.tradedNotional[t] += notional;
-      this.fillGross += Math.abs(target[i]) * px;
       this.fills.push(t, i, d, px, commission);
       if (closing && opening) {
         // a reversal's order is split between the closing and the opening trade by shares
@@ -290,13 +300,13 @@ class Ledger {
       pos[i] = target[i];
     }
     if (this.trade !== null) {
-      this.tradeCash += closeFlow + keepFlow;
+      sums[TRADE_CASH] += closeFlow + keepFlow;
       if (closing) {
         const tr = this.trade;
         tr.exitBar = t;
         tr.exitTime = this.times[t];
         tr.exitPrices = this.#prices(t, prices);
-        tr.pnl = this.tradeCash;
+        tr.pnl = sums[TRADE_CASH];
         tr.holdingBars = t - tr.entryBar;
         tr.closed = true;
         this.trade = null;
@@ -317,7 +327,7 @@ class Ledger {
       };
       this.trades.push(tr);
       this.trade = tr;
-      this.tradeCash = openFlow;
+      sums[TRADE_CASH] = openFlow;
     }
   }
 
@@ -368,6 +378,7 @@ function run(
   };
   const ledger = new Ledger(L, times, tradedNotional, opts);
   const pos = ledger.pos;
+  const sums = ledger.sums;
   const pending = new Float64Array(L);
   let hasPending = false;
   const bar: Bar = { index: 0, time: 0, close: new Float64Array(L) };
@@ -376,7 +387,7 @@ function run(
   const signal = strategy.signal;
 
   for (let t = 0; t < n; t++) {
-    ledger.fillGross = 0;
+    sums[FILL_GROSS] = 0;
     if (hasPending && exec === 'next-open') {
       ledger.fill(t, pending, open!);
       hasPending = false;
@@ -415,9 +426,9 @@ function run(
       gross += v < 0 ? -v : v;
       positions[t * L + i] = pos[i];
     }
-    const eq = ledger.cash + value;
+    const eq = sums[CASH] + value;
     equity[t] = eq;
-    cashSeries[t] = ledger.cash;
+    cashSeries[t] = sums[CASH];
     grossExposure[t] = gross;
     netExposure[t] = value;
     if (t > 0) {
@@ -425,7 +436,7 @@ function run(
       if (grossBasis) {
         // Chan: P&L over the gross exposure held at the previous close; when flat then, over
         // the gross exposure the bar's fills opened; 0 when there was none
-        const base = prevGross > 0 ? prevGross : ledger.fillGross;
+        const base = prevGross > 0 ? prevGross : sums[FILL_GROSS];
         returns[t] = base > 0 ? pnl / base : 0;
       } else returns[t] = prevEquity > 0 ? pnl / prevEquity : 0;
     }
@@ -437,7 +448,7 @@ function run(
   if (last !== null) {
     let value = 0;
     for (let i = 0; i < L; i++) value += pos[i] * close[i][n - 1];
-    last.pnl = ledger.tradeCash + value;
+    last.pnl = sums[TRADE_CASH] + value;
     last.holdingBars = n - 1 - last.entryBar;
   }
   const trades = ledger.trades;
@@ -464,6 +475,6 @@ function run(
     trades,
     signals: sig,
     metrics,
-    costs: { commission: ledger.totalCommission, slippage: ledger.totalSlippage, borrow: ledger.totalBorrow },
+    costs: { commission: sums[COMMISSION], slippage: sums[SLIPPAGE], borrow: sums[BORROW] },
   };
 }

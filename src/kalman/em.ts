@@ -6,7 +6,7 @@
  */
 import { symmetricSolve, symmetrize } from '../linalg/dense.js';
 import { KalmanModelError } from './errors.js';
-import { runFilter } from './filter.js';
+import { runFilter, type FilterOutput } from './filter.js';
 import { makeParam, type Param, type ResolvedModel } from './model.js';
 import { runSmoother } from './smoother.js';
 import type { EmVar } from './types.js';
@@ -87,14 +87,19 @@ export function runEm(
 
   let cur = model0;
   const trace: number[] = [];
+  // buffers reused across iterations (each is overwritten in full)
+  let f: FilterOutput | undefined;
+  let gains: Float64Array | undefined;
+  let pairsBuffer: Float64Array | undefined;
   for (let it = 0; it < nIter; it++) {
-    const f = runFilter(cur, z, n, { covariances: true, predicted: true, loglikelihood: it > 0 });
+    f = runFilter(cur, z, n, { covariances: true, predicted: true, loglikelihood: it > 0 }, f);
     if (it > 0) {
       if (f.singularAt >= 0) trace.push(loglikOrThrow(cur, z, n));
       else trace.push(f.loglik);
     }
-    const s = runSmoother(cur, f, true);
-    const pairs = needsPairs ? pairwiseCovariances(n, k, s.covs, s.gains!) : s.covs;
+    const s = runSmoother(cur, f, true, gains);
+    gains = s.gains!;
+    const pairs = needsPairs ? (pairsBuffer = pairwiseCovariances(n, k, s.covs, gains, pairsBuffer)) : s.covs;
     cur = mStep(cur, { n, k, m, z, O: observed, xs: s.means, V: s.covs, pairs }, learn);
   }
   if (nIter > 0) trace.push(loglikOrThrow(cur, z, n));
@@ -115,9 +120,15 @@ interface Moments {
 }
 
 /** Pairwise covariances V_{t,t-1} = V_t J_{t-1}ᵀ for t = 1 … n-1 (index 0 unused). */
-function pairwiseCovariances(n: number, k: number, V: Float64Array, J: Float64Array): Float64Array {
+function pairwiseCovariances(
+  n: number,
+  k: number,
+  V: Float64Array,
+  J: Float64Array,
+  reuse?: Float64Array,
+): Float64Array {
   const kk = k * k;
-  const out = new Float64Array(n * kk);
+  const out = reuse?.length === n * kk ? reuse : new Float64Array(n * kk);
   for (let t = 1; t < n; t++) {
     const vo = t * kk,
       jo = (t - 1) * kk;
@@ -430,5 +441,18 @@ function mStep(model: ResolvedModel, mo: Moments, learn: Set<EmVar>): ResolvedMo
   if (learn.has('initialStateCovariance')) P0 = learnP0(mo, mu0);
   if (learn.has('transitionOffsets')) b = mean(sumB(mo, A), n - 1);
   if (learn.has('observationOffsets')) d = mean(sumD(mo, C), O.length);
-  return { ...model, A, b, Q, C, d, R, mu0, P0 };
+  return {
+    k: model.k,
+    m: model.m,
+    A,
+    b,
+    Q,
+    C,
+    d,
+    R,
+    mu0,
+    P0,
+    emVars: model.emVars,
+    partialMissing: model.partialMissing,
+  };
 }

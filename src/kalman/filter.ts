@@ -43,15 +43,20 @@ export function runFilter(
   z: Float64Array,
   n: number,
   opts: FilterOptions,
+  reuse?: FilterOutput,
 ): FilterOutput {
   const { k } = model;
+  // Iterating callers (EM) pass their previous output: every array below is overwritten in
+  // full, and allocating typed arrays costs more than filtering a short series.
+  const fits = (a: Float64Array | null | undefined, size: number, want: boolean) =>
+    want ? (a && a.length === size ? a : new Float64Array(size)) : null;
   const out: FilterOutput = {
     n,
     k,
-    means: new Float64Array(n * k),
-    covs: opts.covariances ? new Float64Array(n * k * k) : null,
-    predMeans: opts.predicted ? new Float64Array(n * k) : null,
-    predCovs: opts.predicted ? new Float64Array(n * k * k) : null,
+    means: fits(reuse?.means, n * k, true)!,
+    covs: fits(reuse?.covs, n * k * k, opts.covariances),
+    predMeans: fits(reuse?.predMeans, n * k, opts.predicted),
+    predCovs: fits(reuse?.predCovs, n * k * k, opts.predicted),
     loglik: 0,
     loglikTerms: opts.loglikelihoodTerms ? new Float64Array(n) : null,
     singularAt: -1,

@@ -22,12 +22,18 @@ export interface SmootherOutput {
   gains: Float64Array | null;
 }
 
-export function runSmoother(model: ResolvedModel, f: FilterOutput, keepGains: boolean): SmootherOutput {
+export function runSmoother(
+  model: ResolvedModel,
+  f: FilterOutput,
+  keepGains: boolean,
+  gainsBuffer?: Float64Array,
+): SmootherOutput {
   const { n, k } = f;
+  const size = Math.max(n - 1, 0) * k * k;
   const out: SmootherOutput = {
     means: f.means,
     covs: f.covs!,
-    gains: keepGains ? new Float64Array(Math.max(n - 1, 0) * k * k) : null,
+    gains: keepGains ? (gainsBuffer?.length === size ? gainsBuffer : new Float64Array(size)) : null,
   };
   if (n === 0) return out;
   if (k === 1) smooth1(model, f, out);
