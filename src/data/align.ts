@@ -28,6 +28,7 @@ export interface AlignOptions {
 
 /** What alignment did to one symbol. */
 export interface SymbolAlignment {
+  /** The symbol. */
   symbol: string;
   /** Bars of the combined calendar on which the symbol is priced (after any forward fill). */
   priced: number;
@@ -43,6 +44,7 @@ export interface SymbolAlignment {
 
 /** What {@link alignFrames} kept and dropped. */
 export interface AlignmentReport {
+  /** The join made. */
   join: Join;
   /** Bars in the combined calendar (the union of the inputs' timestamps). */
   calendarBars: number;

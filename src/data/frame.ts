@@ -3,6 +3,7 @@ import { KalrevError } from '../errors.js';
 /** The price fields a frame may hold per symbol. */
 export type PriceField = 'open' | 'high' | 'low' | 'close' | 'volume';
 
+/** Every {@link PriceField}, in bar order (open, high, low, close, volume). */
 export const PRICE_FIELDS: readonly PriceField[] = ['open', 'high', 'low', 'close', 'volume'];
 
 /** A frame was asked for a symbol or field it does not have, or built inconsistently. */
@@ -15,7 +16,9 @@ export interface PriceFrameInit {
   /** Bar timestamps, UTC milliseconds since the epoch, strictly increasing. */
   times: Float64Array | readonly number[];
   /** Per symbol, its fields; every array has one value per timestamp (NaN where unpriced). */
-  columns: ReadonlyMap<string, Partial<Record<PriceField, Float64Array>>> | Record<string, Partial<Record<PriceField, Float64Array>>>;
+  columns:
+    | ReadonlyMap<string, Partial<Record<PriceField, Float64Array>>>
+    | Record<string, Partial<Record<PriceField, Float64Array>>>;
   /** Where the data came from (a file name), for messages. */
   source?: string;
 }
@@ -44,12 +47,16 @@ export class PriceFrame {
     const n = this.times.length;
     for (let i = 1; i < n; i++) {
       if (!(this.times[i] > this.times[i - 1]))
-        throw new FrameError(`${this.source}: timestamps must be strictly increasing (bar ${i} is ${isoTime(this.times[i])}, after ${isoTime(this.times[i - 1])})`);
+        throw new FrameError(
+          `${this.source}: timestamps must be strictly increasing (bar ${i} is ${isoTime(this.times[i])}, after ${isoTime(this.times[i - 1])})`,
+        );
     }
     for (const [symbol, fields] of this.#columns) {
       for (const [field, data] of Object.entries(fields)) {
         if (data.length !== n)
-          throw new FrameError(`${this.source}: ${symbol}.${field} has ${data.length} values for ${n} timestamps`);
+          throw new FrameError(
+            `${this.source}: ${symbol}.${field} has ${data.length} values for ${n} timestamps`,
+          );
       }
     }
   }
@@ -58,10 +65,15 @@ export class PriceFrame {
    * A frame of daily closes from ISO dates (`YYYY-MM-DD`) and one array per symbol.
    * @example PriceFrame.fromCloses(['2020-01-02', '2020-01-03'], { SPY: [324.87, 322.41] })
    */
-  static fromCloses(dates: readonly string[], closes: Record<string, ArrayLike<number>>, source?: string): PriceFrame {
+  static fromCloses(
+    dates: readonly string[],
+    closes: Record<string, ArrayLike<number>>,
+    source?: string,
+  ): PriceFrame {
     const times = dates.map((d, i) => {
       const t = Date.parse(d.length === 10 ? `${d}T00:00:00Z` : d);
-      if (Number.isNaN(t)) throw new FrameError(`${source ?? 'memory'}: unparseable date "${d}" at index ${i}`);
+      if (Number.isNaN(t))
+        throw new FrameError(`${source ?? 'memory'}: unparseable date "${d}" at index ${i}`);
       return t;
     });
     const columns: Record<string, Partial<Record<PriceField, Float64Array>>> = {};
@@ -86,10 +98,14 @@ export class PriceFrame {
   get(symbol: string, field: PriceField = 'close'): Float64Array {
     const fields = this.#columns.get(symbol);
     if (fields === undefined)
-      throw new FrameError(`${this.source}: unknown symbol "${symbol}"; the data has ${this.symbols.join(', ')}`);
+      throw new FrameError(
+        `${this.source}: unknown symbol "${symbol}"; the data has ${this.symbols.join(', ')}`,
+      );
     const data = fields[field];
     if (data === undefined)
-      throw new FrameError(`${this.source}: ${symbol} has no ${field} prices (it has ${Object.keys(fields).join(', ')})`);
+      throw new FrameError(
+        `${this.source}: ${symbol} has no ${field} prices (it has ${Object.keys(fields).join(', ')})`,
+      );
     return data;
   }
 
@@ -101,6 +117,11 @@ export class PriceFrame {
   /** Bar i's timestamp as ISO text: `YYYY-MM-DD` for midnight UTC (daily bars), full ISO otherwise. */
   date(i: number): string {
     return isoTime(this.times[i]);
+  }
+
+  /** Every bar's timestamp as text, as {@link PriceFrame.date} gives it. */
+  dates(): string[] {
+    return Array.from(this.times, isoTime);
   }
 
   /** A frame with only these symbols (in this order). */
@@ -118,7 +139,8 @@ export class PriceFrame {
     const columns = new Map<string, Partial<Record<PriceField, Float64Array>>>();
     for (const [s, fields] of this.#columns) {
       const sliced: Partial<Record<PriceField, Float64Array>> = {};
-      for (const [f, data] of Object.entries(fields) as [PriceField, Float64Array][]) sliced[f] = data.subarray(start, end);
+      for (const [f, data] of Object.entries(fields) as [PriceField, Float64Array][])
+        sliced[f] = data.subarray(start, end);
       columns.set(s, sliced);
     }
     return new PriceFrame({ times: this.times.subarray(start, end), columns, source: this.source });

@@ -36,6 +36,7 @@ interface RepairBase {
 
 /** Rows were sorted by timestamp. */
 export interface SortRepair extends RepairBase {
+  /** Which repair. */
   kind: 'sort';
   /** How many rows changed position. */
   moved: number;
@@ -45,6 +46,7 @@ export interface SortRepair extends RepairBase {
 
 /** Rows repeating an earlier timestamp were dropped (the first one kept). */
 export interface DropDuplicatesRepair extends RepairBase {
+  /** Which repair. */
   kind: 'drop-duplicates';
   /** Lines (CSV) or rows (Parquet) dropped, in file order. */
   lines: number[];
@@ -54,7 +56,9 @@ export interface DropDuplicatesRepair extends RepairBase {
 
 /** Non-positive prices were treated as missing. */
 export interface NonPositiveRepair extends RepairBase {
+  /** Which repair. */
   kind: 'drop-non-positive';
+  /** The symbol whose prices were dropped. */
   symbol: string;
   /** Lines (CSV) or rows (Parquet) holding the non-positive prices, in file order. */
   lines: number[];
@@ -64,7 +68,9 @@ export interface NonPositiveRepair extends RepairBase {
 
 /** Short gaps were filled with the previous close. */
 export interface ForwardFillRepair extends RepairBase {
+  /** Which repair. */
   kind: 'forward-fill';
+  /** The symbol filled. */
   symbol: string;
   /** Bars filled. */
   filled: number;

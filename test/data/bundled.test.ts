@@ -44,6 +44,8 @@ describe('wide CSV: the pair files', () => {
     expect([frame.get('EWA')[0], frame.get('EWC')[0]]).toEqual([16.1, 22.95]);
     expect([frame.get('EWA')[1499], frame.get('EWC')[1499]]).toEqual([22.93, 27.46]);
     expect(frame.fields('EWA')).toEqual(['close']);
+    const all = frame.dates();
+    expect([all.length, all[0], all[1], all[1499]]).toEqual([1500, '2006-04-26', '2006-04-27', '2012-04-09']);
   });
 
   it('sync and streaming reads give the same frame', async () => {
