@@ -359,22 +359,26 @@ function run(
   const times = frame.times;
   const grossBasis = opts.returns === 'gross';
   const exec = opts.execution;
-  const equity = new Float64Array(n);
-  const returns = new Float64Array(n);
-  const positions = new Float64Array(n * L);
-  const targets = new Float64Array(n * L);
-  const grossExposure = new Float64Array(n);
-  const netExposure = new Float64Array(n);
-  const cashSeries = new Float64Array(n);
-  const tradedNotional = new Float64Array(n);
+  // every per-bar series is a view into one block: one allocation instead of fifteen
+  const block = new Float64Array((13 + 2 * L) * n);
+  let offset = 0;
+  const take = (size: number) => block.subarray(offset, (offset += size));
+  const equity = take(n);
+  const returns = take(n);
+  const positions = take(n * L);
+  const targets = take(n * L);
+  const grossExposure = take(n);
+  const netExposure = take(n);
+  const cashSeries = take(n);
+  const tradedNotional = take(n);
   const sig: SignalSeries = {
-    value: new Float64Array(n),
-    z: new Float64Array(n),
-    centre: new Float64Array(n),
-    scale: new Float64Array(n),
-    units: new Float64Array(n),
-    hedgeRatio: new Float64Array(n),
-    fairValue: new Float64Array(n),
+    value: take(n),
+    z: take(n),
+    centre: take(n),
+    scale: take(n),
+    units: take(n),
+    hedgeRatio: take(n),
+    fairValue: take(n),
   };
   const ledger = new Ledger(L, times, tradedNotional, opts);
   const pos = ledger.pos;

@@ -16,23 +16,25 @@ export class UnitSizing implements Sizing {
 }
 
 /**
- * A fixed capital per unit: when a position opens (or flips, or its size changes), one unit
- * is scaled to `capital` dollars of gross exposure at that bar's prices; the scale then stays
- * fixed while the position is held, so shares follow the weights (a pair's hedge leg follows β)
- * but are not re-levered to constant dollars every bar.
+ * A fixed capital per trade: when a position opens (or flips, or its size changes), one unit
+ * is `capital` dollars of gross exposure at that bar's prices, and the shares of every leg are
+ * then held unchanged until the position changes again. A pair's hedge is set at entry, as a
+ * trader placing one order per leg would; `units` sizing instead re-hedges every bar to the
+ * current β (Chan's convention).
  */
 export class CapitalSizing implements Sizing {
-  #scale = 0;
+  #held: Float64Array | null = null;
   #lastUnits = 0;
   constructor(readonly capital: number) {}
   shares(units: number, weights: Float64Array, prices: Float64Array, out: Float64Array): void {
-    if (units !== this.#lastUnits || this.#scale === 0) {
+    if (units !== this.#lastUnits || this.#held === null) {
+      const held = (this.#held ??= new Float64Array(out.length));
       let gross = 0;
       for (let i = 0; i < out.length; i++) gross += Math.abs(weights[i] * prices[i]);
-      this.#scale = units === 0 || !(gross > 0) ? 0 : this.capital / gross;
+      const k = units === 0 || !(gross > 0) ? 0 : (units * this.capital) / gross;
+      for (let i = 0; i < out.length; i++) held[i] = k * weights[i];
       this.#lastUnits = units;
     }
-    const k = units * this.#scale;
-    for (let i = 0; i < out.length; i++) out[i] = k * weights[i];
+    out.set(this.#held);
   }
 }

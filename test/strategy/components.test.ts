@@ -198,14 +198,18 @@ describe('sizing', () => {
     expect(Array.from(out)).toEqual([-2, 1.6]);
   });
 
-  it('capital: one unit is `capital` gross dollars at entry, shares then follow the weights', () => {
+  it('capital: one unit is `capital` gross dollars at entry, shares then held until the position changes', () => {
     const s = new CapitalSizing(10_000);
     const out = new Float64Array(2);
     s.shares(1, Float64Array.of(1, -0.5), Float64Array.of(40, 20), out);
-    // gross per unit 40 + 10 = 50 → scale 200
+    // gross per unit 40 + 10 = 50 → 200 units of the weights
     expect(Array.from(out)).toEqual([200, -100]);
     s.shares(1, Float64Array.of(1, -0.6), Float64Array.of(50, 20), out);
-    expect(Array.from(out)).toEqual([200, -120]); // same scale, new hedge weight
+    expect(Array.from(out)).toEqual([200, -100]); // the hedge set at entry is kept
+    s.shares(-2, Float64Array.of(1, -0.6), Float64Array.of(50, 20), out);
+    // gross per unit 50 + 12 = 62 → −2 · 10,000 / 62 units of the weights
+    expect(out[0]).toBeCloseTo(-20_000 / 62, 10);
+    expect(out[1]).toBeCloseTo((20_000 / 62) * 0.6, 10);
     s.shares(0, Float64Array.of(1, -0.6), Float64Array.of(50, 20), out);
     expect(Array.from(out).map(Math.abs)).toEqual([0, 0]);
   });
