@@ -7,7 +7,9 @@ import { pairSeries } from './data.js';
 export function main(): BenchResult[] {
   const n = 2520;
   const { x, y } = pairSeries(n, 5);
-  const dates = Array.from({ length: n }, (_, i) => new Date(Date.UTC(2010, 0, 1) + i * 86_400_000).toISOString().slice(0, 10));
+  const dates = Array.from({ length: n }, (_, i) =>
+    new Date(Date.UTC(2010, 0, 1) + i * 86_400_000).toISOString().slice(0, 10),
+  );
   const frame = PriceFrame.fromCloses(dates, { Y: y, X: x });
   const single = frame.select(['Y']);
   const results: BenchResult[] = [];

@@ -7,4 +7,4 @@ export * from './stats/index.js';
 export * from './kalman/index.js';
 export * from './strategy/index.js';
 export * from './backtest/index.js';
-export { PriceFrame, FrameError, isoTime, type PriceField, type PriceFrameInit } from './data/frame.js';
+export * from './data/index.js';

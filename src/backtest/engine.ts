@@ -390,49 +390,65 @@ function run(
   let prevGross = 0;
   const signal = strategy.signal;
 
+  const atClose = exec === 'close';
+  const atNextOpen = exec === 'next-open';
+  const atNextClose = exec === 'next-close';
+  // the signal series as locals: one property load per run instead of per bar
+  const sValue = sig.value,
+    sZ = sig.z,
+    sCentre = sig.centre,
+    sScale = sig.scale;
+  const sUnits = sig.units,
+    sHedge = sig.hedgeRatio,
+    sFair = sig.fairValue;
+  const px = bar.close;
   for (let t = 0; t < n; t++) {
     sums[FILL_GROSS] = 0;
-    if (hasPending && exec === 'next-open') {
+    if (hasPending && atNextOpen) {
       ledger.fill(t, pending, open!);
       hasPending = false;
     }
     if (t > 0) ledger.chargeBorrow(close, t);
-    if (hasPending && exec === 'next-close') {
+    if (hasPending && atNextClose) {
       ledger.fill(t, pending, close);
       hasPending = false;
     }
     bar.index = t;
     bar.time = times[t];
-    for (let i = 0; i < L; i++) bar.close[i] = close[i][t];
+    for (let i = 0; i < L; i++) px[i] = close[i][t];
     const target = strategy.step(bar);
-    for (let i = 0; i < L; i++) targets[t * L + i] = target[i];
-    sig.value[t] = signal.value;
-    sig.z[t] = signal.z;
-    sig.centre[t] = signal.centre;
-    sig.scale[t] = signal.scale;
-    sig.units[t] = signal.units;
-    sig.hedgeRatio[t] = signal.hedgeRatio;
-    sig.fairValue[t] = signal.fairValue;
+    sValue[t] = signal.value;
+    sZ[t] = signal.z;
+    sCentre[t] = signal.centre;
+    sScale[t] = signal.scale;
+    sUnits[t] = signal.units;
+    sHedge[t] = signal.hedgeRatio;
+    sFair[t] = signal.fairValue;
     let differs = false;
-    for (let i = 0; i < L; i++) if (target[i] !== pos[i]) differs = true;
-    if (exec === 'close') {
+    for (let i = 0; i < L; i++) {
+      const v = target[i];
+      targets[t * L + i] = v;
+      if (v !== pos[i]) differs = true;
+    }
+    if (atClose) {
       if (differs) ledger.fill(t, target, close);
     } else {
-      pending.set(target);
+      for (let i = 0; i < L; i++) pending[i] = target[i];
       hasPending = differs;
     }
     // mark to the close
     let value = 0;
     let gross = 0;
     for (let i = 0; i < L; i++) {
-      const v = pos[i] * close[i][t];
+      const v = pos[i] * px[i];
       value += v;
       gross += v < 0 ? -v : v;
       positions[t * L + i] = pos[i];
     }
-    const eq = sums[CASH] + value;
+    const cash = sums[CASH];
+    const eq = cash + value;
     equity[t] = eq;
-    cashSeries[t] = sums[CASH];
+    cashSeries[t] = cash;
     grossExposure[t] = gross;
     netExposure[t] = value;
     if (t > 0) {

@@ -35,6 +35,7 @@ export class CapitalSizing implements Sizing {
       for (let i = 0; i < out.length; i++) held[i] = k * weights[i];
       this.#lastUnits = units;
     }
-    out.set(this.#held);
+    const held = this.#held;
+    for (let i = 0; i < out.length; i++) out[i] = held[i]; // a loop: TypedArray#set costs more for two values
   }
 }

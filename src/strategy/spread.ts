@@ -61,15 +61,11 @@ export class KalmanHedgeSpread implements SpreadModel {
   fairValue = NaN;
   readonly weights = new Float64Array(2);
   readonly #w = new Float64Array(2);
-  readonly #q: number;
-  readonly #ve: number;
-  // state [β, α] and its covariance [[p00, p01], [p01, p11]]
-  #b = 0;
-  #a = 0;
-  #p00: number;
-  #p01 = 0;
-  #p11: number;
-  #started = false;
+  /**
+   * [β, α, p00, p01, p11, δ/(1−δ), Vₑ, started]: the state, its covariance and the constants
+   * in one typed array, because V8 boxes doubles held in object fields.
+   */
+  readonly #s = new Float64Array(8);
 
   constructor(
     delta: number,
@@ -77,44 +73,47 @@ export class KalmanHedgeSpread implements SpreadModel {
     initialCovariance: number,
     readonly transform: PriceTransform,
   ) {
-    this.#q = delta / (1 - delta);
-    this.#ve = observationVariance;
-    this.#p00 = initialCovariance;
-    this.#p11 = initialCovariance;
+    const s = this.#s;
+    s[2] = initialCovariance;
+    s[4] = initialCovariance;
+    s[5] = delta / (1 - delta);
+    s[6] = observationVariance;
   }
 
   update(prices: Float64Array): void {
     const y = tf(prices[0], this.transform);
     const x = tf(prices[1], this.transform);
+    const s = this.#s;
     // The random-walk pairs model written out (as the Kalman core's specialised loop):
     // predict P⁻ = P + δ/(1−δ)·I (not before the first bar), then the update with c = [x, 1].
-    if (this.#started) {
-      this.#p00 += this.#q;
-      this.#p11 += this.#q;
+    if (s[7] !== 0) {
+      s[2] += s[5];
+      s[4] += s[5];
     }
-    this.#started = true;
-    const p00 = this.#p00,
-      p01 = this.#p01,
-      p11 = this.#p11;
+    s[7] = 1;
+    const p00 = s[2],
+      p01 = s[3],
+      p11 = s[4];
     // g = P⁻ cᵀ, Q_t = c P⁻ cᵀ + Vₑ, e = y − (β⁻ x + α⁻)
     const g0 = p00 * x + p01;
     const g1 = p01 * x + p11;
-    const Qt = x * g0 + g1 + this.#ve;
-    const e = y - (this.#b * x + this.#a);
+    const Qt = x * g0 + g1 + s[6];
+    const e = y - (s[0] * x + s[1]);
     // K = g / Q_t, state += K e, P = P⁻ − g gᵀ / Q_t
     const invQ = 1 / Qt;
-    this.#b += g0 * invQ * e;
-    this.#a += g1 * invQ * e;
-    this.#p00 = p00 - g0 * g0 * invQ;
-    this.#p01 = p01 - g0 * g1 * invQ;
-    this.#p11 = p11 - g1 * g1 * invQ;
+    const beta = s[0] + g0 * invQ * e;
+    s[0] = beta;
+    s[1] += g1 * invQ * e;
+    s[2] = p00 - g0 * g0 * invQ;
+    s[3] = p01 - g0 * g1 * invQ;
+    s[4] = p11 - g1 * g1 * invQ;
     this.forecastError = e;
     this.forecastStd = Math.sqrt(Qt);
     this.value = e;
     this.reference = e;
-    this.hedgeRatio = this.#b;
+    this.hedgeRatio = beta;
     this.#w[0] = 1;
-    this.#w[1] = -this.#b;
+    this.#w[1] = -beta;
     setWeights(this.weights, this.#w, prices, this.transform);
   }
 }
