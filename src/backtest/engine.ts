@@ -1,12 +1,7 @@
 /**
- * The bar-by-bar backtest engine. Each bar, in this order:
- *   1. 'next-open': fill the previous bar's target at this bar's open;
- *   2. charge short borrow for the positions held since the previous close;
- *   3. 'next-close': fill the previous bar's target at this bar's close;
- *   4. give the bar to the strategy (it sees this bar and nothing later) → target shares;
- *   5. 'close': fill that target at this bar's close; otherwise keep it for the next bar;
- *   6. mark to this bar's close: equity, exposures, the bar's return.
- * Nothing in bar t's results can depend on a later bar.
+ * The batch backtester: validates the inputs, runs a {@link Simulator} over every bar of a
+ * frame and records its per-bar state, then computes the metrics. Nothing in bar t's results
+ * can depend on a later bar (the simulator only ever has bars up to t).
  */
 import type { PriceFrame } from '../data/frame.js';
 import { KalrevError } from '../errors.js';
@@ -18,8 +13,10 @@ import {
   type StrategyInput,
   type StrategySpec,
 } from '../strategy/spec.js';
-import { StrategyError, type Bar, type Strategy } from '../strategy/types.js';
+import { StrategyError, type Strategy } from '../strategy/types.js';
+import { BORROW, CASH, COMMISSION, SLIPPAGE, type Fills, type Trade } from './ledger.js';
 import { computeMetrics, type Metrics } from './metrics.js';
+import { Simulator } from './simulator.js';
 import {
   BACKTEST_PRESETS,
   resolveBacktestOptions,
@@ -32,37 +29,6 @@ export class BacktestError extends KalrevError {
   override name = 'BacktestError';
 }
 
-/** One round trip: from flat (or a reversal) to flat (or the next reversal). */
-export interface Trade {
-  /** +1: long the spread (long the first leg); −1: short. */
-  direction: 1 | -1;
-  entryBar: number;
-  entryTime: number;
-  /** −1 while still open at the end of the data. */
-  exitBar: number;
-  exitTime: number;
-  /** First fill price of each leg when the trade opened, and when it closed (NaN if open). */
-  entryPrices: number[];
-  exitPrices: number[];
-  /** Cash P&L: fills, commissions and borrow while open; an open trade is marked to the last close. */
-  pnl: number;
-  /** Bars from entry fill to exit fill (to the last bar if open). */
-  holdingBars: number;
-  closed: boolean;
-}
-
-/** Every fill, as parallel arrays (one entry per leg order). */
-export interface Fills {
-  bar: Int32Array;
-  leg: Int32Array;
-  /** Signed shares traded. */
-  shares: Float64Array;
-  /** Fill price including slippage. */
-  price: Float64Array;
-  commission: Float64Array;
-  length: number;
-}
-
 /** The strategy's internal series, one value per bar (for reports). */
 export interface SignalSeries {
   value: Float64Array;
@@ -73,6 +39,8 @@ export interface SignalSeries {
   hedgeRatio: Float64Array;
   fairValue: Float64Array;
 }
+
+export type { Fills, Trade } from './ledger.js';
 
 export interface BacktestResult {
   symbols: string[];
@@ -97,48 +65,6 @@ export interface BacktestResult {
   options: ResolvedBacktestOptions;
   /** The strategy spec, when the strategy was given as a spec or preset. */
   strategy?: StrategySpec;
-}
-
-class FillLog implements Fills {
-  bar = new Int32Array(64);
-  leg = new Int32Array(64);
-  shares = new Float64Array(64);
-  price = new Float64Array(64);
-  commission = new Float64Array(64);
-  length = 0;
-  push(bar: number, leg: number, shares: number, price: number, commission: number): void {
-    if (this.length === this.bar.length) this.#grow();
-    const i = this.length++;
-    this.bar[i] = bar;
-    this.leg[i] = leg;
-    this.shares[i] = shares;
-    this.price[i] = price;
-    this.commission[i] = commission;
-  }
-  #grow(): void {
-    const cap = this.bar.length * 2;
-    const g = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a);
-      return b;
-    };
-    this.bar = g(this.bar, (n) => new Int32Array(n));
-    this.leg = g(this.leg, (n) => new Int32Array(n));
-    this.shares = g(this.shares, (n) => new Float64Array(n));
-    this.price = g(this.price, (n) => new Float64Array(n));
-    this.commission = g(this.commission, (n) => new Float64Array(n));
-  }
-  trimmed(): Fills {
-    const n = this.length;
-    return {
-      bar: this.bar.slice(0, n),
-      leg: this.leg.slice(0, n),
-      shares: this.shares.slice(0, n),
-      price: this.price.slice(0, n),
-      commission: this.commission.slice(0, n),
-      length: n,
-    };
-  }
 }
 
 function checkPrices(frame: PriceFrame, symbol: string, data: Float64Array, field: string): void {
@@ -203,150 +129,6 @@ export function backtest(
 
 type RunResult = Omit<BacktestResult, 'symbols' | 'options' | 'strategy'>;
 
-// slots of Ledger.sums
-const CASH = 0;
-const COMMISSION = 1;
-const SLIPPAGE = 2;
-const BORROW = 3;
-/** Cash flows of the open trade so far. */
-const TRADE_CASH = 4;
-/** Gross value of the positions the current bar's fills opened (for gross returns). */
-const FILL_GROSS = 5;
-
-/**
- * Cash, positions, costs and round trips of one run. A class rather than closures so that
- * V8 keeps its state in fields (fast) instead of captured context slots (slow).
- */
-class Ledger {
-  readonly pos: Float64Array;
-  trade: Trade | null = null;
-  /**
-   * The running sums live in one Float64Array: V8 stores a double object field as a boxed
-   * number, so `this.cash += …` on a field allocates on every fill; a typed-array slot does not.
-   */
-  readonly sums = new Float64Array(6);
-  readonly trades: Trade[] = [];
-  readonly fills = new FillLog();
-  readonly #slip: number;
-  readonly #bps: number;
-  readonly #perShare: number;
-  readonly #min: number;
-  readonly #borrowPerBar: number;
-
-  constructor(
-    readonly legs: number,
-    readonly times: Float64Array,
-    readonly tradedNotional: Float64Array,
-    opts: ResolvedBacktestOptions,
-  ) {
-    this.sums[CASH] = opts.capital;
-    this.pos = new Float64Array(legs);
-    const c = opts.costs;
-    this.#slip = c.slippageBps / 1e4;
-    this.#bps = c.commissionBps / 1e4;
-    this.#perShare = c.commissionPerShare;
-    this.#min = c.minCommission;
-    this.#borrowPerBar = c.borrowBps / 1e4 / opts.periodsPerYear;
-  }
-
-  /** Short borrow on the positions held overnight, valued at the previous close. */
-  chargeBorrow(close: Float64Array[], t: number): void {
-    if (this.#borrowPerBar === 0) return;
-    let shortValue = 0;
-    for (let i = 0; i < this.legs; i++) if (this.pos[i] < 0) shortValue -= this.pos[i] * close[i][t - 1];
-    const fee = shortValue * this.#borrowPerBar;
-    const sums = this.sums;
-    sums[CASH] -= fee;
-    sums[BORROW] += fee;
-    if (this.trade !== null) sums[TRADE_CASH] -= fee;
-  }
-
-  /** Moves the position to `target` at `prices[i][t]`, slippage against the trader. */
-  fill(t: number, target: Float64Array, prices: Float64Array[]): void {
-    const L = this.legs;
-    const pos = this.pos;
-    const dirBefore = direction(pos);
-    const dirAfter = direction(target);
-    const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
-    const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
-    const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
-    let closeFlow = 0;
-    let keepFlow = 0;
-    let openFlow = 0;
-    const sums = this.sums;
-    for (let i = 0; i < L; i++) {
-      const d = target[i] - pos[i];
-      if (d === 0) continue;
-      const ref = prices[i][t];
-      const px = d > 0 ? ref * (1 + this.#slip) : ref * (1 - this.#slip);
-      const size = d > 0 ? d : -d;
-      const notional = size * ref;
-      const commission = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
-      const flow = -d * px - commission;
-      sums[CASH] += flow;
-      sums[COMMISSION] += commission;
-      sums[SLIPPAGE] += notional * this.#slip;
-      sums[FILL_GROSS] += Math.abs(target[i]) * px;
-      this.tradedNotional[t] += notional;
-      this.fills.push(t, i, d, px, commission);
-      if (closing && opening) {
-        // a reversal's order is split between the closing and the opening trade by shares
-        const share = Math.abs(pos[i]) / size;
-        closeFlow += pos[i] * px - commission * share;
-        openFlow += -target[i] * px - commission * (1 - share);
-      } else if (closing) closeFlow += flow;
-      else if (opening) openFlow += flow;
-      else keepFlow += flow;
-      pos[i] = target[i];
-    }
-    if (this.trade !== null) {
-      sums[TRADE_CASH] += closeFlow + keepFlow;
-      if (closing) {
-        const tr = this.trade;
-        tr.exitBar = t;
-        tr.exitTime = this.times[t];
-        tr.exitPrices = this.#prices(t, prices);
-        tr.pnl = sums[TRADE_CASH];
-        tr.holdingBars = t - tr.entryBar;
-        tr.closed = true;
-        this.trade = null;
-      }
-    }
-    if (opening) {
-      const tr: Trade = {
-        direction: dirAfter as 1 | -1,
-        entryBar: t,
-        entryTime: this.times[t],
-        exitBar: -1,
-        exitTime: NaN,
-        entryPrices: this.#prices(t, prices),
-        exitPrices: new Array<number>(L).fill(NaN),
-        pnl: 0,
-        holdingBars: 0,
-        closed: false,
-      };
-      this.trades.push(tr);
-      this.trade = tr;
-      sums[TRADE_CASH] = openFlow;
-    }
-  }
-
-  /** Fill prices of bar t's fills per leg (the reference price for a leg not traded). */
-  #prices(t: number, prices: Float64Array[]): number[] {
-    const out = new Array<number>(this.legs);
-    for (let i = 0; i < this.legs; i++) out[i] = prices[i][t];
-    const f = this.fills;
-    for (let k = f.length - 1; k >= 0 && f.bar[k] === t; k--) out[f.leg[k]] = f.price[k];
-    return out;
-  }
-}
-
-/** +1 / −1 by the first non-zero leg's sign, 0 when flat. */
-function direction(a: Float64Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return a[i] > 0 ? 1 : -1;
-  return 0;
-}
-
 function run(
   frame: PriceFrame,
   strategy: Strategy,
@@ -357,8 +139,6 @@ function run(
   const n = frame.length;
   const L = close.length;
   const times = frame.times;
-  const grossBasis = opts.returns === 'gross';
-  const exec = opts.execution;
   // every per-bar series is a view into one block: one allocation instead of fifteen
   const block = new Float64Array((13 + 2 * L) * n);
   let offset = 0;
@@ -380,19 +160,13 @@ function run(
     hedgeRatio: take(n),
     fairValue: take(n),
   };
-  const ledger = new Ledger(L, times, tradedNotional, opts);
+  const sim = new Simulator(strategy, opts);
+  const ledger = sim.ledger;
   const pos = ledger.pos;
-  const sums = ledger.sums;
-  const pending = new Float64Array(L);
-  let hasPending = false;
-  const bar: Bar = { index: 0, time: 0, close: new Float64Array(L) };
-  let prevEquity = opts.capital;
-  let prevGross = 0;
+  const bar = sim.bar;
+  const px = bar.close;
+  const po = sim.open;
   const signal = strategy.signal;
-
-  const atClose = exec === 'close';
-  const atNextOpen = exec === 'next-open';
-  const atNextClose = exec === 'next-close';
   // the signal series as locals: one property load per run instead of per bar
   const sValue = sig.value,
     sZ = sig.z,
@@ -401,22 +175,16 @@ function run(
   const sUnits = sig.units,
     sHedge = sig.hedgeRatio,
     sFair = sig.fairValue;
-  const px = bar.close;
   for (let t = 0; t < n; t++) {
-    sums[FILL_GROSS] = 0;
-    if (hasPending && atNextOpen) {
-      ledger.fill(t, pending, open!);
-      hasPending = false;
-    }
-    if (t > 0) ledger.chargeBorrow(close, t);
-    if (hasPending && atNextClose) {
-      ledger.fill(t, pending, close);
-      hasPending = false;
-    }
-    bar.index = t;
     bar.time = times[t];
     for (let i = 0; i < L; i++) px[i] = close[i][t];
-    const target = strategy.step(bar);
+    if (open !== null) for (let i = 0; i < L; i++) po[i] = open[i][t];
+    sim.step();
+    const target = sim.target;
+    for (let i = 0; i < L; i++) {
+      targets[t * L + i] = target[i];
+      positions[t * L + i] = pos[i];
+    }
     sValue[t] = signal.value;
     sZ[t] = signal.z;
     sCentre[t] = signal.centre;
@@ -424,54 +192,16 @@ function run(
     sUnits[t] = signal.units;
     sHedge[t] = signal.hedgeRatio;
     sFair[t] = signal.fairValue;
-    let differs = false;
-    for (let i = 0; i < L; i++) {
-      const v = target[i];
-      targets[t * L + i] = v;
-      if (v !== pos[i]) differs = true;
-    }
-    if (atClose) {
-      if (differs) ledger.fill(t, target, close);
-    } else {
-      for (let i = 0; i < L; i++) pending[i] = target[i];
-      hasPending = differs;
-    }
-    // mark to the close
-    let value = 0;
-    let gross = 0;
-    for (let i = 0; i < L; i++) {
-      const v = pos[i] * px[i];
-      value += v;
-      gross += v < 0 ? -v : v;
-      positions[t * L + i] = pos[i];
-    }
-    const cash = sums[CASH];
-    const eq = cash + value;
-    equity[t] = eq;
-    cashSeries[t] = cash;
-    grossExposure[t] = gross;
-    netExposure[t] = value;
-    if (t > 0) {
-      const pnl = eq - prevEquity;
-      if (grossBasis) {
-        // Chan: P&L over the gross exposure held at the previous close; when flat then, over
-        // the gross exposure the bar's fills opened; 0 when there was none
-        const base = prevGross > 0 ? prevGross : sums[FILL_GROSS];
-        returns[t] = base > 0 ? pnl / base : 0;
-      } else returns[t] = prevEquity > 0 ? pnl / prevEquity : 0;
-    }
-    prevEquity = eq;
-    prevGross = gross;
+    equity[t] = sim.equity;
+    cashSeries[t] = ledger.sums[CASH];
+    grossExposure[t] = sim.grossExposure;
+    netExposure[t] = sim.netExposure;
+    returns[t] = sim.barReturn;
+    tradedNotional[t] = sim.barNotional;
   }
-  // an open trade is marked to the last close
-  const last = ledger.trade;
-  if (last !== null) {
-    let value = 0;
-    for (let i = 0; i < L; i++) value += pos[i] * close[i][n - 1];
-    last.pnl = sums[TRADE_CASH] + value;
-    last.holdingBars = n - 1 - last.entryBar;
-  }
+  sim.markOpenTrade();
   const trades = ledger.trades;
+  const sums = ledger.sums;
   const metrics = computeMetrics({
     returns,
     equity,

@@ -1,5 +1,7 @@
 export { backtest, BacktestError } from './engine.js';
 export type { BacktestResult, Trade, Fills, SignalSeries } from './engine.js';
+export { Simulator, type SimulatorSnapshot } from './simulator.js';
+export { Ledger } from './ledger.js';
 export { computeMetrics } from './metrics.js';
 export type { Metrics, MetricsInput } from './metrics.js';
 export {

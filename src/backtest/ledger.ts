@@ -1,0 +1,231 @@
+/**
+ * The account of one simulated run: cash, positions per leg, every fill with its costs, and
+ * the round trips. Fills use the execution and cost model of docs/strategies.md; the batch
+ * backtester and the live paper broker both account through this class, so they agree to the
+ * last digit.
+ */
+import type { ResolvedBacktestOptions } from './options.js';
+
+/** One round trip: from flat (or a reversal) to flat (or the next reversal). */
+export interface Trade {
+  /** +1: long the spread (long the first leg); −1: short. */
+  direction: 1 | -1;
+  entryBar: number;
+  entryTime: number;
+  /** −1 while still open at the end of the data. */
+  exitBar: number;
+  exitTime: number;
+  /** First fill price of each leg when the trade opened, and when it closed (NaN if open). */
+  entryPrices: number[];
+  exitPrices: number[];
+  /** Cash P&L: fills, commissions and borrow while open; an open trade is marked to the last close. */
+  pnl: number;
+  /** Bars from entry fill to exit fill (to the last bar if open). */
+  holdingBars: number;
+  closed: boolean;
+}
+
+/** Every fill, as parallel arrays (one entry per leg order). */
+export interface Fills {
+  bar: Int32Array;
+  leg: Int32Array;
+  /** Signed shares traded. */
+  shares: Float64Array;
+  /** Fill price including slippage. */
+  price: Float64Array;
+  commission: Float64Array;
+  length: number;
+}
+
+/** The growing log behind {@link Fills}. @internal */
+export class FillLog implements Fills {
+  bar = new Int32Array(64);
+  leg = new Int32Array(64);
+  shares = new Float64Array(64);
+  price = new Float64Array(64);
+  commission = new Float64Array(64);
+  length = 0;
+  push(bar: number, leg: number, shares: number, price: number, commission: number): void {
+    if (this.length === this.bar.length) this.#grow();
+    const i = this.length++;
+    this.bar[i] = bar;
+    this.leg[i] = leg;
+    this.shares[i] = shares;
+    this.price[i] = price;
+    this.commission[i] = commission;
+  }
+  #grow(): void {
+    const cap = this.bar.length * 2;
+    const g = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.bar = g(this.bar, (n) => new Int32Array(n));
+    this.leg = g(this.leg, (n) => new Int32Array(n));
+    this.shares = g(this.shares, (n) => new Float64Array(n));
+    this.price = g(this.price, (n) => new Float64Array(n));
+    this.commission = g(this.commission, (n) => new Float64Array(n));
+  }
+  trimmed(): Fills {
+    const n = this.length;
+    return {
+      bar: this.bar.slice(0, n),
+      leg: this.leg.slice(0, n),
+      shares: this.shares.slice(0, n),
+      price: this.price.slice(0, n),
+      commission: this.commission.slice(0, n),
+      length: n,
+    };
+  }
+}
+
+// slots of Ledger.sums
+export const CASH = 0;
+export const COMMISSION = 1;
+export const SLIPPAGE = 2;
+export const BORROW = 3;
+/** Cash flows of the open trade so far. */
+export const TRADE_CASH = 4;
+/** Gross value of the positions the current bar's fills opened (for gross returns). */
+export const FILL_GROSS = 5;
+/** Notional traded on the current bar. */
+export const BAR_NOTIONAL = 6;
+
+/**
+ * Cash, positions, costs and round trips of one run. A class rather than closures so that
+ * V8 keeps its state in fields (fast) instead of captured context slots (slow).
+ */
+export class Ledger {
+  readonly pos: Float64Array;
+  trade: Trade | null = null;
+  /**
+   * The running sums live in one Float64Array: V8 stores a double object field as a boxed
+   * number, so `this.cash += …` on a field allocates on every fill; a typed-array slot does not.
+   */
+  readonly sums = new Float64Array(7);
+  readonly trades: Trade[] = [];
+  readonly fills = new FillLog();
+  readonly #slip: number;
+  readonly #bps: number;
+  readonly #perShare: number;
+  readonly #min: number;
+  readonly #borrowPerBar: number;
+
+  constructor(
+    readonly legs: number,
+    opts: ResolvedBacktestOptions,
+  ) {
+    this.sums[CASH] = opts.capital;
+    this.pos = new Float64Array(legs);
+    const c = opts.costs;
+    this.#slip = c.slippageBps / 1e4;
+    this.#bps = c.commissionBps / 1e4;
+    this.#perShare = c.commissionPerShare;
+    this.#min = c.minCommission;
+    this.#borrowPerBar = c.borrowBps / 1e4 / opts.periodsPerYear;
+  }
+
+  /** Short borrow on the positions held overnight, valued at the previous close. */
+  chargeBorrow(previousClose: Float64Array): void {
+    if (this.#borrowPerBar === 0) return;
+    let shortValue = 0;
+    for (let i = 0; i < this.legs; i++) if (this.pos[i] < 0) shortValue -= this.pos[i] * previousClose[i];
+    const fee = shortValue * this.#borrowPerBar;
+    const sums = this.sums;
+    sums[CASH] -= fee;
+    sums[BORROW] += fee;
+    if (this.trade !== null) sums[TRADE_CASH] -= fee;
+  }
+
+  /**
+   * Moves the position to `target` at reference `prices` (one per leg) on bar `t` (time `time`),
+   * slippage against the trader. Returns the number of orders (legs traded).
+   */
+  fill(t: number, time: number, target: Float64Array, prices: Float64Array): number {
+    const L = this.legs;
+    const pos = this.pos;
+    const dirBefore = direction(pos);
+    const dirAfter = direction(target);
+    const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
+    const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
+    const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
+    let closeFlow = 0;
+    let keepFlow = 0;
+    let openFlow = 0;
+    const sums = this.sums;
+    let orders = 0;
+    for (let i = 0; i < L; i++) {
+      const d = target[i] - pos[i];
+      if (d === 0) continue;
+      orders++;
+      const ref = prices[i];
+      const px = d > 0 ? ref * (1 + this.#slip) : ref * (1 - this.#slip);
+      const size = d > 0 ? d : -d;
+      const notional = size * ref;
+      const commission = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
+      const flow = -d * px - commission;
+      sums[CASH] += flow;
+      sums[COMMISSION] += commission;
+      sums[SLIPPAGE] += notional * this.#slip;
+      sums[FILL_GROSS] += Math.abs(target[i]) * px;
+      sums[BAR_NOTIONAL] += notional;
+      this.fills.push(t, i, d, px, commission);
+      if (closing && opening) {
+        // a reversal's order is split between the closing and the opening trade by shares
+        const share = Math.abs(pos[i]) / size;
+        closeFlow += pos[i] * px - commission * share;
+        openFlow += -target[i] * px - commission * (1 - share);
+      } else if (closing) closeFlow += flow;
+      else if (opening) openFlow += flow;
+      else keepFlow += flow;
+      pos[i] = target[i];
+    }
+    if (this.trade !== null) {
+      sums[TRADE_CASH] += closeFlow + keepFlow;
+      if (closing) {
+        const tr = this.trade;
+        tr.exitBar = t;
+        tr.exitTime = time;
+        tr.exitPrices = this.#prices(t, prices);
+        tr.pnl = sums[TRADE_CASH];
+        tr.holdingBars = t - tr.entryBar;
+        tr.closed = true;
+        this.trade = null;
+      }
+    }
+    if (opening) {
+      const tr: Trade = {
+        direction: dirAfter as 1 | -1,
+        entryBar: t,
+        entryTime: time,
+        exitBar: -1,
+        exitTime: NaN,
+        entryPrices: this.#prices(t, prices),
+        exitPrices: new Array<number>(L).fill(NaN),
+        pnl: 0,
+        holdingBars: 0,
+        closed: false,
+      };
+      this.trades.push(tr);
+      this.trade = tr;
+      sums[TRADE_CASH] = openFlow;
+    }
+    return orders;
+  }
+
+  /** Fill prices of bar t's fills per leg (the reference price for a leg not traded). */
+  #prices(t: number, prices: Float64Array): number[] {
+    const out = new Array<number>(this.legs);
+    for (let i = 0; i < this.legs; i++) out[i] = prices[i];
+    const f = this.fills;
+    for (let k = f.length - 1; k >= 0 && f.bar[k] === t; k--) out[f.leg[k]] = f.price[k];
+    return out;
+  }
+}
+
+/** +1 / −1 by the first non-zero leg's sign, 0 when flat. */
+export function direction(a: Float64Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return a[i] > 0 ? 1 : -1;
+  return 0;
+}
