@@ -214,6 +214,20 @@ export class Ledger {
     return orders;
   }
 
+  /**
+   * The price and commission {@link fill} would give one leg's order of `shares` (signed) at
+   * reference price `ref`: the same formula, for a broker that fills orders one at a time (the
+   * live paper broker). Writes [price, commission] into `out`.
+   */
+  quote(shares: number, ref: number, out: Float64Array): Float64Array {
+    const px = shares > 0 ? ref * (1 + this.#slip) : ref * (1 - this.#slip);
+    const size = shares > 0 ? shares : -shares;
+    const notional = size * ref;
+    out[0] = px;
+    out[1] = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
+    return out;
+  }
+
   /** Fill prices of bar t's fills per leg (the reference price for a leg not traded). */
   #prices(t: number, prices: Float64Array): number[] {
     const out = new Array<number>(this.legs);

@@ -21,7 +21,6 @@ const RETURN = 3;
 const PREV_EQUITY = 4;
 const PREV_GROSS = 5;
 const HAS_PENDING = 6;
-const BARS = 7;
 
 /** Everything a simulator needs to continue after a restart, as plain JSON-able values. */
 export interface SimulatorSnapshot {
@@ -43,8 +42,10 @@ export class Simulator {
   target: Float64Array;
   readonly #pending: Float64Array;
   readonly #previousClose: Float64Array;
-  /** [equity, gross, net, return, previous equity, previous gross, has pending, bars] */
-  readonly #state = new Float64Array(8);
+  /** [equity, gross, net, return, previous equity, previous gross, has pending] */
+  readonly #state = new Float64Array(7);
+  /** Bars processed: an integer field (V8 keeps it unboxed), not a slot of the double state. */
+  #bars = 0;
   readonly #atClose: boolean;
   readonly #atNextOpen: boolean;
   readonly #atNextClose: boolean;
@@ -70,7 +71,7 @@ export class Simulator {
 
   /** Number of bars processed so far (the next bar's index). */
   get bars(): number {
-    return this.#state[BARS];
+    return this.#bars;
   }
   /** Equity at the last bar's close. */
   get equity(): number {
@@ -109,7 +110,7 @@ export class Simulator {
     const pos = ledger.pos;
     const pending = this.#pending;
     const L = close.length;
-    const t = st[BARS];
+    const t = this.#bars;
     bar.index = t;
     sums[FILL_GROSS] = 0;
     sums[BAR_NOTIONAL] = 0;
@@ -158,7 +159,7 @@ export class Simulator {
     st[RETURN] = r;
     st[PREV_EQUITY] = eq;
     st[PREV_GROSS] = gross;
-    st[BARS] = t + 1;
+    this.#bars = t + 1;
   }
 
   /** Marks a trade still open to the last close (call once, after the last bar). */
@@ -166,13 +167,13 @@ export class Simulator {
     const tr = this.ledger.trade;
     if (tr === null) return;
     tr.pnl = this.ledger.sums[TRADE_CASH] + this.#state[NET];
-    tr.holdingBars = this.#state[BARS] - 1 - tr.entryBar;
+    tr.holdingBars = this.#bars - 1 - tr.entryBar;
   }
 
   /** The account state after the last bar (the strategy's state is not included). */
   snapshot(): SimulatorSnapshot {
     return {
-      bars: this.#state[BARS],
+      bars: this.#bars,
       sums: Array.from(this.ledger.sums),
       state: Array.from(this.#state),
       positions: Array.from(this.ledger.pos),

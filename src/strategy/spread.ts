@@ -33,7 +33,7 @@ export interface SpreadModel {
  * Shares per unit for hedge weights w found on prices or log prices: on prices one unit is w
  * shares; on log prices the regression is in returns, so one unit is w dollars (w / p shares).
  */
-function setWeights(
+export function setWeights(
   out: Float64Array,
   w: ArrayLike<number>,
   prices: Float64Array,
@@ -42,7 +42,7 @@ function setWeights(
   for (let i = 0; i < out.length; i++) out[i] = transform === 'log' ? w[i] / prices[i] : w[i];
 }
 
-const tf = (p: number, transform: PriceTransform) => (transform === 'log' ? Math.log(p) : p);
+export const tf = (p: number, transform: PriceTransform) => (transform === 'log' ? Math.log(p) : p);
 
 /**
  * A pair with a Kalman dynamic hedge ratio (Chan 2013, Example 3.3): state [β, α] a random
@@ -61,11 +61,7 @@ export class KalmanHedgeSpread implements SpreadModel {
   fairValue = NaN;
   readonly weights = new Float64Array(2);
   readonly #w = new Float64Array(2);
-  /**
-   * [β, α, p00, p01, p11, δ/(1−δ), Vₑ, started]: the state, its covariance and the constants
-   * in one typed array, because V8 boxes doubles held in object fields.
-   */
-  readonly #s = new Float64Array(8);
+  readonly #s: Float64Array;
 
   constructor(
     delta: number,
@@ -73,42 +69,16 @@ export class KalmanHedgeSpread implements SpreadModel {
     initialCovariance: number,
     readonly transform: PriceTransform,
   ) {
-    const s = this.#s;
-    s[2] = initialCovariance;
-    s[4] = initialCovariance;
-    s[5] = delta / (1 - delta);
-    s[6] = observationVariance;
+    this.#s = kalmanHedgeState(delta, observationVariance, initialCovariance);
   }
 
   update(prices: Float64Array): void {
-    const y = tf(prices[0], this.transform);
-    const x = tf(prices[1], this.transform);
     const s = this.#s;
-    // The random-walk pairs model written out (as the Kalman core's specialised loop):
-    // predict P⁻ = P + δ/(1−δ)·I (not before the first bar), then the update with c = [x, 1].
-    if (s[7] !== 0) {
-      s[2] += s[5];
-      s[4] += s[5];
-    }
-    s[7] = 1;
-    const p00 = s[2],
-      p01 = s[3],
-      p11 = s[4];
-    // g = P⁻ cᵀ, Q_t = c P⁻ cᵀ + Vₑ, e = y − (β⁻ x + α⁻)
-    const g0 = p00 * x + p01;
-    const g1 = p01 * x + p11;
-    const Qt = x * g0 + g1 + s[6];
-    const e = y - (s[0] * x + s[1]);
-    // K = g / Q_t, state += K e, P = P⁻ − g gᵀ / Q_t
-    const invQ = 1 / Qt;
-    const beta = s[0] + g0 * invQ * e;
-    s[0] = beta;
-    s[1] += g1 * invQ * e;
-    s[2] = p00 - g0 * g0 * invQ;
-    s[3] = p01 - g0 * g1 * invQ;
-    s[4] = p11 - g1 * g1 * invQ;
+    kalmanHedgeStep(s, tf(prices[1], this.transform), tf(prices[0], this.transform));
+    const e = s[HEDGE_E];
+    const beta = s[0];
     this.forecastError = e;
-    this.forecastStd = Math.sqrt(Qt);
+    this.forecastStd = Math.sqrt(s[HEDGE_Q]);
     this.value = e;
     this.reference = e;
     this.hedgeRatio = beta;
@@ -116,6 +86,58 @@ export class KalmanHedgeSpread implements SpreadModel {
     this.#w[1] = -beta;
     setWeights(this.weights, this.#w, prices, this.transform);
   }
+}
+
+/** Slots of the hedge filter's state array: the forecast error and its variance of the last step. */
+export const HEDGE_E = 8;
+export const HEDGE_Q = 9;
+
+/**
+ * The pairs filter's state in one typed array (V8 boxes doubles held in object fields):
+ * [β, α, p00, p01, p11, δ/(1−δ), Vₑ, started, e_t, Q_t].
+ */
+export function kalmanHedgeState(
+  delta: number,
+  observationVariance: number,
+  initialCovariance: number,
+): Float64Array {
+  const s = new Float64Array(10);
+  s[2] = initialCovariance;
+  s[4] = initialCovariance;
+  s[5] = delta / (1 - delta);
+  s[6] = observationVariance;
+  return s;
+}
+
+/**
+ * One step of the random-walk pairs model (as the Kalman core's specialised loop): predict
+ * P⁻ = P + δ/(1−δ)·I (not before the first bar), then update with c = [x, 1] and y. Leaves
+ * e_t = y − (β⁻ x + α⁻) and Q_t = c P⁻ cᵀ + Vₑ in slots {@link HEDGE_E} and {@link HEDGE_Q}.
+ * The one implementation shared by the strategy and the backtester's fused loop.
+ */
+export function kalmanHedgeStep(s: Float64Array, x: number, y: number): void {
+  if (s[7] !== 0) {
+    s[2] += s[5];
+    s[4] += s[5];
+  }
+  s[7] = 1;
+  const p00 = s[2],
+    p01 = s[3],
+    p11 = s[4];
+  // g = P⁻ cᵀ, Q_t = c P⁻ cᵀ + Vₑ, e = y − (β⁻ x + α⁻)
+  const g0 = p00 * x + p01;
+  const g1 = p01 * x + p11;
+  const Qt = x * g0 + g1 + s[6];
+  const e = y - (s[0] * x + s[1]);
+  // K = g / Q_t, state += K e, P = P⁻ − g gᵀ / Q_t
+  const invQ = 1 / Qt;
+  s[0] += g0 * invQ * e;
+  s[1] += g1 * invQ * e;
+  s[2] = p00 - g0 * g0 * invQ;
+  s[3] = p01 - g0 * g1 * invQ;
+  s[4] = p11 - g1 * g1 * invQ;
+  s[HEDGE_E] = e;
+  s[HEDGE_Q] = Qt;
 }
 
 /** Options of {@link KalmanFairValueSpread}. */
