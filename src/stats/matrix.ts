@@ -3,6 +3,7 @@
  * a Jacobi symmetric eigensolver. Matrices are column-major Float64Arrays: element (i, j) of an
  * n×k matrix `a` is `a[j * n + i]`.
  */
+import { symmetricEigen as jacobiEigen } from '../linalg/dense.js';
 
 /** Machine epsilon of float64. */
 export const EPS = 2.220446049250313e-16;
@@ -283,52 +284,13 @@ export function backSolveT(l: Float64Array, m: number, b: Float64Array, q: numbe
 }
 
 /**
- * Eigen-decomposition of a symmetric m×m matrix (row-major) by cyclic Jacobi rotations.
- * Returns eigenvalues (unsorted) and eigenvectors as the columns of a row-major m×m matrix.
+ * Eigen-decomposition of a symmetric m×m matrix (row-major) by cyclic Jacobi rotations (the
+ * shared kernel in src/linalg). Returns eigenvalues (unsorted) and eigenvectors as the columns
+ * of a row-major m×m matrix.
  */
 export function symmetricEigen(a: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {
-  const s = a.slice();
-  const v = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) v[i * m + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let i = 0; i < m; i++) {
-      diag += s[i * m + i] * s[i * m + i];
-      for (let j = i + 1; j < m; j++) off += s[i * m + j] * s[i * m + j];
-    }
-    if (off <= 1e-32 * diag || off === 0) break;
-    for (let p = 0; p < m - 1; p++) {
-      for (let q = p + 1; q < m; q++) {
-        const apq = s[p * m + q];
-        if (apq === 0) continue;
-        // Rotation angle that zeroes s[p][q]: tan(2θ) = 2 apq / (aqq − app).
-        const theta = (s[q * m + q] - s[p * m + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const sn = t * c;
-        for (let r = 0; r < m; r++) {
-          const srp = s[r * m + p];
-          const srq = s[r * m + q];
-          s[r * m + p] = c * srp - sn * srq;
-          s[r * m + q] = sn * srp + c * srq;
-        }
-        for (let r = 0; r < m; r++) {
-          const spr = s[p * m + r];
-          const sqr = s[q * m + r];
-          s[p * m + r] = c * spr - sn * sqr;
-          s[q * m + r] = sn * spr + c * sqr;
-        }
-        for (let r = 0; r < m; r++) {
-          const vrp = v[r * m + p];
-          const vrq = v[r * m + q];
-          v[r * m + p] = c * vrp - sn * vrq;
-          v[r * m + q] = sn * vrp + c * vrq;
-        }
-      }
-    }
-  }
   const values = new Float64Array(m);
-  for (let i = 0; i < m; i++) values[i] = s[i * m + i];
-  return { values, vectors: v };
+  const vectors = new Float64Array(m * m);
+  jacobiEigen(m, a, 0, values, vectors, new Float64Array(m * m));
+  return { values, vectors };
 }

@@ -44,14 +44,10 @@ export function setWeights(
 
 export const tf = (p: number, transform: PriceTransform) => (transform === 'log' ? Math.log(p) : p);
 
-/**
- * A pair with a Kalman dynamic hedge ratio (Chan 2013, Example 3.3): state [β, α] a random
- * walk with covariance δ/(1−δ)·I, observation y_t = β x_t + α + ε, Var ε = Vₑ. The value is
- * the forecast error e_t = y_t − (β⁻ x_t + α⁻), scored against √Q_t by the Kalman normaliser;
- * the weights use the updated β_t: one unit is long 1 share of y and short β_t shares of x.
- */
-export class KalmanHedgeSpread implements SpreadModel {
-  readonly legs = 2;
+/** The fields every spread model publishes after each bar. */
+abstract class SpreadBase implements SpreadModel {
+  abstract readonly legs: number;
+  abstract readonly weights: Float64Array;
   ready = true;
   value = NaN;
   reference = NaN;
@@ -59,6 +55,17 @@ export class KalmanHedgeSpread implements SpreadModel {
   forecastStd = NaN;
   hedgeRatio = NaN;
   fairValue = NaN;
+  abstract update(prices: Float64Array): void;
+}
+
+/**
+ * A pair with a Kalman dynamic hedge ratio (Chan 2013, Example 3.3): state [β, α] a random
+ * walk with covariance δ/(1−δ)·I, observation y_t = β x_t + α + ε, Var ε = Vₑ. The value is
+ * the forecast error e_t = y_t − (β⁻ x_t + α⁻), scored against √Q_t by the Kalman normaliser;
+ * the weights use the updated β_t: one unit is long 1 share of y and short β_t shares of x.
+ */
+export class KalmanHedgeSpread extends SpreadBase {
+  readonly legs = 2;
   readonly weights = new Float64Array(2);
   readonly #w = new Float64Array(2);
   readonly #s: Float64Array;
@@ -69,6 +76,7 @@ export class KalmanHedgeSpread implements SpreadModel {
     initialCovariance: number,
     readonly transform: PriceTransform,
   ) {
+    super();
     this.#s = kalmanHedgeState(delta, observationVariance, initialCovariance);
   }
 
@@ -159,15 +167,8 @@ export interface FairValueOptions {
  * `learn`, Q and R are learned by EM on the warm-up bars and the filter then continues from
  * the state it reached on them. One unit is one share (or one dollar on log prices).
  */
-export class KalmanFairValueSpread implements SpreadModel {
+export class KalmanFairValueSpread extends SpreadBase {
   readonly legs = 1;
-  ready: boolean;
-  value = NaN;
-  reference = NaN;
-  forecastError = NaN;
-  forecastStd = NaN;
-  hedgeRatio = NaN;
-  fairValue = NaN;
   readonly weights = new Float64Array(1);
   #q: number;
   #r: number;
@@ -177,6 +178,7 @@ export class KalmanFairValueSpread implements SpreadModel {
   readonly #plan: { warmup: number; nIter: number } | null;
 
   constructor(readonly options: FairValueOptions) {
+    super();
     this.#plan = options.learn === false ? null : options.learn;
     this.#q = options.transitionCovariance;
     this.#r = options.observationCovariance;
@@ -253,15 +255,8 @@ export class KalmanFairValueSpread implements SpreadModel {
  * A pair with the hedge ratio from an OLS of y on x (with intercept) over the last `lookback`
  * bars, this bar included: spread = y − β x − α. One unit is long 1 share of y, short β of x.
  */
-export class RollingOlsSpread implements SpreadModel {
+export class RollingOlsSpread extends SpreadBase {
   readonly legs = 2;
-  ready = false;
-  value = NaN;
-  reference = NaN;
-  forecastError = NaN;
-  forecastStd = NaN;
-  hedgeRatio = NaN;
-  fairValue = NaN;
   readonly weights = new Float64Array(2);
   readonly #xs: Float64Array;
   readonly #ys: Float64Array;
@@ -272,6 +267,8 @@ export class RollingOlsSpread implements SpreadModel {
     readonly lookback: number,
     readonly transform: PriceTransform,
   ) {
+    super();
+    this.ready = false;
     this.#xs = new Float64Array(lookback);
     this.#ys = new Float64Array(lookback);
   }
@@ -322,14 +319,7 @@ export class RollingOlsSpread implements SpreadModel {
  * leg on the others (with intercept; weights [1, −β₁, …]) or Johansen's first eigenvector
  * (normalised so the first leg's weight is 1). spread = w · p (minus the OLS intercept).
  */
-export class StaticHedgeSpread implements SpreadModel {
-  ready = false;
-  value = NaN;
-  reference = NaN;
-  forecastError = NaN;
-  forecastStd = NaN;
-  hedgeRatio = NaN;
-  fairValue = NaN;
+export class StaticHedgeSpread extends SpreadBase {
   readonly weights: Float64Array;
   readonly #w: Float64Array;
   readonly #train: number[][];
@@ -341,6 +331,8 @@ export class StaticHedgeSpread implements SpreadModel {
     readonly trainBars: number,
     readonly transform: PriceTransform,
   ) {
+    super();
+    this.ready = false;
     this.weights = new Float64Array(legs);
     this.#w = new Float64Array(legs);
     this.#train = Array.from({ length: legs }, () => []);
@@ -383,18 +375,13 @@ export class StaticHedgeSpread implements SpreadModel {
  * A pair's price ratio y/x (or log(y/x)): no regression. One unit is long 1 share of y and
  * short y/x shares of x (equal dollars), so the position is dollar-neutral.
  */
-export class RatioSpread implements SpreadModel {
+export class RatioSpread extends SpreadBase {
   readonly legs = 2;
-  ready = true;
-  value = NaN;
-  reference = NaN;
-  forecastError = NaN;
-  forecastStd = NaN;
-  hedgeRatio = NaN;
-  fairValue = NaN;
   readonly weights = new Float64Array(2);
 
-  constructor(readonly transform: PriceTransform) {}
+  constructor(readonly transform: PriceTransform) {
+    super();
+  }
 
   update(prices: Float64Array): void {
     const ratio = prices[0] / prices[1];
