@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `kalrev` command. Parsing and printing only; the work is done by the library.
+ * The `kalrev` command. Parsing and printing only; the work is done by the library and
+ * src/report. Exit status: 0 ok, 1 the run failed (a bug or an unexpected error), 2 bad input or
+ * usage (a message naming the problem and where; `--debug` adds the stack trace).
  */
 import { Command, CommanderError } from 'commander';
 import { KalrevError } from '../errors.js';
+import { analyzeCommand } from './analyze.js';
+import { backtestCommand } from './backtest.js';
 import { demoCommand } from './demo.js';
+import { filterCommand } from './filter.js';
+import { reportCommand } from './report.js';
 import { packageVersion } from './paths.js';
 
 const program = new Command();
@@ -14,10 +20,18 @@ program
   .version(packageVersion())
   .option('--debug', 'show stack traces on errors')
   .exitOverride();
-for (const command of [demoCommand()]) {
+for (const command of [
+  backtestCommand(),
+  analyzeCommand(),
+  filterCommand(),
+  reportCommand(),
+  demoCommand(),
+]) {
   // usage errors exit with 2 through the handler below, like every other bad input
   command.exitOverride();
-  program.addCommand(command, { isDefault: command.name() === 'demo' });
+  // --debug is accepted after the command name too
+  command.option('--debug', 'show stack traces on errors');
+  program.addCommand(command, { isDefault: command.name() === 'backtest' });
 }
 
 try {
@@ -29,6 +43,13 @@ try {
     console.error(`kalrev: ${e.message}`);
     process.exit(2);
   }
+  if (!debug) {
+    console.error(`kalrev: the run failed: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(
+      'kalrev: this is a bug or an unexpected condition; run again with --debug for the stack trace',
+    );
+    process.exit(1);
+  }
   console.error(e);
-  process.exit(1);
+  process.exit(e instanceof KalrevError ? 2 : 1);
 }

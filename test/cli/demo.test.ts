@@ -1,4 +1,4 @@
-/** `kalrev` with no arguments: the hedge-ratio demo on the bundled EWA/EWC prices. */
+/** `kalrev demo`: the hedge-ratio summary on the bundled EWA/EWC prices (no longer the default command). */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,9 +61,9 @@ describe('dynamicHedgeRatio', () => {
   });
 });
 
-describe('kalrev demo (the default command)', () => {
+describe('kalrev demo', () => {
   it('summarises the EWC-on-EWA hedge ratio of the bundled data', () => {
-    const r = kalrev('--json');
+    const r = kalrev('demo', '--json');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.days).toBe(1500);
@@ -75,8 +75,8 @@ describe('kalrev demo (the default command)', () => {
     expect(out.beta.max).toBeCloseTo(Math.max(...ref.beta.slice(1)), 9);
   });
 
-  it('prints a readable summary with no arguments', () => {
-    const r = kalrev();
+  it('prints a readable summary', () => {
+    const r = kalrev('demo');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Kalman dynamic hedge ratio of EWC on EWA');
     expect(r.stdout).toMatch(/hedge ratio β\s+start \d\.\d{4}\s+end 0\.90\d\d/);
@@ -86,24 +86,24 @@ describe('kalrev demo (the default command)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kalrev-'));
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'date,A,B\n2020-01-02,1,2\n2020-01-03,1.5,x7\n');
-    let r = kalrev('--data', bad, '--y', 'A', '--x', 'B');
+    let r = kalrev('demo', '--data', bad, '--y', 'A', '--x', 'B');
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(`kalrev: ${bad}:3:3: unparseable number "x7" in column B`);
     writeFileSync(bad, 'date,A,B\n2020-01-03,1,2\n2020-01-02,1.5,2\n');
-    r = kalrev('--data', bad, '--y', 'A', '--x', 'B');
+    r = kalrev('demo', '--data', bad, '--y', 'A', '--x', 'B');
     expect(r.stderr.trim()).toBe(
       `kalrev: ${bad}:3:1: date 2020-01-02 is before the previous row's 2020-01-03; dates must be strictly increasing`,
     );
-    r = kalrev('--data', join(dir, 'missing.csv'));
+    r = kalrev('demo', '--data', join(dir, 'missing.csv'));
     expect(r.stderr.trim()).toBe(`kalrev: ${join(dir, 'missing.csv')}: no such file`);
-    r = kalrev('--y', 'SPY');
+    r = kalrev('demo', '--y', 'SPY');
     expect(r.stderr.trim()).toMatch(/^kalrev: .*ewa_ewc\.csv: unknown symbol "SPY"; the file has EWA, EWC$/);
-    r = kalrev('--delta', '-1');
+    r = kalrev('demo', '--delta', '-1');
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
       "error: option '--delta <δ>' argument '-1' is invalid. --delta must be a positive number.",
     );
-    r = kalrev('--bogus');
+    r = kalrev('demo', '--bogus');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("unknown option '--bogus'");
   });

@@ -1,0 +1,65 @@
+/**
+ * `kalrev analyze`: is a series or a pair's spread mean reverting? ADF, Engle-Granger, Johansen,
+ * half-life, Hurst and variance ratio, as a table and JSON, with a verdict. Parsing and printing only.
+ */
+import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { Command, Option } from 'commander';
+import { analysisJson, analysisRows, analyzeFrame } from '../report/analyze.js';
+import { loadLegs } from '../report/load.js';
+import { integer, say, table, type OutputOptions } from './common.js';
+import { bundledData } from './paths.js';
+
+interface AnalyzeFlags extends OutputOptions {
+  data?: string;
+  symbol?: string;
+  pair?: string;
+  out?: string;
+  vrLag: number;
+}
+
+export function analyzeCommand(): Command {
+  return new Command('analyze')
+    .description(
+      'test a series or a pair spread for mean reversion (ADF, Engle-Granger, Johansen, half-life, Hurst, variance ratio)',
+    )
+    .option('--data <path>', 'prices (CSV, Parquet or folder); default: the bundled EWA/EWC closes')
+    .option('--symbol <S>', 'test one series')
+    .option('--pair <Y,X>', 'test the spread of Y on X')
+    .option('--out <file>', 'also write the results as JSON to this file')
+    .addOption(
+      new Option('--vr-lag <q>', 'variance ratio horizon in bars')
+        .default(10)
+        .argParser(integer('--vr-lag', 2)),
+    )
+    .option('--json', 'print JSON instead of the table')
+    .option('--quiet', 'print nothing but errors')
+    .action(async (f: AnalyzeFlags) => {
+      const data = f.data ?? bundledData('ewa_ewc.csv');
+      const symbols = f.pair
+        ? f.pair.split(',').map((s) => s.trim())
+        : f.symbol
+          ? [f.symbol]
+          : f.data === undefined
+            ? ['EWC', 'EWA']
+            : undefined;
+      const legs = await loadLegs(data, symbols, 2);
+      const a = analyzeFrame(legs.frame, legs.symbols, { vrLag: f.vrLag });
+      const json = analysisJson(a);
+      if (f.out) writeFileSync(f.out, json);
+      if (f.json) {
+        process.stdout.write(json);
+        return;
+      }
+      say(
+        f,
+        `kalrev analyze: ${a.kind === 'pair' ? `spread of ${a.symbols[0]} on ${a.symbols[1]}` : a.symbols[0]}, ${relative(process.cwd(), data) || data}, ${a.first} … ${a.last} (${a.bars} bars)`,
+      );
+      say(f, `series  ${a.series}`);
+      say(f);
+      say(f, table([['test', 'statistic', 'p-value', 'notes'], ...analysisRows(a)], ['l', 'r', 'r', 'l']));
+      say(f);
+      say(f, `verdict: ${a.verdict}`);
+      if (f.out) say(f, `wrote ${f.out}`);
+    });
+}

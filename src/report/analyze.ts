@@ -1,0 +1,238 @@
+/**
+ * `kalrev analyze`: is a series, or a pair's spread, mean reverting, and how fast? The tests of
+ * src/stats on the data, plus a verdict that says what they found and why.
+ *
+ * - One symbol: ADF, half-life, Hurst and the variance ratio of its price.
+ * - A pair y, x: Engle-Granger (y on x with a constant) and Johansen (constant, one lagged
+ *   difference) on the prices; the spread is the Engle-Granger residual y − βx − α, and ADF,
+ *   half-life, Hurst and the variance ratio are computed on it.
+ */
+import type { PriceFrame } from '../data/index.js';
+import {
+  adfuller,
+  coint,
+  halfLife,
+  hurst,
+  johansen,
+  varianceRatio,
+  type AdfResult,
+  type CointResult,
+  type HalfLifeResult,
+  type HurstResult,
+  type JohansenResult,
+  type VarianceRatioResult,
+} from '../stats/index.js';
+
+/** Options of {@link analyzeSeries}. */
+export interface AnalyzeOptions {
+  /** Horizon q of the variance ratio (default 10 bars). */
+  vrLag?: number;
+  /** Largest lag of the Hurst exponent (default 100, shortened for short series). */
+  hurstMaxLag?: number;
+}
+
+/** A test that could not run on the data carries the reason instead of a result. */
+export type Outcome<T> = T | { error: string };
+
+export interface Analysis {
+  kind: 'single' | 'pair';
+  symbols: string[];
+  bars: number;
+  first: string;
+  last: string;
+  /** The series tested: the price, or the spread y − βx − α. */
+  series: string;
+  /** Pairs: the Engle-Granger hedge ratio β and intercept α. */
+  hedge?: { beta: number; alpha: number };
+  adf: Outcome<AdfResult>;
+  engleGranger?: Outcome<CointResult>;
+  johansen?: Outcome<JohansenResult>;
+  halfLife: Outcome<HalfLifeResult>;
+  hurst: Outcome<HurstResult>;
+  varianceRatio: Outcome<VarianceRatioResult & { q: number }>;
+  /** Whether the series is stationary by ADF at 5 %, and the one-line verdict. */
+  stationary: boolean;
+  verdict: string;
+}
+
+function attempt<T>(f: () => T): Outcome<T> {
+  try {
+    return f();
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export const failed = <T extends object>(o: Outcome<T>): o is { error: string } => 'error' in o;
+
+const fmt = (v: number, d = 4) => (Number.isFinite(v) ? Number(v.toFixed(d)).toString() : String(v));
+
+/** The smallest conventional level (1, 5, 10 %) at which p rejects, or null. */
+function level(p: number): number | null {
+  for (const l of [1, 5, 10]) if (p < l / 100) return l;
+  return null;
+}
+
+/**
+ * Runs the tests on series `x` (named `series`). For a pair, `y` and `hedgeOn` are the legs and
+ * `x` is ignored: the spread is computed from the Engle-Granger fit.
+ */
+export function analyzeSeries(
+  legs: { name: string; values: Float64Array }[],
+  dates: { first: string; last: string },
+  options: AnalyzeOptions = {},
+): Analysis {
+  const q = options.vrLag ?? 10;
+  const pair = legs.length >= 2;
+  const [y, x] = legs;
+  const n = y.values.length;
+  let series = y.values;
+  let name = y.name;
+  let engleGranger: Outcome<CointResult> | undefined;
+  let jo: Outcome<JohansenResult> | undefined;
+  let hedge: Analysis['hedge'];
+  if (pair) {
+    engleGranger = attempt(() => coint(y.values, x.values));
+    jo = attempt(() => johansen([y.values, x.values]));
+    if (!failed(engleGranger)) {
+      const [beta, alpha] = engleGranger.params;
+      hedge = { beta, alpha };
+      series = new Float64Array(n);
+      for (let t = 0; t < n; t++) series[t] = y.values[t] - beta * x.values[t] - alpha;
+      name = `${y.name} − ${fmt(beta)}·${x.name} − ${fmt(alpha)}`;
+    }
+  }
+  const adf = attempt(() => adfuller(series));
+  const hl = attempt(() => halfLife(series));
+  const maxLag = Math.min(options.hurstMaxLag ?? 100, n - 2);
+  const hu = attempt(() => hurst(series, { maxLag }));
+  const vr = attempt(() => ({ ...varianceRatio(series, q), q }));
+  const stationary = !failed(adf) && adf.pvalue < 0.05;
+  const what = pair ? 'spread' : `${y.name}`;
+  const parts: string[] = [];
+  if (failed(adf)) parts.push(`${what}: the ADF test could not run (${adf.error})`);
+  else {
+    const l = level(adf.pvalue);
+    parts.push(
+      l !== null && l <= 5
+        ? `${what} is stationary at ${l} % (ADF p = ${fmt(adf.pvalue, 3)})`
+        : `${what} is not stationary at 5 % (ADF p = ${fmt(adf.pvalue, 3)}${l === 10 ? ', only at 10 %' : ''})`,
+    );
+  }
+  if (engleGranger && !failed(engleGranger))
+    parts.push(
+      `${level(engleGranger.pvalue) !== null && engleGranger.pvalue < 0.05 ? 'cointegrated' : 'not cointegrated'} by Engle-Granger at 5 % (p = ${fmt(engleGranger.pvalue, 3)})`,
+    );
+  if (!failed(hl))
+    parts.push(
+      hl.halfLife > 0 && Number.isFinite(hl.halfLife)
+        ? `half-life ${fmt(hl.halfLife, 1)} days`
+        : 'no half-life (λ ≥ 0: it does not revert)',
+    );
+  if (!failed(hu))
+    parts.push(
+      `Hurst ${fmt(hu.hurst, 2)} (${hu.hurst < 0.45 ? 'mean reverting' : hu.hurst > 0.55 ? 'trending' : 'close to a random walk'})`,
+    );
+  const verdict = parts.join(', ');
+  return {
+    kind: pair ? 'pair' : 'single',
+    symbols: legs.map((l) => l.name),
+    bars: n,
+    first: dates.first,
+    last: dates.last,
+    series: name,
+    ...(hedge ? { hedge } : {}),
+    adf,
+    ...(engleGranger ? { engleGranger } : {}),
+    ...(jo ? { johansen: jo } : {}),
+    halfLife: hl,
+    hurst: hu,
+    varianceRatio: vr,
+    stationary,
+    verdict,
+  };
+}
+
+/** {@link analyzeSeries} on the closes of an aligned frame's legs (one or two symbols). */
+export function analyzeFrame(frame: PriceFrame, symbols: string[], options: AnalyzeOptions = {}): Analysis {
+  return analyzeSeries(
+    symbols.slice(0, 2).map((s) => ({ name: s, values: frame.get(s, 'close') })),
+    { first: frame.date(0), last: frame.date(frame.length - 1) },
+    options,
+  );
+}
+
+/** The analysis as rows of [test, statistic, p-value, note] for a printed table. */
+export function analysisRows(a: Analysis): [string, string, string, string][] {
+  const rows: [string, string, string, string][] = [];
+  const crit = (c: { '1%': number; '5%': number; '10%': number }) =>
+    `crit 1 % ${fmt(c['1%'], 3)}, 5 % ${fmt(c['5%'], 3)}, 10 % ${fmt(c['10%'], 3)}`;
+  if (a.engleGranger) {
+    const eg = a.engleGranger;
+    rows.push(
+      failed(eg)
+        ? ['Engle-Granger', '–', '–', eg.error]
+        : [
+            'Engle-Granger',
+            fmt(eg.statistic),
+            fmt(eg.pvalue),
+            `β ${fmt(eg.params[0])}, α ${fmt(eg.params[1])}; ${crit(eg.criticalValues)}`,
+          ],
+    );
+  }
+  if (a.johansen) {
+    const j = a.johansen;
+    if (failed(j)) rows.push(['Johansen', '–', '–', j.error]);
+    else
+      j.traceStatistics.forEach((s, i) =>
+        rows.push([
+          `Johansen trace r ≤ ${i}`,
+          fmt(s),
+          '–',
+          `crit 90 % ${fmt(j.traceCriticalValues[i][0], 3)}, 95 % ${fmt(j.traceCriticalValues[i][1], 3)}, 99 % ${fmt(j.traceCriticalValues[i][2], 3)}${s > j.traceCriticalValues[i][1] ? ' (rejected at 5 %)' : ''}`,
+        ]),
+      );
+  }
+  const adf = a.adf;
+  rows.push(
+    failed(adf)
+      ? ['ADF', '–', '–', adf.error]
+      : ['ADF', fmt(adf.statistic), fmt(adf.pvalue), `${adf.usedLag} lags; ${crit(adf.criticalValues)}`],
+  );
+  const hl = a.halfLife;
+  rows.push(
+    failed(hl)
+      ? ['half-life', '–', '–', hl.error]
+      : [
+          'half-life',
+          fmt(hl.halfLife, 2),
+          '–',
+          `days; λ ${fmt(hl.lambda, 5)}, level ${fmt(hl.meanReversionLevel)}`,
+        ],
+  );
+  const hu = a.hurst;
+  rows.push(
+    failed(hu)
+      ? ['Hurst', '–', '–', hu.error]
+      : ['Hurst', fmt(hu.hurst), '–', '0.5 random walk, < 0.5 reverting'],
+  );
+  const vr = a.varianceRatio;
+  rows.push(
+    failed(vr)
+      ? ['variance ratio', '–', '–', vr.error]
+      : [
+          `variance ratio q=${vr.q}`,
+          fmt(vr.ratio),
+          fmt(vr.pvalueZStar),
+          `z* ${fmt(vr.zStar, 3)}; < 1 reverting`,
+        ],
+  );
+  return rows;
+}
+
+/** JSON of an analysis: NaN/±Infinity as null. */
+export function analysisJson(a: Analysis): string {
+  return (
+    JSON.stringify(a, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n'
+  );
+}
