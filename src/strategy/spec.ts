@@ -119,6 +119,13 @@ export interface StrategyInput {
   sizing?: Record<string, unknown>;
 }
 
+/** Chan's Example 3.3 strategy: the Kalman hedge ratio, its forecast error, bands at ±√Q_t. */
+const CHAN_PAIR = {
+  spread: { type: 'kalman-hedge', delta: 1e-4, observationVariance: 1e-3, initialCovariance: 0 },
+  normaliser: { type: 'kalman' },
+  rule: { type: 'bands', entryZ: 1, exitZ: 1 },
+} as const;
+
 /** The presets' strategy parts (backtest conventions of a preset live with the backtester). */
 export const STRATEGY_PRESETS: Record<StrategyPresetName, { description: string; spec: StrategyInput }> = {
   'kalman-single': {
@@ -134,22 +141,12 @@ export const STRATEGY_PRESETS: Record<StrategyPresetName, { description: string;
   'kalman-pair': {
     description:
       'A pair with a Kalman dynamic hedge ratio (δ = 1e-4, Vₑ = 1e-3); trade the forecast error beyond ±1·√Q_t, exit at the same band (Chan 2013, Example 3.3)',
-    spec: {
-      spread: { type: 'kalman-hedge', delta: 1e-4, observationVariance: 1e-3, initialCovariance: 0 },
-      normaliser: { type: 'kalman' },
-      rule: { type: 'bands', entryZ: 1, exitZ: 1 },
-      sizing: { type: 'capital' },
-    },
+    spec: { ...CHAN_PAIR, sizing: { type: 'capital' } },
   },
   'chan-2013-ex3.3': {
     description:
       'kalman-pair exactly as in Chan (2013), Example 3.3: one unit = 1 share of y and β shares of x',
-    spec: {
-      spread: { type: 'kalman-hedge', delta: 1e-4, observationVariance: 1e-3, initialCovariance: 0 },
-      normaliser: { type: 'kalman' },
-      rule: { type: 'bands', entryZ: 1, exitZ: 1 },
-      sizing: { type: 'units' },
-    },
+    spec: { ...CHAN_PAIR, sizing: { type: 'units' } },
   },
 };
 
