@@ -99,14 +99,14 @@ export function runKalmanPair(
     px[1] = xc[t];
     sums[FILL_GROSS] = 0;
     sums[BAR_NOTIONAL] = 0;
-    // 1–3: pending fills and borrow, as Simulator.step
+    // 1–3: borrow and pending fills, as Simulator.step
+    if (t > 0) ledger.chargeBorrow(prevClose);
     if (hasPending && atNextOpen) {
       po[0] = yo![t];
       po[1] = xo![t];
       ledger.fill(t, time, pending, po);
       hasPending = false;
     }
-    if (t > 0) ledger.chargeBorrow(prevClose);
     if (hasPending && atNextClose) {
       ledger.fill(t, time, pending, px);
       hasPending = false;

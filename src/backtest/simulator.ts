@@ -1,7 +1,7 @@
 /**
  * One bar at a time, the backtest's six steps (see docs/strategies.md):
- *   1. 'next-open': fill the previous bar's target at this bar's open;
- *   2. charge short borrow for the positions held since the previous close;
+ *   1. charge short borrow for the positions held overnight since the previous close;
+ *   2. 'next-open': fill the previous bar's target at this bar's open;
  *   3. 'next-close': fill the previous bar's target at this bar's close;
  *   4. give the bar to the strategy (it sees this bar and nothing later) → target shares;
  *   5. 'close': fill that target at this bar's close; otherwise keep it for the next bar;
@@ -114,11 +114,11 @@ export class Simulator {
     bar.index = t;
     sums[FILL_GROSS] = 0;
     sums[BAR_NOTIONAL] = 0;
+    if (t > 0) ledger.chargeBorrow(this.#previousClose);
     if (st[HAS_PENDING] !== 0 && this.#atNextOpen) {
       ledger.fill(t, bar.time, pending, this.open);
       st[HAS_PENDING] = 0;
     }
-    if (t > 0) ledger.chargeBorrow(this.#previousClose);
     if (st[HAS_PENDING] !== 0 && this.#atNextClose) {
       ledger.fill(t, bar.time, pending, close);
       st[HAS_PENDING] = 0;

@@ -114,6 +114,20 @@ describe('execution timing', () => {
     expect(Array.from(nextOpen.positions)).toEqual([0, 1, 1]);
   });
 
+  it('charges borrow only on positions held overnight', () => {
+    const f = new PriceFrame({
+      times: days(4).map((d) => Date.parse(d)),
+      columns: {
+        A: { open: Float64Array.of(10, 11, 12, 13), close: Float64Array.of(10.5, 11.5, 12.5, 13.5) },
+      },
+    });
+    const costs = { ...zero, borrowBps: 252 }; // 1 bp a bar
+    const r = backtest(f, new Scripted([[-10], [-10], [0], [0]]), { execution: 'next-open', costs });
+    // short from the open of bar 1 to the open of bar 3: held overnight after closes 1 and 2
+    expect(Array.from(r.fills.bar)).toEqual([1, 3]);
+    expect(r.costs.borrow).toBeCloseTo(10 * (11.5 + 12.5) * 1e-4, 14);
+  });
+
   it('defaults to next-open with non-zero costs', () => {
     const r = backtest(frame, script());
     expect(r.options.execution).toBe('next-open');
