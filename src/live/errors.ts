@@ -1,0 +1,48 @@
+import { KalrevError } from '../errors.js';
+
+/** What was wrong with one message of a feed, for programs that react to it. */
+export type FeedErrorCode =
+  'malformed' | 'missing-field' | 'bad-time' | 'bad-price' | 'unknown-symbol' | 'out-of-order' | 'duplicate';
+
+/**
+ * One bad message from a feed: names the source and where (line or message number), and what
+ * was expected and found. The runner logs it and skips the message; it never stops on one.
+ */
+export class FeedError extends KalrevError {
+  override name = 'FeedError';
+  constructor(
+    readonly code: FeedErrorCode,
+    /** The feed (`csv:prices.csv`, `stdin`, `ws://…`). */
+    readonly source: string,
+    /** Line of a file or stdin, or number of the message on a socket (1-based). */
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`${source}:${line}: ${reason}`);
+  }
+}
+
+/** The paper-trading configuration is invalid: names the parameter, expected and found. */
+export class LiveConfigError extends KalrevError {
+  override name = 'LiveConfigError';
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(`${parameter}: ${message}`);
+  }
+}
+
+/**
+ * The journal cannot be used: a newer schema, another run's configuration, or a state that does
+ * not replay to what was recorded. Names the file and what differs.
+ */
+export class JournalError extends KalrevError {
+  override name = 'JournalError';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+  }
+}

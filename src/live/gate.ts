@@ -1,0 +1,200 @@
+/**
+ * The order gate: wraps the strategy so that the {@link Simulator} fills what the runner will
+ * really trade. After the strategy's `step`, the target is rounded to lots, small changes are
+ * dropped, and the risk limits cut or refuse it. With the defaults (fractional shares, no
+ * limits) the target passes through untouched, so a replay reproduces the backtest exactly.
+ */
+import type { Ledger } from '../backtest/ledger.js';
+import { CASH } from '../backtest/ledger.js';
+import type { Simulator } from '../backtest/simulator.js';
+import type { Bar, SignalState, Strategy } from '../strategy/types.js';
+import type { OrdersConfig, RiskConfig } from './config.js';
+
+/** One thing the gate did to a target, journaled with the bar and logged. */
+export type RiskAction =
+  | { kind: 'flatten'; reason: 'kill' | 'daily-loss' | 'missing-leg'; from: number[] }
+  | { kind: 'refuse'; reason: 'stale-bar'; ageMs: number; wanted: number[] }
+  | { kind: 'cut'; reason: 'max-gross-exposure'; limit: number; wanted: number; scale: number }
+  | {
+      kind: 'cut';
+      reason: 'max-position-value';
+      symbol: string;
+      limit: number;
+      wanted: number;
+      scale: number;
+    }
+  | { kind: 'daily-loss'; dayStart: number; equity: number; loss: number; limit: number };
+
+const DAY = 86_400_000;
+
+export class OrderGate implements Strategy {
+  readonly legs: number;
+  readonly target: Float64Array;
+  /** The account whose position orders are measured against (the simulator's). */
+  ledger: Ledger | null = null;
+  #sim: Simulator | null = null;
+  /** Set before a bar: go flat on it for this reason. */
+  flatten: 'kill' | 'daily-loss' | 'missing-leg' | null = null;
+  /** Set before a bar: the bar is this old (ms) and over the limit: refuse new orders. */
+  staleAgeMs = 0;
+  /** Set before a bar when replaying the journal: the target that was decided then. */
+  replay: ArrayLike<number> | null = null;
+  /** What the gate did on the last bar. */
+  actions: RiskAction[] = [];
+  #day = NaN;
+  #dayStartEquity = NaN;
+  #dayBlocked = false;
+
+  constructor(
+    readonly inner: Strategy,
+    readonly symbols: readonly string[],
+    readonly orders: OrdersConfig,
+    readonly risk: RiskConfig,
+  ) {
+    this.legs = inner.legs;
+    this.target = new Float64Array(inner.legs);
+  }
+
+  /** Measures orders and losses against this simulator's account (the one that runs this gate). */
+  attach(sim: Simulator): void {
+    this.#sim = sim;
+    this.ledger = sim.ledger;
+  }
+
+  get signal(): SignalState {
+    return this.inner.signal;
+  }
+
+  /** Whether the day's loss limit has blocked trading (until the next UTC day). */
+  get dayBlocked(): boolean {
+    return this.#dayBlocked;
+  }
+
+  step(bar: Bar): Float64Array {
+    const raw = this.inner.step(bar);
+    const target = this.target;
+    const L = this.legs;
+    if (this.replay !== null) {
+      for (let i = 0; i < L; i++) target[i] = this.replay[i];
+      this.#trackDay(bar);
+      return target;
+    }
+    for (let i = 0; i < L; i++) target[i] = raw[i];
+    if (this.actions.length > 0) this.actions = [];
+    const pos = this.ledger!.pos;
+    const { lotSize, minTradeShares } = this.orders;
+    if (lotSize > 0) for (let i = 0; i < L; i++) target[i] = Math.round(target[i] / lotSize) * lotSize + 0;
+    if (minTradeShares > 0)
+      for (let i = 0; i < L; i++) if (Math.abs(target[i] - pos[i]) < minTradeShares) target[i] = pos[i];
+    const r = this.risk;
+    const close = bar.close;
+    // daily loss: equity marked at this bar's close against the day's first mark
+    if (r.dailyLossLimit !== undefined) {
+      const equity = this.#trackDay(bar);
+      const loss = this.#dayStartEquity - equity;
+      if (!this.#dayBlocked && loss >= r.dailyLossLimit) {
+        this.#dayBlocked = true;
+        this.actions.push({
+          kind: 'daily-loss',
+          dayStart: this.#dayStartEquity,
+          equity,
+          loss,
+          limit: r.dailyLossLimit,
+        });
+      }
+    }
+    const flatten = this.flatten ?? (this.#dayBlocked ? 'daily-loss' : null);
+    if (flatten !== null) {
+      let any = false;
+      for (let i = 0; i < L; i++) if (pos[i] !== 0 || target[i] !== 0) any = true;
+      if (any) this.actions.push({ kind: 'flatten', reason: flatten, from: Array.from(pos) });
+      target.fill(0);
+      return target;
+    }
+    if (this.staleAgeMs > 0) {
+      let differs = false;
+      for (let i = 0; i < L; i++) if (target[i] !== pos[i]) differs = true;
+      if (differs)
+        this.actions.push({
+          kind: 'refuse',
+          reason: 'stale-bar',
+          ageMs: this.staleAgeMs,
+          wanted: Array.from(target),
+        });
+      for (let i = 0; i < L; i++) target[i] = pos[i];
+      return target;
+    }
+    if (r.maxGrossExposure !== undefined) {
+      let gross = 0;
+      for (let i = 0; i < L; i++) gross += Math.abs(target[i]) * close[i];
+      if (gross > r.maxGrossExposure) {
+        const scale = r.maxGrossExposure / gross;
+        for (let i = 0; i < L; i++) target[i] *= scale;
+        this.#roundDown();
+        this.actions.push({
+          kind: 'cut',
+          reason: 'max-gross-exposure',
+          limit: r.maxGrossExposure,
+          wanted: gross,
+          scale,
+        });
+      }
+    }
+    if (r.maxPositionValue !== undefined) {
+      let worst = 0;
+      let leg = -1;
+      for (let i = 0; i < L; i++) {
+        const v = Math.abs(target[i]) * close[i];
+        if (v > worst) {
+          worst = v;
+          leg = i;
+        }
+      }
+      if (worst > r.maxPositionValue) {
+        const scale = r.maxPositionValue / worst;
+        for (let i = 0; i < L; i++) target[i] *= scale;
+        this.#roundDown();
+        this.actions.push({
+          kind: 'cut',
+          reason: 'max-position-value',
+          symbol: this.symbols[leg],
+          limit: r.maxPositionValue,
+          wanted: worst,
+          scale,
+        });
+      }
+    }
+    return target;
+  }
+
+  /** After a cut, lots round toward zero so that the cut target stays within the limit. */
+  #roundDown(): void {
+    const lot = this.orders.lotSize;
+    if (lot > 0)
+      for (let i = 0; i < this.legs; i++) this.target[i] = Math.trunc(this.target[i] / lot) * lot + 0;
+  }
+
+  /**
+   * On the first bar of a new UTC day, the day's reference becomes the equity at the previous
+   * bar's close (the starting capital on the first bar). Returns the equity marked at this bar's
+   * close, before this bar's own fills.
+   */
+  #trackDay(bar: Bar): number {
+    const ledger = this.ledger!;
+    let equity = ledger.sums[CASH];
+    for (let i = 0; i < this.legs; i++) equity += ledger.pos[i] * bar.close[i];
+    const day = Math.floor(bar.time / DAY);
+    if (day !== this.#day) {
+      const sim = this.#sim!;
+      this.#day = day;
+      this.#dayStartEquity = sim.bars === 0 ? sim.options.capital : sim.equity;
+      this.#dayBlocked = false;
+    }
+    return equity;
+  }
+
+  /** Marks the day blocked (when a replay shows it was). */
+  blockDay(): void {
+    this.#dayBlocked = true;
+  }
+}

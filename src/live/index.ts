@@ -1,0 +1,48 @@
+/**
+ * The live module's public surface: paper trading on a stream with the backtest's exact
+ * behaviour, a crash-safe journal, risk controls, feeds and the broker interface.
+ * @packageDocumentation
+ */
+export { PaperRunner, type RunnerOptions, type RunnerHooks, type BarOutcome } from './runner.js';
+export {
+  PaperBroker,
+  type Broker,
+  type OrderRequest,
+  type FillEvent,
+  type OrderStatus,
+  type MarketBar,
+} from './broker.js';
+export { Journal, openDatabase, MIGRATIONS, SCHEMA_VERSION } from './journal.js';
+export type { BarRow, OrderRow, FillRow, EventRow } from './journal.js';
+export { OrderGate, type RiskAction } from './gate.js';
+export {
+  BarAssembler,
+  parseFeedBar,
+  type AssembledBar,
+  type FeedBar,
+  type FeedMessage,
+  type AssemblerStats,
+} from './assembler.js';
+export {
+  csvReplayFeed,
+  ndjsonFeed,
+  wsFeed,
+  DEFAULT_WS_MAPPING,
+  type Feed,
+  type CsvReplayOptions,
+  type WsFeedOptions,
+  type WsMapping,
+} from './feeds.js';
+export {
+  paperConfigSchema,
+  resolvePaperConfig,
+  type PaperConfig,
+  type PaperConfigInput,
+  type OrdersConfig,
+  type RiskConfig,
+  type PairingConfig,
+} from './config.js';
+export { FeedError, LiveConfigError, JournalError, type FeedErrorCode } from './errors.js';
+export { journalToBacktestResult, journalStatus, type LiveStatus } from './report.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';
+export { openPaperSession, type PaperSession, type PaperSessionOptions } from './session.js';

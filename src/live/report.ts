@@ -1,0 +1,220 @@
+/**
+ * Reading a journal back: the run as a {@link BacktestResult} (what `kalrev report` renders),
+ * and the short status `kalrev status` prints.
+ */
+import type { BacktestResult, SignalSeries } from '../backtest/engine.js';
+import { BORROW, CASH, COMMISSION, SLIPPAGE } from '../backtest/ledger.js';
+import { computeMetrics } from '../backtest/metrics.js';
+import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import { Simulator } from '../backtest/simulator.js';
+import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
+import type { Bar } from '../strategy/types.js';
+import { JournalError } from './errors.js';
+import { OrderGate } from './gate.js';
+import { Journal } from './journal.js';
+
+interface RecordedConfig {
+  symbols: string[];
+  strategy: StrategySpec;
+  options: ResolvedBacktestOptions;
+}
+
+function recorded(j: Journal): RecordedConfig {
+  const c = j.getMeta('config');
+  if (c === undefined) throw new JournalError(j.file, 'the journal has no run yet');
+  return JSON.parse(c) as RecordedConfig;
+}
+
+/**
+ * The journaled run as a backtest result: the live bars replayed, with the targets that were
+ * decided then, through the backtester's Simulator, so trades, fills, equity and metrics are
+ * exactly what the runner accounted (a replay of a backtest's data gives the backtest's result).
+ * Warm-up bars feed the strategy only, as they did live.
+ */
+export function journalToBacktestResult(file: string): BacktestResult {
+  const j = new Journal(file, { readonly: true });
+  try {
+    const cfg = recorded(j);
+    const strategy = buildStrategy(cfg.strategy);
+    const L = cfg.symbols.length;
+    const gate = new OrderGate(strategy, cfg.symbols, { lotSize: 0, minTradeShares: 0 }, {});
+    const sim = new Simulator(gate, cfg.options);
+    gate.attach(sim);
+    const rows = [...j.bars()];
+    const live = rows.filter((r) => r.phase === 'live');
+    const n = live.length;
+    const times = new Float64Array(n);
+    const equity = new Float64Array(n);
+    const returns = new Float64Array(n);
+    const positions = new Float64Array(n * L);
+    const targets = new Float64Array(n * L);
+    const grossExposure = new Float64Array(n);
+    const netExposure = new Float64Array(n);
+    const cash = new Float64Array(n);
+    const notional = new Float64Array(n);
+    const signals: SignalSeries = {
+      value: new Float64Array(n),
+      z: new Float64Array(n),
+      centre: new Float64Array(n),
+      scale: new Float64Array(n),
+      units: new Float64Array(n),
+      hedgeRatio: new Float64Array(n),
+      fairValue: new Float64Array(n),
+    };
+    const warm: Bar = { index: 0, time: 0, close: new Float64Array(L) };
+    let t = 0;
+    for (const row of rows) {
+      if (row.phase === 'warmup') {
+        warm.time = row.time;
+        for (let i = 0; i < L; i++) warm.close[i] = row.close[i];
+        strategy.step(warm);
+        warm.index++;
+        continue;
+      }
+      sim.bar.time = row.time;
+      for (let i = 0; i < L; i++) sim.bar.close[i] = row.close[i];
+      if (row.open) for (let i = 0; i < L; i++) sim.open[i] = row.open[i];
+      gate.replay = row.target;
+      sim.step();
+      times[t] = row.time;
+      for (let i = 0; i < L; i++) {
+        targets[t * L + i] = sim.target[i];
+        positions[t * L + i] = sim.ledger.pos[i];
+      }
+      const s = strategy.signal;
+      signals.value[t] = s.value;
+      signals.z[t] = s.z;
+      signals.centre[t] = s.centre;
+      signals.scale[t] = s.scale;
+      signals.units[t] = s.units;
+      signals.hedgeRatio[t] = s.hedgeRatio;
+      signals.fairValue[t] = s.fairValue;
+      equity[t] = sim.equity;
+      cash[t] = sim.ledger.sums[CASH];
+      grossExposure[t] = sim.grossExposure;
+      netExposure[t] = sim.netExposure;
+      returns[t] = sim.barReturn;
+      notional[t] = sim.barNotional;
+      t++;
+    }
+    sim.markOpenTrade();
+    const trades = sim.ledger.trades;
+    const sums = sim.ledger.sums;
+    const metrics = computeMetrics({
+      returns,
+      equity,
+      grossExposure,
+      tradedNotional: notional,
+      tradePnl: Float64Array.from(trades, (x) => x.pnl),
+      tradeClosed: Uint8Array.from(trades, (x) => (x.closed ? 1 : 0)),
+      periodsPerYear: cfg.options.periodsPerYear,
+      riskFreeRate: cfg.options.riskFreeRate,
+    });
+    return {
+      symbols: cfg.symbols,
+      times,
+      equity,
+      returns,
+      positions,
+      targets,
+      grossExposure,
+      netExposure,
+      cash,
+      fills: sim.ledger.fills.trimmed(),
+      trades,
+      signals,
+      metrics,
+      costs: { commission: sums[COMMISSION], slippage: sums[SLIPPAGE], borrow: sums[BORROW] },
+      options: cfg.options,
+      strategy: cfg.strategy,
+    };
+  } finally {
+    j.close();
+  }
+}
+
+/** What `kalrev status` shows. */
+export interface LiveStatus {
+  file: string;
+  symbols: string[];
+  bars: { warmup: number; live: number };
+  lastBar: { time: string; receivedAt: string; close: number[] } | null;
+  positions: Record<string, number>;
+  equity: number;
+  capital: number;
+  pnl: number;
+  orders: { total: number; unfilled: number };
+  fills: number;
+  trades: { total: number; closed: number };
+  events: Record<string, number>;
+  killed: string | null;
+  /** 'ok', 'stale' (no bar for longer than `staleAfterMs`, when set), 'killed', or 'empty'. */
+  health: 'ok' | 'stale' | 'killed' | 'empty';
+}
+
+/** Reads a journal's status (read-only; safe while the runner writes). */
+export function journalStatus(file: string, now = Date.now()): LiveStatus {
+  const j = new Journal(file, { readonly: true });
+  try {
+    const cfg = recorded(j);
+    const input = JSON.parse(j.getMeta('input') ?? '{}') as { risk?: { staleAfterMs?: number } };
+    const last = j.lastBar();
+    const lastLive = j.db
+      .prepare(`SELECT positions, equity FROM bars WHERE phase = 'live' ORDER BY seq DESC LIMIT 1`)
+      .get() as { positions: Buffer; equity: number } | undefined;
+    const pos = lastLive
+      ? Array.from(
+          new Float64Array(
+            lastLive.positions.buffer.slice(
+              lastLive.positions.byteOffset,
+              lastLive.positions.byteOffset + lastLive.positions.length,
+            ),
+          ),
+        )
+      : cfg.symbols.map(() => 0);
+    const equity = lastLive ? lastLive.equity : cfg.options.capital;
+    const events: Record<string, number> = {};
+    for (const r of j.db.prepare('SELECT kind, count(*) AS n FROM events GROUP BY kind').all() as {
+      kind: string;
+      n: number;
+    }[])
+      events[r.kind] = r.n;
+    const killed = j.getMeta('killed') ?? null;
+    const staleAfter = input.risk?.staleAfterMs;
+    const health: LiveStatus['health'] =
+      killed !== null
+        ? 'killed'
+        : last === undefined
+          ? 'empty'
+          : staleAfter !== undefined && now - last.receivedAt > staleAfter
+            ? 'stale'
+            : 'ok';
+    return {
+      file,
+      symbols: cfg.symbols,
+      bars: {
+        warmup: j.count('bars', `WHERE phase = 'warmup'`),
+        live: j.count('bars', `WHERE phase = 'live'`),
+      },
+      lastBar: last
+        ? {
+            time: new Date(last.time).toISOString(),
+            receivedAt: new Date(last.receivedAt).toISOString(),
+            close: last.close,
+          }
+        : null,
+      positions: Object.fromEntries(cfg.symbols.map((s, i) => [s, pos[i]])),
+      equity,
+      capital: cfg.options.capital,
+      pnl: equity - cfg.options.capital,
+      orders: { total: j.count('orders'), unfilled: j.count('orders', `WHERE status = 'new'`) },
+      fills: j.count('fills'),
+      trades: { total: j.count('trades'), closed: j.count('trades', 'WHERE closed = 1') },
+      events,
+      killed,
+      health,
+    };
+  } finally {
+    j.close();
+  }
+}
