@@ -1,0 +1,396 @@
+/**
+ * The work of one scan job: a pair's overlapping history, the screens, and a backtest of the
+ * survivor, written as one row of numbers. Every executor (in-process, worker threads, queue
+ * workers) runs this same code, so results do not depend on the executor.
+ *
+ * The backtest is exactly `backtest()` of the pair's overlap frame (the bars on which both legs
+ * have a close, as `alignFrames` keeps them): for the Kalman pairs family the same fused loop
+ * (`runKalmanPair`) and `computeMetrics`, with the per-bar series written into buffers that
+ * belong to the evaluator and are reused from pair to pair; any other strategy goes through
+ * `backtest()` itself.
+ */
+import { backtest } from '../backtest/engine.js';
+import { fitsKalmanPairLoop, runKalmanPair, type KalmanPairRecord } from '../backtest/kalmanPairLoop.js';
+import { computeMetrics, type Metrics } from '../backtest/metrics.js';
+import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import { PriceFrame, type PriceField } from '../data/frame.js';
+import { coint } from '../stats/coint.js';
+import { halfLife } from '../stats/halflife.js';
+import { warmupBars, type StrategySpec } from '../strategy/spec.js';
+import type { Universe } from './universe.js';
+
+/** Screens applied to a pair's overlap before it is backtested (each optional). */
+export interface Screens {
+  /** Keep pairs whose legs' daily returns correlate at least this much (Pearson). */
+  minCorrelation?: number;
+  /** Keep pairs whose Engle-Granger p-value (y on x, statsmodels defaults) is at most this. */
+  maxPValue?: number;
+  /** Keep pairs whose OLS spread y − βx − α has a half-life (bars) within [min, max]. */
+  halfLife?: [number, number];
+  /** Keep pairs whose legs' lowest close over the overlap is at least this. */
+  minPrice?: number;
+}
+
+/** Everything a worker needs for a run; sent to each worker once. */
+export interface TaskContext {
+  universe: Universe;
+  /** Strategy specs; a job names one by index (a scan has one, a sweep one per grid point). */
+  specs: StrategySpec[];
+  options: ResolvedBacktestOptions;
+  screens: Screens;
+  /** Pairs with fewer overlapping bars are skipped (status `short`). */
+  minBars: number;
+}
+
+/** Ints per job: y symbol, x symbol, spec index, window start, window end (−1: to the end). */
+export const JOB = 5;
+
+/** Why a pair has no backtest (or 'ok'). Index = the status code in a row. */
+export const STATUS = ['ok', 'short', 'minPrice', 'correlation', 'pvalue', 'halfLife'] as const;
+export type PairStatus = (typeof STATUS)[number];
+
+export const METRIC_KEYS = [
+  'totalReturn',
+  'apr',
+  'annualVolatility',
+  'sharpe',
+  'sortino',
+  'calmar',
+  'maxDrawdown',
+  'maxDrawdownDuration',
+  'trades',
+  'winRate',
+  'profitFactor',
+  'exposure',
+  'turnover',
+] as const satisfies readonly (keyof Metrics)[];
+
+/** Numbers per result row: status, bars, first and last time, correlation, p-value, half-life, OLS β, the metrics. */
+export const ROW = 8 + METRIC_KEYS.length;
+export const R_STATUS = 0;
+export const R_BARS = 1;
+export const R_FIRST = 2;
+export const R_LAST = 3;
+export const R_CORR = 4;
+export const R_PVALUE = 5;
+export const R_HALFLIFE = 6;
+export const R_BETA = 7;
+export const R_METRICS = 8;
+
+/**
+ * Evaluates jobs against one context. Holds the per-bar buffers (sized to the universe) and
+ * reuses them for every pair, so a pair costs no allocation beyond the ledger's.
+ */
+export class PairEvaluator {
+  readonly #ctx: TaskContext;
+  readonly #n: number;
+  readonly #first: Int32Array;
+  readonly #last: Int32Array;
+  readonly #gapless: Uint8Array;
+  // gather buffers for legs with gaps inside their overlap
+  readonly #y: Float64Array;
+  readonly #x: Float64Array;
+  readonly #yo: Float64Array;
+  readonly #xo: Float64Array;
+  readonly #t: Float64Array;
+  // per-bar series the metrics need
+  readonly #returns: Float64Array;
+  readonly #equity: Float64Array;
+  readonly #gross: Float64Array;
+  readonly #traded: Float64Array;
+  readonly #fused: boolean[];
+
+  constructor(ctx: TaskContext) {
+    this.#ctx = ctx;
+    const u = ctx.universe;
+    const n = (this.#n = u.times.length);
+    const S = u.symbols.length;
+    this.#first = new Int32Array(S);
+    this.#last = new Int32Array(S);
+    this.#gapless = new Uint8Array(S);
+    for (let s = 0; s < S; s++) {
+      const base = s * n;
+      let first = -1,
+        last = -1,
+        priced = 0;
+      for (let t = 0; t < n; t++) {
+        if (!Number.isNaN(u.close[base + t])) {
+          if (first < 0) first = t;
+          last = t;
+          priced++;
+        }
+      }
+      this.#first[s] = first;
+      this.#last[s] = last;
+      this.#gapless[s] = first >= 0 && priced === last - first + 1 ? 1 : 0;
+    }
+    const f = () => new Float64Array(n);
+    this.#y = f();
+    this.#x = f();
+    this.#yo = f();
+    this.#xo = f();
+    this.#t = f();
+    this.#returns = f();
+    this.#equity = f();
+    this.#gross = f();
+    this.#traded = f();
+    this.#fused = ctx.specs.map((s) => fitsKalmanPairLoop(s));
+  }
+
+  /** Evaluates jobs [from, to) of `jobs` into `out` (ROW numbers each, from `out`'s start). */
+  run(jobs: Int32Array, out: Float64Array, from = 0, to = jobs.length / JOB): Float64Array {
+    for (let k = from; k < to; k++) this.evaluate(jobs, k, out, (k - from) * ROW);
+    return out;
+  }
+
+  /** One job: writes its row at `out[o …]`. */
+  evaluate(jobs: Int32Array, k: number, out: Float64Array, o: number): void {
+    const ctx = this.#ctx;
+    const u = ctx.universe;
+    const n = this.#n;
+    const a = jobs[k * JOB];
+    const b = jobs[k * JOB + 1];
+    const specIndex = jobs[k * JOB + 2];
+    const start = jobs[k * JOB + 3];
+    const endArg = jobs[k * JOB + 4];
+    for (let i = 0; i < ROW; i++) out[o + i] = NaN;
+    // the overlap: bars where both legs have a close (what an inner alignFrames keeps)
+    let y: Float64Array, x: Float64Array, times: Float64Array;
+    let yo: Float64Array | null = null,
+      xo: Float64Array | null = null;
+    const open = u.open;
+    if (this.#gapless[a] && this.#gapless[b]) {
+      const lo = Math.max(this.#first[a], this.#first[b]);
+      const hi = Math.max(lo, Math.min(this.#last[a], this.#last[b]) + 1);
+      y = u.close.subarray(a * n + lo, a * n + hi);
+      x = u.close.subarray(b * n + lo, b * n + hi);
+      times = u.times.subarray(lo, hi);
+      if (open !== null) {
+        yo = open.subarray(a * n + lo, a * n + hi);
+        xo = open.subarray(b * n + lo, b * n + hi);
+      }
+    } else {
+      const c = u.close;
+      let m = 0;
+      for (let t = 0; t < n; t++) {
+        const py = c[a * n + t];
+        const px = c[b * n + t];
+        if (Number.isNaN(py) || Number.isNaN(px)) continue;
+        this.#y[m] = py;
+        this.#x[m] = px;
+        this.#t[m] = u.times[t];
+        if (open !== null) {
+          this.#yo[m] = open[a * n + t];
+          this.#xo[m] = open[b * n + t];
+        }
+        m++;
+      }
+      y = this.#y.subarray(0, m);
+      x = this.#x.subarray(0, m);
+      times = this.#t.subarray(0, m);
+      if (open !== null) {
+        yo = this.#yo.subarray(0, m);
+        xo = this.#xo.subarray(0, m);
+      }
+    }
+    // a window of the overlap (walk-forward)
+    const end = endArg < 0 ? y.length : Math.min(endArg, y.length);
+    if (start > 0 || end < y.length) {
+      y = y.subarray(start, end);
+      x = x.subarray(start, end);
+      times = times.subarray(start, end);
+      if (yo !== null) {
+        yo = yo.subarray(start, end);
+        xo = xo!.subarray(start, end);
+      }
+    }
+    const m = y.length;
+    out[o + R_BARS] = m;
+    out[o + R_FIRST] = m > 0 ? times[0] : NaN;
+    out[o + R_LAST] = m > 0 ? times[m - 1] : NaN;
+    const spec = ctx.specs[specIndex];
+    if (m < Math.max(ctx.minBars, 3) || warmupBars(spec) >= m) {
+      out[o + R_STATUS] = 1;
+      return;
+    }
+    // screens, cheapest first
+    const sc = ctx.screens;
+    out[o + R_BETA] = olsBeta(y, x, m);
+    if (sc.minPrice !== undefined) {
+      let lowest = Infinity;
+      for (let t = 0; t < m; t++) {
+        if (y[t] < lowest) lowest = y[t];
+        if (x[t] < lowest) lowest = x[t];
+      }
+      if (!(lowest >= sc.minPrice)) {
+        out[o + R_STATUS] = 2;
+        return;
+      }
+    }
+    if (sc.minCorrelation !== undefined) {
+      const r = returnCorrelation(y, x, m);
+      out[o + R_CORR] = r;
+      if (!(r >= sc.minCorrelation)) {
+        out[o + R_STATUS] = 3;
+        return;
+      }
+    }
+    if (sc.maxPValue !== undefined) {
+      let p = NaN;
+      try {
+        p = coint(y, x).pvalue;
+      } catch {
+        // constant or collinear legs: no test, the pair does not pass
+      }
+      out[o + R_PVALUE] = p;
+      if (!(p <= sc.maxPValue)) {
+        out[o + R_STATUS] = 4;
+        return;
+      }
+    }
+    if (sc.halfLife !== undefined) {
+      const beta = out[o + R_BETA];
+      const alpha = mean(y, m) - beta * mean(x, m);
+      const spread = this.#returns.subarray(0, m);
+      for (let t = 0; t < m; t++) spread[t] = y[t] - beta * x[t] - alpha;
+      let hl = NaN;
+      try {
+        hl = halfLife(spread).halfLife;
+      } catch {
+        // a constant spread has no half-life
+      }
+      out[o + R_HALFLIFE] = hl;
+      if (!(hl >= sc.halfLife[0] && hl <= sc.halfLife[1])) {
+        out[o + R_STATUS] = 5;
+        return;
+      }
+    }
+    out[o + R_STATUS] = 0;
+    const metrics = this.#fused[specIndex]
+      ? this.#fusedBacktest(spec, y, x, yo, xo, times)
+      : backtest(pairFrame(u, a, b, y, x, yo, xo, times), spec, {
+          ...ctx.options,
+          symbols: [u.symbols[a], u.symbols[b]],
+        }).metrics;
+    for (let i = 0; i < METRIC_KEYS.length; i++) out[o + R_METRICS + i] = metrics[METRIC_KEYS[i]];
+  }
+
+  #fusedBacktest(
+    spec: StrategySpec,
+    y: Float64Array,
+    x: Float64Array,
+    yo: Float64Array | null,
+    xo: Float64Array | null,
+    times: Float64Array,
+  ): Metrics {
+    const m = y.length;
+    const opts = this.#ctx.options;
+    const returns = this.#returns.subarray(0, m);
+    const equity = this.#equity.subarray(0, m);
+    const grossExposure = this.#gross.subarray(0, m);
+    const tradedNotional = this.#traded.subarray(0, m);
+    const rec: KalmanPairRecord = {
+      equity,
+      returns,
+      positions: null,
+      targets: null,
+      grossExposure,
+      netExposure: null,
+      cash: null,
+      tradedNotional,
+      value: null,
+      z: null,
+      centre: null,
+      scale: null,
+      units: null,
+      hedgeRatio: null,
+      fairValue: null,
+    };
+    const open = opts.execution === 'next-open' ? [yo!, xo!] : null;
+    const ledger = runKalmanPair(spec, [y, x], open, times, m, opts, rec);
+    const trades = ledger.trades;
+    const T = trades.length;
+    const tradePnl = new Float64Array(T);
+    const tradeClosed = new Uint8Array(T);
+    for (let i = 0; i < T; i++) {
+      tradePnl[i] = trades[i].pnl;
+      tradeClosed[i] = trades[i].closed ? 1 : 0;
+    }
+    return computeMetrics({
+      returns,
+      equity,
+      grossExposure,
+      tradedNotional,
+      tradePnl,
+      tradeClosed,
+      periodsPerYear: opts.periodsPerYear,
+      riskFreeRate: opts.riskFreeRate,
+    });
+  }
+}
+
+/** The pair's overlap as a PriceFrame (the frame `backtest()` would be given). */
+export function pairFrame(
+  u: Universe,
+  a: number,
+  b: number,
+  y: Float64Array,
+  x: Float64Array,
+  yo: Float64Array | null,
+  xo: Float64Array | null,
+  times: Float64Array,
+): PriceFrame {
+  const cols = (c: Float64Array, o: Float64Array | null): Partial<Record<PriceField, Float64Array>> =>
+    o === null ? { close: c } : { close: c, open: o };
+  return new PriceFrame({
+    times,
+    columns: new Map([
+      [u.symbols[a], cols(y, yo)],
+      [u.symbols[b], cols(x, xo)],
+    ]),
+    source: u.source,
+  });
+}
+
+function mean(a: Float64Array, m: number): number {
+  let s = 0;
+  for (let t = 0; t < m; t++) s += a[t];
+  return s / m;
+}
+
+/** Slope of the OLS of y on x with a constant. */
+function olsBeta(y: Float64Array, x: Float64Array, m: number): number {
+  const my = mean(y, m);
+  const mx = mean(x, m);
+  let sxy = 0,
+    sxx = 0;
+  for (let t = 0; t < m; t++) {
+    const dx = x[t] - mx;
+    sxy += dx * (y[t] - my);
+    sxx += dx * dx;
+  }
+  return sxx > 0 ? sxy / sxx : NaN;
+}
+
+/** Pearson correlation of the legs' simple returns between consecutive overlap bars. */
+function returnCorrelation(y: Float64Array, x: Float64Array, m: number): number {
+  let sy = 0,
+    sx = 0,
+    syy = 0,
+    sxx = 0,
+    sxy = 0;
+  const k = m - 1;
+  for (let t = 1; t < m; t++) {
+    const ry = y[t] / y[t - 1] - 1;
+    const rx = x[t] / x[t - 1] - 1;
+    sy += ry;
+    sx += rx;
+    syy += ry * ry;
+    sxx += rx * rx;
+    sxy += ry * rx;
+  }
+  const cov = sxy - (sy * sx) / k;
+  const vy = syy - (sy * sy) / k;
+  const vx = sxx - (sx * sx) / k;
+  return vy > 0 && vx > 0 ? cov / Math.sqrt(vy * vx) : NaN;
+}

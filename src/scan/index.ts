@@ -1,0 +1,19 @@
+/** Pair scanning, parameter sweeps and walk-forward, on executors (threads or a job queue). */
+export { ScanError } from './errors.js';
+export { universeFromFrame, encodeUniverse, decodeUniverse, type Universe } from './universe.js';
+export {
+  PairEvaluator,
+  METRIC_KEYS,
+  STATUS,
+  type Screens,
+  type TaskContext,
+  type PairStatus,
+} from './evaluate.js';
+export {
+  InlineExecutor,
+  LocalExecutor,
+  type Executor,
+  type LocalExecutorOptions,
+  type ProgressCallback,
+} from './executor.js';
+export { scanPairs, allPairJobs, type ScanOptions, type ScanResult, type PairResult } from './scan.js';
