@@ -202,7 +202,7 @@ export class BarAssembler {
     if (bar.time === last) {
       this.stats.duplicates++;
       this.logger.debug(
-        { event: 'feed-duplicate', source, line, symbol: bar.symbol, time: bar.time },
+        { event: 'feed-duplicate', source, line, symbol: bar.symbol, barTime: bar.time },
         'duplicate bar ignored',
       );
       return [];
@@ -216,7 +216,7 @@ export class BarAssembler {
           source,
           line,
           symbol: bar.symbol,
-          time: new Date(bar.time).toISOString(),
+          barTime: new Date(bar.time).toISOString(),
           after: new Date(after).toISOString(),
         },
         `${source}:${line}: ${bar.symbol} bar at ${new Date(bar.time).toISOString()} arrived after ${new Date(after).toISOString()}; rejected`,

@@ -202,7 +202,7 @@ export class PaperRunner {
         shares: f.shares,
         price: f.price,
         commission: f.commission,
-        time: f.time,
+        barTime: f.time,
       },
       'fill',
     );
@@ -305,7 +305,7 @@ export class PaperRunner {
   processBar(bar: AssembledBar): BarOutcome | null {
     if (this.#stopped) return null;
     if (bar.time <= this.#lastTime) {
-      this.logger.debug({ event: 'already-processed', time: bar.time }, 'bar already journaled');
+      this.logger.debug({ event: 'already-processed', barTime: bar.time }, 'bar already journaled');
       return null;
     }
     const now = this.clock();
@@ -388,10 +388,14 @@ export class PaperRunner {
       this.#seq = seq + 1;
       this.#lastTime = bar.time;
       this.hooks.afterJournal?.(seq);
-      for (const a of actions) this.logger.warn({ event: 'risk', time: bar.time, ...a }, `risk: ${a.kind}`);
+      for (const a of actions)
+        this.logger.warn({ event: 'risk', barTime: bar.time, ...a }, `risk: ${a.kind}`);
       // 4. only now do the orders leave
       for (const o of orders) {
-        this.logger.info({ event: 'order', ...o }, 'order');
+        this.logger.info(
+          { event: 'order', clientId: o.clientId, symbol: o.symbol, shares: o.shares, barTime: o.time },
+          'order',
+        );
         this.broker.submit(o);
       }
       this.hooks.afterSubmit?.(seq);

@@ -1,0 +1,129 @@
+/**
+ * `kalrev paper`: paper-trade a strategy on a stream, journaling every decision before acting
+ * (docs/live.md). Parsing and printing only; the work is src/live's.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { createLogger } from '../live/logger.js';
+import { LiveConfigError } from '../live/errors.js';
+import { resolvePaperConfig } from '../live/config.js';
+import { openPaperSession } from '../live/session.js';
+import type { RunnerHooks } from '../live/runner.js';
+import type { WsMapping } from '../live/feeds.js';
+
+interface PaperOptions {
+  config?: string;
+  preset?: string;
+  pair?: string;
+  symbol?: string;
+  execution?: string;
+  feed: string;
+  state: string;
+  warmup?: string;
+  pace?: number;
+  killFile?: string;
+  wsMap?: string;
+  wsSubscribe?: string;
+  log?: string;
+  logLevel: string;
+}
+
+const nonNegative = (flag: string) => (v: string) => {
+  const x = Number(v);
+  if (v.trim() === '' || !(x >= 0))
+    throw new InvalidArgumentError(`${flag} expects a number ≥ 0, got "${v}".`);
+  return x;
+};
+
+function readConfig(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new LiveConfigError('--config', `${file}: no such file`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new LiveConfigError('--config', `${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function parseMapping(text: string): Partial<WsMapping> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const [k, v] = part.split('=');
+    if (!k || !v)
+      throw new LiveConfigError('--ws-map', `expected field=name pairs like time=t,close=c, got "${part}"`);
+    out[k.trim()] = v.trim();
+  }
+  return out as Partial<WsMapping>;
+}
+
+/**
+ * The `paper` command. `hooks` lets a test crash the process at chosen points.
+ */
+export function paperCommand(hooks?: RunnerHooks): Command {
+  return new Command('paper')
+    .description('paper-trade a strategy on a live or replayed feed, with a crash-safe journal')
+    .option(
+      '--config <file>',
+      'JSON config: strategy, symbols, backtest (execution, costs), orders, risk, pairing',
+    )
+    .option('--preset <name>', 'strategy preset (without --config)', 'kalman-pair')
+    .option('--pair <y,x>', 'the legs, dependent first (without --config)')
+    .option('--symbol <s>', 'one asset (without --config)')
+    .option('--execution <when>', 'close | next-open | next-close (without --config)')
+    .requiredOption('--feed <feed>', 'csv:PATH (replay), stdin (NDJSON bars), or ws://HOST/PATH')
+    .requiredOption('--state <file>', 'the journal (SQLite); restarting with it resumes the run')
+    .option('--warmup <file>', 'CSV of history fed to the strategy before the first live bar')
+    .option('--pace <ms>', 'CSV replay: pause between timestamps', nonNegative('--pace'))
+    .option('--kill-file <file>', 'kill switch: if this file appears, flatten and stop')
+    .option('--ws-map <fields>', 'WebSocket field names, e.g. time=t,symbol=s,close=c')
+    .option('--ws-subscribe <json>', 'message sent on each connection ({from} = last bar time)')
+    .option('--log <file>', 'write the JSON log here instead of stderr')
+    .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+    .action(async (opts: PaperOptions) => {
+      const raw: Record<string, unknown> = opts.config
+        ? (readConfig(opts.config) as Record<string, unknown>)
+        : {
+            strategy: opts.preset,
+            symbols: opts.pair
+              ? opts.pair.split(',').map((s) => s.trim())
+              : opts.symbol
+                ? [opts.symbol]
+                : undefined,
+            ...(opts.execution ? { backtest: { execution: opts.execution } } : {}),
+          };
+      if (!opts.config && raw.symbols === undefined)
+        throw new LiveConfigError('--pair', 'give --config FILE, or --pair Y,X (or --symbol S)');
+      if (opts.killFile) raw.risk = { ...((raw.risk as object) ?? {}), killFile: opts.killFile };
+      const config = resolvePaperConfig(raw);
+      const logger = createLogger({ level: opts.logLevel, destination: opts.log });
+      const session = openPaperSession({
+        config,
+        state: opts.state,
+        feed: opts.feed,
+        logger,
+        warmup: opts.warmup,
+        paceMs: opts.pace,
+        wsMapping: opts.wsMap ? parseMapping(opts.wsMap) : undefined,
+        wsSubscribe: opts.wsSubscribe,
+        hooks,
+      });
+      const abort = new AbortController();
+      const kill = () => session.runner.kill('signal SIGUSR2');
+      const stop = () => abort.abort();
+      process.on('SIGUSR2', kill);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      try {
+        await session.run(abort.signal);
+      } finally {
+        process.off('SIGUSR2', kill);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        session.close();
+      }
+    });
+}
