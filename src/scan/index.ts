@@ -17,3 +17,18 @@ export {
   type ProgressCallback,
 } from './executor.js';
 export { scanPairs, allPairJobs, type ScanOptions, type ScanResult, type PairResult } from './scan.js';
+export {
+  sweep,
+  parseGrid,
+  gridPoints,
+  specAt,
+  walkForwardWindows,
+  learnNoise,
+  argBest,
+  type GridAxis,
+  type SweepOptions,
+  type SweepResult,
+  type WalkForwardOptions,
+  type Window,
+  type WindowResult,
+} from './sweep.js';
