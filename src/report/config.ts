@@ -80,7 +80,7 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 /** A complete run: what `run.json` holds (with `data` made relative to the run folder). */
 export interface ResolvedRun {
   kalrev?: string;
-  /** The data path (absolute once resolved). */
+  /** The data path, as given (a config file's relative path is made relative to the cwd). */
   data: string;
   symbols: string[];
   /** The preset the run started from (informational: `strategy` and `options` are complete). */
@@ -252,7 +252,7 @@ function resolveRunUnchecked(
   const { symbols: optionSymbols, ...rest } = options;
   const data = overrides.data ?? config.data ?? defaults.data;
   return {
-    data: resolve(data),
+    data,
     symbols: symbols ?? optionSymbols ?? [],
     ...(preset !== undefined ? { preset } : {}),
     strategy,

@@ -1,0 +1,111 @@
+/** src/report without a browser: metrics.json nulls, CSV writers, monthly returns, config resolution. */
+import { describe, expect, it } from 'vitest';
+import type { Metrics } from '../../src/backtest/index.js';
+import { ConfigError, parseRunConfig, resolveRun } from '../../src/report/config.js';
+import { drawdownSeries, metricsJson, monthlyReturns, returnIndex } from '../../src/report/writers.js';
+
+const defaults = {
+  data: 'data/ewa_ewc.csv',
+  preset: (n: number | undefined) => (n === 1 ? 'kalman-single' : 'kalman-pair'),
+};
+
+describe('writers', () => {
+  it('metrics.json has the DESIGN.md names in order, NaN and ±Infinity as null', () => {
+    const m = {
+      totalReturn: 0.1,
+      apr: 0.05,
+      annualVolatility: 0.2,
+      sharpe: NaN,
+      sortino: Infinity,
+      calmar: -Infinity,
+      maxDrawdown: 0.1,
+      maxDrawdownDuration: 3,
+      trades: 0,
+      winRate: NaN,
+      profitFactor: Infinity,
+      exposure: 0,
+      turnover: 0,
+    } satisfies Metrics;
+    const json = JSON.parse(metricsJson(m));
+    expect(Object.keys(json)).toEqual(Object.keys(m));
+    expect(json.sharpe).toBeNull();
+    expect(json.sortino).toBeNull();
+    expect(json.calmar).toBeNull();
+    expect(json.profitFactor).toBeNull();
+    expect(json.apr).toBe(0.05);
+  });
+
+  it('monthly returns compound the bars of each calendar month', () => {
+    const day = (s: string) => Date.parse(`${s}T00:00:00Z`);
+    const times = Float64Array.from(['2020-01-30', '2020-01-31', '2020-02-03', '2020-02-04'].map(day));
+    const r = Float64Array.from([0, 0.1, 0.1, -0.5]);
+    const m = monthlyReturns(times, r);
+    expect(m.map(([y, mo]) => [y, mo])).toEqual([
+      [2020, 1],
+      [2020, 2],
+    ]);
+    expect(m[0][2]).toBeCloseTo(0.1, 15);
+    expect(m[1][2]).toBeCloseTo(1.1 * 0.5 - 1, 15);
+  });
+
+  it('drawdown is the return index below its running peak', () => {
+    const r = Float64Array.from([0, 0.5, -0.5, 0.5]);
+    expect(Array.from(returnIndex(r))).toEqual([1, 1.5, 0.75, 1.125]);
+    expect(Array.from(drawdownSeries(r))).toEqual([0, 0, -0.5, -0.25]);
+  });
+});
+
+describe('run config', () => {
+  it('defaults < preset < config file < flags', () => {
+    const config = parseRunConfig(
+      {
+        preset: 'chan-2013-ex3.3',
+        strategy: { rule: { entryZ: 2 } },
+        options: { costs: { slippageBps: 3 } },
+      },
+      'run.json',
+    );
+    const run = resolveRun(
+      config,
+      { strategy: { rule: { exitZ: 0.5 } }, options: { costs: { borrowBps: 7 } } },
+      defaults,
+    );
+    expect(run.strategy.rule).toEqual({ type: 'bands', entryZ: 2, exitZ: 0.5 });
+    expect(run.strategy.sizing).toEqual({ type: 'units' });
+    expect(run.options.execution).toBe('close');
+    expect(run.options.returns).toBe('gross');
+    expect(run.options.costs).toEqual({
+      commissionBps: 0,
+      commissionPerShare: 0,
+      minCommission: 0,
+      slippageBps: 3,
+      borrowBps: 7,
+    });
+    expect(run.data).toBe('data/ewa_ewc.csv');
+  });
+
+  it('a resolved run resolves to itself (run.json reproduces the run)', () => {
+    const run = resolveRun(
+      {},
+      { preset: 'kalman-single', symbols: ['EWA'], options: { execution: 'close' } },
+      defaults,
+    );
+    const again = resolveRun(
+      parseRunConfig(JSON.parse(JSON.stringify({ ...run, data: '/abs/prices.csv' })), '/x/run.json'),
+      {},
+      defaults,
+    );
+    expect(again.strategy).toEqual(run.strategy);
+    expect(again.options).toEqual(run.options);
+    expect(again.symbols).toEqual(['EWA']);
+  });
+
+  it('names the file and key of an invalid value', () => {
+    expect(() => parseRunConfig({ symbols: 'EWA' }, 'c.json')).toThrow(
+      new ConfigError('c.json: symbols: Invalid input: expected array, received string'),
+    );
+    expect(() =>
+      resolveRun(parseRunConfig({ options: { capital: -1 } }, 'c.json'), {}, defaults, 'c.json'),
+    ).toThrow('c.json: capital: Too small: expected number to be >0');
+  });
+});
