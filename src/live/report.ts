@@ -203,7 +203,7 @@ export function journalStatus(file: string, now = Date.now()): LiveStatus {
             close: last.close,
           }
         : null,
-      positions: Object.fromEntries(cfg.symbols.map((s, i) => [s, pos[i]])),
+      positions: Object.fromEntries(cfg.symbols.map((s, i) => [s, pos[i] + 0])),
       equity,
       capital: cfg.options.capital,
       pnl: equity - cfg.options.capital,

@@ -1,0 +1,137 @@
+/** Bad feed input: never crashes the runner, never trades on it, and is logged with its reason. */
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BarAssembler, parseFeedBar } from '../../src/live/assembler.js';
+import { FeedError } from '../../src/live/errors.js';
+import { cleanup, captureLogger, session } from './helpers.js';
+
+afterAll(cleanup);
+
+const pairing = { timeoutMs: 1000, missingLeg: 'skip' as const };
+const bar = (day: number, symbol: string, close: number | string) => ({
+  time: `2024-01-${String(day).padStart(2, '0')}`,
+  symbol,
+  close,
+});
+const ndjson = (items: unknown[]) =>
+  Readable.from(items.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)) + '\n'));
+
+describe('feed validation', () => {
+  it('parseFeedBar names the source, line and field', () => {
+    expect(() => parseFeedBar({ time: '2024-01-02', symbol: 'A', close: 'abc' }, 'stdin', 7)).toThrow(
+      'stdin:7: close is not a number: "abc"',
+    );
+    expect(() => parseFeedBar({ time: '2024-01-02', symbol: 'A', close: -3 }, 'stdin', 8)).toThrow(
+      'stdin:8: close must be a positive finite price, got -3',
+    );
+    expect(() => parseFeedBar({ time: '2024-02-30', symbol: 'A', close: 3 }, 'ws://x', 2)).toThrow(FeedError);
+    expect(() => parseFeedBar({ symbol: 'A', close: 3 }, 'stdin', 1)).toThrow('stdin:1: missing "time"');
+    expect(parseFeedBar({ time: 1_700_000_000_000, symbol: 'A', close: '3.5', open: 3 }, 's', 1)).toEqual({
+      time: 1_700_000_000_000,
+      symbol: 'A',
+      close: 3.5,
+      open: 3,
+    });
+  });
+
+  it('duplicates are ignored (idempotent), out-of-order bars rejected and logged', () => {
+    const { logger, lines } = captureLogger();
+    const a = new BarAssembler(['A', 'B'], pairing, logger);
+    const push = (d: number, s: string, c: number, line: number) =>
+      a.push({ source: 'stdin', line, data: bar(d, s, c) });
+    expect(push(2, 'A', 10, 1)).toEqual([]);
+    expect(push(2, 'A', 11, 2)).toEqual([]); // duplicate: the first is kept
+    const [b2] = push(2, 'B', 20, 3);
+    expect(Array.from(b2.close)).toEqual([10, 20]);
+    expect(push(2, 'B', 20, 4)).toEqual([]); // duplicate after emission
+    expect(push(1, 'A', 9, 5)).toEqual([]); // older than A's last: out of order
+    expect(a.stats).toMatchObject({ duplicates: 2, outOfOrder: 1, emitted: 1 });
+    const ooo = lines.filter((l) => l.event === 'feed-out-of-order');
+    expect(ooo).toHaveLength(1);
+    expect(ooo[0]).toMatchObject({ level: 40, source: 'stdin', line: 5, symbol: 'A' });
+    expect(ooo[0].msg).toBe(
+      'stdin:5: A bar at 2024-01-01T00:00:00.000Z arrived after 2024-01-02T00:00:00.000Z; rejected',
+    );
+    expect(lines.filter((l) => l.event === 'feed-duplicate')).toHaveLength(2);
+  });
+
+  it('an incomplete bar is dropped when a later one completes (skip) or flattens the next (flatten), and on timeout', () => {
+    const { logger, lines } = captureLogger();
+    let now = 0;
+    const a = new BarAssembler(
+      ['A', 'B'],
+      { timeoutMs: 1000, missingLeg: 'flatten' },
+      logger,
+      -Infinity,
+      () => now,
+    );
+    a.push({ source: 's', line: 1, data: bar(2, 'A', 10) });
+    a.push({ source: 's', line: 2, data: bar(3, 'A', 11) });
+    const [b3] = a.push({ source: 's', line: 3, data: bar(3, 'B', 21) });
+    expect(b3.time).toBe(Date.UTC(2024, 0, 3));
+    expect(b3.flatten).toBe(true);
+    expect(lines.find((l) => l.event === 'leg-missing')).toMatchObject({ missing: ['B'], policy: 'flatten' });
+    // the late leg of the dropped bar is out of order now
+    expect(a.push({ source: 's', line: 4, data: bar(2, 'B', 20) })).toEqual([]);
+    expect(a.stats.outOfOrder).toBe(1);
+    a.push({ source: 's', line: 5, data: bar(4, 'A', 12) });
+    now = 999;
+    a.tick();
+    expect(a.waiting).toBe(1);
+    now = 1000;
+    a.tick();
+    expect(a.waiting).toBe(0);
+    expect(a.stats.droppedIncomplete).toBe(2);
+  });
+
+  it('the runner never crashes or trades on malformed lines, NaN, non-positive prices, duplicates or out-of-order bars', async () => {
+    // a clean series of 40 days for two legs, with bad lines interleaved
+    const good: unknown[] = [];
+    for (let d = 1; d <= 28; d++) {
+      const x = 50 + 5 * Math.sin(d / 2);
+      good.push(bar(d, 'X', x), bar(d, 'Y', 2 * x + (d % 3) - 1));
+    }
+    const bad = [
+      'this is not json',
+      '{"time": "2024-01-05", "symbol": "Y", "close": "NaN"}',
+      JSON.stringify(bar(6, 'X', 0)),
+      JSON.stringify(bar(7, 'Y', -12)),
+      JSON.stringify({ time: 'yesterday', symbol: 'X', close: 5 }),
+      JSON.stringify({ time: '2024-01-08', close: 5 }),
+    ];
+    const items: unknown[] = [];
+    good.forEach((g, k) => {
+      items.push(g);
+      if (k === 9) items.push(bad[0], bad[1]); // day 5
+      if (k === 11) items.push(bad[2]); // day 6
+      if (k === 13) items.push(bad[3], bad[4], bad[5]);
+      if (k === 20) items.push(good[20], good[4]); // a duplicate and an out-of-order bar
+    });
+    const cfg = { strategy: 'kalman-pair', symbols: ['Y', 'X'], backtest: { execution: 'close' as const } };
+    const s = session(cfg, 'stdin', { stdin: ndjson(items) });
+    await s.run();
+    const ref = session(cfg, 'stdin', { stdin: ndjson(good) });
+    await ref.run();
+    // exactly the clean run: same bars, same targets, same fills
+    expect([...s.journal.bars()].map((b) => [b.time, b.target, b.equity])).toEqual(
+      [...ref.journal.bars()].map((b) => [b.time, b.target, b.equity]),
+    );
+    expect(s.journal.fills()).toEqual(ref.journal.fills());
+    expect(s.journal.count('bars')).toBe(28);
+    const events = (e: string) => s.lines.filter((l) => l.event === e);
+    expect(events('feed-malformed').map((l) => [l.line, l.reason])).toEqual([
+      [11, expect.stringContaining('not JSON')],
+      [19, 'time must be epoch ms or an ISO date/timestamp with a zone, got "yesterday"'],
+      [20, 'missing "symbol" (a string), got undefined'],
+    ]);
+    expect(events('feed-rejected').map((l) => [l.line, l.reason])).toEqual([
+      [12, 'close is not a number: "NaN"'],
+      [15, 'close must be a positive finite price, got 0'],
+      [18, 'close must be a positive finite price, got -12'],
+    ]);
+    expect(events('feed-out-of-order')).toHaveLength(1);
+    expect(events('feed-duplicate')).toHaveLength(1);
+    s.close();
+    ref.close();
+  });
+});
