@@ -32,3 +32,13 @@ export {
   type Window,
   type WindowResult,
 } from './sweep.js';
+export {
+  QueueExecutor,
+  runQueueWorker,
+  redisReachable,
+  QUEUE_NAME,
+  type QueueExecutorOptions,
+  type QueueWorkerOptions,
+  type QueueWorkerHandle,
+  type QueueRunStats,
+} from './queue.js';
