@@ -43,18 +43,22 @@ export const CLIENT_JS = String.raw`
   function fmtNum(v) { return Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toPrecision(4); }
   // a y range that ignores the few most extreme values (a Kalman filter's first forecast error is
   // the whole price, which would flatten the rest of the chart)
-  function robust(arrays) {
+  function robust(arrays, i0, i1) {
     var v = [];
-    arrays.forEach(function (a) { if (a) for (var i = 0; i < a.length; i++) if (a[i] != null) v.push(a[i]); });
+    arrays.forEach(function (a) { if (a) for (var i = Math.max(0, i0); i <= Math.min(a.length - 1, i1); i++) if (a[i] != null) v.push(a[i]); });
     if (!v.length) return null;
     v.sort(function (a, b) { return a - b; });
     var lo = v[Math.floor(v.length * 0.002)], hi = v[Math.ceil(v.length * 0.998) - 1];
     var pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.1 || 1;
     return [lo - pad, hi + pad];
   }
+  // the range of the bars in view (uPlot keeps the visible index range in series[i].idxs)
   function yScale(arrays) {
-    var r = robust(arrays);
-    return r ? { range: function () { return r; } } : { auto: true };
+    return { range: function (u, dmin, dmax) {
+      var ids = u.series[1] && u.series[1].idxs;
+      var r = robust(arrays, ids ? ids[0] : 0, ids ? ids[1] : D.times.length - 1);
+      return r || [dmin == null ? 0 : dmin, dmax == null ? 1 : dmax];
+    } };
   }
   function constant(v) { return D.times.map(function () { return v; }); }
 
@@ -172,7 +176,7 @@ export const CLIENT_JS = String.raw`
 
   // the spread (or deviation) with its centre and bands
   (function () {
-    var p = D.spread, s = [line('spread', C.y), dashed('centre', C.grey)], d = [p.value, p.centre], bands = [];
+    var p = D.spread, s = [line(p.label, C.y), dashed('centre', C.grey)], d = [p.value, p.centre], bands = [];
     if (p.upper) {
       s.push(dashed('entry +', C.band)); d.push(p.upper);
       s.push(dashed('entry −', C.band)); d.push(p.lower);

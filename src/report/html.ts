@@ -31,6 +31,8 @@ export interface ReportInput {
   /** A short name of the run (default: the preset or "backtest"). */
   label?: string;
   comparison?: Comparison & { returns?: Float64Array };
+  /** The data path to show (default: run.json's `data`). */
+  dataLabel?: string;
 }
 
 let uplotCache: { js: string; css: string } | undefined;
@@ -224,6 +226,14 @@ function chartData(input: ReportInput) {
     legs,
     fair,
     spread: {
+      label:
+        spec?.spread.type === 'kalman-fair-value'
+          ? spec.spread.signal === 'residual'
+            ? 'price − fair value'
+            : 'fair value (scored)'
+          : spec?.spread.type === 'kalman-hedge'
+            ? 'forecast error e'
+            : 'spread',
       value: series(sig.value),
       centre: series(sig.centre),
       upper: bands ? band(sig.centre, null, bands.entry) : null,
@@ -282,7 +292,7 @@ export function renderReport(input: ReportInput): string {
 <header>
 <h1>${esc(title)}</h1>
 <p class="strategy"><b>${esc(label)}</b>: ${esc(describeStrategy(r))}</p>
-<p class="muted">data ${esc(String(config.data ?? frame.source))}: ${esc(r.symbols.join(', '))}, ${esc(range)}</p>
+<p class="muted">data ${esc(input.dataLabel ?? String(config.data ?? frame.source))}: ${esc(r.symbols.join(', '))}, ${esc(range)}</p>
 <p class="muted">${esc(execution)}</p>
 <p class="muted">${esc(costs)}</p>
 <div class="metrics" id="metrics">${metricCards(r.metrics, 'data-metric')}</div>
@@ -291,7 +301,7 @@ ${cmp ? `<p class="cmp-title">beside it, <b>${esc(cmp.label)}</b>:</p><div class
 </header>
 <main>
 <section><h2>Prices${input.result.symbols.length > 1 ? ' (both legs)' : ''} and fair value</h2><div class="chart" id="chart-prices"></div></section>
-<section><h2>Spread and bands</h2><div class="chart" id="chart-spread"></div></section>
+<section><h2>${r.strategy?.spread.type === 'kalman-fair-value' ? 'Deviation scored against the rolling mean, with bands' : 'Spread and bands'}</h2><div class="chart" id="chart-spread"></div></section>
 <section><h2>z-score, bands and trades</h2><div class="chart" id="chart-z"></div></section>
 ${hasBeta ? '<section><h2>Hedge ratio β<sub>t</sub></h2><div class="chart" id="chart-beta"></div></section>' : ''}
 <section><h2>Equity (growth of 1 on the returns basis) and drawdown</h2><div class="chart" id="chart-equity"></div><div class="chart short" id="chart-drawdown"></div></section>

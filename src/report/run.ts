@@ -4,7 +4,7 @@
  * trades.csv, equity.csv, run.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { backtest, type BacktestResult } from '../backtest/index.js';
 import {
   alignFrames,
@@ -119,6 +119,7 @@ export function writeRunFolder(
       frame: r.data.frame,
       config,
       analysis,
+      dataLabel: relative(process.cwd(), r.run.data) || r.run.data,
       ...(label ? { label } : {}),
       ...(cmp ? { comparison: cmp } : {}),
     }),
