@@ -1,6 +1,6 @@
 /** Re-rendering a run folder's report from its run.json. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseRunConfig, resolveRun } from './config.js';
 import { analyzeFrame } from './analyze.js';
 import { renderReport } from './html.js';
@@ -27,6 +27,7 @@ export async function rerender(
     frame: data.frame,
     config: runJson(run, dir, version),
     analysis: analyzeFrame(data.frame, data.symbols),
+    dataLabel: relative(process.cwd(), run.data) || run.data,
     ...(run.preset ? { label: run.preset } : {}),
   });
   const report = join(dir, 'report.html');
