@@ -8,3 +8,4 @@ export * from './kalman/index.js';
 export * from './strategy/index.js';
 export * from './backtest/index.js';
 export * from './data/index.js';
+export * from './live/index.js';
