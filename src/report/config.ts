@@ -160,8 +160,15 @@ export function resolveRun(
     if (e instanceof StrategyError) {
       const flag = flagOf(e.parameter);
       const fromFlags = hasPath(overrides, e.parameter);
-      if (fromFlags && flag)
-        throw new ConfigError(`${flag}: ${e.message.slice(e.parameter.length + 2)} (${e.parameter})`);
+      if (fromFlags && flag) {
+        const problem = e.message.slice(e.parameter.length + 2);
+        const [component, key] = e.parameter.split('.');
+        if (problem === 'unknown parameter')
+          throw new ConfigError(
+            `${flag}: this strategy's ${component} has no ${key}${key === 'lookback' ? ' (its normaliser is not rolling: add --normaliser rolling)' : ''}`,
+          );
+        throw new ConfigError(`${flag}: ${problem} (${e.parameter})`);
+      }
       if (source && hasPath(config, e.parameter)) throw new ConfigError(`${source}: ${e.message}`);
     }
     throw e;

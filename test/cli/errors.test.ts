@@ -126,6 +126,13 @@ describe('kalrev error messages', () => {
     );
   });
 
+  it('a flag the strategy has no parameter for', async () => {
+    const r = await kalrev('backtest', '--pair', 'EWC,EWA', '--lookback', '30');
+    expect(message(r)).toMatchInlineSnapshot(
+      `"kalrev: --lookback: this strategy's normaliser has no lookback (its normaliser is not rolling: add --normaliser rolling)"`,
+    );
+  });
+
   it('invalid config value', async () => {
     const config = file(
       'config.json',
