@@ -109,3 +109,37 @@ describe('run config', () => {
     ).toThrow('c.json: capital: Too small: expected number to be >0');
   });
 });
+
+describe('report size and speed', () => {
+  it('10 years of daily bars render in well under a second into a compact file', async () => {
+    const { PriceFrame } = await import('../../src/data/index.js');
+    const { backtest } = await import('../../src/backtest/index.js');
+    const { renderReport } = await import('../../src/report/html.js');
+    const { analyzeFrame } = await import('../../src/report/analyze.js');
+    const n = 2520;
+    let s = 1;
+    const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const x = new Float64Array(n);
+    const y = new Float64Array(n);
+    let px = 50;
+    let e = 0;
+    for (let t = 0; t < n; t++) {
+      px *= 1 + 0.01 * rand();
+      e = 0.9 * e + 0.3 * rand();
+      x[t] = px;
+      y[t] = 1.2 * px + 5 + e;
+    }
+    const dates = Array.from({ length: n }, (_, t) =>
+      new Date(Date.UTC(2010, 0, 1 + t)).toISOString().slice(0, 10),
+    );
+    const frame = PriceFrame.fromCloses(dates, { Y: y, X: x });
+    const result = backtest(frame, 'kalman-pair', { execution: 'close' });
+    const t0 = performance.now();
+    const html = renderReport({ result, frame, config: {}, analysis: analyzeFrame(frame, ['Y', 'X']) });
+    const ms = performance.now() - t0;
+    expect(ms).toBeLessThan(1000);
+    expect(html.length).toBeLessThan(2_000_000);
+    // the only URL is uPlot's licence header (the browser test checks no request is made)
+    expect(html.match(/https?:\/\/[^\s"')]*/g)).toEqual(['https://github.com/leeoniya/uPlot']);
+  });
+});
