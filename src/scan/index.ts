@@ -42,3 +42,5 @@ export {
   type QueueWorkerHandle,
   type QueueRunStats,
 } from './queue.js';
+export { writeScanOutputs, writeSweepOutputs, scanCsv, type ScanOutputOptions } from './output.js';
+export { progressBar } from './progress.js';
