@@ -9,3 +9,4 @@ export * from './strategy/index.js';
 export * from './backtest/index.js';
 export * from './data/index.js';
 export * from './live/index.js';
+export * from './scan/index.js';
