@@ -10,8 +10,13 @@ import { analyzeCommand } from './analyze.js';
 import { backtestCommand } from './backtest.js';
 import { demoCommand } from './demo.js';
 import { filterCommand } from './filter.js';
-import { reportCommand } from './report.js';
+import { paperCommand } from './paper.js';
 import { packageVersion } from './paths.js';
+import { reportCommand } from './report.js';
+import { scanCommand } from './scan.js';
+import { statusCommand } from './status.js';
+import { sweepCommand } from './sweep.js';
+import { workerCommand } from './worker.js';
 
 const program = new Command();
 program
@@ -25,6 +30,11 @@ for (const command of [
   analyzeCommand(),
   filterCommand(),
   reportCommand(),
+  scanCommand(),
+  sweepCommand(),
+  workerCommand(),
+  paperCommand(),
+  statusCommand(),
   demoCommand(),
 ]) {
   // usage errors exit with 2 through the handler below, like every other bad input

@@ -43,6 +43,6 @@ export {
   type PairingConfig,
 } from './config.js';
 export { FeedError, LiveConfigError, JournalError, type FeedErrorCode } from './errors.js';
-export { journalToBacktestResult, journalStatus, type LiveStatus } from './report.js';
+export { journalToBacktestResult, journalFrame, journalStatus, type LiveStatus } from './report.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { openPaperSession, type PaperSession, type PaperSessionOptions } from './session.js';

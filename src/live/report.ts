@@ -12,6 +12,7 @@ import type { Bar } from '../strategy/types.js';
 import { JournalError } from './errors.js';
 import { OrderGate } from './gate.js';
 import { Journal } from './journal.js';
+import { PriceFrame } from '../data/frame.js';
 
 interface RecordedConfig {
   symbols: string[];
@@ -214,6 +215,25 @@ export function journalStatus(file: string, now = Date.now()): LiveStatus {
       killed,
       health,
     };
+  } finally {
+    j.close();
+  }
+}
+
+/** The live bars of a journal as a price frame (closes, and opens when the feed had them). */
+export function journalFrame(file: string): PriceFrame {
+  const j = new Journal(file, { readonly: true });
+  try {
+    const { symbols } = recorded(j);
+    const live = [...j.bars()].filter((r) => r.phase === 'live');
+    const n = live.length;
+    const hasOpen = n > 0 && live.every((r) => r.open);
+    const columns: Record<string, { close: Float64Array; open?: Float64Array }> = {};
+    symbols.forEach((s, i) => {
+      columns[s] = { close: Float64Array.from(live, (r) => r.close[i]) };
+      if (hasOpen) columns[s].open = Float64Array.from(live, (r) => r.open![i]);
+    });
+    return new PriceFrame({ times: live.map((r) => r.time), columns, source: file });
   } finally {
     j.close();
   }
