@@ -111,6 +111,7 @@ export class Ledger {
   readonly #perShare: number;
   readonly #min: number;
   readonly #borrowPerBar: number;
+  readonly #barPx: Float64Array;
 
   constructor(
     readonly legs: number,
@@ -118,6 +119,7 @@ export class Ledger {
   ) {
     this.sums[CASH] = opts.capital;
     this.pos = new Float64Array(legs);
+    this.#barPx = new Float64Array(legs);
     const c = opts.costs;
     this.#slip = c.slippageBps / 1e4;
     this.#bps = c.commissionBps / 1e4;
@@ -154,13 +156,19 @@ export class Ledger {
     let keepFlow = 0;
     let openFlow = 0;
     const sums = this.sums;
+    // this fill's price per leg (the reference price for a leg not traded), for the trade record
+    const barPx = this.#barPx;
     let orders = 0;
     for (let i = 0; i < L; i++) {
       const d = target[i] - pos[i];
-      if (d === 0) continue;
+      if (d === 0) {
+        barPx[i] = prices[i];
+        continue;
+      }
       orders++;
       const ref = prices[i];
       const px = d > 0 ? ref * (1 + this.#slip) : ref * (1 - this.#slip);
+      barPx[i] = px;
       const size = d > 0 ? d : -d;
       const notional = size * ref;
       const commission = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
@@ -187,7 +195,7 @@ export class Ledger {
         const tr = this.trade;
         tr.exitBar = t;
         tr.exitTime = time;
-        tr.exitPrices = this.#prices(t, prices);
+        tr.exitPrices = Array.from(barPx);
         tr.pnl = sums[TRADE_CASH];
         tr.holdingBars = t - tr.entryBar;
         tr.closed = true;
@@ -201,7 +209,7 @@ export class Ledger {
         entryTime: time,
         exitBar: -1,
         exitTime: NaN,
-        entryPrices: this.#prices(t, prices),
+        entryPrices: Array.from(barPx),
         exitPrices: new Array<number>(L).fill(NaN),
         pnl: 0,
         holdingBars: 0,
@@ -225,15 +233,6 @@ export class Ledger {
     const notional = size * ref;
     out[0] = px;
     out[1] = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
-    return out;
-  }
-
-  /** Fill prices of bar t's fills per leg (the reference price for a leg not traded). */
-  #prices(t: number, prices: Float64Array): number[] {
-    const out = new Array<number>(this.legs);
-    for (let i = 0; i < this.legs; i++) out[i] = prices[i];
-    const f = this.fills;
-    for (let k = f.length - 1; k >= 0 && f.bar[k] === t; k--) out[f.leg[k]] = f.price[k];
     return out;
   }
 }
