@@ -195,7 +195,7 @@ export class Ledger {
         const tr = this.trade;
         tr.exitBar = t;
         tr.exitTime = time;
-        tr.exitPrices = Array.from(barPx);
+        tr.exitPrices = toArray(barPx);
         tr.pnl = sums[TRADE_CASH];
         tr.holdingBars = t - tr.entryBar;
         tr.closed = true;
@@ -209,7 +209,7 @@ export class Ledger {
         entryTime: time,
         exitBar: -1,
         exitTime: NaN,
-        entryPrices: Array.from(barPx),
+        entryPrices: toArray(barPx),
         exitPrices: new Array<number>(L).fill(NaN),
         pnl: 0,
         holdingBars: 0,
@@ -235,6 +235,13 @@ export class Ledger {
     out[1] = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
     return out;
   }
+}
+
+/** A plain copy; Array.from on a typed array goes through the iterator protocol and is slow. */
+function toArray(a: Float64Array): number[] {
+  const out = new Array<number>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return out;
 }
 
 /** +1 / −1 by the first non-zero leg's sign, 0 when flat. */
