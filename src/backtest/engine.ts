@@ -16,7 +16,7 @@ import {
 import { StrategyError, type Strategy } from '../strategy/types.js';
 import { BORROW, CASH, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from './ledger.js';
 import { fitsKalmanPairLoop, runKalmanPair } from './kalmanPairLoop.js';
-import { computeMetrics, type Metrics } from './metrics.js';
+import { computeMetrics, tradeOutcomes, type Metrics } from './metrics.js';
 import { Simulator } from './simulator.js';
 import {
   BACKTEST_PRESETS,
@@ -202,8 +202,7 @@ function run(
     equity,
     grossExposure,
     tradedNotional,
-    tradePnl: Float64Array.from(trades, (x) => x.pnl),
-    tradeClosed: Uint8Array.from(trades, (x) => (x.closed ? 1 : 0)),
+    ...tradeOutcomes(trades),
     periodsPerYear: opts.periodsPerYear,
     riskFreeRate: opts.riskFreeRate,
   });

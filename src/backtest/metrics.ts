@@ -115,3 +115,17 @@ export function computeMetrics(m: MetricsInput): Metrics {
     turnover: div(traded * (P / n), equitySum / n),
   };
 }
+
+/** The P&L and closed flag of each trade, as computeMetrics takes them. */
+export function tradeOutcomes(trades: readonly { pnl: number; closed: boolean }[]): {
+  tradePnl: Float64Array;
+  tradeClosed: Uint8Array;
+} {
+  const tradePnl = new Float64Array(trades.length);
+  const tradeClosed = new Uint8Array(trades.length);
+  for (let i = 0; i < trades.length; i++) {
+    tradePnl[i] = trades[i].pnl;
+    tradeClosed[i] = trades[i].closed ? 1 : 0;
+  }
+  return { tradePnl, tradeClosed };
+}

@@ -4,7 +4,7 @@
  */
 import type { BacktestResult, SignalSeries } from '../backtest/engine.js';
 import { BORROW, CASH, COMMISSION, SLIPPAGE } from '../backtest/ledger.js';
-import { computeMetrics } from '../backtest/metrics.js';
+import { computeMetrics, tradeOutcomes } from '../backtest/metrics.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
 import { Simulator } from '../backtest/simulator.js';
 import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
@@ -106,8 +106,7 @@ export function journalToBacktestResult(file: string): BacktestResult {
       equity,
       grossExposure,
       tradedNotional: notional,
-      tradePnl: Float64Array.from(trades, (x) => x.pnl),
-      tradeClosed: Uint8Array.from(trades, (x) => (x.closed ? 1 : 0)),
+      ...tradeOutcomes(trades),
       periodsPerYear: cfg.options.periodsPerYear,
       riskFreeRate: cfg.options.riskFreeRate,
     });
