@@ -223,17 +223,13 @@ function run(
   };
 }
 
-interface Series {
-  equity: Float64Array;
-  returns: Float64Array;
-  positions: Float64Array;
-  targets: Float64Array;
-  grossExposure: Float64Array;
-  netExposure: Float64Array;
-  cash: Float64Array;
+type Series = Pick<
+  BacktestResult,
+  'equity' | 'returns' | 'positions' | 'targets' | 'grossExposure' | 'netExposure' | 'cash'
+> & {
   tradedNotional: Float64Array;
   sig: SignalSeries;
-}
+};
 
 /** Any strategy through the Simulator, recording its per-bar state. */
 function simulate(

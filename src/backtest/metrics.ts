@@ -15,6 +15,23 @@
  *   turnover = Σ |traded notional| / mean equity · P / n   (times the equity traded per year)
  * A ratio whose denominator is 0 is NaN (or Infinity for a profit factor with no losing trade).
  */
+/** The metric names, in DESIGN.md's order (metrics.json, scan rows). */
+export const METRIC_NAMES = [
+  'totalReturn',
+  'apr',
+  'annualVolatility',
+  'sharpe',
+  'sortino',
+  'calmar',
+  'maxDrawdown',
+  'maxDrawdownDuration',
+  'trades',
+  'winRate',
+  'profitFactor',
+  'exposure',
+  'turnover',
+] as const satisfies readonly (keyof Metrics)[];
+
 export interface Metrics {
   totalReturn: number;
   apr: number;

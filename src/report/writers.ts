@@ -4,24 +4,10 @@
  * with no losing trade) — see docs/cli.md.
  */
 import type { BacktestResult, Metrics } from '../backtest/index.js';
+import { METRIC_NAMES } from '../backtest/metrics.js';
 import { isoTime } from '../data/index.js';
 
-/** The metric names of metrics.json, in DESIGN.md's order. */
-export const METRIC_NAMES = [
-  'totalReturn',
-  'apr',
-  'annualVolatility',
-  'sharpe',
-  'sortino',
-  'calmar',
-  'maxDrawdown',
-  'maxDrawdownDuration',
-  'trades',
-  'winRate',
-  'profitFactor',
-  'exposure',
-  'turnover',
-] as const satisfies readonly (keyof Metrics)[];
+export { METRIC_NAMES };
 
 /** A number for JSON: NaN and ±Infinity become null. */
 export const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);

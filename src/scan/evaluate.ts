@@ -11,7 +11,7 @@
  */
 import { backtest } from '../backtest/engine.js';
 import { fitsKalmanPairLoop, runKalmanPair, type KalmanPairRecord } from '../backtest/kalmanPairLoop.js';
-import { computeMetrics, type Metrics } from '../backtest/metrics.js';
+import { computeMetrics, METRIC_NAMES, type Metrics } from '../backtest/metrics.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
 import { PriceFrame, type PriceField } from '../data/frame.js';
 import { coint } from '../stats/coint.js';
@@ -49,21 +49,8 @@ export const JOB = 5;
 export const STATUS = ['ok', 'short', 'minPrice', 'correlation', 'pvalue', 'halfLife'] as const;
 export type PairStatus = (typeof STATUS)[number];
 
-export const METRIC_KEYS = [
-  'totalReturn',
-  'apr',
-  'annualVolatility',
-  'sharpe',
-  'sortino',
-  'calmar',
-  'maxDrawdown',
-  'maxDrawdownDuration',
-  'trades',
-  'winRate',
-  'profitFactor',
-  'exposure',
-  'turnover',
-] as const satisfies readonly (keyof Metrics)[];
+/** The metrics kept per row, in DESIGN.md's order. */
+export const METRIC_KEYS = METRIC_NAMES;
 
 /** Numbers per result row: status, bars, first and last time, correlation, p-value, half-life, OLS β, the metrics. */
 export const ROW = 8 + METRIC_KEYS.length;
