@@ -16,6 +16,8 @@ import {
 import { StrategyError, type Strategy } from '../strategy/types.js';
 import { BORROW, CASH, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from './ledger.js';
 import { fitsKalmanPairLoop, runKalmanPair } from './kalmanPairLoop.js';
+import { runFused } from './fusedLoop.js';
+import { MeanReversionStrategy } from '../strategy/meanReversion.js';
 import { computeMetrics, tradeOutcomes, type Metrics } from './metrics.js';
 import { Simulator } from './simulator.js';
 import {
@@ -132,7 +134,7 @@ export function backtest(
   symbols.forEach((s, i) => checkPrices(frame, s, close[i], 'close'));
   const open = opts.execution === 'next-open' ? symbols.map((s) => frame.get(s, 'open')) : null;
   if (open) symbols.forEach((s, i) => checkPrices(frame, s, open[i], 'open'));
-  const result = run(frame, strat, close, open, opts, fused ? spec! : null);
+  const result = run(frame, strat, close, open, opts, fused ? spec! : null, spec !== undefined);
   return { ...result, symbols, options: opts, strategy: spec };
 }
 
@@ -145,6 +147,7 @@ function run(
   open: Float64Array[] | null,
   opts: ResolvedBacktestOptions,
   fused: StrategySpec | null,
+  builtHere: boolean,
 ): RunResult {
   const n = frame.length;
   const L = close.length;
@@ -172,29 +175,34 @@ function run(
     hedgeRatio: take(n),
     fairValue: take(n),
   };
+  const record = {
+    equity,
+    returns,
+    positions,
+    targets,
+    grossExposure,
+    netExposure,
+    cash: cashSeries,
+    tradedNotional,
+    ...sig,
+  };
+  // a strategy built here from a spec runs in a fused loop; one given as an object, through
+  // the Simulator (it may be any Strategy)
   const ledger = fused
-    ? runKalmanPair(fused, close, open, times, n, opts, {
-        equity,
-        returns,
-        positions,
-        targets,
-        grossExposure,
-        netExposure,
-        cash: cashSeries,
-        tradedNotional,
-        ...sig,
-      })
-    : simulate(strategy!, close, open, times, opts, {
-        equity,
-        returns,
-        positions,
-        targets,
-        grossExposure,
-        netExposure,
-        cash: cashSeries,
-        tradedNotional,
-        sig,
-      });
+    ? runKalmanPair(fused, close, open, times, n, opts, record)
+    : builtHere && strategy instanceof MeanReversionStrategy
+      ? runFused(strategy, close, open, times, n, opts, record)
+      : simulate(strategy!, close, open, times, opts, {
+          equity,
+          returns,
+          positions,
+          targets,
+          grossExposure,
+          netExposure,
+          cash: cashSeries,
+          tradedNotional,
+          sig,
+        });
   const trades = ledger.trades;
   const sums = ledger.sums;
   const metrics = computeMetrics({

@@ -1,6 +1,7 @@
 /**
- * The fused Kalman-pairs loop (src/backtest/kalmanPairLoop.ts) against the modular path
- * (MeanReversionStrategy through the Simulator): every output equal to the last bit.
+ * The fused loops (src/backtest/kalmanPairLoop.ts for the Kalman-pairs family,
+ * src/backtest/fusedLoop.ts for every other strategy built from a spec) against the modular
+ * path (MeanReversionStrategy through the Simulator): every output equal to the last bit.
  */
 import { describe, expect, it } from 'vitest';
 import { backtest, type BacktestResult } from '../../src/backtest/index.js';
@@ -59,6 +60,62 @@ describe('fused Kalman-pairs loop = modular strategy through the Simulator', () 
           expect(comparable(fused)).toEqual(comparable(modular));
         });
       }
+    }
+  }
+});
+
+const others: { strategy: StrategyInput; legs: string[] }[] = [
+  { strategy: { preset: 'kalman-single' }, legs: ['EWA'] },
+  {
+    strategy: {
+      preset: 'kalman-single',
+      spread: { learn: false, signal: 'residual', transitionCovariance: 0.05, observationCovariance: 0.02 },
+      rule: { exitZ: 0.5, stopZ: 3, maxHoldBars: 20 },
+      sizing: { type: 'units' },
+    },
+    legs: ['EWC'],
+  },
+  {
+    strategy: {
+      spread: { type: 'rolling-ols', lookback: 60 },
+      normaliser: { type: 'rolling', lookback: 20 },
+      rule: { type: 'bands' },
+    },
+    legs: ['EWC', 'EWA'],
+  },
+  {
+    strategy: {
+      spread: { type: 'static', method: 'johansen', trainBars: 250 },
+      normaliser: { type: 'frozen', trainBars: 100 },
+      rule: { type: 'linear', zPerUnit: 2, maxUnits: 1 },
+    },
+    legs: ['EWC', 'EWA'],
+  },
+  {
+    strategy: {
+      spread: { type: 'ratio', transform: 'log' },
+      normaliser: { type: 'rolling', lookback: 30, std: 'population' },
+      rule: { type: 'bands', entryZ: 2 },
+    },
+    legs: ['EWC', 'EWA'],
+  },
+];
+
+describe('fused loop for every other strategy = modular strategy through the Simulator', () => {
+  for (const { strategy, legs } of others) {
+    for (const execution of ['close', 'next-open', 'next-close'] as const) {
+      it(`${JSON.stringify(strategy)}, ${execution}`, () => {
+        const options = {
+          symbols: legs,
+          execution,
+          returns: 'gross' as const,
+          costs: { commissionBps: 2, borrowBps: 80 },
+        };
+        const fused = backtest(frame, strategy, options);
+        const modular = backtest(frame, createStrategy(strategy), options);
+        expect(fused.trades.length).toBeGreaterThan(3);
+        expect(comparable(fused)).toEqual(comparable(modular));
+      });
     }
   }
 });
