@@ -210,7 +210,7 @@ export class Ledger {
         exitBar: -1,
         exitTime: NaN,
         entryPrices: toArray(barPx),
-        exitPrices: new Array<number>(L).fill(NaN),
+        exitPrices: nanArray(L),
         pnl: 0,
         holdingBars: 0,
         closed: false,
@@ -241,6 +241,13 @@ export class Ledger {
 function toArray(a: Float64Array): number[] {
   const out = new Array<number>(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return out;
+}
+
+/** L NaNs (Array#fill costs more than the loop for the few legs of a trade). */
+function nanArray(L: number): number[] {
+  const out = new Array<number>(L);
+  for (let i = 0; i < L; i++) out[i] = NaN;
   return out;
 }
 
