@@ -80,7 +80,11 @@ export function scanCommand(): Command {
     .option('--min-price <p>', 'screen: both legs’ lowest close ≥ p', num('--min-price'))
     .option('--min-bars <n>', 'fewest overlapping bars a pair needs', whole('--min-bars'), 252)
     .option('--rank-by <metric>', 'metric to rank by', 'sharpe')
-    .option('--top <n>', 'keep the best n pairs in scan.json and the page', whole('--top'))
+    .option(
+      '--top <n>',
+      'keep the best n pairs in scan.json, the page and the printed table (default: all; 10 printed)',
+      whole('--top'),
+    )
     .option('--out <dir>', 'output folder', 'out/scan')
     .option('--threads <n>', 'worker threads (default one per core)', whole('--threads'))
     .option('--queue <url>', 'run on kalrev workers through Redis (redis://host:6379)')
@@ -109,8 +113,9 @@ export function scanCommand(): Command {
         });
         bar.finish();
         const files = writeScanOutputs(scan, frame, f.out, { top: f.top });
+        // the printed table: the best --top pairs (at most 10 without --top)
         const best = scan.ranked
-          .slice(0, 10)
+          .slice(0, f.top ?? 10)
           .map((p) => ({ rank: p.rank, y: p.y, x: p.x, [scan.rankBy]: p.metrics![scan.rankBy] }));
         if (f.json)
           console.log(
