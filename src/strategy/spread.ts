@@ -231,7 +231,9 @@ export class KalmanFairValueSpread extends SpreadBase {
   }
 
   /** EM on the warm-up window, then the filtered state at its last bar. */
-  #learn(window: number[]): void {
+  #learn(values: number[]): void {
+    // a typed array: the filter takes it as is, without checking every cell of a JS array
+    const window = Float64Array.from(values);
     const kf = new KalmanFilter({
       initialStateMean: window[0],
       initialStateCovariance: this.options.initialCovariance,
