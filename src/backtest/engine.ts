@@ -15,7 +15,7 @@ import {
 } from '../strategy/spec.js';
 import { StrategyError, type Strategy } from '../strategy/types.js';
 import { BORROW, CASH, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from './ledger.js';
-import { fitsKalmanPairLoop, runKalmanPair } from './kalmanPairLoop.js';
+import { fitsKalmanPairLoop, runKalmanPair, type SeriesRecord } from './kalmanPairLoop.js';
 import { runFused } from './fusedLoop.js';
 import { MeanReversionStrategy } from '../strategy/meanReversion.js';
 import { computeMetrics, tradeOutcomes, type Metrics } from './metrics.js';
@@ -192,17 +192,7 @@ function run(
     ? runKalmanPair(fused, close, open, times, n, opts, record)
     : builtHere && strategy instanceof MeanReversionStrategy
       ? runFused(strategy, close, open, times, n, opts, record)
-      : simulate(strategy!, close, open, times, opts, {
-          equity,
-          returns,
-          positions,
-          targets,
-          grossExposure,
-          netExposure,
-          cash: cashSeries,
-          tradedNotional,
-          sig,
-        });
+      : simulate(strategy!, close, open, times, opts, record);
   const trades = ledger.trades;
   const sums = ledger.sums;
   const metrics = computeMetrics({
@@ -231,14 +221,6 @@ function run(
   };
 }
 
-type Series = Pick<
-  BacktestResult,
-  'equity' | 'returns' | 'positions' | 'targets' | 'grossExposure' | 'netExposure' | 'cash'
-> & {
-  tradedNotional: Float64Array;
-  sig: SignalSeries;
-};
-
 /** Any strategy through the Simulator, recording its per-bar state. */
 function simulate(
   strategy: Strategy,
@@ -246,7 +228,7 @@ function simulate(
   open: Float64Array[] | null,
   times: Float64Array,
   opts: ResolvedBacktestOptions,
-  out: Series,
+  rec: Required<{ [K in keyof SeriesRecord]: NonNullable<SeriesRecord[K]> }>,
 ): Ledger {
   const n = times.length;
   const L = close.length;
@@ -259,8 +241,7 @@ function simulate(
     netExposure,
     cash: cashSeries,
     tradedNotional,
-    sig,
-  } = out;
+  } = rec;
   const sim = new Simulator(strategy, opts);
   const ledger = sim.ledger;
   const pos = ledger.pos;
@@ -269,13 +250,13 @@ function simulate(
   const po = sim.open;
   const signal = strategy.signal;
   // the signal series as locals: one property load per run instead of per bar
-  const sValue = sig.value,
-    sZ = sig.z,
-    sCentre = sig.centre,
-    sScale = sig.scale;
-  const sUnits = sig.units,
-    sHedge = sig.hedgeRatio,
-    sFair = sig.fairValue;
+  const sValue = rec.value,
+    sZ = rec.z,
+    sCentre = rec.centre,
+    sScale = rec.scale;
+  const sUnits = rec.units,
+    sHedge = rec.hedgeRatio,
+    sFair = rec.fairValue;
   for (let t = 0; t < n; t++) {
     bar.time = times[t];
     for (let i = 0; i < L; i++) px[i] = close[i][t];

@@ -9,7 +9,7 @@
  */
 import type { MeanReversionStrategy } from '../strategy/meanReversion.js';
 import { BAR_NOTIONAL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
-import type { KalmanPairRecord } from './kalmanPairLoop.js';
+import type { SeriesRecord } from './kalmanPairLoop.js';
 import type { ResolvedBacktestOptions } from './options.js';
 
 /** Runs `strategy` (fresh) over bars [0, n) and returns the ledger; per-bar series go to `rec`. */
@@ -20,7 +20,7 @@ export function runFused(
   times: Float64Array,
   n: number,
   opts: ResolvedBacktestOptions,
-  rec: KalmanPairRecord,
+  rec: SeriesRecord,
 ): Ledger {
   const { spread: model, normaliser, rule, sizing } = strategy;
   const L = close.length;

@@ -22,7 +22,7 @@ export function fitsKalmanPairLoop(spec: StrategySpec): boolean {
 }
 
 /** Where the loop writes its per-bar series (any may be null to skip it: the scanner's case). */
-export interface KalmanPairRecord {
+export interface SeriesRecord {
   equity: Float64Array | null;
   returns: Float64Array;
   positions: Float64Array | null;
@@ -51,7 +51,7 @@ export function runKalmanPair(
   times: Float64Array,
   n: number,
   opts: ResolvedBacktestOptions,
-  rec: KalmanPairRecord,
+  rec: SeriesRecord,
 ): Ledger {
   if (spec.spread.type !== 'kalman-hedge' || spec.rule.type !== 'bands')
     throw new Error('runKalmanPair: spec does not fit');

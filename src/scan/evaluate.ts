@@ -10,7 +10,7 @@
  * `backtest()` itself.
  */
 import { backtest } from '../backtest/engine.js';
-import { fitsKalmanPairLoop, runKalmanPair, type KalmanPairRecord } from '../backtest/kalmanPairLoop.js';
+import { fitsKalmanPairLoop, runKalmanPair, type SeriesRecord } from '../backtest/kalmanPairLoop.js';
 import { computeMetrics, METRIC_NAMES, type Metrics } from '../backtest/metrics.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
 import { PriceFrame, type PriceField } from '../data/frame.js';
@@ -276,7 +276,7 @@ export class PairEvaluator {
     const equity = this.#equity.subarray(0, m);
     const grossExposure = this.#gross.subarray(0, m);
     const tradedNotional = this.#traded.subarray(0, m);
-    const rec: KalmanPairRecord = {
+    const rec: SeriesRecord = {
       equity,
       returns,
       positions: null,
