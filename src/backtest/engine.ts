@@ -14,12 +14,12 @@ import {
   type StrategySpec,
 } from '../strategy/spec.js';
 import { StrategyError, type Strategy } from '../strategy/types.js';
-import { BORROW, CASH, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from './ledger.js';
+import { BORROW, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from './ledger.js';
 import { fitsKalmanPairLoop, runKalmanPair, type SeriesRecord } from './kalmanPairLoop.js';
 import { runFused } from './fusedLoop.js';
 import { MeanReversionStrategy } from '../strategy/meanReversion.js';
 import { computeMetrics, tradeOutcomes, type Metrics } from './metrics.js';
-import { Simulator } from './simulator.js';
+import { recordBar, Simulator } from './simulator.js';
 import {
   BACKTEST_PRESETS,
   resolveBacktestOptions,
@@ -228,59 +228,29 @@ function simulate(
   open: Float64Array[] | null,
   times: Float64Array,
   opts: ResolvedBacktestOptions,
-  rec: Required<{ [K in keyof SeriesRecord]: NonNullable<SeriesRecord[K]> }>,
+  rec: SeriesRecord,
 ): Ledger {
   const n = times.length;
   const L = close.length;
-  const {
-    equity,
-    returns,
-    positions,
-    targets,
-    grossExposure,
-    netExposure,
-    cash: cashSeries,
-    tradedNotional,
-  } = rec;
   const sim = new Simulator(strategy, opts);
-  const ledger = sim.ledger;
-  const pos = ledger.pos;
   const bar = sim.bar;
   const px = bar.close;
   const po = sim.open;
   const signal = strategy.signal;
-  // the signal series as locals: one property load per run instead of per bar
-  const sValue = rec.value,
-    sZ = rec.z,
-    sCentre = rec.centre,
-    sScale = rec.scale;
-  const sUnits = rec.units,
-    sHedge = rec.hedgeRatio,
-    sFair = rec.fairValue;
   for (let t = 0; t < n; t++) {
     bar.time = times[t];
     for (let i = 0; i < L; i++) px[i] = close[i][t];
     if (open !== null) for (let i = 0; i < L; i++) po[i] = open[i][t];
     sim.step();
-    const target = sim.target;
-    for (let i = 0; i < L; i++) {
-      targets[t * L + i] = target[i];
-      positions[t * L + i] = pos[i];
-    }
-    sValue[t] = signal.value;
-    sZ[t] = signal.z;
-    sCentre[t] = signal.centre;
-    sScale[t] = signal.scale;
-    sUnits[t] = signal.units;
-    sHedge[t] = signal.hedgeRatio;
-    sFair[t] = signal.fairValue;
-    equity[t] = sim.equity;
-    cashSeries[t] = ledger.sums[CASH];
-    grossExposure[t] = sim.grossExposure;
-    netExposure[t] = sim.netExposure;
-    returns[t] = sim.barReturn;
-    tradedNotional[t] = sim.barNotional;
+    rec.value![t] = signal.value;
+    rec.z![t] = signal.z;
+    rec.centre![t] = signal.centre;
+    rec.scale![t] = signal.scale;
+    rec.units![t] = signal.units;
+    rec.hedgeRatio![t] = signal.hedgeRatio;
+    rec.fairValue![t] = signal.fairValue;
+    recordBar(sim, t, rec);
   }
   sim.markOpenTrade();
-  return ledger;
+  return sim.ledger;
 }

@@ -1,7 +1,9 @@
 /**
  * The fused loop for the Kalman pairs strategy (spread `kalman-hedge`, normaliser `kalman`,
  * rule `bands`): the strategy's steps and the simulator's steps written as one loop over the
- * bars, with no per-bar object plumbing. It calls the very functions the modular path calls
+ * bars, with no per-bar object plumbing. It is the one place that repeats the Simulator's
+ * accounting instead of calling its beginBar/endBar (as fusedLoop.ts does): with the state in
+ * locals the scan's hottest loop runs ~15 % faster (measured: 54 vs 63 ns a bar). It calls the very functions the modular path calls
  * (`kalmanHedgeStep`, `BandRule`, the sizings, `Ledger`) in the same order, so its results are
  * identical to the last bit; test/backtest/fast.test.ts checks that on every output. The batch
  * backtester and the pair scanner use it when a strategy fits; everything else runs through

@@ -11,6 +11,7 @@
  */
 import type { Bar, Strategy } from '../strategy/types.js';
 import { BAR_NOTIONAL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
+import type { SeriesRecord } from './kalmanPairLoop.js';
 import type { ResolvedBacktestOptions } from './options.js';
 
 // slots of Simulator.state
@@ -51,11 +52,16 @@ export class Simulator {
   readonly #atNextClose: boolean;
   readonly #grossBasis: boolean;
 
+  /**
+   * @param strategy what {@link step} calls; null for a caller that runs its strategy itself
+   *   between {@link beginBar} and {@link endBar} (then give `legs`).
+   */
   constructor(
-    readonly strategy: Strategy,
+    readonly strategy: Strategy | null,
     readonly options: ResolvedBacktestOptions,
+    legs: number = strategy!.legs,
   ) {
-    const L = strategy.legs;
+    const L = legs;
     this.ledger = new Ledger(L, options);
     this.bar = { index: 0, time: 0, close: new Float64Array(L) };
     this.open = new Float64Array(L);
@@ -102,45 +108,74 @@ export class Simulator {
    * for 'next-open' execution) and its time into `bar.time`.
    */
   step(): void {
+    this.beginBar();
+    this.endBar(this.strategy!.step(this.bar));
+  }
+
+  /**
+   * Steps 1–3 of the next bar: borrow on the overnight positions, then the pending fills.
+   * {@link step} is `beginBar`, the strategy, {@link endBar}; the backtester's fused loops call
+   * the two halves around a strategy they run inline, so all paths share this accounting.
+   */
+  beginBar(): void {
     const ledger = this.ledger;
     const sums = ledger.sums;
     const st = this.#state;
     const bar = this.bar;
-    const close = bar.close;
-    const pos = ledger.pos;
-    const pending = this.#pending;
-    const L = close.length;
     const t = this.#bars;
     bar.index = t;
     sums[FILL_GROSS] = 0;
     sums[BAR_NOTIONAL] = 0;
     if (t > 0) ledger.chargeBorrow(this.#previousClose);
     if (st[HAS_PENDING] !== 0 && this.#atNextOpen) {
-      ledger.fill(t, bar.time, pending, this.open);
+      ledger.fill(t, bar.time, this.#pending, this.open);
       st[HAS_PENDING] = 0;
     }
     if (st[HAS_PENDING] !== 0 && this.#atNextClose) {
-      ledger.fill(t, bar.time, pending, close);
+      ledger.fill(t, bar.time, this.#pending, bar.close);
       st[HAS_PENDING] = 0;
     }
-    const target = this.strategy.step(bar);
+  }
+
+  /** Steps 5–6 of the bar: fill `target` now or keep it for the next bar, then mark to the close. */
+  endBar(target: Float64Array): void {
+    this.#settle(target);
+    this.#mark();
+  }
+
+  /** Step 5: fill `target` at this close ('close'), or keep it for the next bar. */
+  #settle(target: Float64Array): void {
+    const ledger = this.ledger;
+    const pos = ledger.pos;
+    const L = pos.length;
     this.target = target;
     let differs = false;
     for (let i = 0; i < L; i++) if (target[i] !== pos[i]) differs = true;
     if (this.#atClose) {
-      if (differs) ledger.fill(t, bar.time, target, close);
+      if (differs) ledger.fill(this.#bars, this.bar.time, target, this.bar.close);
     } else {
+      const pending = this.#pending;
       for (let i = 0; i < L; i++) pending[i] = target[i];
-      st[HAS_PENDING] = differs ? 1 : 0;
+      this.#state[HAS_PENDING] = differs ? 1 : 0;
     }
-    // mark to the close
+  }
+
+  /** Step 6: mark to the close: equity, exposures, the bar's return. */
+  #mark(): void {
+    const sums = this.ledger.sums;
+    const pos = this.ledger.pos;
+    const st = this.#state;
+    const close = this.bar.close;
+    const prev = this.#previousClose;
+    const L = close.length;
+    const t = this.#bars;
     let value = 0;
     let gross = 0;
     for (let i = 0; i < L; i++) {
       const v = pos[i] * close[i];
       value += v;
       gross += v < 0 ? -v : v;
-      this.#previousClose[i] = close[i];
+      prev[i] = close[i];
     }
     const eq = sums[CASH] + value;
     st[EQUITY] = eq;
@@ -180,5 +215,25 @@ export class Simulator {
       pending: Array.from(this.#pending),
       previousClose: Array.from(this.#previousClose),
     };
+  }
+}
+
+/** Writes a simulator's state after bar t into a record (the series that are not null). */
+export function recordBar(sim: Simulator, t: number, rec: SeriesRecord): void {
+  const ledger = sim.ledger;
+  rec.returns[t] = sim.barReturn;
+  rec.grossExposure[t] = sim.grossExposure;
+  rec.tradedNotional[t] = sim.barNotional;
+  if (rec.equity !== null) rec.equity[t] = sim.equity;
+  if (rec.netExposure !== null) rec.netExposure[t] = sim.netExposure;
+  if (rec.cash !== null) rec.cash[t] = ledger.sums[CASH];
+  if (rec.positions !== null) {
+    const pos = ledger.pos;
+    const target = sim.target;
+    const L = pos.length;
+    for (let i = 0; i < L; i++) {
+      rec.positions[t * L + i] = pos[i];
+      rec.targets![t * L + i] = target[i];
+    }
   }
 }
