@@ -396,36 +396,13 @@ export class Journal {
 
   /** Orders journaled but not (yet) known to be filled. */
   unfilledOrders(): OrderRow[] {
-    return (
-      this.db.prepare(`SELECT * FROM orders WHERE status = 'new' ORDER BY id`).all() as (Omit<
-        OrderRow,
-        'clientId'
-      > & { client_id: string })[]
-    ).map((r) => ({
-      clientId: r.client_id,
-      seq: r.seq,
-      time: r.time,
-      leg: r.leg,
-      symbol: r.symbol,
-      shares: r.shares,
-      status: r.status,
-    }));
+    return (this.db.prepare(`SELECT * FROM orders WHERE status = 'new' ORDER BY id`).all() as RawOrder[]).map(
+      orderFromRaw,
+    );
   }
 
   orders(): OrderRow[] {
-    return (
-      this.db.prepare('SELECT * FROM orders ORDER BY seq, leg').all() as (Omit<OrderRow, 'clientId'> & {
-        client_id: string;
-      })[]
-    ).map((r) => ({
-      clientId: r.client_id,
-      seq: r.seq,
-      time: r.time,
-      leg: r.leg,
-      symbol: r.symbol,
-      shares: r.shares,
-      status: r.status,
-    }));
+    return (this.db.prepare('SELECT * FROM orders ORDER BY seq, leg').all() as RawOrder[]).map(orderFromRaw);
   }
 
   fills(): FillRow[] {
@@ -489,4 +466,18 @@ export class Journal {
   close(): void {
     this.db.close();
   }
+}
+
+type RawOrder = Omit<OrderRow, 'clientId'> & { client_id: string };
+
+function orderFromRaw(r: RawOrder): OrderRow {
+  return {
+    clientId: r.client_id,
+    seq: r.seq,
+    time: r.time,
+    leg: r.leg,
+    symbol: r.symbol,
+    shares: r.shares,
+    status: r.status,
+  };
 }
