@@ -15,7 +15,7 @@ import {
 } from '../strategy/spec.js';
 import { StrategyError, type Strategy } from '../strategy/types.js';
 import { BORROW, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from './ledger.js';
-import { fitsKalmanPairLoop, runKalmanPair, type SeriesRecord } from './kalmanPairLoop.js';
+import { fitsKalmanLoop, runKalmanLoop, type SeriesRecord } from './kalmanPairLoop.js';
 import { runFused } from './fusedLoop.js';
 import { MeanReversionStrategy } from '../strategy/meanReversion.js';
 import { computeMetrics, tradeOutcomes, type Metrics } from './metrics.js';
@@ -111,7 +111,7 @@ export function backtest(
     spec = resolveStrategy(strategy as StrategyInput);
   }
   const opts = resolveBacktestOptions(options, presetOptions);
-  const fused = spec !== undefined && fitsKalmanPairLoop(spec);
+  const fused = spec !== undefined && fitsKalmanLoop(spec);
   if (spec) {
     if (!fused) strat = buildStrategy(spec);
   } else strat = strategy as Strategy;
@@ -186,10 +186,10 @@ function run(
     tradedNotional,
     ...sig,
   };
-  // a strategy built here from a spec runs in a fused loop; one given as an object, through
-  // the Simulator (it may be any Strategy)
+  // a strategy built here from a spec runs in a fused loop (the Kalman families in their own);
+  // one given as an object, through the Simulator (it may be any Strategy)
   const ledger = fused
-    ? runKalmanPair(fused, close, open, times, n, opts, record)
+    ? runKalmanLoop(fused, close, open, times, n, opts, record)
     : builtHere && strategy instanceof MeanReversionStrategy
       ? runFused(strategy, close, open, times, n, opts, record)
       : simulate(strategy!, close, open, times, opts, record);

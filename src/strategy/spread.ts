@@ -3,7 +3,7 @@
  * shares per unit of the spread. They see one bar at a time and keep their own state.
  * @internal
  */
-import { KalmanFilter } from '../kalman/KalmanFilter.js';
+import { learnLocalLevel } from '../kalman/localLevel.js';
 import { johansen } from '../stats/johansen.js';
 import { ols } from '../stats/ols.js';
 
@@ -232,24 +232,17 @@ export class KalmanFairValueSpread extends SpreadBase {
 
   /** EM on the warm-up window, then the filtered state at its last bar. */
   #learn(values: number[]): void {
-    // a typed array: the filter takes it as is, without checking every cell of a JS array
-    const window = Float64Array.from(values);
-    const kf = new KalmanFilter({
-      initialStateMean: window[0],
-      initialStateCovariance: this.options.initialCovariance,
-      transitionCovariance: this.#q,
-      observationCovariance: this.#r,
-    }).em(window, {
-      nIter: this.#plan!.nIter,
-      emVars: ['transitionCovariance', 'observationCovariance'],
-    });
-    const m = kf.model;
-    this.#q = (m.transitionCovariance as number[][])[0][0];
-    this.#r = (m.observationCovariance as number[][])[0][0];
-    const f = kf.filter(window);
-    const last = window.length - 1;
-    this.#x = f.stateMeans.at(last);
-    this.#P = f.stateCovariances.at(last);
+    const fit = learnLocalLevel(
+      Float64Array.from(values),
+      this.#q,
+      this.#r,
+      this.options.initialCovariance,
+      this.#plan!.nIter,
+    );
+    this.#q = fit.transitionCovariance;
+    this.#r = fit.observationCovariance;
+    this.#x = fit.level;
+    this.#P = fit.levelVariance;
   }
 }
 

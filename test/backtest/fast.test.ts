@@ -1,6 +1,7 @@
 /**
  * The fused loops (src/backtest/kalmanPairLoop.ts for the Kalman-pairs family,
- * src/backtest/fusedLoop.ts for every other strategy built from a spec) against the modular
+ * kalmanLevelLoop.ts for the one-asset Kalman fair-value family, fusedLoop.ts for every other
+ * strategy built from a spec) against the modular
  * path (MeanReversionStrategy through the Simulator): every output equal to the last bit.
  */
 import { describe, expect, it } from 'vitest';
@@ -64,17 +65,52 @@ describe('fused Kalman-pairs loop = modular strategy through the Simulator', () 
   }
 });
 
-const others: { strategy: StrategyInput; legs: string[] }[] = [
-  { strategy: { preset: 'kalman-single' }, legs: ['EWA'] },
+const levels: StrategyInput[] = [
+  { preset: 'kalman-single' },
   {
-    strategy: {
-      preset: 'kalman-single',
-      spread: { learn: false, signal: 'residual', transitionCovariance: 0.05, observationCovariance: 0.02 },
-      rule: { exitZ: 0.5, stopZ: 3, maxHoldBars: 20 },
-      sizing: { type: 'units' },
-    },
-    legs: ['EWC'],
+    preset: 'kalman-single',
+    spread: { learn: false, signal: 'residual', transitionCovariance: 0.05, observationCovariance: 0.02 },
+    rule: { exitZ: 0.5, stopZ: 3, maxHoldBars: 20 },
+    sizing: { type: 'units' },
   },
+  {
+    preset: 'kalman-single',
+    spread: { transform: 'log', signal: 'residual', learn: { warmup: 40, nIter: 5 }, initialCovariance: 0 },
+    normaliser: { lookback: 30, std: 'population' },
+    rule: { entryZ: 1, exitZ: 0.25 },
+  },
+  {
+    preset: 'kalman-single',
+    spread: { transform: 'log', learn: false, transitionCovariance: 1e-3, observationCovariance: 1e-4 },
+    rule: { entryZ: 1 },
+    sizing: { type: 'capital', capital: 10_000 },
+  },
+];
+
+describe('fused Kalman fair-value loop = modular strategy through the Simulator', () => {
+  for (const strategy of levels) {
+    for (const leg of ['EWA', 'EWC']) {
+      for (const execution of ['close', 'next-open', 'next-close'] as const) {
+        for (const returns of ['equity', 'gross'] as const) {
+          it(`${JSON.stringify(strategy)}, ${leg}, ${execution}, ${returns} returns`, () => {
+            const options = {
+              symbols: [leg],
+              execution,
+              returns,
+              costs: { commissionBps: 2, borrowBps: 80 },
+            };
+            const fused = backtest(frame, strategy, options);
+            const modular = backtest(frame, createStrategy(strategy), options);
+            expect(fused.trades.length).toBeGreaterThan(3);
+            expect(comparable(fused)).toEqual(comparable(modular));
+          });
+        }
+      }
+    }
+  }
+});
+
+const others: { strategy: StrategyInput; legs: string[] }[] = [
   {
     strategy: {
       spread: { type: 'rolling-ols', lookback: 60 },
