@@ -77,12 +77,17 @@ export function computeMetrics(m: MetricsInput): Metrics {
   let inMarket = 0;
   let traded = 0;
   let equitySum = 0;
+  const gross = m.grossExposure;
+  const notional = m.tradedNotional;
+  const equity = m.equity;
   for (let t = 0; t < n; t++) {
     const x = r[t];
     growth *= 1 + x;
     sum += x;
-    const excess = x - rfBar;
-    if (excess < 0) downside += excess * excess;
+    // min(excess, 0)² without a branch: the sign of a return is a coin flip, so a branch on it
+    // mispredicts on every other bar (adding 0 for a gain leaves the sum unchanged)
+    const below = Math.min(x - rfBar, 0);
+    downside += below * below;
     if (growth >= peak) {
       peak = growth;
       ddRun = 0;
@@ -92,9 +97,9 @@ export function computeMetrics(m: MetricsInput): Metrics {
       const dd = 1 - growth / peak;
       if (dd > maxDd) maxDd = dd;
     }
-    if (m.grossExposure[t] > 0) inMarket++;
-    traded += m.tradedNotional[t];
-    equitySum += m.equity[t];
+    if (gross[t] > 0) inMarket++;
+    traded += notional[t];
+    equitySum += equity[t];
   }
   const mean = sum / n;
   let ss = 0;

@@ -176,6 +176,35 @@ function mergeComponent(
  * @throws StrategyError naming the parameter (`rule.entryZ`, `preset`, …).
  */
 export function resolveStrategy(input: StrategyInput | StrategyPresetName): StrategySpec {
+  // a bare preset resolves to the same spec every time: validate it once (zod costs more than
+  // a short backtest's loop), hand out copies
+  const bare =
+    typeof input === 'string'
+      ? input
+      : typeof input === 'object' && input !== null && Object.keys(input).length === 1
+        ? input.preset
+        : undefined;
+  if (bare !== undefined) {
+    const cached = PRESET_SPECS.get(bare);
+    if (cached !== undefined) return copyPlain(cached);
+  }
+  const spec = validate(input);
+  if (bare !== undefined) PRESET_SPECS.set(bare, copyPlain(spec));
+  return spec;
+}
+
+const PRESET_SPECS = new Map<string, StrategySpec>();
+
+/** A deep copy of JSON-like data (plain objects, arrays, primitives). */
+function copyPlain<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(copyPlain) as T;
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = copyPlain((v as Record<string, unknown>)[k]);
+  return out as T;
+}
+
+function validate(input: StrategyInput | StrategyPresetName): StrategySpec {
   const given: StrategyInput = typeof input === 'string' ? { preset: input } : input;
   if (typeof given !== 'object' || given === null)
     throw new StrategyError('strategy', `expected a preset name or an object, got ${String(given)}`);

@@ -233,6 +233,19 @@ describe('specs and presets', () => {
     });
   });
 
+  it('hands out a fresh copy of a bare preset each time (changing one changes no other)', () => {
+    for (const input of ['kalman-single', { preset: 'kalman-single' }] as const) {
+      const a = resolveStrategy(input);
+      (a.rule as { entryZ: number }).entryZ = 9;
+      (a.spread as { learn: { warmup: number } }).learn.warmup = 999;
+      const b = resolveStrategy(input);
+      expect(b.rule).toEqual({ type: 'bands', entryZ: 1.5, exitZ: 0 });
+      expect(b.spread).toMatchObject({ learn: { warmup: 60, nIter: 10 } });
+      expect(b).not.toBe(a);
+    }
+    expect(() => resolveStrategy('no-such-preset' as never)).toThrow(/unknown preset "no-such-preset"/);
+  });
+
   it('counts the bars a strategy needs before it can signal', () => {
     expect(warmupBars(resolveStrategy('kalman-pair'))).toBe(1);
     expect(warmupBars(resolveStrategy({ preset: 'kalman-single', spread: { learn: false } }))).toBe(20);
