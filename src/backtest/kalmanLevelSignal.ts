@@ -54,13 +54,20 @@ export function kalmanLevelSignal(
     level = fit.level;
     P = fit.levelVariance;
   }
+  // Once P maps to itself exactly, P⁻, S and the gain K are the same doubles on every later
+  // bar: reusing K then gives the streaming filter's results bit for bit, without the division
+  // that otherwise sits on the loop's dependency chain.
+  let steady = false;
+  let gain = 0;
   for (let t = first; t < n; t++) {
     const p = log ? Math.log(close[t]) : close[t];
-    if (t > first || warmup === 0) {
+    if (steady) level = level + gain * (p - level);
+    else if (t > first || warmup === 0) {
       // S = P⁻ + R, K = P⁻ / S, x = x⁻ + K (p − x⁻), P = P⁻ R / S; the first bar centres the prior
       let xp: number;
       let Pp: number;
-      if (level !== level) {
+      const centred = level !== level;
+      if (centred) {
         xp = p;
         Pp = P;
       } else {
@@ -68,8 +75,11 @@ export function kalmanLevelSignal(
         Pp = P + q;
       }
       const S = Pp + r;
-      level = xp + (Pp / S) * (p - xp);
-      P = (Pp * r) / S;
+      gain = Pp / S;
+      level = xp + gain * (p - xp);
+      const next = (Pp * r) / S;
+      steady = !centred && next === P;
+      P = next;
     }
     fairValue[t] = log ? Math.exp(level) : level;
     const v = residual ? p - level : level;
@@ -82,8 +92,10 @@ export function kalmanLevelSignal(
     scale[t] = NaN;
   }
   if (first < n) {
-    const from = reference.subarray(first, n);
-    new RollingWindow(nm.lookback, { std: nm.std }).pushAll(from, centre.subarray(first, n), 'mean');
-    new RollingWindow(nm.lookback, { std: nm.std }).pushAll(from, scale.subarray(first, n), 'std');
+    new RollingWindow(nm.lookback, { std: nm.std }).pushAllMeanStd(
+      reference.subarray(first, n),
+      centre.subarray(first, n),
+      scale.subarray(first, n),
+    );
   }
 }

@@ -49,6 +49,7 @@ export function runEm(
   /** Record the log-likelihood after each iteration (a strategy learning on a short warm-up
    * window skips it: its log() per step costs a third of the iteration). */
   trace = true,
+  buffers?: EmBuffers,
 ): EmResult {
   const learn = new Set(vars);
   const { k, m } = model0;
@@ -64,7 +65,7 @@ export function runEm(
     }
   }
   let count = 0;
-  const observedAll = new Int32Array(n);
+  const observedAll = buffers?.observed ?? new Int32Array(n);
   for (let t = 0; t < n; t++) {
     let all = true;
     for (let i = 0; i < m; i++) if (z[t * m + i] !== z[t * m + i]) all = false;
@@ -91,9 +92,9 @@ export function runEm(
   let cur = model0;
   const loglikelihoods: number[] = [];
   // buffers reused across iterations (each is overwritten in full)
-  let f: FilterOutput | undefined;
-  let gains: Float64Array | undefined;
-  let pairsBuffer: Float64Array | undefined;
+  let f: FilterOutput | undefined = buffers?.filter;
+  let gains: Float64Array | undefined = buffers?.gains;
+  let pairsBuffer: Float64Array | undefined = buffers?.pairs;
   for (let it = 0; it < nIter; it++) {
     f = runFilter(cur, z, n, { covariances: true, predicted: true, loglikelihood: trace && it > 0 }, f);
     if (trace && it > 0) {
@@ -107,6 +108,51 @@ export function runEm(
   }
   if (trace && nIter > 0) loglikelihoods.push(loglikOrThrow(cur, z, n));
   return { model: cur, loglikelihoods };
+}
+
+/** Every buffer {@link runEm} needs for n steps of a k-state model, given up front. */
+export interface EmBuffers {
+  /** A filter output of n steps with covariances and predictions (overwritten in full). */
+  filter: FilterOutput;
+  gains: Float64Array;
+  pairs: Float64Array;
+  observed: Int32Array;
+}
+
+/**
+ * {@link EmBuffers} for n steps and k states as views of one ArrayBuffer: on a short window the
+ * eight separate typed arrays EM would otherwise allocate (each one off V8's heap) cost more
+ * than the iterations.
+ */
+export function emBuffers(n: number, k: number): EmBuffers {
+  const nk = n * k;
+  const nkk = n * k * k;
+  const gainsSize = Math.max(n - 1, 0) * k * k;
+  const doubles = 2 * nk + 3 * nkk + gainsSize;
+  const buffer = new ArrayBuffer(doubles * 8 + n * 4);
+  let at = 0;
+  const take = (size: number) => {
+    const view = new Float64Array(buffer, at * 8, size);
+    at += size;
+    return view;
+  };
+  return {
+    filter: {
+      n,
+      k,
+      means: take(nk),
+      covs: take(nkk),
+      predMeans: take(nk),
+      predCovs: take(nkk),
+      loglik: 0,
+      loglikTerms: null,
+      singularAt: -1,
+      partialAt: -1,
+    },
+    pairs: take(nkk),
+    gains: take(gainsSize),
+    observed: new Int32Array(buffer, doubles * 8, n),
+  };
 }
 
 /** Smoothed moments the M-step reads: x̂_t (n×k), V_t (n×k×k), V_{t,t-1} (n×k×k, t ≥ 1). */

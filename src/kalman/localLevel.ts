@@ -7,7 +7,7 @@
  * test/kalman/localLevel.test.ts holds it equal to the public path bit for bit.
  * @internal
  */
-import { runEm } from './em.js';
+import { emBuffers, runEm } from './em.js';
 import { runFilter } from './filter.js';
 import { makeParam, type ResolvedModel } from './model.js';
 
@@ -51,8 +51,15 @@ export function learnLocalLevel(
     emVars: ['transitionCovariance', 'observationCovariance'],
     partialMissing: 'drop-row',
   };
-  const learned = runEm(model, z, n, nIter, model.emVars, false).model;
-  const f = runFilter(learned, z, n, { covariances: true, predicted: false, loglikelihood: false });
+  const buffers = emBuffers(n, 1);
+  const learned = runEm(model, z, n, nIter, model.emVars, false, buffers).model;
+  const f = runFilter(
+    learned,
+    z,
+    n,
+    { covariances: true, predicted: true, loglikelihood: false },
+    buffers.filter,
+  );
   return {
     transitionCovariance: learned.Q.data[0],
     observationCovariance: learned.R.data[0],

@@ -104,22 +104,54 @@ export class RollingWindow {
     statistic: 'mean' | 'std' | 'zscore',
     fn = 'RollingWindow.pushAll',
   ): Float64Array {
+    if (statistic === 'zscore') this.batch(x, null, null, out, fn);
+    else if (statistic === 'mean') this.batch(x, out, null, null, fn);
+    else this.batch(x, null, out, null, fn);
+    return out;
+  }
+
+  /**
+   * {@link pushAll} for the mean and the std at once (one pass, one window): after each value of
+   * `x`, the window's mean into `mean` and its std into `std` (NaN while the window fills).
+   * @throws StatsError on NaN/±Infinity (naming the index within x).
+   */
+  pushAllMeanStd(
+    x: ArrayLike<number>,
+    mean: Float64Array,
+    std: Float64Array,
+    fn = 'RollingWindow.pushAllMeanStd',
+  ): void {
+    this.batch(x, mean, std, null, fn);
+  }
+
+  /** The batch pushes: each output that is not null gets its statistic after every value. */
+  private batch(
+    x: ArrayLike<number>,
+    meanOut: Float64Array | null,
+    stdOut: Float64Array | null,
+    zOut: Float64Array | null,
+    fn: string,
+  ): void {
     const n = x.length;
-    const kind = statistic === 'mean' ? 0 : statistic === 'std' ? 1 : 2;
+    const read = (i: number) => {
+      if (meanOut !== null) meanOut[i] = this.mean;
+      if (stdOut !== null) stdOut[i] = this.std;
+      if (zOut !== null) zOut[i] = this.zscore;
+    };
     let i = 0;
     // Warm-up through push() until the window is full.
     for (; i < n && this.count < this.lookback; i++) {
       const v = x[i];
       if (!Number.isFinite(v)) throw new StatsError('x', `${fn}: x contains ${String(v)} at index ${i}`);
       this.push(v);
-      out[i] = kind === 0 ? this.mean : kind === 1 ? this.std : this.zscore;
+      read(i);
     }
     // Then in chunks that end where push() would recompute exactly, so both follow one schedule.
     const fastStart = i;
     while (i < n) {
       const stop = Math.min(n, i + this.recomputeEvery - this.sinceExact);
       const done =
-        kind === 2 ? this.slideZScore(x, out, i, stop) : this.slideMeanStd(x, out, i, stop, kind === 1);
+        zOut !== null ? this.slideZScore(x, zOut, i, stop) : this.slideMeanStd(x, meanOut, stdOut, i, stop);
       this.sinceExact += done - i;
       if (done < stop) {
         this.pushed += done - fastStart;
@@ -130,12 +162,11 @@ export class RollingWindow {
         // push() recomputes before the value is read: redo the chunk's last output likewise.
         this.recompute();
         this.last = x[i - 1];
-        out[i - 1] = kind === 0 ? this.mean : kind === 1 ? this.std : this.zscore;
+        read(i - 1);
       }
     }
     this.pushed += n - fastStart;
     if (n > 0) this.last = x[n - 1];
-    return out;
   }
 
   /**
@@ -172,13 +203,13 @@ export class RollingWindow {
     return i;
   }
 
-  /** As {@link slideZScore}, writing the mean (or the std when `std` is true). */
+  /** As {@link slideZScore}, writing the mean and/or the std (whichever output is not null). */
   private slideMeanStd(
     x: ArrayLike<number>,
-    out: Float64Array,
+    meanOut: Float64Array | null,
+    stdOut: Float64Array | null,
     from: number,
     to: number,
-    std: boolean,
   ): number {
     const buf = this.buf;
     const L = this.lookback;
@@ -199,7 +230,8 @@ export class RollingWindow {
       m = mNew;
       if (m2 < 0) m2 = 0;
       if (++pos === L) pos = 0;
-      out[i] = std ? Math.sqrt(m2 * invDf) : m;
+      if (meanOut !== null) meanOut[i] = m;
+      if (stdOut !== null) stdOut[i] = Math.sqrt(m2 * invDf);
     }
     this.pos = pos;
     this.m = m;

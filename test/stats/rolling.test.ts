@@ -93,6 +93,25 @@ describe('rolling windows: batch and streaming are the same code', () => {
     }
   });
 
+  it('pushAllMeanStd gives push()’s mean and std bit for bit, across the exact recomputes', () => {
+    const x = noise(5000, 9);
+    for (const std of ['sample', 'population'] as const) {
+      const w = new RollingWindow(25, { std });
+      const mean = new Float64Array(5000);
+      const sd = new Float64Array(5000);
+      new RollingWindow(25, { std }).pushAllMeanStd(x, mean, sd);
+      for (let i = 0; i < 5000; i++) {
+        w.push(x[i]);
+        expect(Object.is(mean[i], w.mean)).toBe(true);
+        expect(Object.is(sd[i], w.std)).toBe(true);
+      }
+    }
+    const bad = Float64Array.of(1, 2, 3, NaN);
+    expect(() => new RollingWindow(2).pushAllMeanStd(bad, new Float64Array(4), new Float64Array(4))).toThrow(
+      /pushAllMeanStd: x contains NaN at index 3/,
+    );
+  });
+
   it('pushAll continues a stream that push started', () => {
     const x = noise(3000, 5);
     const whole = rollingZScore(x, 30);
