@@ -64,7 +64,8 @@ export class FillLog implements Fills {
   }
   #allocate(cap: number): void {
     // doubles first, so every view is aligned: 3 × 8 bytes then 2 × 4 bytes per entry
-    const buffer = new ArrayBuffer(cap * 32);
+    // not zero-filled: push writes every entry before anything reads it
+    const buffer = Buffer.allocUnsafeSlow(cap * 32).buffer;
     this.shares = new Float64Array(buffer, 0, cap);
     this.price = new Float64Array(buffer, cap * 8, cap);
     this.commission = new Float64Array(buffer, cap * 16, cap);
