@@ -237,9 +237,15 @@ export function runKalmanLoop(
     if (netExposure !== null) netExposure[t] = marked;
     if (cash !== null) cash[t] = sums[CASH];
     if (positions !== null) {
-      for (let i = 0; i < L; i++) {
-        positions[L * t + i] = pos[i];
-        targets![L * t + i] = target[i];
+      // unrolled per family: a loop over L costs more than the four stores
+      if (pair) {
+        positions[2 * t] = pos[0];
+        positions[2 * t + 1] = pos[1];
+        targets![2 * t] = target[0];
+        targets![2 * t + 1] = target[1];
+      } else {
+        positions[t] = pos[0];
+        targets![t] = target[0];
       }
     }
   }
