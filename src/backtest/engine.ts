@@ -13,7 +13,7 @@ import {
   type StrategyInput,
   type StrategySpec,
 } from '../strategy/spec.js';
-import { StrategyError, type Strategy } from '../strategy/types.js';
+import { StrategyError, type SignalState, type Strategy } from '../strategy/types.js';
 import { BORROW, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from './ledger.js';
 import { fitsKalmanLoop, runKalmanLoop, type SeriesRecord } from './kalmanPairLoop.js';
 import { runFused } from './fusedLoop.js';
@@ -138,7 +138,94 @@ export function backtest(
   return { ...result, symbols, options: opts, strategy: spec };
 }
 
-type RunResult = Omit<BacktestResult, 'symbols' | 'options' | 'strategy'>;
+/** A run's result before the caller adds what it knows (symbols, options, the spec). */
+export type RunResult = Omit<BacktestResult, 'symbols' | 'options' | 'strategy'>;
+
+/** Every per-bar series of a run, none skipped. @internal */
+export type FullRecord = { [K in keyof SeriesRecord]: Float64Array };
+
+/**
+ * The per-bar series of an n-bar run on L legs, as views into one block: one allocation
+ * instead of fifteen, and not zero-filled, since every loop writes every slot of every series
+ * on every bar (zeroing and first-touching ~40 doubles a bar cost as much as the loop itself).
+ * @internal
+ */
+export function newRecord(n: number, L: number): FullRecord {
+  const block = uninitializedFloat64((13 + 2 * L) * n);
+  let offset = 0;
+  const take = (size: number) => block.subarray(offset, (offset += size));
+  return {
+    equity: take(n),
+    returns: take(n),
+    positions: take(n * L),
+    targets: take(n * L),
+    grossExposure: take(n),
+    netExposure: take(n),
+    cash: take(n),
+    tradedNotional: take(n),
+    value: take(n),
+    z: take(n),
+    centre: take(n),
+    scale: take(n),
+    units: take(n),
+    hedgeRatio: take(n),
+    fairValue: take(n),
+  };
+}
+
+/** The strategy's published state after bar t into a record (the engine's and a journal replay's). @internal */
+export function recordSignal(s: SignalState, t: number, rec: FullRecord): void {
+  rec.value[t] = s.value;
+  rec.z[t] = s.z;
+  rec.centre[t] = s.centre;
+  rec.scale[t] = s.scale;
+  rec.units[t] = s.units;
+  rec.hedgeRatio[t] = s.hedgeRatio;
+  rec.fairValue[t] = s.fairValue;
+}
+
+/** A finished run as a result: its record, fills, trades, costs and metrics. @internal */
+export function runResult(
+  ledger: Ledger,
+  rec: FullRecord,
+  times: Float64Array,
+  opts: ResolvedBacktestOptions,
+): RunResult {
+  const trades = ledger.trades;
+  const sums = ledger.sums;
+  const metrics = computeMetrics({
+    returns: rec.returns,
+    equity: rec.equity,
+    grossExposure: rec.grossExposure,
+    tradedNotional: rec.tradedNotional,
+    ...tradeOutcomes(trades),
+    periodsPerYear: opts.periodsPerYear,
+    riskFreeRate: opts.riskFreeRate,
+  });
+  return {
+    times,
+    equity: rec.equity,
+    returns: rec.returns,
+    positions: rec.positions,
+    targets: rec.targets,
+    grossExposure: rec.grossExposure,
+    netExposure: rec.netExposure,
+    cash: rec.cash,
+    fills: ledger.fills.trimmed(),
+    trades,
+    signals: {
+      value: rec.value,
+      z: rec.z,
+      centre: rec.centre,
+      scale: rec.scale,
+      units: rec.units,
+      hedgeRatio: rec.hedgeRatio,
+      fairValue: rec.fairValue,
+    },
+    metrics,
+    costs: { commission: sums[COMMISSION], slippage: sums[SLIPPAGE], borrow: sums[BORROW] },
+  };
+}
 
 function run(
   frame: PriceFrame,
@@ -150,42 +237,8 @@ function run(
   builtHere: boolean,
 ): RunResult {
   const n = frame.length;
-  const L = close.length;
   const times = frame.times;
-  // Every per-bar series is a view into one block: one allocation instead of fifteen, and
-  // not zero-filled, since the loop writes every slot of every series on every bar (zeroing
-  // and first-touching ~40 doubles a bar cost as much as the loop itself).
-  const block = uninitializedFloat64((13 + 2 * L) * n);
-  let offset = 0;
-  const take = (size: number) => block.subarray(offset, (offset += size));
-  const equity = take(n);
-  const returns = take(n);
-  const positions = take(n * L);
-  const targets = take(n * L);
-  const grossExposure = take(n);
-  const netExposure = take(n);
-  const cashSeries = take(n);
-  const tradedNotional = take(n);
-  const sig: SignalSeries = {
-    value: take(n),
-    z: take(n),
-    centre: take(n),
-    scale: take(n),
-    units: take(n),
-    hedgeRatio: take(n),
-    fairValue: take(n),
-  };
-  const record = {
-    equity,
-    returns,
-    positions,
-    targets,
-    grossExposure,
-    netExposure,
-    cash: cashSeries,
-    tradedNotional,
-    ...sig,
-  };
+  const record = newRecord(n, close.length);
   // a strategy built here from a spec runs in a fused loop (the Kalman families in their own);
   // one given as an object, through the Simulator (it may be any Strategy)
   const ledger = fused
@@ -193,32 +246,7 @@ function run(
     : builtHere && strategy instanceof MeanReversionStrategy
       ? runFused(strategy, close, open, times, n, opts, record)
       : simulate(strategy!, close, open, times, opts, record);
-  const trades = ledger.trades;
-  const sums = ledger.sums;
-  const metrics = computeMetrics({
-    returns,
-    equity,
-    grossExposure,
-    tradedNotional,
-    ...tradeOutcomes(trades),
-    periodsPerYear: opts.periodsPerYear,
-    riskFreeRate: opts.riskFreeRate,
-  });
-  return {
-    times,
-    equity,
-    returns,
-    positions,
-    targets,
-    grossExposure,
-    netExposure,
-    cash: cashSeries,
-    fills: ledger.fills.trimmed(),
-    trades,
-    signals: sig,
-    metrics,
-    costs: { commission: sums[COMMISSION], slippage: sums[SLIPPAGE], borrow: sums[BORROW] },
-  };
+  return runResult(ledger, record, times, opts);
 }
 
 /** Any strategy through the Simulator, recording its per-bar state. */
@@ -228,7 +256,7 @@ function simulate(
   open: Float64Array[] | null,
   times: Float64Array,
   opts: ResolvedBacktestOptions,
-  rec: SeriesRecord,
+  rec: FullRecord,
 ): Ledger {
   const n = times.length;
   const L = close.length;
@@ -242,13 +270,7 @@ function simulate(
     for (let i = 0; i < L; i++) px[i] = close[i][t];
     if (open !== null) for (let i = 0; i < L; i++) po[i] = open[i][t];
     sim.step();
-    rec.value![t] = signal.value;
-    rec.z![t] = signal.z;
-    rec.centre![t] = signal.centre;
-    rec.scale![t] = signal.scale;
-    rec.units![t] = signal.units;
-    rec.hedgeRatio![t] = signal.hedgeRatio;
-    rec.fairValue![t] = signal.fairValue;
+    recordSignal(signal, t, rec);
     recordBar(sim, t, rec);
   }
   sim.markOpenTrade();

@@ -2,11 +2,9 @@
  * Reading a journal back: the run as a {@link BacktestResult} (what `kalrev report` renders),
  * and the short status `kalrev status` prints.
  */
-import type { BacktestResult, SignalSeries } from '../backtest/engine.js';
-import { BORROW, CASH, COMMISSION, SLIPPAGE } from '../backtest/ledger.js';
-import { computeMetrics, tradeOutcomes } from '../backtest/metrics.js';
+import { newRecord, recordSignal, runResult, type BacktestResult } from '../backtest/engine.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
-import { Simulator } from '../backtest/simulator.js';
+import { recordBar, Simulator } from '../backtest/simulator.js';
 import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
 import type { Bar } from '../strategy/types.js';
 import { JournalError } from './errors.js';
@@ -42,26 +40,9 @@ export function journalToBacktestResult(file: string): BacktestResult {
     const sim = new Simulator(gate, cfg.options);
     gate.attach(sim);
     const rows = [...j.bars()];
-    const live = rows.filter((r) => r.phase === 'live');
-    const n = live.length;
+    const n = rows.filter((r) => r.phase === 'live').length;
     const times = new Float64Array(n);
-    const equity = new Float64Array(n);
-    const returns = new Float64Array(n);
-    const positions = new Float64Array(n * L);
-    const targets = new Float64Array(n * L);
-    const grossExposure = new Float64Array(n);
-    const netExposure = new Float64Array(n);
-    const cash = new Float64Array(n);
-    const notional = new Float64Array(n);
-    const signals: SignalSeries = {
-      value: new Float64Array(n),
-      z: new Float64Array(n),
-      centre: new Float64Array(n),
-      scale: new Float64Array(n),
-      units: new Float64Array(n),
-      hedgeRatio: new Float64Array(n),
-      fairValue: new Float64Array(n),
-    };
+    const rec = newRecord(n, L);
     const warm: Bar = { index: 0, time: 0, close: new Float64Array(L) };
     let t = 0;
     for (const row of rows) {
@@ -78,53 +59,14 @@ export function journalToBacktestResult(file: string): BacktestResult {
       gate.replay = row.target;
       sim.step();
       times[t] = row.time;
-      for (let i = 0; i < L; i++) {
-        targets[t * L + i] = sim.target[i];
-        positions[t * L + i] = sim.ledger.pos[i];
-      }
-      const s = strategy.signal;
-      signals.value[t] = s.value;
-      signals.z[t] = s.z;
-      signals.centre[t] = s.centre;
-      signals.scale[t] = s.scale;
-      signals.units[t] = s.units;
-      signals.hedgeRatio[t] = s.hedgeRatio;
-      signals.fairValue[t] = s.fairValue;
-      equity[t] = sim.equity;
-      cash[t] = sim.ledger.sums[CASH];
-      grossExposure[t] = sim.grossExposure;
-      netExposure[t] = sim.netExposure;
-      returns[t] = sim.barReturn;
-      notional[t] = sim.barNotional;
+      recordSignal(strategy.signal, t, rec);
+      recordBar(sim, t, rec);
       t++;
     }
     sim.markOpenTrade();
-    const trades = sim.ledger.trades;
-    const sums = sim.ledger.sums;
-    const metrics = computeMetrics({
-      returns,
-      equity,
-      grossExposure,
-      tradedNotional: notional,
-      ...tradeOutcomes(trades),
-      periodsPerYear: cfg.options.periodsPerYear,
-      riskFreeRate: cfg.options.riskFreeRate,
-    });
     return {
+      ...runResult(sim.ledger, rec, times, cfg.options),
       symbols: cfg.symbols,
-      times,
-      equity,
-      returns,
-      positions,
-      targets,
-      grossExposure,
-      netExposure,
-      cash,
-      fills: sim.ledger.fills.trimmed(),
-      trades,
-      signals,
-      metrics,
-      costs: { commission: sums[COMMISSION], slippage: sums[SLIPPAGE], borrow: sums[BORROW] },
       options: cfg.options,
       strategy: cfg.strategy,
     };
