@@ -18,7 +18,7 @@
 import { BandRule } from '../strategy/rules.js';
 import { CapitalSizing, UnitSizing, type Sizing } from '../strategy/sizing.js';
 import type { StrategySpec } from '../strategy/spec.js';
-import { kalmanHedgeState, setWeights, tf } from '../strategy/spread.js';
+import { kalmanHedgeState, tf } from '../strategy/spread.js';
 import { kalmanLevelSignal } from './kalmanLevelSignal.js';
 import { BAR_NOTIONAL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
 import type { ResolvedBacktestOptions } from './options.js';
@@ -120,10 +120,12 @@ export function runKalmanLoop(
   const xc = pair ? close[1] : yc;
   const yo = open === null ? null : open[0];
   const xo = open === null || !pair ? null : open[1];
+  // Per-bar state lives in locals (y and x: the legs' closes; pos0/pos1: the ledger's
+  // positions, re-read after each fill, the only thing that changes them). The small arrays
+  // below exist for the calls that take arrays (sizing, fills); every typed-array access costs
+  // a bounds check, and they were most of the loop's time.
   const px = new Float64Array(L);
   const po = new Float64Array(L);
-  const prevClose = new Float64Array(L);
-  const w = new Float64Array(L);
   const weights = new Float64Array(L);
   const target = new Float64Array(L);
   const pending = new Float64Array(L);
@@ -133,6 +135,8 @@ export function runKalmanLoop(
   const atNextClose = opts.execution === 'next-close';
   const grossBasis = opts.returns === 'gross';
   let units = 0;
+  let pos0 = 0;
+  let pos1 = 0;
   let prevEquity = opts.capital;
   let prevGross = 0;
   const { equity, returns, positions, targets, grossExposure, netExposure, cash, tradedNotional } = rec;
@@ -140,28 +144,36 @@ export function runKalmanLoop(
   const unitSeries = rec.units;
   for (let t = 0; t < n; t++) {
     const time = times[t];
-    px[0] = yc[t];
-    if (pair) px[1] = xc[t];
-    sums[FILL_GROSS] = 0;
-    sums[BAR_NOTIONAL] = 0;
-    // 1–3: borrow and pending fills, as Simulator.step
-    if (t > 0) ledger.chargeBorrow(prevClose);
-    if (hasPending && atNextOpen) {
-      po[0] = yo![t];
-      if (pair) po[1] = xo![t];
-      ledger.fill(t, time, pending, po);
-      hasPending = false;
-    }
-    if (hasPending && atNextClose) {
-      ledger.fill(t, time, pending, px);
+    // 1: borrow on the positions held overnight, at the previous closes (still in px)
+    if (t > 0) ledger.chargeBorrow(px);
+    const yt = yc[t];
+    const xt = xc[t];
+    px[0] = yt;
+    if (pair) px[1] = xt;
+    // at most one fill a bar (the pending one, or this close's): the sums it leaves
+    let fillGross = 0;
+    let notional = 0;
+    // 2–3: the pending fill, as Simulator.beginBar
+    if (hasPending && (atNextOpen || atNextClose)) {
+      if (atNextOpen) {
+        po[0] = yo![t];
+        if (pair) po[1] = xo![t];
+      }
+      sums[FILL_GROSS] = 0;
+      sums[BAR_NOTIONAL] = 0;
+      ledger.fill(t, time, pending, atNextOpen ? po : px);
+      fillGross = sums[FILL_GROSS];
+      notional = sums[BAR_NOTIONAL];
+      pos0 = pos[0];
+      if (pair) pos1 = pos[1];
       hasPending = false;
     }
     // 4: the strategy, as MeanReversionStrategy.step with its spread model and normaliser
     let z: number;
     if (pair) {
       // KalmanHedgeSpread + KalmanNormaliser: kalmanHedgeStep, operation for operation
-      const x = tf(px[1], transform);
-      const y = tf(px[0], transform);
+      const x = tf(xt, transform);
+      const y = tf(yt, transform);
       if (t > 0) {
         p00 += q;
         p11 += q;
@@ -180,9 +192,9 @@ export function runKalmanLoop(
       p01 = n01;
       const sd = Math.sqrt(Qt);
       const beta = b;
-      w[0] = 1;
-      w[1] = -beta;
-      setWeights(weights, w, px, transform);
+      // setWeights of [1, −β]: shares per unit, or dollars (w / price) on log prices
+      weights[0] = log ? 1 / yt : 1;
+      weights[1] = log ? -beta / xt : -beta;
       z = sd > 0 ? e / sd : NaN;
       if (rec.value !== null) {
         rec.value[t] = e;
@@ -191,40 +203,51 @@ export function runKalmanLoop(
       }
     } else {
       // KalmanFairValueSpread + RollingNormaliser, from the batch passes
-      weights[0] = log ? 1 / px[0] : 1;
+      weights[0] = log ? 1 / yt : 1;
       const sd = scale![t];
       z = sd > 0 ? (value![t] - centre![t]) / sd : NaN;
     }
     units = rule.next(z, units);
     sizing.shares(units, weights, px, target);
+    const t0 = target[0];
+    const t1 = pair ? target[1] : 0;
     if (zs !== null) {
       zs[t] = z;
       unitSeries![t] = units;
     }
     // 5: fill now or keep for the next bar
-    let differs = false;
-    for (let i = 0; i < L; i++) if (target[i] !== pos[i]) differs = true;
+    const differs = t0 !== pos0 || (pair && t1 !== pos1);
     if (atClose) {
-      if (differs) ledger.fill(t, time, target, px);
+      if (differs) {
+        sums[FILL_GROSS] = 0;
+        sums[BAR_NOTIONAL] = 0;
+        ledger.fill(t, time, target, px);
+        fillGross = sums[FILL_GROSS];
+        notional = sums[BAR_NOTIONAL];
+        pos0 = pos[0];
+        if (pair) pos1 = pos[1];
+      }
     } else {
-      for (let i = 0; i < L; i++) pending[i] = target[i];
+      pending[0] = t0;
+      if (pair) pending[1] = t1;
       hasPending = differs;
     }
-    // 6: mark to the close
-    let marked = 0;
-    let gross = 0;
-    for (let i = 0; i < L; i++) {
-      const v = pos[i] * px[i];
-      marked += v;
-      gross += v < 0 ? -v : v;
-      prevClose[i] = px[i];
+    // 6: mark to the close (sums in the Simulator's order: 0 + leg 0 + leg 1)
+    const v0 = pos0 * yt;
+    let marked = 0 + v0;
+    let gross = 0 + (v0 < 0 ? -v0 : v0);
+    if (pair) {
+      const v1 = pos1 * xt;
+      marked += v1;
+      gross += v1 < 0 ? -v1 : v1;
     }
-    const eq = sums[CASH] + marked;
+    const cashNow = sums[CASH];
+    const eq = cashNow + marked;
     let ret = 0;
     if (t > 0) {
       const pnl = eq - prevEquity;
       if (grossBasis) {
-        const base = prevGross > 0 ? prevGross : sums[FILL_GROSS];
+        const base = prevGross > 0 ? prevGross : fillGross;
         ret = base > 0 ? pnl / base : 0;
       } else ret = prevEquity > 0 ? pnl / prevEquity : 0;
     }
@@ -232,20 +255,19 @@ export function runKalmanLoop(
     prevGross = gross;
     returns[t] = ret;
     grossExposure[t] = gross;
-    tradedNotional[t] = sums[BAR_NOTIONAL];
+    tradedNotional[t] = notional;
     if (equity !== null) equity[t] = eq;
     if (netExposure !== null) netExposure[t] = marked;
-    if (cash !== null) cash[t] = sums[CASH];
+    if (cash !== null) cash[t] = cashNow;
     if (positions !== null) {
-      // unrolled per family: a loop over L costs more than the four stores
       if (pair) {
-        positions[2 * t] = pos[0];
-        positions[2 * t + 1] = pos[1];
-        targets![2 * t] = target[0];
-        targets![2 * t + 1] = target[1];
+        positions[2 * t] = pos0;
+        positions[2 * t + 1] = pos1;
+        targets![2 * t] = t0;
+        targets![2 * t + 1] = t1;
       } else {
-        positions[t] = pos[0];
-        targets![t] = target[0];
+        positions[t] = pos0;
+        targets![t] = t0;
       }
     }
   }
@@ -261,7 +283,7 @@ export function runKalmanLoop(
   const tr = ledger.trade;
   if (tr !== null) {
     let marked = 0;
-    for (let i = 0; i < L; i++) marked += pos[i] * prevClose[i];
+    for (let i = 0; i < L; i++) marked += pos[i] * px[i];
     tr.pnl = ledger.sums[TRADE_CASH] + marked;
     tr.holdingBars = n - 1 - tr.entryBar;
   }
