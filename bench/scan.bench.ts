@@ -15,7 +15,7 @@ import { scanPairs } from '../src/scan/scan.js';
 import type { BenchResult } from './harness.js';
 
 /** 500 log random walks loading on 5 factors (so some pairs co-move), deterministic. */
-function syntheticUniverse(symbols: number, bars: number): PriceFrame {
+export function syntheticUniverse(symbols: number, bars: number): PriceFrame {
   let seed = 12345;
   const rand = () => {
     seed = (seed * 48271) % 2147483647;

@@ -4,19 +4,19 @@
  * workers) runs this same code, so results do not depend on the executor.
  *
  * The backtest is exactly `backtest()` of the pair's overlap frame (the bars on which both legs
- * have a close, as `alignFrames` keeps them): for the Kalman pairs family the same fused loop
- * (`runKalmanPair`) and `computeMetrics`, with the per-bar series written into buffers that
- * belong to the evaluator and are reused from pair to pair; any other strategy goes through
- * `backtest()` itself.
+ * have a close, as `alignFrames` keeps them): for the Kalman pairs family a metrics-only kernel
+ * (pairKernel.ts: the same arithmetic as the backtester's fused loop and `computeMetrics`, in
+ * one pass with everything in locals, held equal to `backtest()` by test/scan/pairKernel.test.ts)
+ * writes the metrics straight into the row; any other strategy goes through `backtest()` itself.
  */
 import { backtest } from '../backtest/engine.js';
-import { fitsKalmanPairLoop, runKalmanPair, type SeriesRecord } from '../backtest/kalmanPairLoop.js';
-import { computeMetrics, METRIC_NAMES, type Metrics } from '../backtest/metrics.js';
+import { METRIC_NAMES } from '../backtest/metrics.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
 import { PriceFrame, type PriceField } from '../data/frame.js';
 import { coint } from '../stats/coint.js';
 import { halfLife } from '../stats/halflife.js';
 import { warmupBars, type StrategySpec } from '../strategy/spec.js';
+import { fitsPairKernel, kalmanPairMetrics } from './pairKernel.js';
 import type { Universe } from './universe.js';
 
 /** Screens applied to a pair's overlap before it is backtested (each optional). */
@@ -66,7 +66,7 @@ export const R_METRICS = 8;
 
 /**
  * Evaluates jobs against one context. Holds the per-bar buffers (sized to the universe) and
- * reuses them for every pair, so a pair costs no allocation beyond the ledger's.
+ * reuses them for every pair, so a Kalman-pairs backtest allocates nothing.
  */
 export class PairEvaluator {
   readonly #ctx: TaskContext;
@@ -80,11 +80,8 @@ export class PairEvaluator {
   readonly #yo: Float64Array;
   readonly #xo: Float64Array;
   readonly #t: Float64Array;
-  // per-bar series the metrics need
-  readonly #returns: Float64Array;
-  readonly #equity: Float64Array;
-  readonly #gross: Float64Array;
-  readonly #traded: Float64Array;
+  // scratch: the half-life screen's spread, then the kernel's (3 doubles a bar)
+  readonly #scratch: Float64Array;
   readonly #fused: boolean[];
 
   constructor(ctx: TaskContext) {
@@ -117,11 +114,8 @@ export class PairEvaluator {
     this.#yo = f();
     this.#xo = f();
     this.#t = f();
-    this.#returns = f();
-    this.#equity = f();
-    this.#gross = f();
-    this.#traded = f();
-    this.#fused = ctx.specs.map((s) => fitsKalmanPairLoop(s));
+    this.#scratch = new Float64Array(3 * n);
+    this.#fused = ctx.specs.map((s) => fitsPairKernel(s));
   }
 
   /** Evaluates jobs [from, to) of `jobs` into `out` (ROW numbers each, from `out`'s start). */
@@ -238,7 +232,7 @@ export class PairEvaluator {
     if (sc.halfLife !== undefined) {
       const beta = out[o + R_BETA];
       const alpha = mean(y, m) - beta * mean(x, m);
-      const spread = this.#returns.subarray(0, m);
+      const spread = this.#scratch.subarray(0, m);
       for (let t = 0; t < m; t++) spread[t] = y[t] - beta * x[t] - alpha;
       let hl = NaN;
       try {
@@ -253,66 +247,15 @@ export class PairEvaluator {
       }
     }
     out[o + R_STATUS] = 0;
-    const metrics = this.#fused[specIndex]
-      ? this.#fusedBacktest(spec, y, x, yo, xo, times)
-      : backtest(pairFrame(u, a, b, y, x, yo, xo, times), spec, {
-          ...ctx.options,
-          symbols: [u.symbols[a], u.symbols[b]],
-        }).metrics;
-    for (let i = 0; i < METRIC_KEYS.length; i++) out[o + R_METRICS + i] = metrics[METRIC_KEYS[i]];
-  }
-
-  #fusedBacktest(
-    spec: StrategySpec,
-    y: Float64Array,
-    x: Float64Array,
-    yo: Float64Array | null,
-    xo: Float64Array | null,
-    times: Float64Array,
-  ): Metrics {
-    const m = y.length;
-    const opts = this.#ctx.options;
-    const returns = this.#returns.subarray(0, m);
-    const equity = this.#equity.subarray(0, m);
-    const grossExposure = this.#gross.subarray(0, m);
-    const tradedNotional = this.#traded.subarray(0, m);
-    const rec: SeriesRecord = {
-      equity,
-      returns,
-      positions: null,
-      targets: null,
-      grossExposure,
-      netExposure: null,
-      cash: null,
-      tradedNotional,
-      value: null,
-      z: null,
-      centre: null,
-      scale: null,
-      units: null,
-      hedgeRatio: null,
-      fairValue: null,
-    };
-    const open = opts.execution === 'next-open' ? [yo!, xo!] : null;
-    const ledger = runKalmanPair(spec, [y, x], open, times, m, opts, rec);
-    const trades = ledger.trades;
-    const T = trades.length;
-    const tradePnl = new Float64Array(T);
-    const tradeClosed = new Uint8Array(T);
-    for (let i = 0; i < T; i++) {
-      tradePnl[i] = trades[i].pnl;
-      tradeClosed[i] = trades[i].closed ? 1 : 0;
+    if (this.#fused[specIndex]) {
+      kalmanPairMetrics(spec, ctx.options, y, x, yo, xo, m, this.#scratch, out, o + R_METRICS);
+      return;
     }
-    return computeMetrics({
-      returns,
-      equity,
-      grossExposure,
-      tradedNotional,
-      tradePnl,
-      tradeClosed,
-      periodsPerYear: opts.periodsPerYear,
-      riskFreeRate: opts.riskFreeRate,
-    });
+    const metrics = backtest(pairFrame(u, a, b, y, x, yo, xo, times), spec, {
+      ...ctx.options,
+      symbols: [u.symbols[a], u.symbols[b]],
+    }).metrics;
+    for (let i = 0; i < METRIC_KEYS.length; i++) out[o + R_METRICS + i] = metrics[METRIC_KEYS[i]];
   }
 }
 
