@@ -234,34 +234,50 @@ function pairLoop(
   let wins = 0;
   let gains = 0;
   let losses = 0;
-  for (let t = 0; t < n; t++) {
+  // The filter runs one bar ahead: iteration s takes bar s's filter step, then everything else
+  // for bar s − 1, whose z the previous iteration left. The branches on z (the rule's, the
+  // fill's) are coin flips the CPU often mispredicts; this way each is decided by a value
+  // computed long before, and a misprediction does not discard the filter's next step, which
+  // comes before it in program order (measured: 35 -> ~26 ns a bar in pairs that trade on most
+  // bars).
+  let zNext = 0;
+  let bNext = 0;
+  for (let s = 0; s <= n; s++) {
+    const z = zNext;
+    const beta = bNext;
+    if (s < n) {
+      // kalmanHedgeStep
+      const x = xf[s];
+      const y = yf[s];
+      if (s > 0) {
+        p00 += q;
+        p11 += q;
+      }
+      const g0 = p00 * x + p01;
+      const g1 = p01 * x + p11;
+      const Qt = x * g0 + g1 + ve;
+      const e = y - (b * x + a);
+      const invQ = 1 / Qt;
+      b += g0 * invQ * e;
+      a += g1 * invQ * e;
+      const n00 = p00 - g0 * g0 * invQ;
+      const n01 = p01 - g0 * g1 * invQ;
+      p11 = p11 - g1 * g1 * invQ;
+      p00 = n00;
+      p01 = n01;
+      // KalmanNormaliser
+      const scale = Math.sqrt(Qt);
+      zNext = scale > 0 ? e / scale : nan;
+      bNext = b;
+    }
+    if (s === 0) continue;
+    // bar t: the strategy (it reads no account state, so it may run before a pending fill)
+    const t = s - 1;
     const cy = yc[t];
     const cx = xc[t];
-    // the strategy (it reads no account state, so it may run before this bar's pending fill)
-    // kalmanHedgeStep
-    const x = xf[t];
-    const y = yf[t];
-    if (t > 0) {
-      p00 += q;
-      p11 += q;
-    }
-    const g0 = p00 * x + p01;
-    const g1 = p01 * x + p11;
-    const Qt = x * g0 + g1 + ve;
-    const e = y - (b * x + a);
-    const invQ = 1 / Qt;
-    b += g0 * invQ * e;
-    a += g1 * invQ * e;
-    const n00 = p00 - g0 * g0 * invQ;
-    const n01 = p01 - g0 * g1 * invQ;
-    p11 = p11 - g1 * g1 * invQ;
-    p00 = n00;
-    p01 = n01;
-    // KalmanNormaliser, setWeights
-    const scale = Math.sqrt(Qt);
-    const z = scale > 0 ? e / scale : nan;
+    // setWeights
     const w0 = logPrices ? 1 / cy : 1;
-    const w1 = logPrices ? -b / cx : -b;
+    const w1 = logPrices ? -beta / cx : -beta;
     // BandRule.next
     if (z !== z) {
       if (units !== 0) held++;
