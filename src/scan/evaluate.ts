@@ -290,8 +290,15 @@ function mean(a: Float64Array, m: number): number {
 
 /** Slope of the OLS of y on x with a constant. */
 function olsBeta(y: Float64Array, x: Float64Array, m: number): number {
-  const my = mean(y, m);
-  const mx = mean(x, m);
+  // both means in one pass (each sum in the same order as mean(): the same numbers)
+  let sy = 0,
+    sx = 0;
+  for (let t = 0; t < m; t++) {
+    sy += y[t];
+    sx += x[t];
+  }
+  const my = sy / m;
+  const mx = sx / m;
   let sxy = 0,
     sxx = 0;
   for (let t = 0; t < m; t++) {
