@@ -37,7 +37,7 @@ describe('learnLocalLevel', () => {
         (n, seed, q, r, p0, nIter) => {
           // a random walk around 100 with noise, from a seeded LCG
           let s = seed;
-          const u = () => ((s = (s * 48271) % 2147483647) / 2147483647) - 0.5;
+          const u = () => (s = (s * 48271) % 2147483647) / 2147483647 - 0.5;
           const z = new Float64Array(n);
           let level = 100;
           for (let t = 0; t < n; t++) {
