@@ -15,7 +15,7 @@ import {
 } from '../strategy/spec.js';
 import { StrategyError, type SignalState, type Strategy } from '../strategy/types.js';
 import { BORROW, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from './ledger.js';
-import { fitsKalmanLoop, runKalmanLoop, type SeriesRecord } from './kalmanPairLoop.js';
+import { fitsKalmanLoop, runKalmanLoop, type SeriesRecord } from './kalmanLoop.js';
 import { runFused } from './fusedLoop.js';
 import { MeanReversionStrategy } from '../strategy/meanReversion.js';
 import { computeMetrics, tradeOutcomes, type Metrics } from './metrics.js';

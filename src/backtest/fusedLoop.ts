@@ -4,12 +4,12 @@
  * `beginBar` and `endBar`, recording straight into the result's arrays. It
  * exists for speed: the modular path spends more time passing state between objects than
  * computing. Same calls, same order, same arithmetic: test/backtest/fast.test.ts holds every
- * output equal to the modular path bit for bit. (The Kalman-pairs family has a loop of its own
- * with the filter inlined: kalmanPairLoop.ts.)
+ * output equal to the modular path bit for bit. (The two Kalman families have a loop of their
+ * own, with the state in locals: kalmanLoop.ts.)
  */
 import type { MeanReversionStrategy } from '../strategy/meanReversion.js';
 import type { Ledger } from './ledger.js';
-import type { SeriesRecord } from './kalmanPairLoop.js';
+import type { SeriesRecord } from './kalmanLoop.js';
 import type { ResolvedBacktestOptions } from './options.js';
 import { recordBar, Simulator } from './simulator.js';
 

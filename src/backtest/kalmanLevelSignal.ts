@@ -2,7 +2,7 @@
  * The one-asset Kalman strategy's signal in batch: what KalmanFairValueSpread and
  * RollingNormaliser publish bar by bar, for every bar at once. Each bar's values depend on
  * the prices up to that bar only (the filter runs forward; the rolling window looks back), so
- * computing them ahead is no look-ahead; the fused loop (kalmanPairLoop.ts) then reads them.
+ * computing them ahead is no look-ahead; the fused loop (kalmanLoop.ts) then reads them.
  * Same operations in the same order as the streaming objects: test/backtest/fast.test.ts holds
  * the results equal bit for bit. (The pairs filter stays inside the loop: measured, a separate
  * pass for it is slower, the loop hides the filter's latency behind the accounting.)

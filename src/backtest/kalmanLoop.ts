@@ -24,14 +24,14 @@ import { BAR_NOTIONAL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js'
 import type { ResolvedBacktestOptions } from './options.js';
 
 /** Whether the pairs family fits {@link runKalmanLoop}. */
-export function fitsKalmanPairLoop(spec: StrategySpec): boolean {
+function fitsKalmanPairLoop(spec: StrategySpec): boolean {
   return (
     spec.spread.type === 'kalman-hedge' && spec.normaliser.type === 'kalman' && spec.rule.type === 'bands'
   );
 }
 
 /** Whether the one-asset family fits {@link runKalmanLoop}. */
-export function fitsKalmanLevelLoop(spec: StrategySpec): boolean {
+function fitsKalmanLevelLoop(spec: StrategySpec): boolean {
   return (
     spec.spread.type === 'kalman-fair-value' &&
     spec.normaliser.type === 'rolling' &&
@@ -62,9 +62,6 @@ export interface SeriesRecord {
   hedgeRatio: Float64Array | null;
   fairValue: Float64Array | null;
 }
-
-/** The pairs entry point (the scanner's): {@link runKalmanLoop} for a `kalman-hedge` spec. */
-export const runKalmanPair = runKalmanLoop;
 
 /**
  * Runs a Kalman-family strategy over bars [0, n) of close[0] (y, or the one asset) and close[1]

@@ -11,7 +11,7 @@
  */
 import type { Bar, Strategy } from '../strategy/types.js';
 import { BAR_NOTIONAL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
-import type { SeriesRecord } from './kalmanPairLoop.js';
+import type { SeriesRecord } from './kalmanLoop.js';
 import type { ResolvedBacktestOptions } from './options.js';
 
 // slots of Simulator.state

@@ -5,7 +5,7 @@
  * per trade.
  *
  * Why it exists: a scan backtests every pair of a universe (124,750 pairs of 2,520 bars in the
- * benchmark) and keeps only the 13 metrics. `runKalmanPair` + `computeMetrics` give the same
+ * benchmark) and keeps only the 13 metrics. `runKalmanLoop` + `computeMetrics` give the same
  * numbers through a Ledger that logs every fill and builds a Trade object per round trip, and
  * then a second pass over four per-bar arrays; in pairs that trade on most bars that
  * bookkeeping, not the Kalman filter, was most of the cost. Here the filter state, the rule
@@ -15,13 +15,13 @@
  *
  * It repeats, operation for operation and in the same order, `kalmanHedgeStep`,
  * `KalmanNormaliser`, `BandRule`, `CapitalSizing` / `UnitSizing`, `Ledger.chargeBorrow` /
- * `Ledger.fill`, runKalmanPair's marking and returns, and `computeMetrics`, so its metrics equal
+ * `Ledger.fill`, runKalmanLoop's marking and returns, and `computeMetrics`, so its metrics equal
  * `backtest()`'s to the last bit, NaN included: test/scan/pairKernel.test.ts holds it to that on
  * random strategies, options and data. A change to any of those must be mirrored here (that
  * test fails otherwise).
  *
  * What makes it fast, each measured on the benchmark's pairs (single thread, ns per bar):
- * - the per-fill and per-trade records gone, everything in locals (runKalmanPair +
+ * - the per-fill and per-trade records gone, everything in locals (runKalmanLoop +
  *   computeMetrics in the scanner: ~100; this loop: ~35);
  * - the filter running one bar ahead of the rest (35 → 29): the rule's and the fill's branches
  *   on z are coin flips that the CPU often mispredicts, and a misprediction no longer throws
@@ -427,7 +427,7 @@ function pairLoop(
       pend1 = tg1;
       hasPending = tg0 !== pos0 || tg1 !== pos1;
     }
-    // mark to the close, the bar's return (runKalmanPair)
+    // mark to the close, the bar's return (runKalmanLoop)
     const v0 = pos0 * cy;
     const v1 = pos1 * cx;
     const value = 0 + v0 + v1;

@@ -1,8 +1,8 @@
 /**
- * The fused loops (src/backtest/kalmanPairLoop.ts for the Kalman-pairs family,
- * kalmanLevelLoop.ts for the one-asset Kalman fair-value family, fusedLoop.ts for every other
- * strategy built from a spec) against the modular
- * path (MeanReversionStrategy through the Simulator): every output equal to the last bit.
+ * The fused loops (src/backtest/kalmanLoop.ts for the two Kalman families, with the one-asset
+ * signal from kalmanLevelSignal.ts; fusedLoop.ts for every other strategy built from a spec)
+ * against the modular path (MeanReversionStrategy through the Simulator): every output equal
+ * to the last bit.
  */
 import { describe, expect, it } from 'vitest';
 import { backtest, type BacktestResult } from '../../src/backtest/index.js';
