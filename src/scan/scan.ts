@@ -154,29 +154,64 @@ function compare(rankBy: keyof Metrics) {
   };
 }
 
-/** Decodes one result row. */
-export function rowToPair(u: Universe, y: number, x: number, rows: Float64Array, k: number): PairResult {
+/** Each metric's place in a row, after R_METRICS (METRIC_KEYS order). */
+const M = Object.fromEntries(METRIC_KEYS.map((k, i) => [k, i])) as Record<
+  (typeof METRIC_KEYS)[number],
+  number
+>;
+
+/** The metrics of a result row, as an object literal (one shape for every row). */
+function rowMetrics(rows: Float64Array, o: number): Metrics {
+  const m = o + R_METRICS;
+  return {
+    totalReturn: rows[m + M.totalReturn],
+    apr: rows[m + M.apr],
+    annualVolatility: rows[m + M.annualVolatility],
+    sharpe: rows[m + M.sharpe],
+    sortino: rows[m + M.sortino],
+    calmar: rows[m + M.calmar],
+    maxDrawdown: rows[m + M.maxDrawdown],
+    maxDrawdownDuration: rows[m + M.maxDrawdownDuration],
+    trades: rows[m + M.trades],
+    winRate: rows[m + M.winRate],
+    profitFactor: rows[m + M.profitFactor],
+    exposure: rows[m + M.exposure],
+    turnover: rows[m + M.turnover],
+  };
+}
+
+/**
+ * Decodes one result row. `dates` memoises the ISO dates of a run: the pairs of a universe
+ * share a handful of first and last bars, and formatting a date is most of a row's cost.
+ */
+export function rowToPair(
+  u: Universe,
+  y: number,
+  x: number,
+  rows: Float64Array,
+  k: number,
+  dates: Map<number, string> = new Map(),
+): PairResult {
   const o = k * ROW;
   const status = STATUS[rows[o + R_STATUS]];
-  let metrics: Metrics | null = null;
-  if (status === 'ok') {
-    const m = {} as Record<string, number>;
-    for (let i = 0; i < METRIC_KEYS.length; i++) m[METRIC_KEYS[i]] = rows[o + R_METRICS + i];
-    metrics = m as unknown as Metrics;
-  }
   const bars = rows[o + R_BARS];
+  const date = (ms: number) => {
+    let s = dates.get(ms);
+    if (s === undefined) dates.set(ms, (s = isoTime(ms)));
+    return s;
+  };
   return {
     y: u.symbols[y],
     x: u.symbols[x],
     status,
     bars,
-    first: bars > 0 ? isoTime(rows[o + R_FIRST]) : '',
-    last: bars > 0 ? isoTime(rows[o + R_LAST]) : '',
+    first: bars > 0 ? date(rows[o + R_FIRST]) : '',
+    last: bars > 0 ? date(rows[o + R_LAST]) : '',
     correlation: rows[o + R_CORR],
     pvalue: rows[o + R_PVALUE],
     halfLife: rows[o + R_HALFLIFE],
     olsBeta: rows[o + R_BETA],
-    metrics,
+    metrics: status === 'ok' ? rowMetrics(rows, o) : null,
     rank: 0,
   };
 }
@@ -218,8 +253,9 @@ export async function scanPairs(data: PriceFrame | Universe, options: ScanOption
   const executor = options.executor ?? new InlineExecutor();
   const rows = await executor.run(ctx, jobs, options.onProgress);
   const pairs: PairResult[] = new Array(jobs.length / JOB);
+  const dates = new Map<number, string>();
   for (let k = 0; k < pairs.length; k++)
-    pairs[k] = rowToPair(universe, jobs[k * JOB], jobs[k * JOB + 1], rows, k);
+    pairs[k] = rowToPair(universe, jobs[k * JOB], jobs[k * JOB + 1], rows, k, dates);
   const ranked = pairs.filter((p) => p.status === 'ok').sort(compare(rankBy));
   ranked.forEach((p, i) => (p.rank = i + 1));
   const counts = Object.fromEntries(STATUS.map((s) => [s, 0])) as Record<PairStatus, number>;

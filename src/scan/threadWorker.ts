@@ -1,7 +1,7 @@
 /**
  * Entry point of a {@link LocalExecutor} worker thread: receives a run's context once (the
  * universe and job list on shared memory), then job ranges, and answers with result rows
- * (transferred, not copied).
+ * (copied: see the message below).
  */
 import { parentPort } from 'node:worker_threads';
 import { PairEvaluator, ROW } from './evaluate.js';
@@ -23,7 +23,9 @@ port.on('message', (msg: ToWorker) => {
     if (msg.run !== run || evaluator === null || jobs === null) return;
     const rows = new Float64Array((msg.end - msg.start) * ROW);
     evaluator.run(jobs, rows, msg.start, msg.end);
-    port.postMessage({ type: 'rows', run, start: msg.start, rows } satisfies FromWorker, [rows.buffer]);
+    // copied, not transferred: detaching a buffer in this thread would invalidate V8's
+    // no-detached-buffers assumption and make every typed-array access in the kernel check for it
+    port.postMessage({ type: 'rows', run, start: msg.start, rows } satisfies FromWorker);
   } catch (e) {
     port.postMessage({
       type: 'error',
