@@ -98,3 +98,38 @@ describe('scanPairs on the 67-ETF universe', () => {
     }
   });
 });
+
+describe('the OLS hedge ratio in scan rows', () => {
+  it('matches a two-pass OLS to 1e-12 on high, drifting price levels (no cancellation)', async () => {
+    // x climbs from 1e8 by 1e5 with noise; y = 0.75 x + 3e5 + noise: the one-pass sums work on
+    // deviations from the first bar, so the levels do not eat the digits (raw sums of x² would
+    // lose about seven of them)
+    const n = 757; // odd: the unrolled loop's tail runs
+    let s = 7;
+    const u = () => (s = (s * 48271) % 2147483647) / 2147483647 - 0.5;
+    const x = new Float64Array(n);
+    const y = new Float64Array(n);
+    for (let t = 0; t < n; t++) {
+      x[t] = 1e8 + (1e5 * t) / n + 1e4 * u();
+      y[t] = 0.75 * x[t] + 3e5 + 50 * u();
+    }
+    const dates = Array.from({ length: n }, (_, t) =>
+      new Date(Date.UTC(2020, 0, 1) + t * 86_400_000).toISOString().slice(0, 10),
+    );
+    const { PriceFrame } = await import('../../src/data/index.js');
+    const scan = await scanPairs(PriceFrame.fromCloses(dates, { Y: y, X: x }), {
+      backtest: { execution: 'close' },
+    });
+    const mx = x.reduce((a, v) => a + v, 0) / n;
+    const my = y.reduce((a, v) => a + v, 0) / n;
+    let sxy = 0;
+    let sxx = 0;
+    for (let t = 0; t < n; t++) {
+      sxy += (x[t] - mx) * (y[t] - my);
+      sxx += (x[t] - mx) ** 2;
+    }
+    const beta = scan.pairs[0].olsBeta;
+    expect(Math.abs(beta - sxy / sxx)).toBeLessThan(1e-12 * Math.abs(sxy / sxx));
+    expect(Math.abs(beta - 0.75)).toBeLessThan(1e-3);
+  });
+});
