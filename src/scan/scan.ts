@@ -142,16 +142,31 @@ export function allPairJobs(count: number): Int32Array {
   return jobs;
 }
 
-function compare(rankBy: keyof Metrics) {
+/**
+ * The pairs that were backtested, best first by `rankBy` (NaN last; ties keep universe order).
+ * Sorts indices on a typed array of the metric: a comparator reading `metrics[rankBy]` from
+ * the objects costs a keyed property load per comparison, most of a 124,750-pair sort.
+ */
+function rank(pairs: PairResult[], rankBy: keyof Metrics): PairResult[] {
+  const ok = pairs.filter((p) => p.status === 'ok');
+  const key = new Float64Array(ok.length);
+  for (let i = 0; i < ok.length; i++) key[i] = ok[i].metrics![rankBy];
   const asc = ASCENDING.has(rankBy);
-  return (p: PairResult, q: PairResult) => {
-    const a = p.metrics![rankBy];
-    const b = q.metrics![rankBy];
-    const an = Number.isNaN(a);
-    const bn = Number.isNaN(b);
+  const order = Array.from({ length: ok.length }, (_, i) => i);
+  order.sort((i, j) => {
+    const a = key[i];
+    const b = key[j];
+    const an = a !== a;
+    const bn = b !== b;
     if (an || bn) return an === bn ? 0 : an ? 1 : -1;
     return asc ? a - b : b - a;
-  };
+  });
+  const ranked = new Array<PairResult>(ok.length);
+  for (let i = 0; i < ok.length; i++) {
+    ranked[i] = ok[order[i]];
+    ranked[i].rank = i + 1;
+  }
+  return ranked;
 }
 
 /** Each metric's place in a row, after R_METRICS (METRIC_KEYS order). */
@@ -256,8 +271,7 @@ export async function scanPairs(data: PriceFrame | Universe, options: ScanOption
   const dates = new Map<number, string>();
   for (let k = 0; k < pairs.length; k++)
     pairs[k] = rowToPair(universe, jobs[k * JOB], jobs[k * JOB + 1], rows, k, dates);
-  const ranked = pairs.filter((p) => p.status === 'ok').sort(compare(rankBy));
-  ranked.forEach((p, i) => (p.rank = i + 1));
+  const ranked = rank(pairs, rankBy);
   const counts = Object.fromEntries(STATUS.map((s) => [s, 0])) as Record<PairStatus, number>;
   for (const p of pairs) counts[p.status]++;
   return {
