@@ -203,7 +203,11 @@ export class RollingWindow {
     return i;
   }
 
-  /** As {@link slideZScore}, writing the mean and/or the std (whichever output is not null). */
+  /**
+   * As {@link slideZScore}, writing the mean and/or the std (whichever output is not null).
+   * Kept apart from slideZScore on purpose: one loop writing any of the three measured 2×
+   * slower for z-scores (4.5 → 10 ms for 10⁶ points).
+   */
   private slideMeanStd(
     x: ArrayLike<number>,
     meanOut: Float64Array | null,
