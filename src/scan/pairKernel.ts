@@ -365,6 +365,8 @@ function pairLoop(
       let closeFlow = 0;
       let keepFlow = 0;
       let openFlow = 0;
+      // the two legs written out (Ledger.fill's loop over legs): a per-leg function would have
+      // to hand back six values through an object, an allocation per fill in the hot loop
       const d0 = f0 - pos0;
       if (d0 !== 0) {
         const px = d0 > 0 ? r0 * up : r0 * dn;
