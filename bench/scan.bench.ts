@@ -4,14 +4,17 @@
  * pair, and the real 67-ETF universe end to end (read, screen, backtest, write the outputs).
  * Wall-clock times of whole runs; `npm run bench -- scan`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { METRIC_NAMES } from '../src/backtest/metrics.js';
 import { PriceFrame } from '../src/data/frame.js';
 import { readWideCsvSync } from '../src/data/readers.js';
 import { LocalExecutor } from '../src/scan/executor.js';
 import { writeScanOutputs } from '../src/scan/output.js';
-import { kalmanPairMetrics } from '../src/scan/pairKernel.js';
+import { kalmanPairMetrics, kernelParams } from '../src/scan/pairKernel.js';
 import { resolveScanSetup, scanPairs } from '../src/scan/scan.js';
 import type { BenchResult } from './harness.js';
 
@@ -43,19 +46,25 @@ export function syntheticUniverse(symbols: number, bars: number): PriceFrame {
   return PriceFrame.fromCloses(dates, closes, 'synthetic');
 }
 
+/** The kernel benchmark's pairs: every 160th pair i < j of the universe (780 of 124,750). */
+function kernelPairs(symbols: number): [number, number][] {
+  const pairs: [number, number][] = [];
+  let k = 0;
+  for (let i = 0; i < symbols; i++)
+    for (let j = i + 1; j < symbols; j++) if (k++ % 160 === 0) pairs.push([i, j]);
+  return pairs;
+}
+
 /**
- * The scan's backtest kernel alone, in this thread: ns per bar over every 160th pair of the
- * universe (780 pairs, ~55 ms a pass), the median of the last 5 of 12 passes (V8 may take a few
- * passes to install its optimised code). For comparing kernel changes; the scan case adds the
- * screens' statistics, the threads and collecting the results.
+ * The scan's backtest kernel alone, in this thread: ns per bar over the kernel pairs (~55 ms a
+ * pass), the median of the last 5 of 12 passes (V8 may take a few passes to install its
+ * optimised code). For comparing kernel changes; the scan case adds the screens' statistics, the
+ * threads and collecting the results.
  */
 function kernelNsPerBar(u: PriceFrame): number {
   const { spec, options } = resolveScanSetup('kalman-pair', { execution: 'close' }, false);
   const closes = u.symbols.map((s) => u.get(s, 'close'));
-  const pairs: [Float64Array, Float64Array][] = [];
-  let k = 0;
-  for (let i = 0; i < closes.length; i++)
-    for (let j = i + 1; j < closes.length; j++) if (k++ % 160 === 0) pairs.push([closes[i], closes[j]]);
+  const pairs = kernelPairs(closes.length).map(([i, j]) => [closes[i], closes[j]]);
   const n = u.length;
   const scratch = new Float64Array(3 * n);
   const out = new Float64Array(13);
@@ -66,6 +75,73 @@ function kernelNsPerBar(u: PriceFrame): number {
     if (r >= 7) samples.push(Number(process.hrtime.bigint() - t0) / pairs.length / n);
   }
   return samples.sort((a, b) => a - b)[2];
+}
+
+/**
+ * The same kernel in C (bench/reference/pair_kernel.c, pairKernel.ts line for line), compiled
+ * here with `cc -O3 -march=native -ffp-contract=off` and run on the same pairs in one thread:
+ * the speed of hand-written C for this backtest, beside the JavaScript kernel's. Its metrics are
+ * checked equal to the JavaScript kernel's on every pair (all but apr and calmar, which go through
+ * pow(), whose last bit libm and V8 may round differently), so both did the same work. Returns
+ * the fastest pass's ns per bar, or why it could not run.
+ */
+function cKernelNsPerBar(u: PriceFrame): number | string {
+  const cc = spawnSync('cc', ['--version']);
+  if (cc.error !== undefined || cc.status !== 0) return 'no C compiler (apt-get install -y gcc)';
+  const { spec, options } = resolveScanSetup('kalman-pair', { execution: 'close' }, false);
+  const n = u.length;
+  const S = u.symbols.length;
+  const dir = mkdtempSync(join(tmpdir(), 'kalrev-c-kernel-'));
+  try {
+    const source = fileURLToPath(new URL('../../bench/reference/pair_kernel.c', import.meta.url));
+    const exe = join(dir, 'pair_kernel');
+    const build = spawnSync('cc', ['-O3', '-march=native', '-ffp-contract=off', '-o', exe, source, '-lm']);
+    if (build.status !== 0) return `cc failed: ${build.stderr.toString().trim().split('\n')[0]}`;
+    const closes = new Float64Array(S * n);
+    u.symbols.forEach((s, k) => closes.set(u.get(s, 'close'), k * n));
+    const pairs = kernelPairs(S);
+    const write = (name: string, a: Float64Array | Int32Array) =>
+      writeFileSync(join(dir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    write('universe.bin', closes);
+    write('params.bin', kernelParams(spec, options));
+    write('pairs.bin', Int32Array.from(pairs.flat()));
+    const run = spawnSync(exe, [
+      join(dir, 'universe.bin'),
+      String(S),
+      String(n),
+      join(dir, 'params.bin'),
+      join(dir, 'pairs.bin'),
+      join(dir, 'out.bin'),
+      '10',
+    ]);
+    if (run.status !== 0) return `the C kernel failed: ${run.stderr.toString().trim()}`;
+    const bytes = readFileSync(join(dir, 'out.bin'));
+    const c = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+    const js = new Float64Array(13);
+    const scratch = new Float64Array(3 * n);
+    const notPow = METRIC_NAMES.map((m, i) => (m === 'apr' || m === 'calmar' ? -1 : i)).filter((i) => i >= 0);
+    for (let p = 0; p < pairs.length; p++) {
+      const [i, j] = pairs[p];
+      kalmanPairMetrics(
+        spec,
+        options,
+        closes.subarray(i * n, (i + 1) * n),
+        closes.subarray(j * n, (j + 1) * n),
+        null,
+        null,
+        n,
+        scratch,
+        js,
+        0,
+      );
+      for (const m of notPow)
+        if (!Object.is(js[m], c[p * 13 + m]))
+          return `the C kernel's ${METRIC_NAMES[m]} differs from the JavaScript kernel's on pair ${i},${j} (${c[p * 13 + m]} vs ${js[m]}): not the same computation`;
+    }
+    return Number(run.stdout.toString());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function fmt(x: number): string {
@@ -115,6 +191,12 @@ export async function main(): Promise<BenchResult[]> {
     );
     console.log(
       `  the backtest kernel alone: ${fmt(kernel)} ns per bar per pair (one thread, 780 of its pairs)`,
+    );
+    const cKernel = cKernelNsPerBar(big);
+    console.log(
+      typeof cKernel === 'number'
+        ? `  the same kernel in C (cc -O3 -march=native, equal metrics): ${fmt(cKernel)} ns per bar per pair; at that speed the kernels alone would take ${fmt((cKernel * pairBars) / 2 / 1e9)} s of this scan on 2 threads`
+        : `  the same kernel in C: not measured (${cKernel})`,
     );
     results.push(
       await time(

@@ -144,6 +144,16 @@ function setParams(spec: StrategySpec, opts: ResolvedBacktestOptions): void {
   PRM[P_RISK_FREE] = opts.riskFreeRate;
 }
 
+/**
+ * The kernel's parameter block for `spec` and `opts` (a copy): what bench/reference/pair_kernel.c
+ * reads, so the C reference runs exactly the kernel's numbers.
+ * @internal
+ */
+export function kernelParams(spec: StrategySpec, opts: ResolvedBacktestOptions): Float64Array {
+  setParams(spec, opts);
+  return PRM.slice();
+}
+
 // What the loop leaves for finish(): computeMetrics' sums over the bars and the trades.
 const ACC = new Float64Array(13);
 const A_GROWTH = 0;
