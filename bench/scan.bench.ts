@@ -83,7 +83,7 @@ function kernelNsPerBar(u: PriceFrame): number {
  * the speed of hand-written C for this backtest, beside the JavaScript kernel's. Its metrics are
  * checked equal to the JavaScript kernel's on every pair (all but apr and calmar, which go through
  * pow(), whose last bit libm and V8 may round differently), so both did the same work. Returns
- * the fastest pass's ns per bar, or why it could not run.
+ * the median pass's ns per bar (of 10), or why it could not run.
  */
 function cKernelNsPerBar(u: PriceFrame): number | string {
   const cc = spawnSync('cc', ['--version']);
