@@ -115,8 +115,8 @@ function cKernelNsPerBar(u: PriceFrame): number | string {
       '10',
     ]);
     if (run.status !== 0) return `the C kernel failed: ${run.stderr.toString().trim()}`;
-    const bytes = readFileSync(join(dir, 'out.bin'));
-    const c = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+    // copied: a Buffer's offset in its pool need not be a multiple of 8
+    const c = new Float64Array(new Uint8Array(readFileSync(join(dir, 'out.bin'))).buffer);
     const js = new Float64Array(13);
     const scratch = new Float64Array(3 * n);
     const notPow = METRIC_NAMES.map((m, i) => (m === 'apr' || m === 'calmar' ? -1 : i)).filter((i) => i >= 0);

@@ -296,7 +296,10 @@ int main(int argc, char **argv) {
   double *prm = read_file(argv[4], sizeof(double) * P_COUNT);
   for (int i = 0; i < P_COUNT; i++) PRM[i] = prm[i];
   FILE *pf = fopen(argv[5], "rb");
-  if (pf == NULL) return 2;
+  if (pf == NULL) {
+    fprintf(stderr, "pair_kernel: cannot open %s\n", argv[5]);
+    return 2;
+  }
   fseek(pf, 0, SEEK_END);
   const int pairs = (int)(ftell(pf) / (2 * sizeof(int)));
   fclose(pf);
@@ -322,7 +325,10 @@ int main(int argc, char **argv) {
   }
   qsort(times, (size_t)passes, sizeof(double), compare_doubles);
   FILE *of = fopen(argv[6], "wb");
-  if (of == NULL || fwrite(out, sizeof(double), 13 * (size_t)pairs, of) != 13 * (size_t)pairs) return 2;
+  if (of == NULL || fwrite(out, sizeof(double), 13 * (size_t)pairs, of) != 13 * (size_t)pairs) {
+    fprintf(stderr, "pair_kernel: cannot write %s\n", argv[6]);
+    return 2;
+  }
   fclose(of);
   printf("%.3f\n", times[passes / 2]);
   return 0;
