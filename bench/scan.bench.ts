@@ -14,7 +14,7 @@ import { PriceFrame } from '../src/data/frame.js';
 import { readWideCsvSync } from '../src/data/readers.js';
 import { LocalExecutor } from '../src/scan/executor.js';
 import { writeScanOutputs } from '../src/scan/output.js';
-import { kalmanPairMetrics, kernelParams } from '../src/scan/pairKernel.js';
+import { KERNEL_OUT, kalmanPairMetrics, kernelParams } from '../src/scan/pairKernel.js';
 import { resolveScanSetup, scanPairs } from '../src/scan/scan.js';
 import type { BenchResult } from './harness.js';
 
@@ -67,7 +67,7 @@ function kernelNsPerBar(u: PriceFrame): number {
   const pairs = kernelPairs(closes.length).map(([i, j]) => [closes[i], closes[j]]);
   const n = u.length;
   const scratch = new Float64Array(3 * n);
-  const out = new Float64Array(13);
+  const out = new Float64Array(KERNEL_OUT);
   const samples: number[] = [];
   for (let r = 0; r < 12; r++) {
     const t0 = process.hrtime.bigint();
@@ -117,9 +117,11 @@ function cKernelNsPerBar(u: PriceFrame): number | string {
     if (run.status !== 0) return `the C kernel failed: ${run.stderr.toString().trim()}`;
     // copied: a Buffer's offset in its pool need not be a multiple of 8
     const c = new Float64Array(new Uint8Array(readFileSync(join(dir, 'out.bin'))).buffer);
-    const js = new Float64Array(13);
+    const js = new Float64Array(KERNEL_OUT);
     const scratch = new Float64Array(3 * n);
-    const notPow = METRIC_NAMES.map((m, i) => (m === 'apr' || m === 'calmar' ? -1 : i)).filter((i) => i >= 0);
+    // every metric but those two, and the ruin bar
+    const names = [...METRIC_NAMES, 'ruinBar'];
+    const notPow = names.map((m, i) => (m === 'apr' || m === 'calmar' ? -1 : i)).filter((i) => i >= 0);
     for (let p = 0; p < pairs.length; p++) {
       const [i, j] = pairs[p];
       kalmanPairMetrics(
@@ -135,8 +137,8 @@ function cKernelNsPerBar(u: PriceFrame): number | string {
         0,
       );
       for (const m of notPow)
-        if (!Object.is(js[m], c[p * 13 + m]))
-          return `the C kernel's ${METRIC_NAMES[m]} differs from the JavaScript kernel's on pair ${i},${j} (${c[p * 13 + m]} vs ${js[m]}): not the same computation`;
+        if (!Object.is(js[m], c[p * KERNEL_OUT + m]))
+          return `the C kernel's ${names[m]} differs from the JavaScript kernel's on pair ${i},${j} (${c[p * KERNEL_OUT + m]} vs ${js[m]}): not the same computation`;
     }
     return Number(run.stdout.toString());
   } finally {

@@ -13,7 +13,7 @@
  *   UNIVERSE.bin  SYMBOLS × BARS doubles, symbol-major (closes)
  *   PARAMS.bin    the kernel's 20-double parameter block (kernelParams() in pairKernel.ts)
  *   PAIRS.bin     int32 pairs (y symbol, x symbol)
- *   OUT.bin       written: 13 doubles per pair, METRIC_NAMES order
+ *   OUT.bin       written: 14 doubles per pair, METRIC_NAMES order, then the ruin bar (-1: none)
  * Prints the median pass's nanoseconds per pair-bar.
  */
 #include <math.h>
@@ -32,7 +32,7 @@ static double PRM[P_COUNT];
 /* computeMetrics' sums, as pairKernel.ts's ACC */
 typedef struct {
   double growth, sum, maxDd, maxDdRun, downside, inMarket, traded, equitySum;
-  double trades, closed, wins, gains, losses;
+  double trades, closed, wins, gains, losses, ruinBar;
 } Acc;
 
 /* pairLoop with close fills (the benchmark's execution); yf, xf are the filter's inputs. */
@@ -57,6 +57,7 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
   double pos0 = 0, pos1 = 0, cash = prm[P_CAPITAL];
   bool inTrade = false;
   double tradeCash = 0, prevY = 0, prevX = 0, prevEquity = prm[P_CAPITAL], prevGross = 0;
+  int ruinBar = -1;
   double growth = 1, sum = 0, peak = 1, maxDd = 0, downside = 0, traded = 0, equitySum = 0;
   int ddRun = 0, maxDdRun = 0, inMarket = 0, trades = 0, closed = 0, wins = 0;
   double gains = 0, losses = 0;
@@ -129,17 +130,23 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
       tg0 = units * w0;
       tg1 = units * w1;
     }
+    double pnl = 0; /* the bar's P&L: - borrow, + overnight positions' moves, + fills */
     if (t > 0 && borrowPerBar != 0) { /* Ledger.chargeBorrow */
       double shortValue = 0;
       if (pos0 < 0) shortValue -= pos0 * prevY;
       if (pos1 < 0) shortValue -= pos1 * prevX;
       const double fee = shortValue * borrowPerBar;
       cash -= fee;
+      pnl -= fee;
       if (inTrade) tradeCash -= fee;
+    }
+    if (t > 0) {
+      pnl += pos0 * (cy - prevY);
+      pnl += pos1 * (cx - prevX);
     }
     double fillGross = 0, barNotional = 0;
     const double f0 = tg0, f1 = tg1, r0 = cy, r1 = cx;
-    if (tg0 != pos0 || tg1 != pos1) { /* Ledger.fill */
+    if (ruinBar < 0 && (tg0 != pos0 || tg1 != pos1)) { /* Ledger.fill */
       const int dirBefore = pos0 != 0 ? (pos0 > 0 ? 1 : -1) : pos1 != 0 ? (pos1 > 0 ? 1 : -1) : 0;
       const int dirAfter = f0 != 0 ? (f0 > 0 ? 1 : -1) : f1 != 0 ? (f1 > 0 ? 1 : -1) : 0;
       const bool reversal = dirBefore != 0 && dirAfter != 0 && dirBefore != dirAfter;
@@ -157,6 +164,7 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
         cash += flow;
         fillGross += fabs(f0) * px;
         barNotional += notional;
+        pnl += d0 * (cy - px) - commission;
         if (closing && opening) {
           const double share = fabs(pos0) / size;
           closeFlow += pos0 * px - commission * share;
@@ -177,6 +185,7 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
         cash += flow;
         fillGross += fabs(f1) * px;
         barNotional += notional;
+        pnl += d1 * (cx - px) - commission;
         if (closing && opening) {
           const double share = fabs(pos1) / size;
           closeFlow += pos1 * px - commission * share;
@@ -207,18 +216,61 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
     /* mark to the close, the bar's return, computeMetrics' first pass */
     const double v0 = pos0 * cy, v1 = pos1 * cx;
     const double value = 0 + v0 + v1;
-    const double grossExp = 0 + fabs(v0) + fabs(v1);
+    double grossExp = 0 + fabs(v0) + fabs(v1);
     prevY = cy;
     prevX = cx;
-    const double eq = cash + value;
+    double eq = cash + value;
     double ret = 0;
-    if (t > 0) {
-      const double pnl = eq - prevEquity;
-      if (grossBasis) {
-        const double base = prevGross > 0 ? prevGross : fillGross;
-        ret = base > 0 ? pnl / base : 0;
-      } else ret = prevEquity > 0 ? pnl / prevEquity : 0;
-    }
+    if (eq <= 0 && ruinBar < 0) { /* ruin: Ledger.liquidate, everything closed at this close */
+      ruinBar = t;
+      if (pos0 != 0 || pos1 != 0) {
+        double closeFlow = 0;
+        const double d0 = -pos0;
+        if (d0 != 0) {
+          const double px = d0 > 0 ? cy * up : cy * dn;
+          const double size = d0 > 0 ? d0 : -d0;
+          const double notional = size * cy;
+          const double c = bps * notional + perShare * size;
+          const double commission = c > minCommission ? c : minCommission;
+          const double flow = -d0 * px - commission;
+          cash += flow;
+          barNotional += notional;
+          pnl += d0 * (cy - px) - commission;
+          closeFlow += flow;
+        }
+        const double d1 = -pos1;
+        if (d1 != 0) {
+          const double px = d1 > 0 ? cx * up : cx * dn;
+          const double size = d1 > 0 ? d1 : -d1;
+          const double notional = size * cx;
+          const double c = bps * notional + perShare * size;
+          const double commission = c > minCommission ? c : minCommission;
+          const double flow = -d1 * px - commission;
+          cash += flow;
+          barNotional += notional;
+          pnl += d1 * (cx - px) - commission;
+          closeFlow += flow;
+        }
+        pos0 = 0;
+        pos1 = 0;
+        if (inTrade) {
+          tradeCash += closeFlow + 0;
+          const double tpnl = tradeCash;
+          closed++;
+          if (tpnl > 0) {
+            wins++;
+            gains += tpnl;
+          } else losses -= tpnl;
+          inTrade = false;
+        }
+      }
+      grossExp = 0;
+      eq = cash;
+      ret = -1;
+    } else if (grossBasis) {
+      const double base = prevGross > 0 ? prevGross : fillGross;
+      ret = base > 0 ? pnl / base : 0;
+    } else ret = prevEquity > 0 ? pnl / prevEquity : 0;
     prevEquity = eq;
     prevGross = grossExp;
     scratch[t] = ret;
@@ -240,7 +292,7 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
     equitySum += eq;
   }
   *acc = (Acc){growth, sum, maxDd, maxDdRun, downside, inMarket, traded, equitySum,
-               trades, closed, wins, gains, losses};
+               trades, closed, wins, gains, losses, ruinBar};
 }
 
 /* pairKernel.ts finish(): the variance's second pass and the formulas */
@@ -258,8 +310,10 @@ static void finish(const Acc *A, int n, const double *scratch, double *out) {
   out[0] = A->growth - 1;
   out[1] = apr;
   out[2] = std * sqrt(P);
-  out[3] = std > 0 ? excessMean / std : NAN;
-  out[4] = downsideDev > 0 ? excessMean / downsideDev : NAN;
+  const bool ruined = A->ruinBar >= 0; /* a ruined run's ratios are capped at 0 */
+  const double sharpe = excessMean / std, sortino = excessMean / downsideDev;
+  out[3] = std > 0 ? (ruined && sharpe > 0 ? 0 : sharpe) : NAN;
+  out[4] = downsideDev > 0 ? (ruined && sortino > 0 ? 0 : sortino) : NAN;
   out[5] = A->maxDd > 0 ? apr / A->maxDd : NAN;
   out[6] = A->maxDd;
   out[7] = A->maxDdRun;
@@ -268,6 +322,7 @@ static void finish(const Acc *A, int n, const double *scratch, double *out) {
   out[10] = A->losses > 0 ? A->gains / A->losses : A->gains > 0 ? INFINITY : NAN;
   out[11] = n > 0 ? A->inMarket / n : NAN;
   out[12] = equityMean > 0 ? (A->traded * (P / n)) / equityMean : NAN;
+  out[13] = A->ruinBar;
 }
 
 static int compare_doubles(const void *a, const void *b) {
@@ -309,7 +364,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   double *scratch = malloc(sizeof(double) * n);
-  double *out = malloc(sizeof(double) * 13 * (size_t)pairs);
+  double *out = malloc(sizeof(double) * 14 * (size_t)pairs);
   double *times = malloc(sizeof(double) * (size_t)passes);
   for (int r = 0; r < passes; r++) {
     struct timespec t0, t1;
@@ -318,14 +373,14 @@ int main(int argc, char **argv) {
       const double *y = u + (size_t)ij[2 * p] * n, *x = u + (size_t)ij[2 * p + 1] * n;
       Acc acc;
       pair_loop(y, x, y, x, n, scratch, &acc);
-      finish(&acc, n, scratch, out + 13 * (size_t)p);
+      finish(&acc, n, scratch, out + 14 * (size_t)p);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     times[r] = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / pairs / n;
   }
   qsort(times, (size_t)passes, sizeof(double), compare_doubles);
   FILE *of = fopen(argv[6], "wb");
-  if (of == NULL || fwrite(out, sizeof(double), 13 * (size_t)pairs, of) != 13 * (size_t)pairs) {
+  if (of == NULL || fwrite(out, sizeof(double), 14 * (size_t)pairs, of) != 14 * (size_t)pairs) {
     fprintf(stderr, "pair_kernel: cannot write %s\n", argv[6]);
     return 2;
   }

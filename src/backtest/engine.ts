@@ -65,6 +65,14 @@ export interface BacktestResult {
   metrics: Metrics;
   /** Total costs paid. */
   costs: { commission: number; slippage: number; borrow: number };
+  /**
+   * Whether equity reached zero (marked at a close): the account was then liquidated at that
+   * close and traded no more (docs/strategies.md, "Ruin").
+   */
+  ruined: boolean;
+  /** The bar it was ruined on, and that bar's time (−1 and NaN when not ruined). */
+  ruinBar: number;
+  ruinTime: number;
   options: ResolvedBacktestOptions;
   /** The strategy spec, when the strategy was given as a spec or preset. */
   strategy?: StrategySpec;
@@ -201,6 +209,7 @@ export function runResult(
     ...tradeOutcomes(trades),
     periodsPerYear: opts.periodsPerYear,
     riskFreeRate: opts.riskFreeRate,
+    ruined: ledger.ruinBar >= 0,
   });
   return {
     times,
@@ -224,6 +233,9 @@ export function runResult(
     },
     metrics,
     costs: { commission: sums[COMMISSION], slippage: sums[SLIPPAGE], borrow: sums[BORROW] },
+    ruined: ledger.ruinBar >= 0,
+    ruinBar: ledger.ruinBar,
+    ruinTime: ledger.ruinBar >= 0 ? times[ledger.ruinBar] : NaN,
   };
 }
 

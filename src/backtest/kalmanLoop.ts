@@ -20,7 +20,7 @@ import { CapitalSizing, UnitSizing, type Sizing } from '../strategy/sizing.js';
 import type { StrategySpec } from '../strategy/spec.js';
 import { kalmanHedgeState, tf } from '../strategy/spread.js';
 import { kalmanLevelSignal } from './kalmanLevelSignal.js';
-import { BAR_NOTIONAL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
+import { BAR_NOTIONAL, BAR_PNL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
 import type { ResolvedBacktestOptions } from './options.js';
 
 /** Whether the pairs family fits {@link runKalmanLoop}. */
@@ -136,15 +136,24 @@ export function runKalmanLoop(
   let pos1 = 0;
   let prevEquity = opts.capital;
   let prevGross = 0;
+  let ruined = false;
   const { equity, returns, positions, targets, grossExposure, netExposure, cash, tradedNotional } = rec;
   const zs = rec.z;
   const unitSeries = rec.units;
   for (let t = 0; t < n; t++) {
     const time = times[t];
-    // 1: borrow on the positions held overnight, at the previous closes (still in px)
-    if (t > 0) ledger.chargeBorrow(px);
     const yt = yc[t];
     const xt = xc[t];
+    // 1: borrow on the positions held overnight, at the previous closes (still in px), and
+    // those positions' move to this close: the bar's P&L so far (Simulator.beginBar)
+    sums[BAR_PNL] = 0;
+    if (t > 0) {
+      ledger.chargeBorrow(px);
+      let pnl = sums[BAR_PNL];
+      pnl += pos0 * (yt - px[0]);
+      if (pair) pnl += pos1 * (xt - px[1]);
+      sums[BAR_PNL] = pnl;
+    }
     px[0] = yt;
     if (pair) px[1] = xt;
     // at most one fill a bar (the pending one, or this close's): the sums it leaves
@@ -158,7 +167,7 @@ export function runKalmanLoop(
       }
       sums[FILL_GROSS] = 0;
       sums[BAR_NOTIONAL] = 0;
-      ledger.fill(t, time, pending, atNextOpen ? po : px);
+      ledger.fill(t, time, pending, atNextOpen ? po : px, px);
       fillGross = sums[FILL_GROSS];
       notional = sums[BAR_NOTIONAL];
       pos0 = pos[0];
@@ -212,13 +221,13 @@ export function runKalmanLoop(
       zs[t] = z;
       unitSeries![t] = units;
     }
-    // 5: fill now or keep for the next bar
-    const differs = t0 !== pos0 || (pair && t1 !== pos1);
+    // 5: fill now or keep for the next bar (a ruined account trades no more)
+    const differs = !ruined && (t0 !== pos0 || (pair && t1 !== pos1));
     if (atClose) {
       if (differs) {
         sums[FILL_GROSS] = 0;
         sums[BAR_NOTIONAL] = 0;
-        ledger.fill(t, time, target, px);
+        ledger.fill(t, time, target, px, px);
         fillGross = sums[FILL_GROSS];
         notional = sums[BAR_NOTIONAL];
         pos0 = pos[0];
@@ -238,11 +247,25 @@ export function runKalmanLoop(
       marked += v1;
       gross += v1 < 0 ? -v1 : v1;
     }
-    const cashNow = sums[CASH];
-    const eq = cashNow + marked;
+    let cashNow = sums[CASH];
+    let eq = cashNow + marked;
     let ret = 0;
-    if (t > 0) {
-      const pnl = eq - prevEquity;
+    if (eq <= 0 && !ruined) {
+      // ruin: everything closed at this close (Simulator's mark)
+      ruined = true;
+      sums[BAR_NOTIONAL] = notional;
+      ledger.liquidate(t, time, px);
+      notional = sums[BAR_NOTIONAL];
+      hasPending = false;
+      pos0 = 0;
+      pos1 = 0;
+      marked = 0;
+      gross = 0;
+      cashNow = sums[CASH];
+      eq = cashNow;
+      ret = -1;
+    } else {
+      const pnl = sums[BAR_PNL];
       if (grossBasis) {
         const base = prevGross > 0 ? prevGross : fillGross;
         ret = base > 0 ? pnl / base : 0;

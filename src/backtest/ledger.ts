@@ -106,6 +106,13 @@ export const TRADE_CASH = 4;
 export const FILL_GROSS = 5;
 /** Notional traded on the current bar. */
 export const BAR_NOTIONAL = 6;
+/**
+ * The current bar's P&L, accumulated from its parts in this order: − borrow, + each leg's
+ * position held overnight × its close-to-close move, + each fill's d · (close − fill price) −
+ * commission. Never a difference of equities: those are near the capital, and their
+ * difference would lose the digits that make returns independent of it.
+ */
+export const BAR_PNL = 7;
 
 /**
  * Cash, positions, costs and round trips of one run. A class rather than closures so that
@@ -119,9 +126,11 @@ export class Ledger {
    * The running sums live in one Float64Array: V8 stores a double object field as a boxed
    * number, so `this.cash += …` on a field allocates on every fill; a typed-array slot does not.
    */
-  readonly sums = new Float64Array(7);
+  readonly sums = new Float64Array(8);
   readonly trades: Trade[] = [];
   readonly fills = new FillLog();
+  /** The bar on which equity reached zero and the account was liquidated (−1: not ruined). */
+  ruinBar = -1;
   readonly #slip: number;
   readonly #bps: number;
   readonly #perShare: number;
@@ -156,14 +165,16 @@ export class Ledger {
     const sums = this.sums;
     sums[CASH] -= fee;
     sums[BORROW] += fee;
+    sums[BAR_PNL] -= fee;
     if (this.trade !== null) sums[TRADE_CASH] -= fee;
   }
 
   /**
    * Moves the position to `target` at reference `prices` (one per leg) on bar `t` (time `time`),
-   * slippage against the trader. Returns the number of orders (legs traded).
+   * slippage against the trader; `close` is the bar's close, which the bar's P&L marks the
+   * traded shares to. Returns the number of orders (legs traded).
    */
-  fill(t: number, time: number, target: Float64Array, prices: Float64Array): number {
+  fill(t: number, time: number, target: Float64Array, prices: Float64Array, close: Float64Array): number {
     const L = this.legs;
     const pos = this.pos;
     const dirBefore = direction(pos);
@@ -197,6 +208,7 @@ export class Ledger {
       sums[SLIPPAGE] += notional * this.#slip;
       sums[FILL_GROSS] += Math.abs(target[i]) * px;
       sums[BAR_NOTIONAL] += notional;
+      sums[BAR_PNL] += d * (close[i] - px) - commission;
       this.fills.push(t, i, d, px, commission);
       if (closing && opening) {
         // a reversal's order is split between the closing and the opening trade by shares
@@ -242,6 +254,19 @@ export class Ledger {
       sums[TRADE_CASH] = openFlow;
     }
     return orders;
+  }
+
+  /**
+   * Ruin: equity marked at bar `t`'s close is at or below zero. Closes every position at that
+   * close, with the usual slippage and commission, and records the bar; the callers then trade
+   * no more. Returns whether there was anything to close.
+   */
+  liquidate(t: number, time: number, close: Float64Array): boolean {
+    this.ruinBar = t;
+    let open = false;
+    for (let i = 0; i < this.legs; i++) if (this.pos[i] !== 0) open = true;
+    if (open) this.fill(t, time, new Float64Array(this.legs), close, close);
+    return open;
   }
 
   /**

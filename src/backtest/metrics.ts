@@ -14,6 +14,8 @@
  *   exposure = share of bars ending with a position
  *   turnover = Σ |traded notional| / mean equity · P / n   (times the equity traded per year)
  * A ratio whose denominator is 0 is NaN (or Infinity for a profit factor with no losing trade).
+ * A ruined run (equity reached zero) has a return of −1 on its ruin bar, so its total return is
+ * −100 % and its drawdown 100 %; its Sharpe and Sortino ratios are at most 0.
  */
 /** The metric names, in DESIGN.md's order (metrics.json, scan rows). */
 export const METRIC_NAMES = [
@@ -60,6 +62,8 @@ export interface MetricsInput {
   tradeClosed: Uint8Array;
   periodsPerYear: number;
   riskFreeRate: number;
+  /** Whether the account was ruined (then Sharpe and Sortino are capped at 0). */
+  ruined?: boolean;
 }
 
 export function computeMetrics(m: MetricsInput): Metrics {
@@ -121,12 +125,14 @@ export function computeMetrics(m: MetricsInput): Metrics {
     } else losses -= pnl;
   }
   const div = (a: number, b: number) => (b > 0 ? a / b : NaN);
+  // a ruined account never shows a positive risk-adjusted return, whatever its returns before
+  const capped = (x: number) => (m.ruined === true && x > 0 ? 0 : x);
   return {
     totalReturn: growth - 1,
     apr,
     annualVolatility: std * Math.sqrt(P),
-    sharpe: div(Math.sqrt(P) * (mean - rfBar), std),
-    sortino: div(Math.sqrt(P) * (mean - rfBar), downsideDev),
+    sharpe: capped(div(Math.sqrt(P) * (mean - rfBar), std)),
+    sortino: capped(div(Math.sqrt(P) * (mean - rfBar), downsideDev)),
     calmar: div(apr, maxDd),
     maxDrawdown: maxDd,
     maxDrawdownDuration: maxDdRun,

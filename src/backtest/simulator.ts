@@ -5,12 +5,13 @@
  *   3. 'next-close': fill the previous bar's target at this bar's close;
  *   4. give the bar to the strategy (it sees this bar and nothing later) → target shares;
  *   5. 'close': fill that target at this bar's close; otherwise keep it for the next bar;
- *   6. mark to this bar's close: equity, exposures, the bar's return.
+ *   6. mark to this bar's close: equity, exposures, the bar's return; at equity ≤ 0 the
+ *      account is ruined: it closes every position at this close and trades no more.
  * The batch backtester loops over it; the live runner feeds it one bar as each arrives. The
  * same code, so a replay through the live runner reproduces a backtest exactly.
  */
 import type { Bar, Strategy } from '../strategy/types.js';
-import { BAR_NOTIONAL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
+import { BAR_NOTIONAL, BAR_PNL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
 import type { SeriesRecord } from './kalmanLoop.js';
 import type { ResolvedBacktestOptions } from './options.js';
 
@@ -31,6 +32,8 @@ export interface SimulatorSnapshot {
   positions: number[];
   pending: number[];
   previousClose: number[];
+  /** The bar the account was ruined on, −1 when it was not. */
+  ruinBar: number;
 }
 
 export class Simulator {
@@ -47,6 +50,7 @@ export class Simulator {
   readonly #state = new Float64Array(7);
   /** Bars processed: an integer field (V8 keeps it unboxed), not a slot of the double state. */
   #bars = 0;
+  #ruinFill = -1;
   readonly #atClose: boolean;
   readonly #atNextOpen: boolean;
   readonly #atNextClose: boolean;
@@ -102,6 +106,14 @@ export class Simulator {
   get hasPending(): boolean {
     return this.#state[HAS_PENDING] !== 0;
   }
+  /** The bar on which equity reached zero and the account was liquidated; −1 while it was not. */
+  get ruinBar(): number {
+    return this.ledger.ruinBar;
+  }
+  /** Index in the fill log of the ruin's liquidation fills (they run to its end); −1 before ruin. */
+  get ruinFill(): number {
+    return this.#ruinFill;
+  }
 
   /**
    * Processes the next bar. Before calling, write its prices into `bar.close` (and `open`
@@ -126,13 +138,21 @@ export class Simulator {
     bar.index = t;
     sums[FILL_GROSS] = 0;
     sums[BAR_NOTIONAL] = 0;
-    if (t > 0) ledger.chargeBorrow(this.#previousClose);
+    sums[BAR_PNL] = 0;
+    if (t > 0) {
+      const prev = this.#previousClose;
+      ledger.chargeBorrow(prev);
+      // the positions held overnight, marked from the previous close to this one
+      const pos = ledger.pos;
+      const close = bar.close;
+      for (let i = 0; i < pos.length; i++) sums[BAR_PNL] += pos[i] * (close[i] - prev[i]);
+    }
     if (st[HAS_PENDING] !== 0 && this.#atNextOpen) {
-      ledger.fill(t, bar.time, this.#pending, this.open);
+      ledger.fill(t, bar.time, this.#pending, this.open, bar.close);
       st[HAS_PENDING] = 0;
     }
     if (st[HAS_PENDING] !== 0 && this.#atNextClose) {
-      ledger.fill(t, bar.time, this.#pending, bar.close);
+      ledger.fill(t, bar.time, this.#pending, bar.close, bar.close);
       st[HAS_PENDING] = 0;
     }
   }
@@ -149,10 +169,12 @@ export class Simulator {
     const pos = ledger.pos;
     const L = pos.length;
     this.target = target;
+    // a ruined account trades no more: the strategy still runs (its signals are recorded)
+    if (ledger.ruinBar >= 0) return;
     let differs = false;
     for (let i = 0; i < L; i++) if (target[i] !== pos[i]) differs = true;
     if (this.#atClose) {
-      if (differs) ledger.fill(this.#bars, this.bar.time, target, this.bar.close);
+      if (differs) ledger.fill(this.#bars, this.bar.time, target, this.bar.close, this.bar.close);
     } else {
       const pending = this.#pending;
       for (let i = 0; i < L; i++) pending[i] = target[i];
@@ -160,10 +182,15 @@ export class Simulator {
     }
   }
 
-  /** Step 6: mark to the close: equity, exposures, the bar's return. */
+  /**
+   * Step 6: mark to the close: equity, exposures, the bar's return. Equity at or below zero
+   * ruins the account: {@link Ledger.liquidate} closes every position at this close, and the
+   * bar's return is −1 on either basis (the whole account is lost; see docs/strategies.md).
+   */
   #mark(): void {
-    const sums = this.ledger.sums;
-    const pos = this.ledger.pos;
+    const ledger = this.ledger;
+    const sums = ledger.sums;
+    const pos = ledger.pos;
     const st = this.#state;
     const close = this.bar.close;
     const prev = this.#previousClose;
@@ -177,13 +204,18 @@ export class Simulator {
       gross += v < 0 ? -v : v;
       prev[i] = close[i];
     }
-    const eq = sums[CASH] + value;
-    st[EQUITY] = eq;
-    st[GROSS] = gross;
-    st[NET] = value;
+    let eq = sums[CASH] + value;
     let r = 0;
-    if (t > 0) {
-      const pnl = eq - st[PREV_EQUITY];
+    if (eq <= 0 && ledger.ruinBar < 0) {
+      this.#ruinFill = ledger.fills.length;
+      ledger.liquidate(t, this.bar.time, close);
+      st[HAS_PENDING] = 0;
+      value = 0;
+      gross = 0;
+      eq = sums[CASH];
+      r = -1;
+    } else {
+      const pnl = sums[BAR_PNL];
       if (this.#grossBasis) {
         // Chan: P&L over the gross exposure held at the previous close; when flat then, over
         // the gross exposure the bar's fills opened; 0 when there was none
@@ -191,6 +223,9 @@ export class Simulator {
         r = base > 0 ? pnl / base : 0;
       } else r = st[PREV_EQUITY] > 0 ? pnl / st[PREV_EQUITY] : 0;
     }
+    st[EQUITY] = eq;
+    st[GROSS] = gross;
+    st[NET] = value;
     st[RETURN] = r;
     st[PREV_EQUITY] = eq;
     st[PREV_GROSS] = gross;
@@ -214,6 +249,7 @@ export class Simulator {
       positions: Array.from(this.ledger.pos),
       pending: Array.from(this.#pending),
       previousClose: Array.from(this.#previousClose),
+      ruinBar: this.ledger.ruinBar,
     };
   }
 }

@@ -52,8 +52,11 @@ export type PairStatus = (typeof STATUS)[number];
 /** The metrics kept per row, in DESIGN.md's order. */
 export const METRIC_KEYS = METRIC_NAMES;
 
-/** Numbers per result row: status, bars, first and last time, correlation, p-value, half-life, OLS β, the metrics. */
-export const ROW = 8 + METRIC_KEYS.length;
+/**
+ * Numbers per result row: status, bars, first and last time, correlation, p-value, half-life,
+ * OLS β, the metrics, and the time of the bar the account was ruined on (NaN when it was not).
+ */
+export const ROW = 9 + METRIC_KEYS.length;
 export const R_STATUS = 0;
 export const R_BARS = 1;
 export const R_FIRST = 2;
@@ -63,6 +66,7 @@ export const R_PVALUE = 5;
 export const R_HALFLIFE = 6;
 export const R_BETA = 7;
 export const R_METRICS = 8;
+export const R_RUIN = R_METRICS + METRIC_KEYS.length;
 
 /**
  * Evaluates jobs against one context. Holds the per-bar buffers (sized to the universe) and
@@ -248,14 +252,19 @@ export class PairEvaluator {
     }
     out[o + R_STATUS] = 0;
     if (this.#fused[specIndex]) {
+      // the kernel writes the ruin bar after the metrics, at R_RUIN: made a time here
       kalmanPairMetrics(spec, ctx.options, y, x, yo, xo, m, this.#scratch, out, o + R_METRICS);
+      const ruinBar = out[o + R_RUIN];
+      out[o + R_RUIN] = ruinBar >= 0 ? times[ruinBar] : NaN;
       return;
     }
-    const metrics = backtest(pairFrame(u, a, b, y, x, yo, xo, times), spec, {
+    const r = backtest(pairFrame(u, a, b, y, x, yo, xo, times), spec, {
       ...ctx.options,
       symbols: [u.symbols[a], u.symbols[b]],
-    }).metrics;
+    });
+    const metrics = r.metrics;
     for (let i = 0; i < METRIC_KEYS.length; i++) out[o + R_METRICS + i] = metrics[METRIC_KEYS[i]];
+    out[o + R_RUIN] = r.ruinTime;
   }
 }
 

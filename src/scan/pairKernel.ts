@@ -47,10 +47,13 @@ export function fitsPairKernel(spec: StrategySpec): boolean {
 
 /** Number of metrics written by {@link kalmanPairMetrics}, in METRIC_NAMES order. */
 export const KERNEL_METRICS = METRIC_NAMES.length;
+/** Numbers written by {@link kalmanPairMetrics}: the metrics, then the ruin bar (−1: not ruined). */
+export const KERNEL_OUT = KERNEL_METRICS + 1;
 
 /**
  * Backtests y = `yc`, x = `xc` over bars [0, n) with `spec` and `opts` exactly as `backtest()`
- * would, and writes its 13 metrics (METRIC_NAMES order) to `out[o …]`.
+ * would, and writes its 13 metrics (METRIC_NAMES order) to `out[o …]`, then its ruin bar
+ * (`backtest().ruinBar`: −1 when the account was not ruined) to `out[o + 13]`.
  *
  * @param yo,xo the legs' opens (read only for `execution: 'next-open'`; may be null otherwise)
  * @param scratch at least 3n doubles, overwritten (the per-bar returns; log prices)
@@ -155,7 +158,7 @@ export function kernelParams(spec: StrategySpec, opts: ResolvedBacktestOptions):
 }
 
 // What the loop leaves for finish(): computeMetrics' sums over the bars and the trades.
-const ACC = new Float64Array(13);
+const ACC = new Float64Array(14);
 const A_GROWTH = 0;
 const A_SUM = 1;
 const A_MAX_DD = 2;
@@ -169,6 +172,7 @@ const A_CLOSED = 9;
 const A_WINS = 10;
 const A_GAINS = 11;
 const A_LOSSES = 12;
+const A_RUIN_BAR = 13;
 
 /**
  * The backtest of bars [0, n) with the parameters in PRM: the accumulators to ACC, the returns
@@ -235,6 +239,7 @@ function pairLoop(
   let prevX = 0;
   let prevEquity = prm[P_CAPITAL];
   let prevGross = 0;
+  let ruinBar = -1;
   // --- metric accumulators (computeMetrics)
   let growth = 1;
   let sum = 0;
@@ -339,14 +344,21 @@ function pairLoop(
       tg0 = units * w0;
       tg1 = units * w1;
     }
-    // borrow on the positions held overnight (Ledger.chargeBorrow)
+    // borrow on the positions held overnight (Ledger.chargeBorrow), and their move to this
+    // close: the bar's P&L so far (Simulator.beginBar)
+    let pnl = 0;
     if (t > 0 && borrowPerBar !== 0) {
       let shortValue = 0;
       if (pos0 < 0) shortValue -= pos0 * prevY;
       if (pos1 < 0) shortValue -= pos1 * prevX;
       const fee = shortValue * borrowPerBar;
       cash -= fee;
+      pnl -= fee;
       if (inTrade) tradeCash -= fee;
+    }
+    if (t > 0) {
+      pnl += pos0 * (cy - prevY);
+      pnl += pos1 * (cx - prevX);
     }
     // this bar's fill: the pending target at the open or close, or the new target at the close
     let f0: number, f1: number, r0: number, r1: number, doFill: boolean;
@@ -355,7 +367,7 @@ function pairLoop(
       f1 = tg1;
       r0 = cy;
       r1 = cx;
-      doFill = tg0 !== pos0 || tg1 !== pos1;
+      doFill = ruinBar < 0 && (tg0 !== pos0 || tg1 !== pos1);
     } else {
       f0 = pend0;
       f1 = pend1;
@@ -387,6 +399,7 @@ function pairLoop(
         cash += flow;
         fillGross += Math.abs(f0) * px;
         barNotional += notional;
+        pnl += d0 * (cy - px) - commission;
         if (closing && opening) {
           const share = Math.abs(pos0) / size;
           closeFlow += pos0 * px - commission * share;
@@ -406,6 +419,7 @@ function pairLoop(
         cash += flow;
         fillGross += Math.abs(f1) * px;
         barNotional += notional;
+        pnl += d1 * (cx - px) - commission;
         if (closing && opening) {
           const share = Math.abs(pos1) / size;
           closeFlow += pos1 * px - commission * share;
@@ -437,24 +451,67 @@ function pairLoop(
     if (mode !== 0) {
       pend0 = tg0;
       pend1 = tg1;
-      hasPending = tg0 !== pos0 || tg1 !== pos1;
+      hasPending = ruinBar < 0 && (tg0 !== pos0 || tg1 !== pos1);
     }
     // mark to the close, the bar's return (runKalmanLoop)
     const v0 = pos0 * cy;
     const v1 = pos1 * cx;
     const value = 0 + v0 + v1;
-    const grossExp = 0 + Math.abs(v0) + Math.abs(v1); // = Σ (v < 0 ? −v : v) from +0
+    let grossExp = 0 + Math.abs(v0) + Math.abs(v1); // = Σ (v < 0 ? −v : v) from +0
     prevY = cy;
     prevX = cx;
-    const eq = cash + value;
+    let eq = cash + value;
     let ret = 0;
-    if (t > 0) {
-      const pnl = eq - prevEquity;
-      if (grossBasis) {
-        const base = prevGross > 0 ? prevGross : fillGross;
-        ret = base > 0 ? pnl / base : 0;
-      } else ret = prevEquity > 0 ? pnl / prevEquity : 0;
-    }
+    if (eq <= 0 && ruinBar < 0) {
+      // ruin (Ledger.liquidate: Ledger.fill to flat at this close)
+      ruinBar = t;
+      hasPending = false;
+      if (pos0 !== 0 || pos1 !== 0) {
+        let closeFlow = 0;
+        const d0 = -pos0;
+        if (d0 !== 0) {
+          const px = d0 > 0 ? cy * up : cy * dn;
+          const size = d0 > 0 ? d0 : -d0;
+          const notional = size * cy;
+          const commission = Math.max(minCommission, bps * notional + perShare * size);
+          const flow = -d0 * px - commission;
+          cash += flow;
+          barNotional += notional;
+          pnl += d0 * (cy - px) - commission;
+          closeFlow += flow;
+        }
+        const d1 = -pos1;
+        if (d1 !== 0) {
+          const px = d1 > 0 ? cx * up : cx * dn;
+          const size = d1 > 0 ? d1 : -d1;
+          const notional = size * cx;
+          const commission = Math.max(minCommission, bps * notional + perShare * size);
+          const flow = -d1 * px - commission;
+          cash += flow;
+          barNotional += notional;
+          pnl += d1 * (cx - px) - commission;
+          closeFlow += flow;
+        }
+        pos0 = 0;
+        pos1 = 0;
+        if (inTrade) {
+          tradeCash += closeFlow + 0;
+          const tpnl = tradeCash;
+          closed++;
+          if (tpnl > 0) {
+            wins++;
+            gains += tpnl;
+          } else losses -= tpnl;
+          inTrade = false;
+        }
+      }
+      grossExp = 0;
+      eq = cash;
+      ret = -1;
+    } else if (grossBasis) {
+      const base = prevGross > 0 ? prevGross : fillGross;
+      ret = base > 0 ? pnl / base : 0;
+    } else ret = prevEquity > 0 ? pnl / prevEquity : 0;
     prevEquity = eq;
     prevGross = grossExp;
     // computeMetrics' first pass
@@ -489,6 +546,7 @@ function pairLoop(
   ACC[A_WINS] = wins;
   ACC[A_GAINS] = gains;
   ACC[A_LOSSES] = losses;
+  ACC[A_RUIN_BAR] = ruinBar;
 }
 
 /** computeMetrics' second pass (the variance of the returns in `scratch`) and its formulas. */
@@ -521,8 +579,10 @@ function finish(n: number, scratch: Float64Array, out: Float64Array, o: number):
   out[o] = growth - 1;
   out[o + 1] = apr;
   out[o + 2] = std * Math.sqrt(P);
-  out[o + 3] = std > 0 ? sharpe : NaN;
-  out[o + 4] = downsideDev > 0 ? sortino : NaN;
+  // a ruined run's ratios are capped at 0 (computeMetrics)
+  const ruined = ACC[A_RUIN_BAR] >= 0;
+  out[o + 3] = std > 0 ? (ruined && sharpe > 0 ? 0 : sharpe) : NaN;
+  out[o + 4] = downsideDev > 0 ? (ruined && sortino > 0 ? 0 : sortino) : NaN;
   out[o + 5] = maxDd > 0 ? calmar : NaN;
   out[o + 6] = maxDd;
   out[o + 7] = ACC[A_MAX_DD_RUN];
@@ -531,6 +591,7 @@ function finish(n: number, scratch: Float64Array, out: Float64Array, o: number):
   out[o + 10] = losses > 0 ? profitFactor : noLossFactor;
   out[o + 11] = n > 0 ? exposure : NaN;
   out[o + 12] = equityMean > 0 ? turnover : NaN;
+  out[o + 13] = ACC[A_RUIN_BAR];
 }
 
 /** The settings warmed up so far, as bits (see {@link warmUp}). */
@@ -556,7 +617,7 @@ function warmUp(spec: StrategySpec, opts: ResolvedBacktestOptions, bit: number):
   const y = new Float64Array(n);
   const x = new Float64Array(n);
   const scratch = new Float64Array(3 * n);
-  const out = new Float64Array(KERNEL_METRICS);
+  const out = new Float64Array(KERNEL_OUT);
   let seed = 7;
   for (let t = 0; t < n; t++) {
     seed = (seed * 48271) % 2147483647;
@@ -586,6 +647,9 @@ function warmUp(spec: StrategySpec, opts: ResolvedBacktestOptions, bit: number):
     } as ResolvedBacktestOptions;
     kalmanPairMetrics(s, o, y, x, x, y, n, scratch, out, 0);
     kalmanPairMetrics(s, o, hugeY, hugeX, x, y, n, scratch, out, 0);
+    // ruin: a commission of 10× the notional takes equity below zero on the first fill
+    const ruinous = { ...o, costs: { ...o.costs, commissionBps: 1e5 } };
+    kalmanPairMetrics(s, ruinous, y, x, x, y, n, scratch, out, 0);
   }
 }
 
@@ -600,11 +664,11 @@ export function kalmanPairMetricsObject(
   xc: Float64Array,
   yo: Float64Array | null,
   xo: Float64Array | null,
-): Metrics {
+): Metrics & { ruinBar: number } {
   const n = yc.length;
-  const row = new Float64Array(KERNEL_METRICS);
+  const row = new Float64Array(KERNEL_OUT);
   kalmanPairMetrics(spec, opts, yc, xc, yo, xo, n, new Float64Array(3 * n), row, 0);
-  const metrics = {} as Metrics;
+  const metrics = { ruinBar: row[KERNEL_METRICS] } as Metrics & { ruinBar: number };
   METRIC_NAMES.forEach((name, i) => (metrics[name] = row[i]));
   return metrics;
 }

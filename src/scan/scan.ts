@@ -23,6 +23,7 @@ import {
   R_LAST,
   R_METRICS,
   R_PVALUE,
+  R_RUIN,
   R_STATUS,
   ROW,
   STATUS,
@@ -78,6 +79,13 @@ export interface PairResult {
   olsBeta: number;
   /** Backtest metrics (null when screened out or too short). */
   metrics: Metrics | null;
+  /**
+   * Whether the backtest's equity reached zero (the account was liquidated and stopped
+   * trading), and the date of that bar ('' when it was not). Ruined pairs rank after every
+   * pair that was not.
+   */
+  ruined: boolean;
+  ruinedAt: string;
   /** 1-based rank among backtested pairs by `rankBy` (0 when not backtested). */
   rank: number;
 }
@@ -143,17 +151,23 @@ export function allPairJobs(count: number): Int32Array {
 }
 
 /**
- * The pairs that were backtested, best first by `rankBy` (NaN last; ties keep universe order).
+ * The pairs that were backtested, best first by `rankBy` (NaN last; ties keep universe order),
+ * every ruined pair after every pair that was not, whatever its metric.
  * Sorts indices on a typed array of the metric: a comparator reading `metrics[rankBy]` from
  * the objects costs a keyed property load per comparison, most of a 124,750-pair sort.
  */
 function rank(pairs: PairResult[], rankBy: keyof Metrics): PairResult[] {
   const ok = pairs.filter((p) => p.status === 'ok');
   const key = new Float64Array(ok.length);
-  for (let i = 0; i < ok.length; i++) key[i] = ok[i].metrics![rankBy];
+  const ruined = new Uint8Array(ok.length);
+  for (let i = 0; i < ok.length; i++) {
+    key[i] = ok[i].metrics![rankBy];
+    ruined[i] = ok[i].ruined ? 1 : 0;
+  }
   const asc = ASCENDING.has(rankBy);
   const order = Array.from({ length: ok.length }, (_, i) => i);
   order.sort((i, j) => {
+    if (ruined[i] !== ruined[j]) return ruined[i] - ruined[j];
     const a = key[i];
     const b = key[j];
     const an = a !== a;
@@ -210,6 +224,8 @@ export function rowToPair(
   const o = k * ROW;
   const status = STATUS[rows[o + R_STATUS]];
   const bars = rows[o + R_BARS];
+  const ruinTime = rows[o + R_RUIN];
+  const ruined = status === 'ok' && !Number.isNaN(ruinTime);
   const date = (ms: number) => {
     let s = dates.get(ms);
     if (s === undefined) dates.set(ms, (s = isoTime(ms)));
@@ -227,6 +243,8 @@ export function rowToPair(
     halfLife: rows[o + R_HALFLIFE],
     olsBeta: rows[o + R_BETA],
     metrics: status === 'ok' ? rowMetrics(rows, o) : null,
+    ruined,
+    ruinedAt: ruined ? date(ruinTime) : '',
     rank: 0,
   };
 }

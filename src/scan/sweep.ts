@@ -22,7 +22,7 @@ import { KalmanFilter } from '../kalman/KalmanFilter.js';
 import { pairObservationMatrices } from '../kalman/helpers.js';
 import { resolveStrategy, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
 import { ScanError } from './errors.js';
-import { JOB, METRIC_KEYS, R_METRICS, R_STATUS, ROW, type TaskContext } from './evaluate.js';
+import { JOB, METRIC_KEYS, R_METRICS, R_RUIN, R_STATUS, ROW, type TaskContext } from './evaluate.js';
 import { InlineExecutor, type Executor, type ProgressCallback } from './executor.js';
 import { resolveScanSetup } from './scan.js';
 import { universeFromFrame } from './universe.js';
@@ -192,6 +192,8 @@ export interface WindowResult extends Window {
   inSampleGrid: number[];
   /** Out-of-sample metrics of the chosen point on the test window. */
   outOfSample: Metrics;
+  /** Whether the chosen point's account was ruined on the test window. */
+  outOfSampleRuined: boolean;
 }
 
 export interface SweepResult {
@@ -206,6 +208,8 @@ export interface SweepResult {
   dates: string[];
   /** Metrics of every grid point over the whole period (in-sample: exploration only). */
   fullPeriod: (Metrics | null)[];
+  /** Whether each grid point's account was ruined over the whole period (equity reached zero). */
+  fullPeriodRuined: boolean[];
   walkForward: null | {
     mode: 'anchored' | 'rolling';
     learn: 'em' | null;
@@ -215,6 +219,8 @@ export interface SweepResult {
     returns: Float64Array;
     equity: Float64Array;
     metrics: Metrics;
+    /** Whether the chained out-of-sample account was ruined (it then trades no more). */
+    ruined: boolean;
   };
 }
 
@@ -225,16 +231,27 @@ const LOWER_IS_BETTER = new Set<keyof Metrics>([
   'turnover',
 ]);
 
-/** Index of the best value (NaN never wins; ties keep the first point). */
-export function argBest(values: readonly number[], metric: keyof Metrics): number {
+/**
+ * Index of the best value: a point whose account was ruined (`ruined[i]`) never beats one
+ * that was not, and NaN never beats a number; ties keep the first point.
+ */
+export function argBest(
+  values: readonly number[],
+  metric: keyof Metrics,
+  ruined: readonly boolean[] = [],
+): number {
   const lower = LOWER_IS_BETTER.has(metric);
-  let best = -1;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) continue;
-    if (best < 0 || (lower ? v < values[best] : v > values[best])) best = i;
-  }
-  return best < 0 ? 0 : best;
+  const better = (i: number, j: number): boolean => {
+    const ri = ruined[i] === true;
+    if (ri !== (ruined[j] === true)) return !ri;
+    const a = values[i];
+    const b = values[j];
+    if (Number.isNaN(a) || Number.isNaN(b)) return !Number.isNaN(a) && Number.isNaN(b);
+    return lower ? a < b : a > b;
+  };
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (better(i, best)) best = i;
+  return best;
 }
 
 function rowMetrics(rows: Float64Array, k: number): Metrics | null {
@@ -242,6 +259,11 @@ function rowMetrics(rows: Float64Array, k: number): Metrics | null {
   const m: Record<string, number> = {};
   METRIC_KEYS.forEach((key, i) => (m[key] = rows[k * ROW + R_METRICS + i]));
   return m as unknown as Metrics;
+}
+
+/** Whether row k's backtest ruined its account. */
+function rowRuined(rows: Float64Array, k: number): boolean {
+  return rows[k * ROW + R_STATUS] === 0 && !Number.isNaN(rows[k * ROW + R_RUIN]);
 }
 
 /**
@@ -330,6 +352,7 @@ export async function sweep(frame: PriceFrame, options: SweepOptions): Promise<S
   const ctx: TaskContext = { universe, specs: allSpecs, options: opts, screens: {}, minBars: 0 };
   const rows = await executor.run(ctx, jobs, options.onProgress);
   const fullPeriod = points.map((_, p) => rowMetrics(rows, p));
+  const fullPeriodRuined = points.map((_, p) => rowRuined(rows, p));
   const dates = pairFrame.dates();
   const result: SweepResult = {
     pair: [ys, xs],
@@ -341,6 +364,7 @@ export async function sweep(frame: PriceFrame, options: SweepOptions): Promise<S
     bars,
     dates,
     fullPeriod,
+    fullPeriodRuined,
     walkForward: null,
   };
   if (!wf) return result;
@@ -349,7 +373,8 @@ export async function sweep(frame: PriceFrame, options: SweepOptions): Promise<S
   const tests: BacktestResult[] = [];
   windows.forEach((w, i) => {
     const inSampleGrid = points.map((_, p) => rowMetrics(rows, (i + 1) * P + p)?.[metric] ?? NaN);
-    const chosen = argBest(inSampleGrid, metric);
+    const inSampleRuined = points.map((_, p) => rowRuined(rows, (i + 1) * P + p));
+    const chosen = argBest(inSampleGrid, metric, inSampleRuined);
     const spec = windowSpecs[i][chosen];
     const test = backtest(pairFrame.slice(w.testStart, w.testEnd), spec, { ...opts, symbols: [ys, xs] });
     tests.push(test);
@@ -370,6 +395,7 @@ export async function sweep(frame: PriceFrame, options: SweepOptions): Promise<S
       inSample: inSampleGrid[chosen],
       inSampleGrid,
       outOfSample: test.metrics,
+      outOfSampleRuined: test.ruined,
     });
   });
   result.walkForward = {
@@ -381,7 +407,11 @@ export async function sweep(frame: PriceFrame, options: SweepOptions): Promise<S
   return result;
 }
 
-/** The test windows' series chained into one out-of-sample run, and its metrics. */
+/**
+ * The test windows' series chained into one out-of-sample run, and its metrics. Once a window's
+ * account is ruined, the chained account is over: the later windows add flat bars (return 0,
+ * the equity left, no trades).
+ */
 function chain(tests: BacktestResult[], opts: ResolvedBacktestOptions) {
   const n = tests.reduce((s, t) => s + t.returns.length, 0);
   const times = new Float64Array(n);
@@ -393,9 +423,15 @@ function chain(tests: BacktestResult[], opts: ResolvedBacktestOptions) {
   const closed: number[] = [];
   let off = 0;
   let growth = 1;
+  let ruined = false;
   for (const t of tests) {
     const m = t.returns.length;
     times.set(t.times, off);
+    if (ruined) {
+      equity.fill(equity[off - 1], off, off + m);
+      off += m;
+      continue;
+    }
     returns.set(t.returns, off);
     for (let i = 0; i < m; i++) {
       equity[off + i] = growth * t.equity[i];
@@ -410,6 +446,7 @@ function chain(tests: BacktestResult[], opts: ResolvedBacktestOptions) {
     }
     growth *= t.equity[m - 1] / opts.capital;
     off += m;
+    ruined = t.ruined;
   }
   const metrics = computeMetrics({
     returns,
@@ -420,8 +457,9 @@ function chain(tests: BacktestResult[], opts: ResolvedBacktestOptions) {
     tradeClosed: Uint8Array.from(closed),
     periodsPerYear: opts.periodsPerYear,
     riskFreeRate: opts.riskFreeRate,
+    ruined,
   });
-  return { times, returns, equity, metrics };
+  return { times, returns, equity, metrics, ruined };
 }
 
 /** Traded notional per bar of a backtest, from its fills (|shares| × reference-adjusted price). */

@@ -67,8 +67,10 @@ describe('costs are charged as documented', () => {
   it('keeps cash, equity and returns in step', () => {
     [8996.9, 8996.9, 10507.205, 10010.1645].forEach((c, i) => expect(r.cash[i]).toBeCloseTo(c, 9));
     [9996.9, 10016.9, 10002.205, 10010.1645].forEach((e, i) => expect(r.equity[i]).toBeCloseTo(e, 9));
-    expect(r.returns[0]).toBe(0);
+    // bar 0's fill costs (slippage 2, commission 1.1) count in its return, on the capital
+    expect(r.returns[0]).toBeCloseTo(9996.9 / 10_000 - 1, 14);
     expect(r.returns[1]).toBeCloseTo(10016.9 / 9996.9 - 1, 14);
+    expect(r.returns[2]).toBeCloseTo(10002.205 / 10016.9 - 1, 14);
     expect(r.returns[3]).toBeCloseTo(10010.1645 / 10002.205 - 1, 14);
   });
 

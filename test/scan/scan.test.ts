@@ -35,10 +35,16 @@ describe('scanPairs on the 67-ETF universe', () => {
       expect(p.last).toBe(f.date(f.length - 1));
       const r = backtest(f, 'kalman-pair', { symbols: [p.y, p.x], execution: 'next-close' });
       expect(p.metrics).toEqual(r.metrics);
+      expect([p.ruined, p.ruinedAt]).toEqual([r.ruined, r.ruined ? f.date(r.ruinBar) : '']);
     }
-    // ranking: by Sharpe, descending, NaN last
-    const sharpes = scan.ranked.map((p) => p.metrics!.sharpe).filter((s) => !Number.isNaN(s));
-    expect(sharpes).toEqual([...sharpes].sort((a, b) => b - a));
+    // ranking: the pairs whose account survived first, then the ruined ones; each by Sharpe,
+    // descending, NaN last
+    const ruinedFrom = scan.ranked.findIndex((p) => p.ruined);
+    expect(scan.ranked.slice(ruinedFrom).every((p) => p.ruined)).toBe(true);
+    for (const part of [scan.ranked.slice(0, ruinedFrom), scan.ranked.slice(ruinedFrom)]) {
+      const sharpes = part.map((p) => p.metrics!.sharpe).filter((s) => !Number.isNaN(s));
+      expect(sharpes).toEqual([...sharpes].sort((a, b) => b - a));
+    }
     expect(scan.ranked[0].rank).toBe(1);
   });
 
