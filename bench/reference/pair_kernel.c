@@ -220,7 +220,7 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
     prevY = cy;
     prevX = cx;
     double eq = cash + value;
-    double ret = 0;
+    double ret;
     if (eq <= 0 && ruinBar < 0) { /* ruin: Ledger.liquidate, everything closed at this close */
       ruinBar = t;
       if (pos0 != 0 || pos1 != 0) {
@@ -235,7 +235,6 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
           const double flow = -d0 * px - commission;
           cash += flow;
           barNotional += notional;
-          pnl += d0 * (cy - px) - commission;
           closeFlow += flow;
         }
         const double d1 = -pos1;
@@ -248,7 +247,6 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
           const double flow = -d1 * px - commission;
           cash += flow;
           barNotional += notional;
-          pnl += d1 * (cx - px) - commission;
           closeFlow += flow;
         }
         pos0 = 0;

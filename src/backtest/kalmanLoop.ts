@@ -249,7 +249,7 @@ export function runKalmanLoop(
     }
     let cashNow = sums[CASH];
     let eq = cashNow + marked;
-    let ret = 0;
+    let ret: number;
     if (eq <= 0 && !ruined) {
       // ruin: everything closed at this close (Simulator's mark)
       ruined = true;

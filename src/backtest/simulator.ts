@@ -205,7 +205,7 @@ export class Simulator {
       prev[i] = close[i];
     }
     let eq = sums[CASH] + value;
-    let r = 0;
+    let r: number;
     if (eq <= 0 && ledger.ruinBar < 0) {
       this.#ruinFill = ledger.fills.length;
       ledger.liquidate(t, this.bar.time, close);

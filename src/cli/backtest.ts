@@ -13,6 +13,7 @@ import {
   type RunConfig,
   type RunOverrides,
 } from '../report/config.js';
+import { isoTime } from '../data/index.js';
 import { formatMetric, metricLabel } from '../report/html.js';
 import { loadRunData, runBacktest, writeRunFolder, type Run } from '../report/run.js';
 import { METRIC_NAMES, metricsObject } from '../report/writers.js';
@@ -175,8 +176,8 @@ async function demo(f: BacktestFlags) {
       JSON.stringify(
         {
           out,
-          'chan-2013-ex3.3': metricsObject(book.result.metrics),
-          'kalrev-defaults': metricsObject(honest.result.metrics),
+          'chan-2013-ex3.3': metricsObject(book.result.metrics, book.result),
+          'kalrev-defaults': metricsObject(honest.result.metrics, honest.result),
         },
         null,
         2,
@@ -231,7 +232,7 @@ export async function runBacktestCommand(f: BacktestFlags): Promise<void> {
   bar.end();
   notes(r, f);
   if (f.json) {
-    console.log(JSON.stringify({ out, metrics: metricsObject(r.result.metrics) }, null, 2));
+    console.log(JSON.stringify({ out, metrics: metricsObject(r.result.metrics, r.result) }, null, 2));
     return;
   }
   say(f, `kalrev backtest: ${describe(r)}`);
@@ -243,6 +244,11 @@ export async function runBacktestCommand(f: BacktestFlags): Promise<void> {
   say(f);
   say(f, metricsTable([{ title: [r.run.preset ?? 'strategy'], metrics: r.result.metrics }]));
   say(f);
+  if (r.result.ruined)
+    say(
+      f,
+      `RUINED: equity reached zero at the close of ${isoTime(r.result.ruinTime)} (bar ${r.result.ruinBar}); every position was closed there (equity then $${r.result.equity[r.result.ruinBar].toFixed(2)}) and the account traded no more`,
+    );
   say(f, `report  ${out}/report.html; metrics.json, trades.csv, equity.csv, run.json beside it`);
 }
 

@@ -114,12 +114,17 @@ export function scanCommand(): Command {
         bar.finish();
         const files = writeScanOutputs(scan, frame, f.out, { top: f.top });
         // the printed table: the best --top pairs (at most 10 without --top)
-        const best = scan.ranked
-          .slice(0, f.top ?? 10)
-          .map((p) => ({ rank: p.rank, y: p.y, x: p.x, [scan.rankBy]: p.metrics![scan.rankBy] }));
+        const best = scan.ranked.slice(0, f.top ?? 10).map((p) => {
+          const row: Record<string, string | number> = { rank: p.rank, y: p.y, x: p.x };
+          row[scan.rankBy] = p.metrics![scan.rankBy];
+          if (p.ruined) row.ruinedAt = p.ruinedAt;
+          return row;
+        });
+        // backtests whose account reached zero equity: ranked after all the others
+        const ruined = scan.ranked.filter((p) => p.ruined).length;
         if (f.json)
           console.log(
-            JSON.stringify({ pairs: scan.pairs.length, counts: scan.counts, best, files }, null, 2),
+            JSON.stringify({ pairs: scan.pairs.length, counts: scan.counts, ruined, best, files }, null, 2),
           );
         else if (!f.quiet) {
           console.log(
@@ -130,9 +135,13 @@ export function scanCommand(): Command {
               .map(([k, v]) => `${k} ${v}`)
               .join(', ')}`,
           );
+          if (ruined > 0)
+            console.log(
+              `  ${ruined} backtested pairs ruined their account (equity reached zero): ranked last`,
+            );
           for (const b of best)
             console.log(
-              `  ${String(b.rank).padStart(3)}  ${b.y}/${b.x}  ${scan.rankBy} ${Number(b[scan.rankBy]).toFixed(3)}`,
+              `  ${String(b.rank).padStart(3)}  ${b.y}/${b.x}  ${scan.rankBy} ${Number(b[scan.rankBy]).toFixed(3)}${b.ruinedAt === undefined ? '' : `  ruined ${String(b.ruinedAt)}`}`,
             );
           console.log(`  wrote ${files.join(', ')}`);
           console.log(

@@ -78,6 +78,7 @@ export function sweepCommand(): Command {
           points: r.points.length,
           windows: wf?.windows.length ?? 0,
           outOfSample: wf?.metrics ?? null,
+          outOfSampleRuined: wf?.ruined ?? null,
           files,
         };
         if (f.json) console.log(JSON.stringify(summary, null, 2));
@@ -85,7 +86,7 @@ export function sweepCommand(): Command {
           console.log(`kalrev sweep: ${pair.join('/')} ${r.bars} bars, ${r.points.length} grid points`);
           if (wf)
             console.log(
-              `  walk-forward (${wf.mode}, ${wf.windows.length} windows): out-of-sample ${r.metric} ${wf.metrics[r.metric].toFixed(3)}, APR ${(100 * wf.metrics.apr).toFixed(2)} %`,
+              `  walk-forward (${wf.mode}, ${wf.windows.length} windows): out-of-sample ${r.metric} ${wf.metrics[r.metric].toFixed(3)}, APR ${(100 * wf.metrics.apr).toFixed(2)} %${wf.ruined ? ', RUINED (equity reached zero)' : ''}`,
             );
           console.log(`  wrote ${files.join(', ')}`);
         }

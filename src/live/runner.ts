@@ -346,9 +346,23 @@ export class PaperRunner {
       } else if (sim.hasPending) {
         for (let i = 0; i < L; i++)
           if (target[i] !== pos[i]) orders.push(this.#order(seq, bar.time, i, target[i] - pos[i]));
+      } else if (sim.ruinBar === t) {
+        // ruin liquidates at this close whatever the execution: its fills are this bar's orders
+        const f = ledger.fills;
+        for (let k = sim.ruinFill; k < f.length; k++)
+          orders.push(this.#order(seq, bar.time, f.leg[k], f.shares[k]));
       }
       const actions = gate.actions;
       const events: EventRow[] = actions.map((a) => ({ time: bar.time, at: now, kind: a.kind, detail: a }));
+      // equity at or below zero: the account is ruined, closes everything and trades no more
+      const ruined = sim.ruinBar === t;
+      if (ruined)
+        events.push({
+          time: bar.time,
+          at: now,
+          kind: 'ruined',
+          detail: { equity: sim.equity, orders: orders.length },
+        });
       // trades touched by this bar's fills (a reversal closes one and opens another)
       const trades: Trade[] = [];
       if (ledger.fills.length > fillsBefore) {
@@ -390,6 +404,11 @@ export class PaperRunner {
       this.hooks.afterJournal?.(seq);
       for (const a of actions)
         this.logger.warn({ event: 'risk', barTime: bar.time, ...a }, `risk: ${a.kind}`);
+      if (ruined)
+        this.logger.error(
+          { event: 'ruined', barTime: bar.time, equity: sim.equity },
+          'equity reached zero: account ruined, every position closed, no more orders',
+        );
       // 4. only now do the orders leave
       for (const o of orders) {
         this.logger.info(

@@ -34,6 +34,6 @@ export async function rerender(
   writeFileSync(report, html);
   const metricsFile = join(dir, 'metrics.json');
   const metricsChanged =
-    existsSync(metricsFile) && readFileSync(metricsFile, 'utf8') !== metricsJson(r.result.metrics);
+    existsSync(metricsFile) && readFileSync(metricsFile, 'utf8') !== metricsJson(r.result.metrics, r.result);
   return { report, metricsChanged };
 }

@@ -99,7 +99,7 @@ export function writeRunFolder(
   const analysis = analyzeFrame(r.data.frame, r.data.symbols);
   const config = runJson(r.run, dir, version);
   const files: [string, string][] = [
-    ['metrics.json', metricsJson(r.result.metrics)],
+    ['metrics.json', metricsJson(r.result.metrics, r.result)],
     ['trades.csv', tradesCsv(r.result)],
     ['equity.csv', equityCsv(r.result)],
     ['run.json', JSON.stringify(config, null, 2) + '\n'],

@@ -12,15 +12,25 @@ export { METRIC_NAMES };
 /** A number for JSON: NaN and ±Infinity become null. */
 export const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/** metrics.json: the DESIGN.md names, NaN/±Infinity as null. */
-export function metricsObject(m: Metrics): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
+/** Whether a run's account was ruined, and when (see docs/strategies.md, "Ruin"). */
+export type RunRuin = Pick<BacktestResult, 'ruined' | 'ruinTime'>;
+
+/**
+ * metrics.json: the DESIGN.md names, NaN/±Infinity as null; with `ruin`, then `ruined` and
+ * `ruinedAt` (the ruin bar's date, null when not ruined).
+ */
+export function metricsObject(m: Metrics, ruin?: RunRuin): Record<string, number | boolean | string | null> {
+  const out: Record<string, number | boolean | string | null> = {};
   for (const k of METRIC_NAMES) out[k] = finiteOrNull(m[k]);
+  if (ruin !== undefined) {
+    out.ruined = ruin.ruined;
+    out.ruinedAt = ruin.ruined ? isoTime(ruin.ruinTime) : null;
+  }
   return out;
 }
 
-export function metricsJson(m: Metrics): string {
-  return JSON.stringify(metricsObject(m), null, 2) + '\n';
+export function metricsJson(m: Metrics, ruin?: RunRuin): string {
+  return JSON.stringify(metricsObject(m, ruin), null, 2) + '\n';
 }
 
 /** A number for CSV: shortest round-trip text; NaN and ±Infinity as an empty cell. */

@@ -26,6 +26,8 @@ const COLUMNS = [
   'pvalue',
   'halfLife',
   'olsBeta',
+  'ruined',
+  'ruinedAt',
 ] as const;
 
 function csvCell(v: unknown): string {

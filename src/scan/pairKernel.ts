@@ -461,9 +461,10 @@ function pairLoop(
     prevY = cy;
     prevX = cx;
     let eq = cash + value;
-    let ret = 0;
+    let ret: number;
     if (eq <= 0 && ruinBar < 0) {
-      // ruin (Ledger.liquidate: Ledger.fill to flat at this close)
+      // ruin (Ledger.liquidate: Ledger.fill to flat at this close; its P&L is not needed, the
+      // ruin bar's return is −1)
       ruinBar = t;
       hasPending = false;
       if (pos0 !== 0 || pos1 !== 0) {
@@ -477,7 +478,6 @@ function pairLoop(
           const flow = -d0 * px - commission;
           cash += flow;
           barNotional += notional;
-          pnl += d0 * (cy - px) - commission;
           closeFlow += flow;
         }
         const d1 = -pos1;
@@ -489,7 +489,6 @@ function pairLoop(
           const flow = -d1 * px - commission;
           cash += flow;
           barNotional += notional;
-          pnl += d1 * (cx - px) - commission;
           closeFlow += flow;
         }
         pos0 = 0;
