@@ -257,8 +257,9 @@ export function runKalmanLoop(
       ledger.liquidate(t, time, px);
       notional = sums[BAR_NOTIONAL];
       hasPending = false;
-      pos0 = 0;
-      pos1 = 0;
+      // read back (a leg held at −0 stays −0, as a fill leaves an untraded leg)
+      pos0 = pos[0];
+      if (pair) pos1 = pos[1];
       marked = 0;
       gross = 0;
       cashNow = sums[CASH];

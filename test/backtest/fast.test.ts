@@ -29,6 +29,7 @@ function comparable(r: BacktestResult) {
     ),
     metrics: r.metrics,
     costs: r.costs,
+    ruin: [r.ruined, r.ruinBar, r.ruinTime],
   };
 }
 
@@ -154,4 +155,35 @@ describe('fused loop for every other strategy = modular strategy through the Sim
       });
     }
   }
+});
+
+// accounts that are ruined: a $200 account trading $100,000 a unit (capital sizing; Chan's
+// preset, one share a unit, on $10), or a commission of 100 times the notional
+const ruinous = [
+  { capital: 200, costs: { commissionBps: 2, borrowBps: 80 } },
+  { capital: 100_000, costs: { commissionBps: 1e6 } },
+];
+
+describe('ruined accounts: fused loops = modular strategy through the Simulator', () => {
+  const cases: { strategy: StrategyInput; legs: string[] }[] = [
+    ...strategies.slice(0, 3).map((strategy) => ({ strategy, legs: ['EWC', 'EWA'] })),
+    { strategy: { preset: 'chan-2013-ex3.3' }, legs: ['EWC', 'EWA'] },
+    { strategy: levels[0], legs: ['EWA'] },
+    { strategy: levels[3], legs: ['EWC'] },
+    ...others,
+  ];
+  for (const { strategy, legs } of cases)
+    for (const o of ruinous)
+      for (const execution of ['close', 'next-open', 'next-close'] as const)
+        for (const returns of ['equity', 'gross'] as const)
+          it(`${JSON.stringify(strategy)}, ${legs.join('/')}, ${JSON.stringify(o)}, ${execution}, ${returns}`, () => {
+            // Chan's preset trades one share: only the commission ruins it
+            const capital = 'preset' in strategy && strategy.preset === 'chan-2013-ex3.3' ? 10 : o.capital;
+            const options = { symbols: legs, execution, returns, ...o, capital };
+            const fused = backtest(frame, strategy, options);
+            const modular = backtest(frame, createStrategy(strategy), options);
+            expect(fused.ruined).toBe(true);
+            expect(fused.metrics.totalReturn).toBe(-1);
+            expect(comparable(fused)).toEqual(comparable(modular));
+          });
 });

@@ -39,7 +39,9 @@ function both(frame: PriceFrame, strategy: StrategyInput, options: BacktestOptio
     withOpen ? frame.get(xs, 'open') : null,
   );
   const reference = backtest(frame, spec, { ...options, symbols: [ys, xs] });
-  return { kernel, reference: reference.metrics, trades: reference.trades.length };
+  // the ruin bar too (−1 when the account survived)
+  expect(kernel.ruinBar).toBe(reference.ruinBar);
+  return { kernel, reference: reference.metrics, trades: reference.trades.length, ruined: reference.ruined };
 }
 
 // ---- random data: a few shapes of pair, from a seed (a small LCG, so a case replays exactly)
@@ -149,6 +151,7 @@ const optionsArb = fc.record({
   returns: fc.constantFrom('equity' as const, 'gross' as const),
   costs: fc.oneof(
     fc.constant({}),
+    fc.constant({ commissionBps: 1e6 }),
     fc.constant({ commissionBps: 0, commissionPerShare: 0, minCommission: 0, slippageBps: 0, borrowBps: 0 }),
     fc.record({
       commissionBps: costOf(20),
@@ -158,7 +161,7 @@ const optionsArb = fc.record({
       borrowBps: costOf(500),
     }),
   ),
-  capital: fc.oneof(fc.constant(100_000), zOf(100, 1e8)),
+  capital: fc.oneof(fc.constant(100_000), zOf(100, 1e8), zOf(1, 100)),
   periodsPerYear: fc.constantFrom(252, 12, 365, 1),
   riskFreeRate: fc.constantFrom(0, 0.02, -0.01),
 });
@@ -175,17 +178,22 @@ const dataArb = fc.record({
 describe('pair kernel = backtest() metrics, bit for bit', () => {
   it('on random strategies, options and pairs', () => {
     let trading = 0;
+    let ruined = 0;
     fc.assert(
       fc.property(strategyArb, optionsArb, dataArb, (strategy, options, d) => {
         const frame = makePair(d.shape, d.n, d.seed, d.level, d.vol);
-        const { kernel, reference, trades } = both(frame, strategy, options);
+        const r = both(frame, strategy, options);
+        const { kernel, reference, trades } = r;
         if (trades > d.n / 4) trading++;
+        if (r.ruined) ruined++;
         expect(differences(kernel, reference)).toEqual([]);
       }),
       { numRuns: 1000 },
     );
-    // a good share of the cases trade on most bars (Chan's exit at the entry band)
+    // a good share of the cases trade on most bars (Chan's exit at the entry band), and some
+    // ruin their account (a small capital against the sizing's, or a large commission)
     expect(trading).toBeGreaterThan(100);
+    expect(ruined).toBeGreaterThan(50);
   });
 
   const ewcEwa = ohlcFrame(['EWC', 'EWA']);
@@ -204,6 +212,18 @@ describe('pair kernel = backtest() metrics, bit for bit', () => {
           expect(trades).toBeGreaterThan(10);
           expect(differences(kernel, reference)).toEqual([]);
         }
+      });
+
+  for (const execution of ['close', 'next-open', 'next-close'] as const)
+    for (const returns of ['equity', 'gross'] as const)
+      it(`on EWC/EWA, ${execution} fills, ${returns} returns, ruined accounts`, () => {
+        for (const strategy of strategies)
+          // $10 against one share a unit (Chan's sizing) or $100,000 a unit; a commission of 100×
+          for (const o of [{ capital: 10 }, { costs: { commissionBps: 1e6 } }]) {
+            const r = both(ewcEwa, strategy, { execution, returns, ...o });
+            expect(r.ruined).toBe(true);
+            expect(differences(r.kernel, r.reference)).toEqual([]);
+          }
       });
 
   it("on the benchmark's synthetic universe (pairs that trade on most bars)", () => {
