@@ -1,6 +1,6 @@
 /**
  * Performance metrics, named as in DESIGN.md (metrics.json). Formulas (P = periods per year,
- * n = number of bars, r_t the per-bar returns on the chosen basis, r_0 = 0):
+ * n = number of bars, r_t the per-bar returns on the chosen basis, the first bar's included):
  *   totalReturn = Π(1 + r_t) − 1
  *   apr = Π(1 + r_t)^(P/n) − 1                         (Chan's APR)
  *   annualVolatility = std(r) · √P                     (sample std, n − 1)

@@ -44,8 +44,9 @@ export const backtestOptionsSchema = z.strictObject({
   execution: z.enum(['close', 'next-open', 'next-close']).default('next-open'),
   costs: costsSchema.default(DEFAULT_COSTS),
   /**
-   * 'equity': r_t = E_t / E_{t−1} − 1 on the account's equity (capital-based, default).
+   * 'equity': r_t = P&L_t / E_{t−1} on the account's equity (capital-based, default).
    * 'gross': r_t = P&L_t / gross exposure at the previous close (Chan's convention), 0 when flat.
+   * P&L_t is summed from positions × price moves, fills and costs (docs/strategies.md).
    */
   returns: z.enum(['equity', 'gross']).default('equity'),
   /** Starting cash. */
