@@ -57,12 +57,13 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
   double pos0 = 0, pos1 = 0, cash = prm[P_CAPITAL];
   bool inTrade = false;
   double tradeCash = 0, prevY = 0, prevX = 0, prevEquity = prm[P_CAPITAL], prevGross = 0;
-  int ruinBar = -1;
+  double ruinNotional = 0;
   double growth = 1, sum = 0, peak = 1, maxDd = 0, downside = 0, traded = 0, equitySum = 0;
   int ddRun = 0, maxDdRun = 0, inMarket = 0, trades = 0, closed = 0, wins = 0;
   double gains = 0, losses = 0;
   double zNext = 0, bNext = 0;
-  for (int s = 0; s <= n; s++) {
+  int s = 0;
+  for (; s <= n; s++) {
     const double z = zNext, beta = bNext;
     if (s < n) { /* kalmanHedgeStep, KalmanNormaliser */
       const double x = xf[s], y = yf[s];
@@ -140,13 +141,11 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
       pnl -= fee;
       if (inTrade) tradeCash -= fee;
     }
-    if (t > 0) {
-      pnl += pos0 * (cy - prevY);
-      pnl += pos1 * (cx - prevX);
-    }
+    pnl += pos0 * (cy - prevY); /* on bar 0 both are 0 * cy = +0 */
+    pnl += pos1 * (cx - prevX);
     double fillGross = 0, barNotional = 0;
     const double f0 = tg0, f1 = tg1, r0 = cy, r1 = cx;
-    if (ruinBar < 0 && (tg0 != pos0 || tg1 != pos1)) { /* Ledger.fill */
+    if (tg0 != pos0 || tg1 != pos1) { /* Ledger.fill */
       const int dirBefore = pos0 != 0 ? (pos0 > 0 ? 1 : -1) : pos1 != 0 ? (pos1 > 0 ? 1 : -1) : 0;
       const int dirAfter = f0 != 0 ? (f0 > 0 ? 1 : -1) : f1 != 0 ? (f1 > 0 ? 1 : -1) : 0;
       const bool reversal = dirBefore != 0 && dirAfter != 0 && dirBefore != dirAfter;
@@ -216,56 +215,16 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
     /* mark to the close, the bar's return, computeMetrics' first pass */
     const double v0 = pos0 * cy, v1 = pos1 * cx;
     const double value = 0 + v0 + v1;
-    double grossExp = 0 + fabs(v0) + fabs(v1);
+    const double grossExp = 0 + fabs(v0) + fabs(v1);
     prevY = cy;
     prevX = cx;
-    double eq = cash + value;
+    const double eq = cash + value;
+    if (eq <= 0) { /* ruined: the liquidation and the bars after it follow the loop */
+      ruinNotional = barNotional;
+      break;
+    }
     double ret;
-    if (eq <= 0 && ruinBar < 0) { /* ruin: Ledger.liquidate, everything closed at this close */
-      ruinBar = t;
-      if (pos0 != 0 || pos1 != 0) {
-        double closeFlow = 0;
-        const double d0 = -pos0;
-        if (d0 != 0) {
-          const double px = d0 > 0 ? cy * up : cy * dn;
-          const double size = d0 > 0 ? d0 : -d0;
-          const double notional = size * cy;
-          const double c = bps * notional + perShare * size;
-          const double commission = c > minCommission ? c : minCommission;
-          const double flow = -d0 * px - commission;
-          cash += flow;
-          barNotional += notional;
-          closeFlow += flow;
-        }
-        const double d1 = -pos1;
-        if (d1 != 0) {
-          const double px = d1 > 0 ? cx * up : cx * dn;
-          const double size = d1 > 0 ? d1 : -d1;
-          const double notional = size * cx;
-          const double c = bps * notional + perShare * size;
-          const double commission = c > minCommission ? c : minCommission;
-          const double flow = -d1 * px - commission;
-          cash += flow;
-          barNotional += notional;
-          closeFlow += flow;
-        }
-        pos0 = 0;
-        pos1 = 0;
-        if (inTrade) {
-          tradeCash += closeFlow + 0;
-          const double tpnl = tradeCash;
-          closed++;
-          if (tpnl > 0) {
-            wins++;
-            gains += tpnl;
-          } else losses -= tpnl;
-          inTrade = false;
-        }
-      }
-      grossExp = 0;
-      eq = cash;
-      ret = -1;
-    } else if (grossBasis) {
+    if (grossBasis) {
       const double base = prevGross > 0 ? prevGross : fillGross;
       ret = base > 0 ? pnl / base : 0;
     } else ret = prevEquity > 0 ? pnl / prevEquity : 0;
@@ -288,6 +247,65 @@ static void pair_loop(const double *yc, const double *xc, const double *yf, cons
     if (grossExp > 0) inMarket++;
     traded += barNotional;
     equitySum += eq;
+  }
+  /* ruined on bar s - 1: Ledger.liquidate at that close, then flat bars with return 0 */
+  const int ruinBar = s <= n ? s - 1 : -1;
+  if (ruinBar >= 0) {
+    const double cy = yc[ruinBar], cx = xc[ruinBar];
+    if (pos0 != 0 || pos1 != 0) {
+      double closeFlow = 0;
+      const double d0 = -pos0;
+      if (d0 != 0) {
+        const double px = d0 > 0 ? cy * up : cy * dn;
+        const double size = d0 > 0 ? d0 : -d0;
+        const double notional = size * cy;
+        const double c = bps * notional + perShare * size;
+        const double commission = c > minCommission ? c : minCommission;
+        const double flow = -d0 * px - commission;
+        cash += flow;
+        ruinNotional += notional;
+        closeFlow += flow;
+      }
+      const double d1 = -pos1;
+      if (d1 != 0) {
+        const double px = d1 > 0 ? cx * up : cx * dn;
+        const double size = d1 > 0 ? d1 : -d1;
+        const double notional = size * cx;
+        const double c = bps * notional + perShare * size;
+        const double commission = c > minCommission ? c : minCommission;
+        const double flow = -d1 * px - commission;
+        cash += flow;
+        ruinNotional += notional;
+        closeFlow += flow;
+      }
+      if (inTrade) {
+        const double tpnl = tradeCash + (closeFlow + 0);
+        closed++;
+        if (tpnl > 0) {
+          wins++;
+          gains += tpnl;
+        } else losses -= tpnl;
+      }
+    }
+    for (int t = ruinBar; t < n; t++) {
+      const double ret = t == ruinBar ? -1 : 0;
+      scratch[t] = ret;
+      growth *= 1 + ret;
+      sum += ret;
+      const double excess = ret - rfBar;
+      if (excess < 0) downside += excess * excess;
+      if (growth >= peak) {
+        peak = growth;
+        ddRun = 0;
+      } else {
+        ddRun++;
+        if (ddRun > maxDdRun) maxDdRun = ddRun;
+        const double dd = 1 - growth / peak;
+        if (dd > maxDd) maxDd = dd;
+      }
+      traded += t == ruinBar ? ruinNotional : 0;
+      equitySum += cash;
+    }
   }
   *acc = (Acc){growth, sum, maxDd, maxDdRun, downside, inMarket, traded, equitySum,
                trades, closed, wins, gains, losses, ruinBar};

@@ -15,7 +15,7 @@
  *
  * It repeats, operation for operation and in the same order, `kalmanHedgeStep`,
  * `KalmanNormaliser`, `BandRule`, `CapitalSizing` / `UnitSizing`, `Ledger.chargeBorrow` /
- * `Ledger.fill`, runKalmanLoop's marking and returns, and `computeMetrics`, so its metrics equal
+ * `Ledger.fill` / `Ledger.liquidate`, runKalmanLoop's marking and returns, and `computeMetrics`, so its metrics equal
  * `backtest()`'s to the last bit, NaN included: test/scan/pairKernel.test.ts holds it to that on
  * random strategies, options and data. A change to any of those must be mirrored here (that
  * test fails otherwise).
