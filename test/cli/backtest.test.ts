@@ -63,7 +63,10 @@ describe('kalrev backtest', () => {
       'profitFactor',
       'exposure',
       'turnover',
+      'ruined',
+      'ruinedAt',
     ]);
+    expect([out['kalrev-defaults'].ruined, out['kalrev-defaults'].ruinedAt]).toEqual([false, null]);
   });
 
   it('writes the output folder, and --config run.json reproduces the run exactly', async () => {
