@@ -139,22 +139,19 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     await exercise(page);
-    await page.evaluate(
-      () =>
-        new Promise<void>((resolve) => {
-          const probe = new Image();
-          probe.onerror = probe.onload = () => requestAnimationFrame(() => resolve());
-          probe.src = 'kalrev-missing-probe.png';
-        }),
-    );
-    const state = await page.evaluate(() => ({
+    await page.evaluate(`new Promise((resolve) => {
+      const probe = new Image();
+      probe.onerror = probe.onload = () => requestAnimationFrame(() => resolve());
+      probe.src = 'kalrev-missing-probe.png';
+    })`);
+    const state = await page.evaluate<{ title: string; flag: unknown; injected: number; text: string }>(`({
       title: document.title,
-      flag: (window as unknown as { __xss?: unknown }).__xss ?? null,
+      flag: window.__xss ?? null,
       injected:
         document.images.length +
         [...document.scripts].filter((s) => s.text.trimStart().startsWith('window.__xss')).length,
       text: document.body.innerText,
-    }));
+    })`);
     await page.close();
     return { ...state, dialogs, errors };
   }
