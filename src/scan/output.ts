@@ -258,8 +258,9 @@ s+='<path d="'+d+'" fill="none" stroke="'+esc(colors[k])+'" stroke-width="1"/>'}
  * The page's script. The table is built with textContent; a click recomputes the pair's series
  * from the embedded closes on the bars where both legs have a close (the pair's overlap, as the
  * scan backtests it): for a kalman-hedge spread the filter of src/strategy/spread.ts
- * (kalmanHedgeStep), else the OLS spread with the scan's β. `window.kalrevScan` exposes the last
- * pair's series (the browser test compares them with the backtester's).
+ * (kalmanHedgeStep; its z-score with the `kalman` normaliser), else the OLS spread with the
+ * scan's β. `window.kalrevScan` exposes the last pair's series (the browser test compares them
+ * with the backtester's).
  */
 const SCAN_JS = `${CHART_JS}
 const D=JSON.parse(document.getElementById('scan-data').textContent),COLS=D.cols,P=D.page;let ROWS=D.rows.map((r,i)=>({r,i}));
@@ -271,11 +272,11 @@ function render(){const tb=document.querySelector('#t tbody');tb.textContent='';
 for(const v of r){const td=document.createElement('td');td.textContent=fmt(v);tr.appendChild(td)}tb.appendChild(tr)}}
 document.querySelectorAll('th').forEach((th,i)=>th.onclick=()=>{asc=sortCol===i?!asc:true;sortCol=i;ROWS.sort((a,b)=>{const x=a.r[i],y=b.r[i];if(x===y)return 0;if(x===null)return 1;if(y===null)return -1;return (x<y?-1:1)*(asc?1:-1)});render()});
 function series(yName,xName,olsBeta){const Y=CLOSE[yName],X=CLOSE[xName],S=P.spread,log=S.transform==='log',tf=v=>log?Math.log(v):v;
-const o={dates:[],y:[],x:[],value:[],band:[],hedgeRatio:[],z:[]};let s=null;
+const o={dates:[],y:[],x:[],value:[],band:[],hedgeRatio:[],z:S.type!=='kalman-hedge'||P.normaliser.type==='kalman'?[]:null};let s=null;
 if(S.type==='kalman-hedge'){s=new Float64Array(10);s[2]=S.initialCovariance;s[4]=S.initialCovariance;s[5]=S.delta/(1-S.delta);s[6]=S.observationVariance}
 for(let t=0;t<P.dates.length;t++){const yv=Y[t],xv=X[t];if(!(isFinite(yv)&&isFinite(xv)))continue;o.dates.push(P.dates[t]);o.y.push(yv);o.x.push(xv);
 if(s){const x=tf(xv),y=tf(yv);if(s[7]!==0){s[2]+=s[5];s[4]+=s[5]}s[7]=1;const p00=s[2],p01=s[3],p11=s[4],g0=p00*x+p01,g1=p01*x+p11,Q=x*g0+g1+s[6],e=y-(s[0]*x+s[1]),iq=1/Q;
-s[0]+=g0*iq*e;s[1]+=g1*iq*e;s[2]=p00-g0*g0*iq;s[3]=p01-g0*g1*iq;s[4]=p11-g1*g1*iq;o.value.push(e);o.band.push(Math.sqrt(Q));o.hedgeRatio.push(s[0]);o.z.push(e/Math.sqrt(Q))}
+s[0]+=g0*iq*e;s[1]+=g1*iq*e;s[2]=p00-g0*g0*iq;s[3]=p01-g0*g1*iq;s[4]=p11-g1*g1*iq;o.value.push(e);o.band.push(Math.sqrt(Q));o.hedgeRatio.push(s[0]);if(o.z)o.z.push(e/Math.sqrt(Q))}
 else o.value.push(tf(yv)-olsBeta*tf(xv))}
 if(!s){const n=o.value.length,m=o.value.reduce((a,b)=>a+b,0)/n,sd=Math.sqrt(o.value.reduce((a,b)=>a+(b-m)*(b-m),0)/n);o.value=o.value.map(v=>v-m);o.band=o.value.map(()=>sd);o.z=o.value.map(v=>v/sd);o.hedgeRatio=null}
 return o}
@@ -286,7 +287,7 @@ const k=P.spread.type==='kalman-hedge',lab=k?'forecast error e and ±'+(entry===
 const y0=o.y[0],x0=o.x[0],band=o.band.map(v=>(entry===null?1:entry)*v);
 let html=chart('prices rebased to 1: '+yName+' (blue), '+xName+' (orange)',[o.y.map(v=>v/y0),o.x.map(v=>v/x0)],['#1f5fbf','#e67e22'],o.dates)
 +chart(lab,[o.value,band,band.map(v=>-v)],['#1f5fbf','#bbb','#bbb'],o.dates)
-+chart('z-score',[o.z,o.z.map(()=>entry),o.z.map(()=>entry===null?null:-entry)],['#8e44ad','#bbb','#bbb'],o.dates);
+;if(o.z)html+=chart('z-score',[o.z,o.z.map(()=>entry),o.z.map(()=>entry===null?null:-entry)],['#8e44ad','#bbb','#bbb'],o.dates);
 if(o.hedgeRatio)html+=chart('hedge ratio β',[o.hedgeRatio],['#c0392b'],o.dates);
 const q=P.equity[i],ev=Array.from(f32(q.v));html+=chart('equity (the scan’s backtest)',[ev],['#27ae60'],q.t.map(t=>P.dates[t]));
 const c=document.createElement('div');c.innerHTML=html;d.appendChild(c);
