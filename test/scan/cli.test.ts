@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { kalrev as cli } from '../cli/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kalrev-scan-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +79,15 @@ describe('kalrev scan and sweep', () => {
       [...new Set(json.ranked.flatMap((p) => [p.y, p.x]))].sort(),
     );
     expect(data.page.equity.length).toBe(200);
+  });
+
+  it('--format and --top refuse what they cannot write, exit 2', async () => {
+    const format = await cli('scan', '--data', 'data/ewa_ewc.csv', '--format', 'csv,xlsx', '--out', dir);
+    expect(format.status).toBe(2);
+    expect(format.stderr).toContain('--format expects csv, parquet or csv,parquet, got "csv,xlsx".');
+    const top = await cli('scan', '--data', 'data/ewa_ewc.csv', '--top', '0', '--out', dir);
+    expect(top.status).toBe(2);
+    expect(top.stderr).toContain('--top expects a whole number ≥ 1, got "0".');
   });
 
   it('sweep with walk-forward writes sweep.json and a heat map page', () => {
