@@ -1,6 +1,7 @@
 /**
  * `kalrev scan --data UNIVERSE`: every pair of a universe, screened, backtested and ranked;
- * writes scan.csv (or scan.parquet) with every pair, scan.json and scan.html with the best. Parsing and printing only (src/scan does the work).
+ * writes scan.csv (or scan.parquet) with every pair, scan.json and scan.html with the best.
+ * Parsing and printing only (src/scan does the work).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Metrics } from '../backtest/metrics.js';
