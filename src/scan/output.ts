@@ -238,7 +238,7 @@ function pageData(scan: ScanResult, frame: PriceFrame, ranked: PairResult[]) {
 }
 
 const STYLE = `body{font:13px system-ui,sans-serif;margin:16px;color:#222}table{border-collapse:collapse}
-td,th{padding:2px 6px;text-align:right;border-bottom:1px solid #eee}th{cursor:pointer;background:#f5f5f5;position:sticky;top:0}
+td,th{padding:2px 6px;text-align:right;border-bottom:1px solid #eee;white-space:nowrap}th{cursor:pointer;background:#f5f5f5;position:sticky;top:0}
 td:nth-child(2),td:nth-child(3){text-align:left}tr.sel{background:#ffe9a8}tbody tr:hover{background:#f0f6ff;cursor:pointer}
 .wrap{display:flex;gap:16px;align-items:flex-start}.tbl{max-height:90vh;overflow:auto}svg{background:#fafafa;border:1px solid #ddd;margin-bottom:8px}
 .note{color:#666;max-width:900px}`;
@@ -287,7 +287,7 @@ const k=P.spread.type==='kalman-hedge',lab=k?'forecast error e and ±'+(entry===
 const y0=o.y[0],x0=o.x[0],band=o.band.map(v=>(entry===null?1:entry)*v);
 let html=chart('prices rebased to 1: '+yName+' (blue), '+xName+' (orange)',[o.y.map(v=>v/y0),o.x.map(v=>v/x0)],['#1f5fbf','#e67e22'],o.dates)
 +chart(lab,[o.value,band,band.map(v=>-v)],['#1f5fbf','#bbb','#bbb'],o.dates)
-;if(o.z)html+=chart('z-score',[o.z,o.z.map(()=>entry),o.z.map(()=>entry===null?null:-entry)],['#8e44ad','#bbb','#bbb'],o.dates);
+;const zc=4*(entry===null?1:entry);if(o.z)html+=chart('z-score (shown within ±'+zc+')',[o.z.map(v=>Math.max(-zc,Math.min(zc,v))),o.z.map(()=>entry),o.z.map(()=>entry===null?null:-entry)],['#8e44ad','#bbb','#bbb'],o.dates);
 if(o.hedgeRatio)html+=chart('hedge ratio β',[o.hedgeRatio],['#c0392b'],o.dates);
 const q=P.equity[i],ev=Array.from(f32(q.v));html+=chart('equity (the scan’s backtest)',[ev],['#27ae60'],q.t.map(t=>P.dates[t]));
 const c=document.createElement('div');c.innerHTML=html;d.appendChild(c);
