@@ -1,6 +1,8 @@
-/** A full backtest (strategy + engine + metrics) on ten years of daily bars. */
+/** A full backtest (strategy + engine + metrics) on ten years of daily bars, and its HTML report. */
 import { backtest } from '../src/backtest/index.js';
 import { PriceFrame } from '../src/data/frame.js';
+import { analyzeFrame } from '../src/report/analyze.js';
+import { renderReport } from '../src/report/html.js';
 import { bench, type BenchResult } from './harness.js';
 import { pairSeries } from './data.js';
 
@@ -33,6 +35,19 @@ export function main(): BenchResult[] {
       runs: 201,
       warmup: 200,
       run: () => backtest(single, 'kalman-single', { execution: 'close' }),
+    }),
+  );
+  const result = backtest(frame, 'kalman-pair', { execution: 'close' });
+  const analysis = analyzeFrame(frame, ['Y', 'X']);
+  results.push(
+    bench({
+      name: 'report.html of a kalman-pair run, 2,520 bars',
+      steps: 1,
+      unit: 'ms',
+      target: 1000,
+      runs: 9,
+      warmup: 2,
+      run: () => renderReport({ result, frame, config: {}, analysis }).length,
     }),
   );
   return results;

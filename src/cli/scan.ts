@@ -1,12 +1,13 @@
 /**
  * `kalrev scan --data UNIVERSE`: every pair of a universe, screened, backtested and ranked;
- * writes scan.csv, scan.json and scan.html. Parsing and printing only (src/scan does the work).
+ * writes scan.csv (or scan.parquet) with every pair, scan.json and scan.html with the best.
+ * Parsing and printing only (src/scan does the work).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Metrics } from '../backtest/metrics.js';
 import { readPrices } from '../data/readers.js';
 import { LocalExecutor, type Executor } from '../scan/executor.js';
-import { writeScanOutputs } from '../scan/output.js';
+import { SCAN_TOP, writeScanOutputs, type ScanTableFormat } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
 import { QueueExecutor } from '../scan/queue.js';
 import { scanPairs } from '../scan/scan.js';
@@ -22,7 +23,8 @@ export interface ScanFlags {
   minPrice?: number;
   minBars: number;
   rankBy: keyof Metrics;
-  top?: number;
+  top: number;
+  format: ScanTableFormat[];
   out: string;
   threads?: number;
   queue?: string;
@@ -82,8 +84,21 @@ export function scanCommand(): Command {
     .option('--rank-by <metric>', 'metric to rank by', 'sharpe')
     .option(
       '--top <n>',
-      'keep the best n pairs in scan.json, the page and the printed table (default: all; 10 printed)',
+      'pairs (best first) in scan.json and scan.html; every pair is in scan.csv / scan.parquet',
       whole('--top'),
+      SCAN_TOP,
+    )
+    .option(
+      '--format <list>',
+      'the table of every pair: csv (scan.csv), parquet (scan.parquet) or csv,parquet',
+      (v: string) => {
+        const list = v.split(',').map((s) => s.trim());
+        const bad = list.find((s) => s !== 'csv' && s !== 'parquet');
+        if (bad !== undefined || list.length === 0)
+          throw new InvalidArgumentError(`--format expects csv, parquet or csv,parquet, got "${v}".`);
+        return [...new Set(list)] as ScanTableFormat[];
+      },
+      ['csv'] as ScanTableFormat[],
     )
     .option('--out <dir>', 'output folder', 'out/scan')
     .option('--threads <n>', 'worker threads (default one per core)', whole('--threads'))
@@ -112,9 +127,9 @@ export function scanCommand(): Command {
           onProgress: f.quiet || f.json ? undefined : bar.update,
         });
         bar.finish();
-        const files = writeScanOutputs(scan, frame, f.out, { top: f.top });
-        // the printed table: the best --top pairs (at most 10 without --top)
-        const best = scan.ranked.slice(0, f.top ?? 10).map((p) => {
+        const files = await writeScanOutputs(scan, frame, f.out, { top: f.top, formats: f.format });
+        // the printed table: the best 10 (fewer with a smaller --top)
+        const best = scan.ranked.slice(0, Math.min(10, f.top)).map((p) => {
           const row: Record<string, string | number> = { rank: p.rank, y: p.y, x: p.x };
           row[scan.rankBy] = p.metrics![scan.rankBy];
           if (p.ruined) row.ruinedAt = p.ruinedAt;

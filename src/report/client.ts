@@ -4,6 +4,7 @@
  * zoom, shift-drag pan and a crosshair tooltip, and makes the trades table sortable. It makes no
  * request. `window.kalrevCharts` exposes the uPlot instances (the browser test reads them).
  */
+import { ESC_JS } from './escape.js';
 
 export const CLIENT_CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2937;background:#f8fafc}
@@ -38,7 +39,7 @@ export const CLIENT_JS = String.raw`
   var T0 = D.times[0], T1 = D.times[D.times.length - 1];
   var C = { y: '#2563eb', x: '#d97706', fair: '#7c3aed', band: '#dc2626', exit: '#059669', grey: '#6b7280' };
 
-  function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; }); }
+  ${ESC_JS}
   function fmtDate(t) { return new Date(t * 1000).toISOString().slice(0, 10); }
   function fmtNum(v) { return Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toPrecision(4); }
   // a y range that ignores the few most extreme values (a Kalman filter's first forecast error is

@@ -11,6 +11,7 @@ import type { BacktestResult, Metrics } from '../backtest/index.js';
 import { isoTime, type PriceFrame } from '../data/index.js';
 import { analysisRows, type Analysis } from './analyze.js';
 import { CLIENT_CSS, CLIENT_JS } from './client.js';
+import { escapeHtml, scriptJson } from './escape.js';
 import { hedgeRatioBand } from './hedge.js';
 import { METRIC_NAMES, drawdownSeries, finiteOrNull, monthlyReturns, returnIndex } from './writers.js';
 
@@ -49,8 +50,7 @@ export function uplotAssets(): { js: string; css: string } {
   return uplotCache;
 }
 
-const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = escapeHtml;
 
 /** Seven significant digits are plenty for a chart and keep the file small. */
 const r7 = (v: number): number | null => (Number.isFinite(v) ? Number(v.toPrecision(7)) : null);
@@ -278,7 +278,7 @@ export function renderReport(input: ReportInput): string {
   const range = `${frame.date(0)} … ${frame.date(frame.length - 1)} (${frame.length} bars)`;
   const execution = `execution ${o.execution} · returns on ${o.returns} · costs: commission ${o.costs.commissionBps} bps + $${o.costs.commissionPerShare}/share (min $${o.costs.minCommission}), slippage ${o.costs.slippageBps} bps, borrow ${o.costs.borrowBps} bps/yr · capital $${o.capital.toLocaleString('en-US')}`;
   const cmp = input.comparison;
-  const data = JSON.stringify(chartData(input)).replace(/</g, '\\u003c');
+  const data = scriptJson(chartData(input));
   const { js, css } = uplotAssets();
   const title = `kalrev · ${label} · ${r.symbols.join('/')}`;
   const hasBeta = r.symbols.length >= 2;

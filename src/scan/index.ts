@@ -42,5 +42,13 @@ export {
   type QueueWorkerHandle,
   type QueueRunStats,
 } from './queue.js';
-export { writeScanOutputs, writeSweepOutputs, scanCsv, type ScanOutputOptions } from './output.js';
+export {
+  writeScanOutputs,
+  writeSweepOutputs,
+  scanCsv,
+  scanParquet,
+  SCAN_TOP,
+  type ScanOutputOptions,
+  type ScanTableFormat,
+} from './output.js';
 export { progressBar } from './progress.js';

@@ -1,8 +1,12 @@
 /**
- * Scan and sweep outputs: scan.csv, scan.json and scan.html (a sortable table; clicking a pair
- * shows its spread, hedge ratio and equity), sweep.json and sweep.html (heat maps of the metric
- * over the grid, the walk-forward windows and the out-of-sample equity). The pages are single
- * files with inline SVG drawn by a few lines of inline script: no network, work from file://.
+ * Scan and sweep outputs. A scan writes every pair to scan.csv (or scan.parquet), and the best
+ * `top` pairs with the run's counts to scan.json and scan.html: a sortable table where clicking a
+ * pair draws its prices, spread, z-score and hedge ratio, computed in the page from the closes
+ * of the symbols in the table (embedded once each), and its equity. A sweep writes sweep.json and
+ * sweep.html (heat maps of the metric over the grid, the walk-forward windows and the
+ * out-of-sample equity). The pages are single files with inline SVG drawn by a few lines of
+ * inline script: no network, work from file://. Every name in them goes through
+ * ../report/escape.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +14,8 @@ import { backtest } from '../backtest/engine.js';
 import type { Metrics } from '../backtest/metrics.js';
 import { alignFrames } from '../data/align.js';
 import type { PriceFrame } from '../data/frame.js';
-import { METRIC_KEYS } from './evaluate.js';
+import { ESC_JS, escapeHtml as esc, scriptJson as json } from '../report/escape.js';
+import { METRIC_KEYS, STATUS } from './evaluate.js';
 import type { PairResult, ScanResult } from './scan.js';
 import type { SweepResult } from './sweep.js';
 
@@ -30,27 +35,103 @@ const COLUMNS = [
   'ruinedAt',
 ] as const;
 
-function csvCell(v: unknown): string {
-  if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
-  const s = String(v ?? '');
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+const QUOTE = /[",\n\r]/;
+
+function csvText(s: string): string {
+  return QUOTE.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** JSON with NaN and ±Infinity as null (JSON has no such numbers). */
-function json(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
+/**
+ * A number for the CSV, read back to the same double: 17 significant digits always are, and
+ * toPrecision writes them several times faster than String()'s shortest form on computed values,
+ * most of writing a large scan's CSV.
+ */
+const csvNumber = (v: number): string =>
+  Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(17) : '';
+
+/** Every pair: ranked pairs first (best first), then the rest in job order. */
+function allRows(scan: ScanResult): PairResult[] {
+  const rest = scan.pairs.filter((p) => p.status !== 'ok');
+  return scan.ranked.length === 0 ? rest : scan.ranked.concat(rest);
 }
 
 /** Every pair as one CSV line: ranked pairs first (best first), then the rest in job order. */
 export function scanCsv(scan: ScanResult): string {
-  const header = [...COLUMNS, ...METRIC_KEYS].join(',');
-  const rows = [...scan.ranked, ...scan.pairs.filter((p) => p.status !== 'ok')].map((p) =>
-    [
-      ...COLUMNS.map((c) => csvCell(p[c])),
-      ...METRIC_KEYS.map((k) => csvCell(p.metrics ? p.metrics[k] : NaN)),
-    ].join(','),
-  );
-  return [header, ...rows].join('\n') + '\n';
+  return scanCsvBytes(scan).toString('utf8');
+}
+
+/**
+ * {@link scanCsv} as UTF-8 bytes, written row by row into a growing buffer: a large scan's
+ * table is a few million cells, and one string of it (built, joined, then encoded) takes
+ * several times longer.
+ */
+function scanCsvBytes(scan: ScanResult): Buffer {
+  const rows = allRows(scan);
+  let buf = Buffer.allocUnsafe(Math.max(1 << 16, rows.length * 300));
+  let o = 0;
+  const put = (s: string) => {
+    if (buf.length - o < 3 * s.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * buf.length, o + 3 * s.length));
+      buf.copy(grown, 0, 0, o);
+      buf = grown;
+    }
+    o += buf.write(s, o);
+  };
+  put([...COLUMNS, ...METRIC_KEYS].join(',') + '\n');
+  // symbols repeat in every row: quote each once
+  const names = new Map<string, string>();
+  const name = (s: string) => {
+    let q = names.get(s);
+    if (q === undefined) names.set(s, (q = csvText(s)));
+    return q;
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows[i];
+    let line = `${p.rank},${name(p.y)},${name(p.x)},${p.status},${p.bars},${p.first},${p.last},${csvNumber(p.correlation)},${csvNumber(p.pvalue)},${csvNumber(p.halfLife)},${csvNumber(p.olsBeta)},${p.ruined},${p.ruinedAt}`;
+    const m = p.metrics;
+    for (const k of METRIC_KEYS) line += m ? `,${csvNumber(m[k])}` : ',';
+    put(line + '\n');
+  }
+  return buf.subarray(0, o);
+}
+
+/** Every pair as a Parquet file with scan.csv's columns and rows (missing numbers as null). */
+export async function scanParquet(scan: ScanResult): Promise<ArrayBuffer> {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const rows = allRows(scan);
+  const num = (f: (p: PairResult) => number) =>
+    rows.map((p) => {
+      const v = f(p);
+      return Number.isFinite(v) ? v : null;
+    });
+  const str = (f: (p: PairResult) => string) => rows.map(f);
+  return parquetWriteBuffer({
+    columnData: [
+      { name: 'rank', data: rows.map((p) => p.rank), type: 'INT32' },
+      { name: 'y', data: str((p) => p.y), type: 'STRING' },
+      { name: 'x', data: str((p) => p.x), type: 'STRING' },
+      { name: 'status', data: str((p) => p.status), type: 'STRING' },
+      { name: 'bars', data: rows.map((p) => p.bars), type: 'INT32' },
+      { name: 'first', data: str((p) => p.first), type: 'STRING' },
+      { name: 'last', data: str((p) => p.last), type: 'STRING' },
+      { name: 'correlation', data: num((p) => p.correlation), type: 'DOUBLE' },
+      { name: 'pvalue', data: num((p) => p.pvalue), type: 'DOUBLE' },
+      { name: 'halfLife', data: num((p) => p.halfLife), type: 'DOUBLE' },
+      { name: 'olsBeta', data: num((p) => p.olsBeta), type: 'DOUBLE' },
+      { name: 'ruined', data: rows.map((p) => p.ruined), type: 'BOOLEAN' },
+      { name: 'ruinedAt', data: str((p) => p.ruinedAt), type: 'STRING' },
+      ...METRIC_KEYS.map((k) => ({
+        name: k,
+        data: num((p) => (p.metrics ? p.metrics[k] : NaN)),
+        type: 'DOUBLE' as const,
+      })),
+    ],
+  });
+}
+
+/** JSON for a file: NaN and ±Infinity as null (JSON has no such numbers). */
+function fileJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
 }
 
 /** Decimates a series to at most `max` points (every k-th, keeping the last). */
@@ -62,49 +143,34 @@ function thin(n: number, max: number): number[] {
   return idx;
 }
 
-interface PairSeries {
-  dates: string[];
-  error: number[];
-  band: number[];
-  hedgeRatio: number[];
-  equity: number[];
+/** Float32 values as base64 (little-endian): a third of the size of JSON numbers. */
+function f32(values: ArrayLike<number>): string {
+  const a = Float32Array.from(values);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }
 
-/** The series of a pair's backtest for the page (the same backtest the scan ran). */
-function pairSeries(frame: PriceFrame, scan: ScanResult, p: PairResult): PairSeries {
-  const f = alignFrames(frame, { symbols: [p.y, p.x] }).frame;
-  const r = backtest(f, scan.strategy, { ...scan.options, symbols: [p.y, p.x] });
-  const idx = thin(f.length, 500);
-  const pick = (a: Float64Array) => idx.map((i) => a[i]);
-  return {
-    dates: idx.map((i) => f.date(i)),
-    error: pick(r.signals.value),
-    band: pick(r.signals.scale),
-    hedgeRatio: pick(r.signals.hedgeRatio),
-    equity: pick(r.equity),
-  };
-}
+/** A full table's formats: scan.csv, scan.parquet. */
+export type ScanTableFormat = 'csv' | 'parquet';
 
 export interface ScanOutputOptions {
-  /** Pairs (best first) whose series the page embeds (default 50). */
-  detail?: number;
-  /** Rows in scan.json and the page (default: every backtested pair). */
+  /** Pairs (best first) in scan.json and scan.html (default 200). */
   top?: number;
+  /** Formats of the table of every pair (default `['csv']`). */
+  formats?: readonly ScanTableFormat[];
 }
 
-/** Writes scan.csv, scan.json and scan.html to `dir` (created). Returns the paths. */
-export function writeScanOutputs(
-  scan: ScanResult,
-  frame: PriceFrame,
-  dir: string,
-  o: ScanOutputOptions = {},
-): string[] {
-  mkdirSync(dir, { recursive: true });
-  const ranked = o.top === undefined ? scan.ranked : scan.ranked.slice(0, o.top);
-  const summary = {
+/** Default of {@link ScanOutputOptions.top}. */
+export const SCAN_TOP = 200;
+
+/** What scan.json and scan.html say about the whole run. */
+function scanSummary(scan: ScanResult, shown: number) {
+  return {
     source: scan.source,
     symbols: scan.symbols.length,
     pairs: scan.pairs.length,
+    backtested: scan.counts.ok,
+    screenedOut: scan.pairs.length - scan.counts.ok,
+    shown,
     counts: scan.counts,
     rankBy: scan.rankBy,
     screens: scan.screens,
@@ -114,39 +180,129 @@ export function writeScanOutputs(
     executor: scan.executor,
     elapsedMs: scan.elapsedMs,
   };
-  const files = [join(dir, 'scan.csv'), join(dir, 'scan.json'), join(dir, 'scan.html')];
-  writeFileSync(files[0], scanCsv(scan));
-  writeFileSync(files[1], json({ ...summary, ranked }) + '\n');
-  const detail: Record<string, PairSeries> = {};
-  for (const p of ranked.slice(0, o.detail ?? 50)) detail[`${p.y}/${p.x}`] = pairSeries(frame, scan, p);
-  writeFileSync(files[2], scanHtml(summary, ranked, detail));
+}
+
+/**
+ * Writes the table of every pair (scan.csv and/or scan.parquet), scan.json and scan.html (the
+ * best `top` pairs and the counts) to `dir` (created). Returns the paths.
+ */
+export async function writeScanOutputs(
+  scan: ScanResult,
+  frame: PriceFrame,
+  dir: string,
+  o: ScanOutputOptions = {},
+): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const ranked = scan.ranked.slice(0, o.top ?? SCAN_TOP);
+  const summary = scanSummary(scan, ranked.length);
+  const files: string[] = [];
+  const formats = o.formats ?? ['csv'];
+  if (formats.includes('csv')) {
+    files.push(join(dir, 'scan.csv'));
+    writeFileSync(files[files.length - 1], scanCsvBytes(scan));
+  }
+  if (formats.includes('parquet')) {
+    files.push(join(dir, 'scan.parquet'));
+    writeFileSync(files[files.length - 1], new Uint8Array(await scanParquet(scan)));
+  }
+  files.push(join(dir, 'scan.json'), join(dir, 'scan.html'));
+  writeFileSync(files[files.length - 2], fileJson({ ...summary, ranked }) + '\n');
+  writeFileSync(files[files.length - 1], scanHtml(summary, ranked, pageData(scan, frame, ranked)));
   return files;
 }
 
+/** Equity points per pair on the page. */
+const EQUITY_POINTS = 250;
+
+/**
+ * What the page computes its charts from: the universe's dates, the closes of the symbols in
+ * the table (once each), the spread and rule of the strategy, and each pair's equity from the
+ * scan's backtest (thinned; the equity needs the backtester, the rest is recomputed on click).
+ */
+function pageData(scan: ScanResult, frame: PriceFrame, ranked: PairResult[]) {
+  const symbols = [...new Set(ranked.flatMap((p) => [p.y, p.x]))];
+  const closes: Record<string, string> = {};
+  for (const s of symbols) closes[s] = f32(frame.get(s, 'close'));
+  const index = new Map<number, number>();
+  frame.times.forEach((t, i) => index.set(t, i));
+  const equity = ranked.map((p) => {
+    const f = alignFrames(frame, { symbols: [p.y, p.x] }).frame;
+    const r = backtest(f, scan.strategy, { ...scan.options, symbols: [p.y, p.x] });
+    const idx = thin(f.length, EQUITY_POINTS);
+    return { t: idx.map((i) => index.get(f.times[i])!), v: f32(idx.map((i) => r.equity[i])) };
+  });
+  return {
+    dates: frame.dates(),
+    closes,
+    spread: scan.strategy.spread,
+    normaliser: scan.strategy.normaliser,
+    rule: scan.strategy.rule,
+    equity,
+  };
+}
+
 const STYLE = `body{font:13px system-ui,sans-serif;margin:16px;color:#222}table{border-collapse:collapse}
-td,th{padding:2px 6px;text-align:right;border-bottom:1px solid #eee}th{cursor:pointer;background:#f5f5f5;position:sticky;top:0}
+td,th{padding:2px 6px;text-align:right;border-bottom:1px solid #eee;white-space:nowrap}th{cursor:pointer;background:#f5f5f5;position:sticky;top:0}
 td:nth-child(2),td:nth-child(3){text-align:left}tr.sel{background:#ffe9a8}tbody tr:hover{background:#f0f6ff;cursor:pointer}
 .wrap{display:flex;gap:16px;align-items:flex-start}.tbl{max-height:90vh;overflow:auto}svg{background:#fafafa;border:1px solid #ddd;margin-bottom:8px}
 .note{color:#666;max-width:900px}`;
 
-/** Inline chart helper: a line chart of series over an index axis into an <svg>. */
-const CHART_JS = `function chart(title,series,colors,dates){const W=560,H=170,P=34;let lo=Infinity,hi=-Infinity;
+/** Inline chart helper: a line chart of series over an index axis into an <svg> (titles and dates escaped). */
+const CHART_JS = `${ESC_JS}
+function chart(title,series,colors,dates){const W=560,H=170,P=34;let lo=Infinity,hi=-Infinity;
 for(const s of series)for(const v of s)if(v!==null&&isFinite(v)){lo=Math.min(lo,v);hi=Math.max(hi,v)}
 if(!(hi>lo)){hi=lo+1;lo=lo-1}const n=series[0].length,x=i=>P+(W-P-6)*i/Math.max(1,n-1),y=v=>H-18-(H-30)*(v-lo)/(hi-lo);
-let s='<svg width="'+W+'" height="'+H+'"><text x="'+P+'" y="12" font-weight="bold">'+title+'</text>';
+let s='<svg width="'+W+'" height="'+H+'"><text x="'+P+'" y="12" font-weight="bold">'+esc(title)+'</text>';
 s+='<text x="2" y="'+(y(hi)+4)+'" font-size="10">'+(+hi.toPrecision(4))+'</text><text x="2" y="'+(y(lo)+4)+'" font-size="10">'+(+lo.toPrecision(4))+'</text>';
-s+='<text x="'+P+'" y="'+(H-4)+'" font-size="10">'+dates[0]+'</text><text x="'+(W-70)+'" y="'+(H-4)+'" font-size="10">'+dates[n-1]+'</text>';
+s+='<text x="'+P+'" y="'+(H-4)+'" font-size="10">'+esc(dates[0])+'</text><text x="'+(W-70)+'" y="'+(H-4)+'" font-size="10">'+esc(dates[n-1])+'</text>';
 series.forEach((a,k)=>{let d='';a.forEach((v,i)=>{if(v===null||!isFinite(v))return;d+=(d?'L':'M')+x(i).toFixed(1)+','+y(v).toFixed(1)});
-s+='<path d="'+d+'" fill="none" stroke="'+colors[k]+'" stroke-width="1"/>'});return s+'</svg>'}`;
+s+='<path d="'+d+'" fill="none" stroke="'+esc(colors[k])+'" stroke-width="1"/>'});return s+'</svg>'}`;
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-}
+/**
+ * The page's script. The table is built with textContent; a click recomputes the pair's series
+ * from the embedded closes on the bars where both legs have a close (the pair's overlap, as the
+ * scan backtests it): for a kalman-hedge spread the filter of src/strategy/spread.ts
+ * (kalmanHedgeStep; its z-score with the `kalman` normaliser), else the OLS spread with the
+ * scan's β. `window.kalrevScan` exposes the last pair's series (the browser test compares them
+ * with the backtester's).
+ */
+const SCAN_JS = `${CHART_JS}
+const D=JSON.parse(document.getElementById('scan-data').textContent),COLS=D.cols,P=D.page;let ROWS=D.rows.map((r,i)=>({r,i}));
+const f32=b=>{const s=atob(b),u=new Uint8Array(s.length);for(let i=0;i<s.length;i++)u[i]=s.charCodeAt(i);return new Float32Array(u.buffer)};
+const CLOSE={};for(const k of Object.keys(P.closes))CLOSE[k]=f32(P.closes[k]);
+const fmt=v=>v===null?'':typeof v==='number'?(Number.isInteger(v)?String(v):(+v.toPrecision(4)).toString()):String(v);
+let sortCol=0,asc=true;
+function render(){const tb=document.querySelector('#t tbody');tb.textContent='';for(const {r,i} of ROWS){const tr=document.createElement('tr');tr.dataset.i=String(i);
+for(const v of r){const td=document.createElement('td');td.textContent=fmt(v);tr.appendChild(td)}tb.appendChild(tr)}}
+document.querySelectorAll('th').forEach((th,i)=>th.onclick=()=>{asc=sortCol===i?!asc:true;sortCol=i;ROWS.sort((a,b)=>{const x=a.r[i],y=b.r[i];if(x===y)return 0;if(x===null)return 1;if(y===null)return -1;return (x<y?-1:1)*(asc?1:-1)});render()});
+function series(yName,xName,olsBeta){const Y=CLOSE[yName],X=CLOSE[xName],S=P.spread,log=S.transform==='log',tf=v=>log?Math.log(v):v;
+const o={dates:[],y:[],x:[],value:[],band:[],hedgeRatio:[],z:S.type!=='kalman-hedge'||P.normaliser.type==='kalman'?[]:null};let s=null;
+if(S.type==='kalman-hedge'){s=new Float64Array(10);s[2]=S.initialCovariance;s[4]=S.initialCovariance;s[5]=S.delta/(1-S.delta);s[6]=S.observationVariance}
+for(let t=0;t<P.dates.length;t++){const yv=Y[t],xv=X[t];if(!(isFinite(yv)&&isFinite(xv)))continue;o.dates.push(P.dates[t]);o.y.push(yv);o.x.push(xv);
+if(s){const x=tf(xv),y=tf(yv);if(s[7]!==0){s[2]+=s[5];s[4]+=s[5]}s[7]=1;const p00=s[2],p01=s[3],p11=s[4],g0=p00*x+p01,g1=p01*x+p11,Q=x*g0+g1+s[6],e=y-(s[0]*x+s[1]),iq=1/Q;
+s[0]+=g0*iq*e;s[1]+=g1*iq*e;s[2]=p00-g0*g0*iq;s[3]=p01-g0*g1*iq;s[4]=p11-g1*g1*iq;o.value.push(e);o.band.push(Math.sqrt(Q));o.hedgeRatio.push(s[0]);if(o.z)o.z.push(e/Math.sqrt(Q))}
+else o.value.push(tf(yv)-olsBeta*tf(xv))}
+if(!s){const n=o.value.length,m=o.value.reduce((a,b)=>a+b,0)/n,sd=Math.sqrt(o.value.reduce((a,b)=>a+(b-m)*(b-m),0)/n);o.value=o.value.map(v=>v-m);o.band=o.value.map(()=>sd);o.z=o.value.map(v=>v/sd);o.hedgeRatio=null}
+return o}
+function show(i){const r=D.rows[i],yName=r[1],xName=r[2],d=document.getElementById('d');d.textContent='';
+const h=document.createElement('h3');h.textContent=yName+' on '+xName+' (rank '+r[0]+')';d.appendChild(h);
+const o=series(yName,xName,r[COLS.indexOf('olsBeta')]);window.kalrevScan=o;const rule=P.rule,entry=rule&&rule.type==='bands'?rule.entryZ:null;
+const k=P.spread.type==='kalman-hedge',lab=k?'forecast error e and ±'+(entry===null?'':entry+'·')+'√Q':'OLS spread (β '+fmt(r[COLS.indexOf('olsBeta')])+'), demeaned, ±'+(entry===null?'':entry+'·')+'std';
+const y0=o.y[0],x0=o.x[0],band=o.band.map(v=>(entry===null?1:entry)*v);
+let html=chart('prices rebased to 1: '+yName+' (blue), '+xName+' (orange)',[o.y.map(v=>v/y0),o.x.map(v=>v/x0)],['#1f5fbf','#e67e22'],o.dates)
++chart(lab,[o.value,band,band.map(v=>-v)],['#1f5fbf','#bbb','#bbb'],o.dates)
+;const zc=4*(entry===null?1:entry);if(o.z)html+=chart('z-score (shown within ±'+zc+')',[o.z.map(v=>Math.max(-zc,Math.min(zc,v))),o.z.map(()=>entry),o.z.map(()=>entry===null?null:-entry)],['#8e44ad','#bbb','#bbb'],o.dates);
+if(o.hedgeRatio)html+=chart('hedge ratio β',[o.hedgeRatio],['#c0392b'],o.dates);
+const q=P.equity[i],ev=Array.from(f32(q.v));html+=chart('equity (the scan’s backtest)',[ev],['#27ae60'],q.t.map(t=>P.dates[t]));
+const c=document.createElement('div');c.innerHTML=html;d.appendChild(c);
+const p=document.createElement('p');p.className='note';p.textContent='Full report: kalrev backtest --data … --pair '+yName+','+xName;d.appendChild(p)}
+document.querySelector('#t tbody').onclick=e=>{const tr=e.target.closest('tr');if(!tr)return;document.querySelectorAll('tr.sel').forEach(r=>r.classList.remove('sel'));tr.classList.add('sel');show(+tr.dataset.i)};
+render();`;
 
 function scanHtml(
-  summary: Record<string, unknown>,
+  summary: ReturnType<typeof scanSummary>,
   ranked: PairResult[],
-  detail: Record<string, PairSeries>,
+  page: ReturnType<typeof pageData>,
 ): string {
   const cols = [
     'rank',
@@ -164,26 +320,18 @@ function scanHtml(
   const rows = ranked.map((p) =>
     cols.map((c) => (c in p ? (p as unknown as Record<string, unknown>)[c] : p.metrics![c as keyof Metrics])),
   );
-  const counts = summary.counts as Record<string, number>;
+  const counts = STATUS.filter((k) => k !== 'ok')
+    .map((k) => `${k} ${summary.counts[k]}`)
+    .join(', ');
   return `<!doctype html><html><head><meta charset="utf-8"><title>kalrev scan</title><style>${STYLE}</style></head><body>
-<h2>kalrev scan: ${esc(String(summary.source))}</h2>
-<p class="note">${summary.symbols} symbols, ${summary.pairs} pairs: ${Object.entries(counts)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(
-      ', ',
-    )}. Ranked by <b>${esc(String(summary.rankBy))}</b>. These are in-sample results of many tests at once:
-the best of thousands of pairs looks good by chance alone. Confirm a pair out of sample (kalrev sweep with walk-forward) before trading it.
-Click a column to sort, a row to see the pair (series for the first ${Object.keys(detail).length} ranked pairs).</p>
-<div class="wrap"><div class="tbl"><table id="t"><thead><tr>${cols.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
+<h2>kalrev scan: ${esc(summary.source)}</h2>
+<p class="note" id="counts">${summary.symbols} symbols, ${summary.pairs} pairs tested; ${summary.backtested} passed the screens and were backtested; ${summary.screenedOut} screened out (${esc(counts)}). The best ${summary.shown} by <b>${esc(summary.rankBy)}</b> are below; every pair is in the scan's table file.
+These are in-sample results of many tests at once: the best of thousands of pairs looks good by chance alone. Confirm a pair out of sample (kalrev sweep with walk-forward) before trading it.
+Click a column to sort, a row to see the pair.</p>
+<div class="wrap"><div class="tbl"><table id="t"><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
 <div id="d"></div></div>
-<script>const COLS=${json(cols)};let ROWS=${json(rows)};const DETAIL=${json(detail)};${CHART_JS}
-const fmt=v=>v===null?'':typeof v==='number'?(Number.isInteger(v)?String(v):(+v.toPrecision(4)).toString()):String(v);
-let sortCol=0,asc=true;function render(){const tb=document.querySelector('#t tbody');tb.innerHTML=ROWS.map(r=>'<tr data-k="'+r[1]+'/'+r[2]+'">'+r.map(v=>'<td>'+fmt(v)+'</td>').join('')+'</tr>').join('')}
-document.querySelectorAll('th').forEach((th,i)=>th.onclick=()=>{asc=sortCol===i?!asc:true;sortCol=i;ROWS.sort((a,b)=>{const x=a[i],y=b[i];if(x===y)return 0;if(x===null)return 1;if(y===null)return -1;return (x<y?-1:1)*(asc?1:-1)});render()});
-document.querySelector('#t tbody').onclick=e=>{const tr=e.target.closest('tr');if(!tr)return;document.querySelectorAll('tr.sel').forEach(r=>r.classList.remove('sel'));tr.classList.add('sel');
-const k=tr.dataset.k,s=DETAIL[k],d=document.getElementById('d');if(!s){d.innerHTML='<p>'+k+': series not embedded (only the first ranked pairs are); run kalrev backtest --pair '+k.replace('/',',')+'</p>';return}
-const neg=s.band.map(v=>-v);d.innerHTML='<h3>'+k+'</h3>'+chart('spread: forecast error e and ±√Q',[s.error,s.band,neg],['#1f5fbf','#bbb','#bbb'],s.dates)+chart('hedge ratio β',[s.hedgeRatio],['#c0392b'],s.dates)+chart('equity',[s.equity],['#27ae60'],s.dates)};
-render();</script></body></html>
+<script type="application/json" id="scan-data">${json({ cols, rows, page })}</script>
+<script>${SCAN_JS}</script></body></html>
 `;
 }
 
@@ -212,7 +360,7 @@ export function writeSweepOutputs(r: SweepResult, dir: string): string[] {
       dates: Array.from(wf.times, (t) => new Date(t).toISOString().slice(0, 10)),
     },
   };
-  writeFileSync(files[0], json(body) + '\n');
+  writeFileSync(files[0], fileJson(body) + '\n');
   writeFileSync(files[1], sweepHtml(r));
   return files;
 }
@@ -245,10 +393,10 @@ function heatMaps(r: SweepResult, values: number[], title: string): string {
   let html = `<h3>${esc(title)}</h3><div class="wrap" style="flex-wrap:wrap">`;
   for (const [key, idx] of groups) {
     html += `<div><p>${esc(key || 'all points')}</p><table><tr><th>${esc(rowsAxis.name)} \\ ${esc(colsAxis.name)}</th>${colsAxis.values
-      .map((v) => `<th>${v}</th>`)
+      .map((v) => `<th>${esc(v)}</th>`)
       .join('')}</tr>`;
     rowsAxis.values.forEach((rv, ri) => {
-      html += `<tr><th>${Number.isNaN(rv) ? '' : rv}</th>`;
+      html += `<tr><th>${Number.isNaN(rv) ? '' : esc(rv)}</th>`;
       colsAxis.values.forEach((_, ci) => {
         const v = values[idx[ri * colsAxis.values.length + ci]];
         html += `<td style="background:${heatColor(v, lo, hi)}">${Number.isFinite(v) ? v.toFixed(3) : '–'}</td>`;
@@ -269,12 +417,12 @@ function sweepHtml(r: SweepResult): string {
     const eq = idx.map((i) => wf.equity[i]);
     const dates = idx.map((i) => new Date(wf.times[i]).toISOString().slice(0, 10));
     const m = wf.metrics;
-    wfHtml = `<h3>Walk-forward (${wf.mode}${wf.learn ? ', noise learned by EM per training window' : ''}): out-of-sample ${r.metric} ${m[r.metric].toFixed(3)}, APR ${(100 * m.apr).toFixed(2)} %, max drawdown ${(100 * m.maxDrawdown).toFixed(1)} %</h3>
-<div id="eq"></div><table><tr><th>train</th><th>test</th><th>chosen</th><th>in-sample ${r.metric}</th><th>out-of-sample ${r.metric}</th><th>OOS return</th></tr>
+    wfHtml = `<h3>Walk-forward (${esc(wf.mode)}${wf.learn ? ', noise learned by EM per training window' : ''}): out-of-sample ${esc(r.metric)} ${m[r.metric].toFixed(3)}, APR ${(100 * m.apr).toFixed(2)} %, max drawdown ${(100 * m.maxDrawdown).toFixed(1)} %</h3>
+<div id="eq"></div><table><tr><th>train</th><th>test</th><th>chosen</th><th>in-sample ${esc(r.metric)}</th><th>out-of-sample ${esc(r.metric)}</th><th>OOS return</th></tr>
 ${wf.windows
   .map(
     (w) =>
-      `<tr><td>${w.trainFirst} … ${w.trainLast}</td><td>${w.testFirst} … ${w.testLast}</td><td>${esc(
+      `<tr><td>${esc(w.trainFirst)} … ${esc(w.trainLast)}</td><td>${esc(w.testFirst)} … ${esc(w.testLast)}</td><td>${esc(
         Object.entries(w.params)
           .map(([k, v]) => `${k}=${+v.toPrecision(4)}`)
           .join(' '),
@@ -284,7 +432,7 @@ ${wf.windows
 <script>${CHART_JS};document.getElementById('eq').innerHTML=chart('out-of-sample equity (test windows chained)',[${json(eq)}],['#27ae60'],${json(dates)})</script>`;
   }
   return `<!doctype html><html><head><meta charset="utf-8"><title>kalrev sweep ${esc(r.pair.join('/'))}</title><style>${STYLE}</style></head><body>
-<h2>kalrev sweep: ${esc(r.pair[0])} on ${esc(r.pair[1])}, ${r.bars} bars (${r.dates[0]} … ${r.dates[r.dates.length - 1]})</h2>
+<h2>kalrev sweep: ${esc(r.pair[0])} on ${esc(r.pair[1])}, ${r.bars} bars (${esc(r.dates[0])} … ${esc(r.dates[r.dates.length - 1])})</h2>
 ${wfHtml}
 ${heatMaps(r, full, `${r.metric} over the grid, whole period (in-sample: for exploration, not a result)`)}
 </body></html>

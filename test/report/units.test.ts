@@ -1,4 +1,4 @@
-/** src/report without a browser: metrics.json nulls, CSV writers, monthly returns, config resolution. */
+/** src/report without a browser: metrics.json nulls, CSV writers, monthly returns, config resolution, report size. */
 import { describe, expect, it } from 'vitest';
 import type { Metrics } from '../../src/backtest/index.js';
 import { ConfigError, parseRunConfig, resolveRun } from '../../src/report/config.js';
@@ -110,8 +110,8 @@ describe('run config', () => {
   });
 });
 
-describe('report size and speed', () => {
-  it('10 years of daily bars render in well under a second into a compact file', async () => {
+describe('report size', () => {
+  it('10 years of daily bars render into a compact, self-contained file', async () => {
     const { PriceFrame } = await import('../../src/data/index.js');
     const { backtest } = await import('../../src/backtest/index.js');
     const { renderReport } = await import('../../src/report/html.js');
@@ -134,10 +134,7 @@ describe('report size and speed', () => {
     );
     const frame = PriceFrame.fromCloses(dates, { Y: y, X: x });
     const result = backtest(frame, 'kalman-pair', { execution: 'close' });
-    const t0 = performance.now();
     const html = renderReport({ result, frame, config: {}, analysis: analyzeFrame(frame, ['Y', 'X']) });
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(1000);
     expect(html.length).toBeLessThan(2_000_000);
     // the only URL is uPlot's licence header (the browser test checks no request is made)
     expect(html.match(/https?:\/\/[^\s"')]*/g)).toEqual(['https://github.com/leeoniya/uPlot']);

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { kalrev as cli } from '../cli/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kalrev-scan-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,7 +13,7 @@ const kalrev = (...args: string[]) =>
   });
 
 describe('kalrev scan and sweep', () => {
-  it('scan writes scan.csv, scan.json and a self-contained scan.html', () => {
+  it('scan writes every pair to scan.csv, the best 200 and the counts to scan.json and scan.html', () => {
     const out = join(dir, 'scan');
     const summary = JSON.parse(
       kalrev(
@@ -27,20 +28,66 @@ describe('kalrev scan and sweep', () => {
         out,
         '--json',
       ),
-    ) as { pairs: number; counts: Record<string, number>; best: { y: string; x: string }[] };
-    expect(summary.pairs).toBe(2211);
-    const json = JSON.parse(readFileSync(join(out, 'scan.json'), 'utf8')) as {
-      ranked: { y: string }[];
+    ) as {
+      pairs: number;
       counts: Record<string, number>;
+      best: { rank: number; y: string; x: string }[];
+      files: string[];
     };
-    expect(json.ranked.length).toBe(summary.counts.ok);
+    // 67 symbols: 67·66/2 pairs, 204 of them pass the Engle-Granger screen at 5 %
+    expect(summary.pairs).toBe(2211);
+    expect(summary.counts.ok).toBe(204);
+    expect(summary.counts.pvalue).toBe(2211 - 204);
+    expect(summary.best.map((b) => b.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(summary.files.map((f) => f.slice(out.length + 1))).toEqual(['scan.csv', 'scan.json', 'scan.html']);
     const csv = readFileSync(join(out, 'scan.csv'), 'utf8').trim().split('\n');
-    expect(csv.length).toBe(2212);
+    expect(csv.length).toBe(2211 + 1);
     expect(csv[0].startsWith('rank,y,x,status,bars')).toBe(true);
+    expect(csv.filter((l) => l.split(',')[3] === 'ok').length).toBe(204);
+    const json = JSON.parse(readFileSync(join(out, 'scan.json'), 'utf8')) as {
+      pairs: number;
+      backtested: number;
+      screenedOut: number;
+      shown: number;
+      counts: Record<string, number>;
+      ranked: { rank: number; y: string; x: string }[];
+    };
+    expect([json.pairs, json.backtested, json.screenedOut, json.shown]).toEqual([2211, 204, 2007, 200]);
+    expect(json.counts).toEqual(summary.counts);
+    expect(json.ranked.map((p) => p.rank)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(json.ranked[0]).toMatchObject({ y: summary.best[0].y, x: summary.best[0].x });
+    // the CSV's first 200 rows are scan.json's pairs, in order
+    expect(csv.slice(1, 201).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(
+      json.ranked.map((p) => `${p.rank},${p.y},${p.x}`),
+    );
     const html = readFileSync(join(out, 'scan.html'), 'utf8');
     expect(html).toContain('<table id="t">');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/[^"'\s]*\.(js|css)/);
-    expect(html).toContain(`"${summary.best[0].y}/${summary.best[0].x}"`);
+    expect(html).toContain(
+      '2211 pairs tested; 204 passed the screens and were backtested; 2007 screened out',
+    );
+    const data = JSON.parse(
+      html.match(/<script type="application\/json" id="scan-data">(.*?)<\/script>/s)![1],
+    ) as {
+      rows: unknown[][];
+      page: { closes: Record<string, string>; equity: unknown[]; dates: string[] };
+    };
+    expect(data.rows.length).toBe(200);
+    expect(data.rows.map((r) => `${r[1]}/${r[2]}`)).toEqual(json.ranked.map((p) => `${p.y}/${p.x}`));
+    // each symbol of the table once, and nothing else
+    expect(Object.keys(data.page.closes).sort()).toEqual(
+      [...new Set(json.ranked.flatMap((p) => [p.y, p.x]))].sort(),
+    );
+    expect(data.page.equity.length).toBe(200);
+  });
+
+  it('--format and --top refuse what they cannot write, exit 2', async () => {
+    const format = await cli('scan', '--data', 'data/ewa_ewc.csv', '--format', 'csv,xlsx', '--out', dir);
+    expect(format.status).toBe(2);
+    expect(format.stderr).toContain('--format expects csv, parquet or csv,parquet, got "csv,xlsx".');
+    const top = await cli('scan', '--data', 'data/ewa_ewc.csv', '--top', '0', '--out', dir);
+    expect(top.status).toBe(2);
+    expect(top.stderr).toContain('--top expects a whole number ≥ 1, got "0".');
   });
 
   it('sweep with walk-forward writes sweep.json and a heat map page', () => {
