@@ -74,6 +74,7 @@ describe('scan outputs', () => {
         // the CSV's empty cell is Parquet's null; numbers read back to the same double
         if (v === null) expect(cells[j], `row ${i + 1}, ${c}`).toBe('');
         else if (typeof v === 'number') expect(Number(cells[j]), `row ${i + 1}, ${c}`).toBe(v);
+        else if (typeof v === 'boolean') expect(cells[j], `row ${i + 1}, ${c}`).toBe(String(v));
         else expect(cells[j], `row ${i + 1}, ${c}`).toBe(v);
       });
     });
