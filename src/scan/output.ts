@@ -316,6 +316,8 @@ function scanHtml(
     'halfLife',
     'olsBeta',
     ...METRIC_KEYS,
+    // a ruined backtest (equity reached zero) ranks after every other; its date says so
+    'ruinedAt',
   ];
   const rows = ranked.map((p) =>
     cols.map((c) => (c in p ? (p as unknown as Record<string, unknown>)[c] : p.metrics![c as keyof Metrics])),
