@@ -5,7 +5,9 @@
  * usage (a message naming the problem and where; `--debug` adds the stack trace).
  */
 import { Command, CommanderError } from 'commander';
+import { inspect } from 'node:util';
 import { KalrevError } from '../errors.js';
+import { redact } from '../redact.js';
 import { analyzeCommand } from './analyze.js';
 import { backtestCommand } from './backtest.js';
 import { demoCommand } from './demo.js';
@@ -49,17 +51,18 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   const debug = program.opts<{ debug?: boolean }>().debug || process.argv.includes('--debug');
+  // every message is redacted: errors can carry a URL's password (src/redact.ts)
   if (e instanceof KalrevError && !debug) {
-    console.error(`kalrev: ${e.message}`);
+    console.error(`kalrev: ${redact(e.message)}`);
     process.exit(2);
   }
   if (!debug) {
-    console.error(`kalrev: the run failed: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`kalrev: the run failed: ${redact(e instanceof Error ? e.message : String(e))}`);
     console.error(
       'kalrev: this is a bug or an unexpected condition; run again with --debug for the stack trace',
     );
     process.exit(1);
   }
-  console.error(e);
+  console.error(redact(inspect(e)));
   process.exit(e instanceof KalrevError ? 2 : 1);
 }
