@@ -121,5 +121,8 @@ export function workerCommand(): Command {
         { event: 'stopped', chunks: s.chunks, jobs: s.jobs, failed: s.failed },
         `stopped after ${s.chunks} chunks (${s.jobs} jobs, ${s.failed} failed)`,
       );
+      // BullMQ keeps retrying a connection to a server that went away even after close(): the
+      // worker is done, so the process ends here
+      process.exit(0);
     });
 }

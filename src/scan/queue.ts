@@ -398,7 +398,14 @@ export function runQueueWorker(options: QueueWorkerOptions): QueueWorkerHandle {
     return entry;
   };
 
-  const processChunk = async (job: Job<ChunkData, string>) => {
+  const active = new Set<Promise<string>>();
+  const processChunk = (job: Job<ChunkData, string>): Promise<string> => {
+    const p = evaluateChunk(job);
+    active.add(p);
+    void p.finally(() => active.delete(p)).catch(() => undefined);
+    return p;
+  };
+  const evaluateChunk = async (job: Job<ChunkData, string>) => {
     const t0 = Date.now();
     const data = job.data as Partial<ChunkData> | undefined;
     if (typeof data?.run !== 'string' || !Number.isInteger(data.index) || typeof data.jobs !== 'string')
@@ -468,7 +475,13 @@ export function runQueueWorker(options: QueueWorkerOptions): QueueWorkerHandle {
       await settle(ready, CONNECT_TIMEOUT_MS);
       // waits for the chunk in progress (bounded by the lock: past it the chunk is another
       // worker's anyway)
-      if (worker) await settle(worker.close(), lockDuration + 2000);
+      if (worker) {
+        const closed = worker.close();
+        // the chunks in progress end by themselves (bounded by the lock: past it a chunk is
+        // another worker's anyway); then BullMQ gets a moment to store their results
+        await settle(Promise.all(active), lockDuration);
+        await settle(closed, 2000);
+      }
       redis?.disconnect();
       workerConnection?.disconnect();
     },
