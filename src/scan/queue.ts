@@ -156,10 +156,12 @@ async function settle(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-const contextKey = (prefix: string, run: string) => `${prefix}:${QUEUE_NAME}:context:${run}`;
+/** @internal The key of a run's context. */
+export const contextKey = (prefix: string, run: string) => `${prefix}:${QUEUE_NAME}:context:${run}`;
 
 /** The context as bytes: a JSON header (specs, options, screens, minBars), then the universe. */
-function encodeContext(ctx: TaskContext): Buffer {
+/** @internal */
+export function encodeContext(ctx: TaskContext): Buffer {
   const { universe, ...rest } = ctx;
   const header = Buffer.from(JSON.stringify(rest));
   const len = Buffer.alloc(4);
@@ -176,7 +178,8 @@ function decodeContext(bytes: Buffer): TaskContext {
   return { ...rest, universe: decodeUniverse(bytes.subarray(4 + len)) };
 }
 
-const toBase64 = (a: Int32Array | Float64Array) =>
+/** @internal */
+export const toBase64 = (a: Int32Array | Float64Array) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 function fromBase64<T extends Int32Array | Float64Array>(
   s: string,
