@@ -55,9 +55,9 @@ const rows: { args: string[]; message: RegExp }[] = [
 ];
 
 describe('bad queue and thread options exit 2 with a short message naming the flag', () => {
-  it.each(rows)(
-    'kalrev $args.0 … $args',
-    async ({ args, message }) => {
+  it.each(rows.map((r) => [r.args.join(' '), r] as const))(
+    'kalrev %s',
+    async (_, { args, message }) => {
       const r = await kalrev(...args);
       expect(r.status, r.stderr).toBe(2);
       const lines = r.stderr.trim().split('\n');
