@@ -163,6 +163,31 @@ describe('the worker stops on a signal', () => {
       expect(worker.out()).toContain('stopped after 0 chunks');
     }, 180_000);
 
+  it('SIGTERM mid-scan: the worker finishes its chunk and exits 0; another worker completes the scan', async () => {
+    const args = ['--queue', server.url, '--prefix', 'midscan', '--json'];
+    const first = kalrev('worker', ...args, '--name', 'first');
+    await first.waitFor('"event":"ready"');
+    const out = join(tmp, 'midscan');
+    const scan = kalrev('scan', '--data', 'data/etf_universe_close.csv', '--out', out, ...args);
+    await first.waitFor('"event":"chunk"');
+    first.child.kill('SIGTERM');
+    expect(await first.exited, first.out()).toBe(0);
+    const events = first
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; chunks?: number });
+    const stopped = events.at(-1)!;
+    expect(stopped.event).toBe('stopped');
+    // every chunk it started before the signal was finished, none after
+    expect(stopped.chunks).toBe(events.filter((e) => e.event === 'chunk').length);
+    const second = kalrev('worker', ...args, '--name', 'second');
+    expect(await scan.exited, scan.out()).toBe(0);
+    expect(JSON.parse(scan.out()).pairs).toBe(67 * 33);
+    second.child.kill('SIGTERM');
+    expect(await second.exited, second.out()).toBe(0);
+  }, 300_000);
+
   it('SIGTERM after Redis went away: exit 0', async () => {
     const own = await startRedis();
     const worker = kalrev('worker', '--queue', own.url, '--prefix', 'gone');
