@@ -41,6 +41,8 @@ for (const command of [
 ]) {
   // usage errors exit with 2 through the handler below, like every other bad input
   command.exitOverride();
+  // a usage error quotes the argument, which may be a URL with a password
+  command.configureOutput({ outputError: (text, write) => write(redact(text)) });
   // --debug is accepted after the command name too
   command.option('--debug', 'show stack traces on errors');
   program.addCommand(command, { isDefault: command.name() === 'backtest' });

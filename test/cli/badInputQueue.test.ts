@@ -52,6 +52,10 @@ const rows: { args: string[]; message: RegExp }[] = [
     message: /^kalrev: --threads and --queue: .*give one/,
   },
   { args: ['worker', '--queue', 'redis://127.0.0.1:6379', '--concurrency', '0'], message: /--concurrency/ },
+  {
+    args: [...scan, '--queu=redis://:hunter22@127.0.0.1:6379'],
+    message: /^error: unknown option '--queu=redis:\/\/\*\*\*@127\.0\.0\.1:6379'/,
+  },
 ];
 
 describe('bad queue and thread options exit 2 with a short message naming the flag', () => {
