@@ -41,9 +41,10 @@ export function jobsProblem(ctx: TaskContext, jobs: Int32Array): string | null {
   for (let k = 0, i = 0; i < jobs.length; k++, i += JOB) {
     const a = jobs[i];
     const b = jobs[i + 1];
-    for (const s of [a, b])
-      if (!(s >= 0 && s < symbols))
-        return `job ${k}: symbol index ${s} is out of range (the universe has ${symbols} symbols)`;
+    if (!(a >= 0 && a < symbols && b >= 0 && b < symbols)) {
+      const s = a >= 0 && a < symbols ? b : a;
+      return `job ${k}: symbol index ${s} is out of range (the universe has ${symbols} symbols)`;
+    }
     if (a === b) return `job ${k}: both legs are symbol ${a} (${ctx.universe.symbols[a]})`;
     const spec = jobs[i + 2];
     if (!(spec >= 0 && spec < specs))
