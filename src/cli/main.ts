@@ -5,7 +5,9 @@
  * usage (a message naming the problem and where; `--debug` adds the stack trace).
  */
 import { Command, CommanderError } from 'commander';
+import { inspect } from 'node:util';
 import { KalrevError } from '../errors.js';
+import { redact } from '../redact.js';
 import { analyzeCommand } from './analyze.js';
 import { backtestCommand } from './backtest.js';
 import { demoCommand } from './demo.js';
@@ -39,6 +41,8 @@ for (const command of [
 ]) {
   // usage errors exit with 2 through the handler below, like every other bad input
   command.exitOverride();
+  // a usage error quotes the argument, which may be a URL with a password
+  command.configureOutput({ outputError: (text, write) => write(redact(text)) });
   // --debug is accepted after the command name too
   command.option('--debug', 'show stack traces on errors');
   program.addCommand(command, { isDefault: command.name() === 'backtest' });
@@ -49,17 +53,18 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   const debug = program.opts<{ debug?: boolean }>().debug || process.argv.includes('--debug');
+  // every message is redacted: errors can carry a URL's password (src/redact.ts)
   if (e instanceof KalrevError && !debug) {
-    console.error(`kalrev: ${e.message}`);
+    console.error(`kalrev: ${redact(e.message)}`);
     process.exit(2);
   }
   if (!debug) {
-    console.error(`kalrev: the run failed: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`kalrev: the run failed: ${redact(e instanceof Error ? e.message : String(e))}`);
     console.error(
       'kalrev: this is a bug or an unexpected condition; run again with --debug for the stack trace',
     );
     process.exit(1);
   }
-  console.error(e);
+  console.error(redact(inspect(e)));
   process.exit(e instanceof KalrevError ? 2 : 1);
 }

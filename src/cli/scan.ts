@@ -3,12 +3,14 @@
  * writes scan.csv (or scan.parquet) with every pair, scan.json and scan.html with the best.
  * Parsing and printing only (src/scan does the work).
  */
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Metrics } from '../backtest/metrics.js';
 import { readPrices } from '../data/readers.js';
 import { LocalExecutor, type Executor } from '../scan/executor.js';
 import { SCAN_TOP, writeScanOutputs, type ScanTableFormat } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
+import { ScanError } from '../scan/errors.js';
 import { QueueExecutor } from '../scan/queue.js';
 import { scanPairs } from '../scan/scan.js';
 import type { Screens } from '../scan/evaluate.js';
@@ -48,10 +50,29 @@ export const whole =
     return x;
   };
 
-/** The executor the flags ask for: the queue when --queue is given, else worker threads. */
+/** `--threads` may ask for at most this many threads per core (more only adds overhead). */
+export const THREADS_PER_CORE = 4;
+
+/** Parses `--threads`: 1 to {@link THREADS_PER_CORE} × the cores of this machine. */
+export const threadCount = (v: string): number => {
+  const max = THREADS_PER_CORE * availableParallelism();
+  const x = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(x) || x < 1 || x > max)
+    throw new InvalidArgumentError(
+      `--threads expects a whole number from 1 to ${max} (${THREADS_PER_CORE} per core on this machine), got "${v}".`,
+    );
+  return x;
+};
+
+/**
+ * The executor the flags ask for: the queue when --queue is given (its URL checked first), else
+ * worker threads.
+ */
 export function executorFrom(f: { queue?: string; prefix: string; threads?: number }): Executor {
-  return f.queue
-    ? new QueueExecutor({ url: f.queue, prefix: f.prefix, idleTimeoutMs: 10 * 60_000 })
+  if (f.queue !== undefined && f.threads !== undefined)
+    throw new ScanError('--threads and --queue: a queue run uses the workers’ cores, not threads; give one');
+  return f.queue !== undefined
+    ? new QueueExecutor({ url: f.queue, label: '--queue', prefix: f.prefix, idleTimeoutMs: 10 * 60_000 })
     : new LocalExecutor({ threads: f.threads });
 }
 
@@ -101,12 +122,13 @@ export function scanCommand(): Command {
       ['csv'] as ScanTableFormat[],
     )
     .option('--out <dir>', 'output folder', 'out/scan')
-    .option('--threads <n>', 'worker threads (default one per core)', whole('--threads'))
-    .option('--queue <url>', 'run on kalrev workers through Redis (redis://host:6379)')
+    .option('--threads <n>', 'worker threads (default one per core; at most 4 per core)', threadCount)
+    .option('--queue <url>', 'run on kalrev workers through Redis (redis://host:6379 or rediss://)')
     .option('--prefix <prefix>', 'queue key prefix', 'kalrev')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress bar or summary')
     .action(async (f: ScanFlags) => {
+      const executor = executorFrom(f);
       const { frame, repairs } = await readPrices(f.data, { repair: { dropNonPositive: true } });
       if (!f.quiet && !f.json) for (const r of repairs) console.error(`repair: ${r.message}`);
       const screens: Screens = {};
@@ -114,7 +136,6 @@ export function scanCommand(): Command {
       if (f.maxPvalue !== undefined) screens.maxPValue = f.maxPvalue;
       if (f.halfLife !== undefined) screens.halfLife = f.halfLife;
       if (f.minPrice !== undefined) screens.minPrice = f.minPrice;
-      const executor = executorFrom(f);
       const bar = progressBar('scan');
       try {
         const scan = await scanPairs(frame, {

@@ -8,7 +8,7 @@ import { readPrices } from '../data/readers.js';
 import { writeSweepOutputs } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
 import { sweep } from '../scan/sweep.js';
-import { executorFrom, whole } from './scan.js';
+import { executorFrom, threadCount, whole } from './scan.js';
 
 interface SweepFlags {
   data: string;
@@ -45,15 +45,15 @@ export function sweepCommand(): Command {
     )
     .option('--learn-em', 'learn δ and Vₑ by EM on each training window (not from the grid)')
     .option('--out <dir>', 'output folder', 'out/sweep')
-    .option('--threads <n>', 'worker threads (default one per core)', whole('--threads'))
-    .option('--queue <url>', 'run on kalrev workers through Redis')
+    .option('--threads <n>', 'worker threads (default one per core; at most 4 per core)', threadCount)
+    .option('--queue <url>', 'run on kalrev workers through Redis (redis://host:6379 or rediss://)')
     .option('--prefix <prefix>', 'queue key prefix', 'kalrev')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress bar or summary')
     .action(async (f: SweepFlags) => {
+      const executor = executorFrom(f);
       const { frame } = await readPrices(f.data, { repair: { dropNonPositive: true } });
       const pair = f.pair.split(',').map((s) => s.trim()) as [string, string];
-      const executor = executorFrom(f);
       const bar = progressBar('sweep');
       try {
         const walkForward =

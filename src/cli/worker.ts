@@ -1,11 +1,12 @@
 /**
  * `kalrev worker --queue redis://host:6379`: serves scan and sweep chunks from the Redis job
- * queue until stopped (Ctrl-C or SIGTERM finish the current chunk first). Start one per core on
- * as many machines as you like; see docs/scanning.md.
+ * queue until stopped (Ctrl-C or SIGTERM finish the current chunk first, a second one stops at
+ * once). Start one per core on as many machines as you like; see docs/scanning.md.
  */
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { runQueueWorker } from '../scan/queue.js';
+import { redact } from '../redact.js';
+import { checkQueueUrl, runQueueWorker } from '../scan/queue.js';
 
 interface WorkerFlags {
   queue: string;
@@ -13,6 +14,7 @@ interface WorkerFlags {
   name?: string;
   concurrency: number;
   lockMs: number;
+  json?: boolean;
   quiet?: boolean;
 }
 
@@ -26,7 +28,7 @@ const whole = (flag: string, min: number) => (v: string) => {
 export function workerCommand(): Command {
   return new Command('worker')
     .description('serve scan and sweep jobs from a Redis queue (run one per core, on any number of machines)')
-    .requiredOption('--queue <url>', 'the Redis server, redis://host:6379')
+    .requiredOption('--queue <url>', 'the Redis server, redis://[user:password@]host:6379 (or rediss://)')
     .option('--prefix <prefix>', 'queue key prefix (the same as the scan’s)', 'kalrev')
     .option('--name <name>', 'worker name in reports (default host-pid)')
     .option(
@@ -41,32 +43,86 @@ export function workerCommand(): Command {
       whole('--lock-ms', 100),
       30_000,
     )
+    .option(
+      '--json',
+      'one JSON object a line on stdout per event (ready, chunk, failed, connection, stopping, stopped)',
+    )
     .option('--quiet', 'print nothing but errors')
     .action(async (o: WorkerFlags) => {
+      // the URL is checked (and its password registered for masking) before anything is printed
+      checkQueueUrl(o.queue, '--queue');
+      const queue = redact(o.queue);
       const name = o.name ?? `${hostname()}-${process.pid}`;
+      /** An event: a JSON line on stdout with --json, else a line on stderr (errors even when quiet). */
+      const report = (event: Record<string, unknown> & { event: string }, line: string, error = false) => {
+        if (o.json) console.log(JSON.stringify({ ...event, worker: name }));
+        else if (!o.quiet || error) console.error(`kalrev worker ${name}: ${line}`);
+      };
       const handle = runQueueWorker({
         url: o.queue,
+        label: '--queue',
         prefix: o.prefix,
         name,
         concurrency: o.concurrency,
         lockDurationMs: o.lockMs,
-        onChunk: o.quiet
-          ? undefined
-          : (c) =>
-              console.error(
-                `kalrev worker ${name}: run ${c.run.slice(0, 8)} chunk ${c.index}: ${c.jobs} jobs in ${c.ms} ms`,
-              ),
+        onEvent: (e) => {
+          if (e.type === 'chunk')
+            report(
+              { event: 'chunk', run: e.run, index: e.index, jobs: e.jobs, ms: e.ms },
+              `run ${e.run.slice(0, 8)} chunk ${e.index}: ${e.jobs} jobs in ${e.ms} ms`,
+            );
+          else if (e.type === 'failed')
+            report(
+              { event: 'failed', run: e.run, index: e.index, error: e.error },
+              `run ${e.run.slice(0, 8)} chunk ${e.index} failed: ${e.error}`,
+              true,
+            );
+          else if (e.state === 'lost')
+            report({ event: 'connection', state: 'lost', error: e.error }, `${e.error}; reconnecting`, true);
+          else report({ event: 'connection', state: 'restored' }, `reconnected to ${queue}`, true);
+        },
       });
-      await handle.ready;
-      if (!o.quiet)
-        console.error(`kalrev worker ${name}: waiting for jobs on ${o.queue} (prefix ${o.prefix})`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          if (!o.quiet) console.error(`kalrev worker ${name}: stopping after the current chunk`);
+      let signals = 0;
+      let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => {
+        onSignal = (signal) => {
+          if (++signals > 1) {
+            report(
+              { event: 'abort', signal },
+              `${signal} again: stopping now (the current chunk goes back to the queue)`,
+            );
+            process.exit(signal === 'SIGINT' ? 130 : 143);
+          }
+          report({ event: 'stopping', signal }, `${signal}: stopping after the current chunk`);
           void handle.close().then(resolve);
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
       });
+      try {
+        try {
+          await handle.ready;
+        } catch (e) {
+          await handle.close();
+          throw e;
+        }
+        if (signals === 0)
+          report(
+            { event: 'ready', queue, prefix: o.prefix },
+            `waiting for jobs on ${queue} (prefix ${o.prefix})`,
+          );
+        await stopped;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      const s = handle.stats;
+      report(
+        { event: 'stopped', chunks: s.chunks, jobs: s.jobs, failed: s.failed },
+        `stopped after ${s.chunks} chunks (${s.jobs} jobs, ${s.failed} failed)`,
+      );
+      // BullMQ keeps retrying a connection to a server that went away even after close(): the
+      // worker is done, so the process ends here
+      process.exit(0);
     });
 }

@@ -29,10 +29,45 @@ export interface Executor {
   close(): Promise<void>;
 }
 
+/**
+ * Why `jobs` cannot run against `ctx`, naming the first bad job, or null. Every executor checks
+ * its job list once per run, and a queue worker each chunk it receives, so a job outside the
+ * universe fails with this message instead of evaluating to NaN.
+ */
+export function jobsProblem(ctx: TaskContext, jobs: Int32Array): string | null {
+  if (jobs.length % JOB !== 0) return `a job list of ${jobs.length} numbers is not whole jobs of ${JOB}`;
+  const symbols = ctx.universe.symbols.length;
+  const specs = ctx.specs.length;
+  for (let k = 0, i = 0; i < jobs.length; k++, i += JOB) {
+    const a = jobs[i];
+    const b = jobs[i + 1];
+    if (!(a >= 0 && a < symbols && b >= 0 && b < symbols)) {
+      const s = a >= 0 && a < symbols ? b : a;
+      return `job ${k}: symbol index ${s} is out of range (the universe has ${symbols} symbols)`;
+    }
+    if (a === b) return `job ${k}: both legs are symbol ${a} (${ctx.universe.symbols[a]})`;
+    const spec = jobs[i + 2];
+    if (!(spec >= 0 && spec < specs))
+      return `job ${k}: strategy index ${spec} is out of range (the run has ${specs} strategies)`;
+    const start = jobs[i + 3];
+    const end = jobs[i + 4];
+    if (start < 0 || end < -1 || (end >= 0 && end < start))
+      return `job ${k}: window [${start}, ${end}) is not a window (start ≥ 0, end −1 or ≥ start)`;
+  }
+  return null;
+}
+
+/** @throws ScanError when {@link jobsProblem} finds a bad job. */
+export function checkJobs(ctx: TaskContext, jobs: Int32Array): void {
+  const problem = jobsProblem(ctx, jobs);
+  if (problem !== null) throw new ScanError(`scan jobs: ${problem}`);
+}
+
 /** Runs jobs in the calling thread. */
 export class InlineExecutor implements Executor {
   readonly name = 'inline';
   async run(ctx: TaskContext, jobs: Int32Array, onProgress?: ProgressCallback): Promise<Float64Array> {
+    checkJobs(ctx, jobs);
     const count = jobs.length / JOB;
     const out = new Float64Array(count * ROW);
     const ev = new PairEvaluator(ctx);
@@ -113,6 +148,11 @@ export class LocalExecutor implements Executor {
   }
 
   run(ctx: TaskContext, jobs: Int32Array, onProgress?: ProgressCallback): Promise<Float64Array> {
+    try {
+      checkJobs(ctx, jobs);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const count = jobs.length / JOB;
     const out = new Float64Array(count * ROW);
     if (count === 0) return Promise.resolve(out);

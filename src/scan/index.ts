@@ -12,6 +12,8 @@ export {
 export {
   InlineExecutor,
   LocalExecutor,
+  checkJobs,
+  jobsProblem,
   type Executor,
   type LocalExecutorOptions,
   type ProgressCallback,
@@ -36,10 +38,13 @@ export {
   QueueExecutor,
   runQueueWorker,
   redisReachable,
+  probeRedis,
+  checkQueueUrl,
   QUEUE_NAME,
   type QueueExecutorOptions,
   type QueueWorkerOptions,
   type QueueWorkerHandle,
+  type QueueWorkerEvent,
   type QueueRunStats,
 } from './queue.js';
 export {

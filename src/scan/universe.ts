@@ -80,6 +80,8 @@ export function decodeUniverse(bytes: Buffer): Universe {
   };
   let off = Math.ceil((4 + len) / 8) * 8;
   const take = (count: number) => {
+    if (off + count * 8 > bytes.length)
+      throw new ScanError(`a serialised universe is truncated (${bytes.length} bytes)`);
     const a = new Float64Array(count);
     Buffer.from(a.buffer).set(bytes.subarray(off, off + count * 8));
     off += count * 8;
