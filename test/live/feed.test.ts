@@ -7,7 +7,7 @@ import { cleanup, captureLogger, session } from './helpers.js';
 
 afterAll(cleanup);
 
-const pairing = { timeoutMs: 1000, missingLeg: 'skip' as const };
+const pairing = { timeoutMs: 1000, maxFutureMs: 86_400_000, missingLeg: 'skip' as const };
 const bar = (day: number, symbol: string, close: number | string) => ({
   time: `2024-01-${String(day).padStart(2, '0')}`,
   symbol,
@@ -57,10 +57,11 @@ describe('feed validation', () => {
 
   it('an incomplete bar is dropped when a later one completes (skip) or flattens the next (flatten), and on timeout', () => {
     const { logger, lines } = captureLogger();
-    let now = 0;
+    const t0 = Date.UTC(2024, 0, 10);
+    let now = t0;
     const a = new BarAssembler(
       ['A', 'B'],
-      { timeoutMs: 1000, missingLeg: 'flatten' },
+      { timeoutMs: 1000, maxFutureMs: 86_400_000, missingLeg: 'flatten' },
       logger,
       -Infinity,
       () => now,
@@ -75,10 +76,10 @@ describe('feed validation', () => {
     expect(a.push({ source: 's', line: 4, data: bar(2, 'B', 20) })).toEqual([]);
     expect(a.stats.outOfOrder).toBe(1);
     a.push({ source: 's', line: 5, data: bar(4, 'A', 12) });
-    now = 999;
+    now = t0 + 999;
     a.tick();
     expect(a.waiting).toBe(1);
-    now = 1000;
+    now = t0 + 1000;
     a.tick();
     expect(a.waiting).toBe(0);
     expect(a.stats.droppedIncomplete).toBe(2);
