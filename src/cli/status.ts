@@ -17,9 +17,7 @@ export function statusCommand(): Command {
       } catch (e) {
         // a monitor reading --json gets the corruption as data too; the exit status says it
         if (!(e instanceof JournalCorruptError) || !opts.json) throw e;
-        console.log(
-          JSON.stringify({ file: opts.state, health: 'corrupt', error: e.reason }, null, 2),
-        );
+        console.log(JSON.stringify({ file: opts.state, health: 'corrupt', error: e.reason }, null, 2));
         process.exitCode = 2;
         return;
       }

@@ -95,7 +95,12 @@ export function parseFeedBar(data: unknown, source: string, line: number): FeedB
       `time must be epoch ms or an ISO date/timestamp with a zone, got ${JSON.stringify(o.time)}`,
     );
   if (Math.abs(time) > MAX_DATE_MS)
-    throw new FeedError('bad-time', source, line, `time ${JSON.stringify(o.time)} is not a date (out of range)`);
+    throw new FeedError(
+      'bad-time',
+      source,
+      line,
+      `time ${JSON.stringify(o.time)} is not a date (out of range)`,
+    );
   if (typeof o.symbol !== 'string' || o.symbol === '')
     throw new FeedError(
       'missing-field',

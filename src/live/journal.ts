@@ -234,9 +234,7 @@ export function journalFailure(file: string, e: unknown): unknown {
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
     return new JournalError(file, `the journal stayed locked by another process (${message})`);
   if (code.startsWith('SQLITE_FULL')) return new JournalError(file, `cannot write the journal: disk full`);
-  if (
-    ['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_PERM'].some((c) => code.startsWith(c))
-  )
+  if (['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_PERM'].some((c) => code.startsWith(c)))
     return new JournalError(file, `cannot read or write the journal: ${message}`);
   return e;
 }
@@ -681,12 +679,9 @@ export class Journal {
         this.setMeta('chain', 'sha256');
         this.setMeta('chain-head', JSON.stringify(head));
         if (head.barCount + head.fillCount > 0)
-          this.event({
-            time: null,
-            at,
-            kind: 'checksum-migration',
-            detail: { bars: head.barCount, fills: head.fillCount },
-          });
+          this.db
+            .prepare('INSERT INTO events (time, at, kind, detail) VALUES (NULL, ?, ?, ?)')
+            .run(at, 'checksum-migration', toJson({ bars: head.barCount, fills: head.fillCount }));
       })
       .immediate();
   }
@@ -864,9 +859,7 @@ export class Journal {
   close(): void {
     if (this.#lock !== null && this.db.open) {
       try {
-        this.db
-          .prepare(`DELETE FROM meta WHERE key = 'lock' AND value = ?`)
-          .run(JSON.stringify(this.#lock));
+        this.db.prepare(`DELETE FROM meta WHERE key = 'lock' AND value = ?`).run(JSON.stringify(this.#lock));
       } catch {
         // a failed release leaves a lock whose holder is gone: the next start takes it over
       }

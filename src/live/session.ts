@@ -151,7 +151,10 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
                 parameter: '--warmup',
               }))
                 for (const bar of warm.push(msg)) runner.warmup(bar);
-              options.logger.info({ event: 'warmed-up', bars: runner.seq }, `warmed up on ${runner.seq} bars`);
+              options.logger.info(
+                { event: 'warmed-up', bars: runner.seq },
+                `warmed up on ${runner.seq} bars`,
+              );
             }
             // live bars must come after the warm-up's
             const live =
