@@ -141,6 +141,7 @@ export class BarAssembler {
   readonly #index = new Map<string, number>();
   readonly #last: Float64Array;
   readonly #seen: Uint8Array;
+  #unseenWarned = false;
   readonly #partials: Partial[] = [];
   #resolvedUpTo: number;
   #flattenNext = false;
@@ -312,6 +313,15 @@ export class BarAssembler {
     this.#resolvedUpTo = Math.max(this.#resolvedUpTo, p.time);
     this.stats.droppedIncomplete++;
     const missing = this.symbols.filter((_, i) => (p.have & (1 << i)) === 0);
+    // a stream's symbols are not known in advance: one that has never come is likely not carried
+    const never = missing.filter((s) => this.#seen[this.#index.get(s)!] === 0);
+    if (never.length > 0 && !this.#unseenWarned) {
+      this.#unseenWarned = true;
+      this.logger.warn(
+        { event: 'feed-symbol-missing', missing: never },
+        `no bar for ${never.join(', ')} has come from the feed yet: check that it carries ${never.length > 1 ? 'them' : 'it'}`,
+      );
+    }
     const flatten = this.pairing.missingLeg === 'flatten';
     if (flatten) this.#flattenNext = true;
     this.logger.warn(

@@ -87,7 +87,7 @@ function runToEnd(dir: string, state: string, env: Record<string, string> = {}) 
 }
 
 describe('crash safety', () => {
-  it('20 random SIGKILLs during a replay and 4 at the delicate points: the journal equals an uninterrupted run, no order sent twice', async () => {
+  it('20 random SIGKILLs during a run and 4 at the delicate points: the journal equals an uninterrupted run, no order sent twice', async () => {
     const dir = tempDir();
     writeFileSync(
       join(dir, 'config.json'),

@@ -189,6 +189,23 @@ describe('feed validation', () => {
     expect(warn[0]).toMatchObject({ level: 40, missing: ['Y'], feed: 'stdin' });
     expect(s.journal.count('bars')).toBe(0);
     s.close();
+    // a stream that runs on: said once, the first time a bar is dropped for the symbol
+    const { logger, lines } = captureLogger();
+    let now = Date.UTC(2024, 1, 1);
+    const a = new BarAssembler(['Y', 'X'], pairing, logger, -Infinity, () => now);
+    for (const d of [1, 2, 3]) {
+      a.push({ source: 'ws://127.0.0.1/bars', line: d, data: bar(d, 'X', 50 + d) });
+      now += 1000;
+      a.tick();
+    }
+    expect(a.stats.droppedIncomplete).toBe(3);
+    expect(lines.filter((l) => l.event === 'feed-symbol-missing')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        missing: ['Y'],
+        msg: 'no bar for Y has come from the feed yet: check that it carries it',
+      }),
+    ]);
   });
 
   it('a paced replay pauses only on bars not yet journaled: a restart runs through the journaled ones', async () => {
@@ -196,7 +213,11 @@ describe('feed validation', () => {
     const dir = tempDir();
     const head = join(dir, 'head.csv');
     writeFileSync(head, full.slice(0, 101).join('\n') + '\n'); // the header and 100 days
-    const cfg = { strategy: 'kalman-pair', symbols: ['EWC', 'EWA'], backtest: { execution: 'close' as const } };
+    const cfg = {
+      strategy: 'kalman-pair',
+      symbols: ['EWC', 'EWA'],
+      backtest: { execution: 'close' as const },
+    };
     const pauses = { n: 0 };
     const sleep = (ms: number) => {
       expect(ms).toBe(7);
