@@ -168,5 +168,5 @@ describe('crash safety', () => {
     // no duplicate order: every order reached the venue exactly once
     expect(got.submits).toHaveLength(expected.orders.length);
     expect(got.submits.every((s) => s.n === 1 && s.accepted === 1)).toBe(true);
-  }, 300_000);
+  }, 900_000);
 });
