@@ -44,7 +44,7 @@ beforeAll(async () => {
   const db = new Database(at('edited.db'));
   db.prepare('UPDATE bars SET positions = ? WHERE seq = 120').run(Buffer.from(Float64Array.of(5, -5).buffer));
   db.close();
-});
+}, 300_000);
 
 /** [what, arguments, the message (<tmp> for the folder)]; every case exits with status 2. */
 const cases: [string, () => string[], string | RegExp][] = [

@@ -31,7 +31,7 @@ describe('kalrev paper → status → report --state', () => {
     const missing = await kalrev('report', '--state', join(dir, 'nope.db'));
     expect(missing.status).toBe(2);
     expect(missing.stderr.trim()).toBe(`kalrev: ${join(dir, 'nope.db')}: no such journal`);
-  });
+  }, 300_000); // five CLI runs, each journaling on disk with an fsync per bar
 
   it("docs/live.md's paper.json trades on the bundled replay (bar age judged by the replay's clock); --json and --quiet", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kalrev-paper-doc-'));
@@ -66,5 +66,5 @@ describe('kalrev paper → status → report --state', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ bars: { live: 1500 }, runningPid: null });
     const silent = await kalrev('status', '--state', state, '--quiet');
     expect([silent.status, silent.stdout, silent.stderr]).toEqual([0, '', '']);
-  });
+  }, 300_000);
 });
