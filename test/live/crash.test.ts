@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Journal } from '../../src/live/journal.js';
 import { cleanup, tempDir } from './helpers.js';
 
 afterAll(cleanup);
@@ -168,5 +169,9 @@ describe('crash safety', () => {
     // no duplicate order: every order reached the venue exactly once
     expect(got.submits).toHaveLength(expected.orders.length);
     expect(got.submits.every((s) => s.n === 1 && s.accepted === 1)).toBe(true);
+    // and the checksum chain, extended across every kill and restart, verifies
+    const j = new Journal(state, { readonly: true });
+    expect(j.verifyChain()).toEqual({ bars: 1500, fills: expected.fills.length });
+    j.close();
   }, 900_000);
 });
