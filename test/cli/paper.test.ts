@@ -36,7 +36,7 @@ describe('kalrev paper → status → report --state', () => {
   it("docs/live.md's paper.json trades on the bundled replay (bar age judged by the replay's clock); --json and --quiet", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kalrev-paper-doc-'));
     const doc = readFileSync('docs/live.md', 'utf8');
-    const json = /```json\n(\{\n  "strategy"[\s\S]*?)```/.exec(doc)![1];
+    const json = /```json\n(\{\n {2}"strategy"[\s\S]*?)```/.exec(doc)![1];
     const config = JSON.parse(json) as { risk: { maxBarAgeMs: number; killFile: string } };
     expect(config.risk.maxBarAgeMs).toBeGreaterThan(0);
     config.risk.killFile = join(dir, 'KILL');
