@@ -3,7 +3,7 @@
  * (docs/live.md). Parsing and printing only; the work is src/live's.
  */
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../live/logger.js';
 import { LiveConfigError } from '../live/errors.js';
 import { resolvePaperConfig } from '../live/config.js';
@@ -25,8 +25,12 @@ interface PaperOptions {
   wsMap?: string;
   wsSubscribe?: string;
   log?: string;
-  logLevel: string;
+  logLevel?: string;
+  json?: boolean;
+  quiet?: boolean;
 }
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 const nonNegative = (flag: string) => (v: string) => {
   const x = Number(v);
@@ -82,7 +86,11 @@ export function paperCommand(hooks?: RunnerHooks): Command {
     .option('--ws-map <fields>', 'WebSocket field names, e.g. time=t,symbol=s,close=c')
     .option('--ws-subscribe <json>', 'message sent on each connection ({from} = last bar time)')
     .option('--log <file>', 'write the JSON log here instead of stderr')
-    .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+    .addOption(
+      new Option('--log-level <level>', 'log level (default: info; error with --quiet)').choices(LOG_LEVELS),
+    )
+    .option('--json', 'print the run summary as JSON on stdout at the end')
+    .option('--quiet', 'print nothing but errors (log level error unless --log-level is given)')
     .action(async (opts: PaperOptions) => {
       const raw: Record<string, unknown> = opts.config
         ? (readConfig(opts.config) as Record<string, unknown>)
@@ -99,7 +107,10 @@ export function paperCommand(hooks?: RunnerHooks): Command {
         throw new LiveConfigError('--pair', 'give --config FILE, or --pair Y,X (or --symbol S)');
       if (opts.killFile) raw.risk = { ...((raw.risk as object) ?? {}), killFile: opts.killFile };
       const config = resolvePaperConfig(raw);
-      const logger = createLogger({ level: opts.logLevel, destination: opts.log });
+      const logger = createLogger({
+        level: opts.logLevel ?? (opts.quiet ? 'error' : 'info'),
+        destination: opts.log,
+      });
       const session = openPaperSession({
         config,
         state: opts.state,
@@ -117,8 +128,24 @@ export function paperCommand(hooks?: RunnerHooks): Command {
       process.on('SIGUSR2', kill);
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      const before = session.runner.seq;
       try {
-        await session.run(abort.signal);
+        const stats = await session.run(abort.signal);
+        const summary = {
+          state: opts.state,
+          bars: session.runner.seq,
+          newBars: session.runner.seq - before,
+          orders: session.journal.count('orders'),
+          fills: session.journal.count('fills'),
+          killed: session.runner.killed,
+          stopped: abort.signal.aborted ? 'signal' : session.runner.stopped ? 'killed' : 'feed ended',
+          feed: stats,
+        };
+        if (opts.json) console.log(JSON.stringify(summary, null, 2));
+        else if (!opts.quiet)
+          console.log(
+            `kalrev paper: ${opts.state}: ${summary.bars} bars journaled (${summary.newBars} new), ${summary.orders} orders, ${summary.fills} fills; ${summary.stopped}`,
+          );
       } finally {
         process.off('SIGUSR2', kill);
         process.off('SIGINT', stop);

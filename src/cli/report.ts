@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Command } from 'commander';
-import { journalFrame, journalToBacktestResult } from '../live/report.js';
+import { journalConfigChanges, journalFrame, journalToBacktestResult } from '../live/report.js';
 import { renderReport } from '../report/html.js';
 import { rerender } from '../report/rerender.js';
 import type { OutputOptions } from './common.js';
@@ -45,6 +45,7 @@ export function reportCommand(): Command {
               symbols: result.symbols,
               strategy: result.strategy,
               options: result.options,
+              configChanges: journalConfigChanges(f.state),
             },
             analysis: null,
             label: 'paper',

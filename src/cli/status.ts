@@ -1,21 +1,42 @@
 /** `kalrev status`: positions, P&L, last bar and health of a paper run, from its journal. */
 import { Command } from 'commander';
+import { JournalCorruptError } from '../live/errors.js';
 import { journalStatus } from '../live/report.js';
+import type { OutputOptions } from './common.js';
 
 export function statusCommand(): Command {
   return new Command('status')
     .description('show a paper run: positions, P&L, last bar, health (reads the journal; safe while it runs)')
     .requiredOption('--state <file>', 'the journal of the run')
     .option('--json', 'print machine-readable JSON')
-    .action((opts: { state: string; json?: boolean }) => {
-      const s = journalStatus(opts.state);
+    .option('--quiet', 'print nothing but errors (a corrupt journal still exits with status 2)')
+    .action((opts: OutputOptions & { state: string }) => {
+      let s: ReturnType<typeof journalStatus>;
+      try {
+        s = journalStatus(opts.state);
+      } catch (e) {
+        // a monitor reading --json gets the corruption as data too; the exit status says it
+        if (!(e instanceof JournalCorruptError) || !opts.json) throw e;
+        console.log(JSON.stringify({ file: opts.state, health: 'corrupt', error: e.reason }, null, 2));
+        process.exitCode = 2;
+        return;
+      }
       if (opts.json) {
         console.log(JSON.stringify(s, null, 2));
         return;
       }
+      if (opts.quiet) return;
       const money = (x: number) =>
         x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-      console.log(`kalrev status: ${s.file}  health ${s.health}${s.killed ? ` (killed: ${s.killed})` : ''}`);
+      const why =
+        s.health === 'refusing'
+          ? ` (orders refused on ${s.refusedSinceLastTrade} bars since the last trade)`
+          : s.killed
+            ? ` (killed: ${s.killed})`
+            : '';
+      console.log(
+        `kalrev status: ${s.file}  health ${s.health}${why}  ${s.runningPid !== null ? `running (pid ${s.runningPid})` : 'not running'}`,
+      );
       console.log(
         `bars      ${s.bars.live} live${s.bars.warmup ? ` + ${s.bars.warmup} warm-up` : ''}` +
           (s.lastBar ? `; last ${s.lastBar.time} (received ${s.lastBar.receivedAt})` : ''),
@@ -33,5 +54,13 @@ export function statusCommand(): Command {
       );
       const ev = Object.entries(s.events);
       if (ev.length > 0) console.log(`events    ${ev.map(([k, n]) => `${k} ${n}`).join('  ')}`);
+      for (const c of s.configChanges)
+        console.log(
+          `config    changed at ${c.at}${c.afterBar ? ` (after bar ${c.afterBar})` : ''}: ${Object.entries(
+            c.changed,
+          )
+            .map(([k, v]) => `${k} ${JSON.stringify(v.from)} → ${JSON.stringify(v.to)}`)
+            .join('; ')}`,
+        );
     });
 }

@@ -7,6 +7,9 @@
  * - a bar repeating a symbol's last time is a duplicate: ignored (idempotent), logged at debug;
  * - a bar older than its symbol's last, or older than a bar already emitted or dropped, is
  *   out of order: rejected and logged;
+ * - a bar stamped more than `pairing.maxFutureMs` ahead of the clock (or outside the range of
+ *   dates) has an implausible time: malformed, logged and skipped, so that one bad stamp can
+ *   neither crash the run nor, accepted, make every real bar after it look out of order;
  * - a bar at or before `resumeAfter` (the journal's last bar) was processed before a restart:
  *   skipped silently (counted);
  * - an incomplete bar is resolved when a later bar completes (it could no longer be emitted in
@@ -17,6 +20,10 @@ import type { Logger } from 'pino';
 import { parseTime } from '../data/time.js';
 import type { PairingConfig } from './config.js';
 import { FeedError } from './errors.js';
+import { isoTime } from './journal.js';
+
+/** The largest epoch-ms value that is a date (±100,000,000 days). */
+const MAX_DATE_MS = 8.64e15;
 
 /** A feed message: a decoded record (or the reason it could not be decoded) and where it came from. */
 export type FeedMessage =
@@ -87,6 +94,13 @@ export function parseFeedBar(data: unknown, source: string, line: number): FeedB
       line,
       `time must be epoch ms or an ISO date/timestamp with a zone, got ${JSON.stringify(o.time)}`,
     );
+  if (Math.abs(time) > MAX_DATE_MS)
+    throw new FeedError(
+      'bad-time',
+      source,
+      line,
+      `time ${JSON.stringify(o.time)} is not a date (out of range)`,
+    );
   if (typeof o.symbol !== 'string' || o.symbol === '')
     throw new FeedError(
       'missing-field',
@@ -126,6 +140,8 @@ export interface AssemblerStats {
 export class BarAssembler {
   readonly #index = new Map<string, number>();
   readonly #last: Float64Array;
+  readonly #seen: Uint8Array;
+  #unseenWarned = false;
   readonly #partials: Partial[] = [];
   #resolvedUpTo: number;
   #flattenNext = false;
@@ -151,6 +167,7 @@ export class BarAssembler {
   ) {
     symbols.forEach((s, i) => this.#index.set(s, i));
     this.#last = new Float64Array(symbols.length).fill(-Infinity);
+    this.#seen = new Uint8Array(symbols.length);
     this.#resolvedUpTo = resumeAfter;
   }
 
@@ -194,6 +211,17 @@ export class BarAssembler {
       this.stats.otherSymbols++;
       return [];
     }
+    this.#seen[leg] = 1;
+    const now = this.clock();
+    if (bar.time > now + this.pairing.maxFutureMs) {
+      this.stats.malformed++;
+      const reason = `${bar.symbol} bar at ${isoTime(bar.time)} is more than ${this.pairing.maxFutureMs} ms ahead of the clock (${isoTime(now)}): implausible time`;
+      this.logger.warn(
+        { event: 'feed-malformed', code: 'bad-time', source, line, symbol: bar.symbol, reason },
+        `${source}:${line}: ${reason}; skipped`,
+      );
+      return [];
+    }
     if (bar.time <= this.resumeAfter) {
       this.stats.skippedProcessed++;
       return [];
@@ -216,10 +244,10 @@ export class BarAssembler {
           source,
           line,
           symbol: bar.symbol,
-          barTime: new Date(bar.time).toISOString(),
-          after: new Date(after).toISOString(),
+          barTime: isoTime(bar.time),
+          after: isoTime(after),
         },
-        `${source}:${line}: ${bar.symbol} bar at ${new Date(bar.time).toISOString()} arrived after ${new Date(after).toISOString()}; rejected`,
+        `${source}:${line}: ${bar.symbol} bar at ${isoTime(bar.time)} arrived after ${isoTime(after)}; rejected`,
       );
       return [];
     }
@@ -270,6 +298,11 @@ export class BarAssembler {
       this.#drop(this.#partials[0], `timed out after ${this.pairing.timeoutMs} ms`);
   }
 
+  /** The strategy's symbols of which no valid bar has come (a feed that does not carry them). */
+  unseenSymbols(): string[] {
+    return this.symbols.filter((_, i) => this.#seen[i] === 0);
+  }
+
   /** Incomplete bars waiting for a leg. */
   get waiting(): number {
     return this.#partials.length;
@@ -280,17 +313,26 @@ export class BarAssembler {
     this.#resolvedUpTo = Math.max(this.#resolvedUpTo, p.time);
     this.stats.droppedIncomplete++;
     const missing = this.symbols.filter((_, i) => (p.have & (1 << i)) === 0);
+    // a stream's symbols are not known in advance: one that has never come is likely not carried
+    const never = missing.filter((s) => this.#seen[this.#index.get(s)!] === 0);
+    if (never.length > 0 && !this.#unseenWarned) {
+      this.#unseenWarned = true;
+      this.logger.warn(
+        { event: 'feed-symbol-missing', missing: never },
+        `no bar for ${never.join(', ')} has come from the feed yet: check that it carries ${never.length > 1 ? 'them' : 'it'}`,
+      );
+    }
     const flatten = this.pairing.missingLeg === 'flatten';
     if (flatten) this.#flattenNext = true;
     this.logger.warn(
       {
         event: 'leg-missing',
-        time: new Date(p.time).toISOString(),
+        time: isoTime(p.time),
         missing,
         policy: this.pairing.missingLeg,
         why,
       },
-      `bar at ${new Date(p.time).toISOString()} is missing ${missing.join(', ')} (${why}); ${flatten ? 'dropped, flattening on the next bar' : 'skipped'}`,
+      `bar at ${isoTime(p.time)} is missing ${missing.join(', ')} (${why}); ${flatten ? 'dropped, flattening on the next bar' : 'skipped'}`,
     );
   }
 }

@@ -39,6 +39,11 @@ export const pairingSchema = z.strictObject({
    * leg has already moved on to a later bar, is resolved by `missingLeg`.
    */
   timeoutMs: positive.default(5_000),
+  /**
+   * A bar stamped more than this far ahead of the clock has an implausible time: malformed,
+   * logged and skipped (default one day, for feeds that stamp a day's bar ahead of its close).
+   */
+  maxFutureMs: positive.default(86_400_000),
   /** 'skip': drop the incomplete bar; 'flatten': drop it and go flat on the next complete bar. */
   missingLeg: z.enum(['skip', 'flatten']).default('skip'),
 });

@@ -46,3 +46,29 @@ export class JournalError extends KalrevError {
     super(`${file}: ${message}`);
   }
 }
+
+/**
+ * The journal's file is damaged (not a SQLite database, pages that fail SQLite's check) or its
+ * rows no longer match their checksum chain (edited outside kalrev). Never repaired silently:
+ * the run refuses to start on it.
+ */
+export class JournalCorruptError extends JournalError {
+  override name = 'JournalCorruptError';
+  constructor(
+    file: string,
+    readonly reason: string,
+  ) {
+    super(file, `journal corrupt: ${reason}`);
+  }
+}
+
+/** Another live process holds the journal: two engines on one journal would corrupt it. */
+export class JournalLockedError extends JournalError {
+  override name = 'JournalLockedError';
+  constructor(
+    file: string,
+    readonly pid: number,
+  ) {
+    super(file, `journal in use by pid ${pid}; stop that run first, or use another --state file`);
+  }
+}

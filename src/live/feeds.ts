@@ -15,35 +15,106 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { parseTime } from '../data/time.js';
 import type { FeedMessage } from './assembler.js';
+import { LiveConfigError } from './errors.js';
 
 export type Feed = AsyncIterable<FeedMessage>;
 
 export interface CsvReplayOptions {
   /** Milliseconds to wait between two timestamps (0: as fast as possible). */
   paceMs?: number;
+  /**
+   * Rows at or before this time are replayed without pacing: they were journaled before a
+   * restart and are skipped downstream, so pausing on them would only delay the resumption.
+   */
+  unpacedUpTo?: number;
   /** Only these symbols (others are not emitted). */
   symbols?: readonly string[];
   signal?: AbortSignal;
+  /** How errors name the file's origin (the command-line flag, e.g. `--feed`). Default `feed`. */
+  parameter?: string;
+  /** The pause between timestamps (tests drive it without the clock). */
+  sleep?: (ms: number) => Promise<unknown>;
+}
+
+/** A CSV feed file read and checked: its lines and what its header says. */
+interface CsvFeedFile {
+  file: string;
+  lines: string[];
+  header: string[];
+  long: boolean;
+}
+
+/**
+ * Reads a feed file and checks what can be checked before a run starts.
+ * @throws LiveConfigError naming `parameter` and the file: missing, a folder, binary, or a
+ * header whose first column is not the time.
+ */
+function readCsvFeed(file: string, parameter: string): CsvFeedFile {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LiveConfigError(
+      parameter,
+      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a CSV file' : (e as Error).message}`,
+    );
+  }
+  const nul = bytes.indexOf(0);
+  let text: string;
+  try {
+    if (nul >= 0) throw new Error();
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new LiveConfigError(
+      parameter,
+      `${file}: not a text CSV file (binary data${nul >= 0 ? ` at byte ${nul + 1}` : ', not UTF-8'})`,
+    );
+  }
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const header = lines[0].split(',').map((h) => h.trim());
+  const lower = header.map((h) => h.toLowerCase());
+  if (lower[0] !== 'date' && lower[0] !== 'time')
+    throw new LiveConfigError(
+      parameter,
+      `${file}:1:1: the first column must be "date" or "time", found "${header[0].slice(0, 40)}"`,
+    );
+  return { file, lines, header, long: lower.includes('symbol') && lower.includes('close') };
+}
+
+/**
+ * The symbols a CSV feed file carries: a wide file's columns, or a long file's `symbol` values.
+ * @throws LiveConfigError as {@link csvReplayFeed}.
+ */
+export function csvFeedSymbols(file: string, parameter = 'feed'): string[] {
+  const f = readCsvFeed(file, parameter);
+  if (!f.long) return f.header.slice(1).filter((h) => h !== '');
+  const col = f.header.map((h) => h.toLowerCase()).indexOf('symbol');
+  const out = new Set<string>();
+  for (let k = 1; k < f.lines.length; k++) {
+    const cell = f.lines[k].split(',')[col]?.trim();
+    if (cell) out.add(cell);
+  }
+  return [...out];
 }
 
 /**
  * Replays a CSV file. A wide file gives one bar per symbol per row (close only); a long file one
  * bar per row, sorted by time (stable) since long files are often grouped by symbol. A line that
- * cannot be read is emitted as an error message naming its line and column.
+ * cannot be read is emitted as an error message naming its line and column. The file is read
+ * and checked when this is called, so a missing or binary file fails before a run starts.
+ * @throws LiveConfigError for a file that cannot be a feed (see {@link csvFeedSymbols}).
  */
-export async function* csvReplayFeed(
-  file: string,
-  options: CsvReplayOptions = {},
-): AsyncGenerator<FeedMessage> {
+export function csvReplayFeed(file: string, options: CsvReplayOptions = {}): AsyncGenerator<FeedMessage> {
+  return replayCsv(readCsvFeed(file, options.parameter ?? 'feed'), options);
+}
+
+async function* replayCsv(f: CsvFeedFile, options: CsvReplayOptions): AsyncGenerator<FeedMessage> {
+  const { file, lines, header, long } = f;
   const source = `csv:${file}`;
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
-  const header = lines[0].split(',').map((h) => h.trim());
   const lower = header.map((h) => h.toLowerCase());
-  const long = lower.includes('symbol') && lower.includes('close');
   const want = options.symbols ? new Set(options.symbols) : null;
   const items: { time: number; msg: FeedMessage }[] = [];
-  if (lower[0] !== 'date' && lower[0] !== 'time')
-    throw new Error(`${file}:1:1: the first column must be "date" or "time", found "${header[0]}"`);
   for (let k = 1; k < lines.length; k++) {
     const text = lines[k];
     if (text.trim() === '') continue;
@@ -88,10 +159,12 @@ export async function* csvReplayFeed(
     items.splice(0, items.length, ...keyed);
   }
   const pace = options.paceMs ?? 0;
+  const unpaced = options.unpacedUpTo ?? -Infinity;
+  const pause = options.sleep ?? sleep;
   let prev = NaN;
   for (const it of items) {
     if (options.signal?.aborted) return;
-    if (pace > 0 && it.time !== prev && !Number.isNaN(prev)) await sleep(pace);
+    if (pace > 0 && it.time !== prev && !Number.isNaN(prev) && !(it.time <= unpaced)) await pause(pace);
     prev = it.time;
     yield it.msg;
   }

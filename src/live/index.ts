@@ -12,8 +12,16 @@ export {
   type OrderStatus,
   type MarketBar,
 } from './broker.js';
-export { Journal, openDatabase, MIGRATIONS, SCHEMA_VERSION } from './journal.js';
-export type { BarRow, OrderRow, FillRow, EventRow } from './journal.js';
+export {
+  Journal,
+  openDatabase,
+  guardJournal,
+  journalFailure,
+  lockHolderAlive,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+} from './journal.js';
+export type { BarRow, OrderRow, FillRow, EventRow, JournalOptions, JournalLock } from './journal.js';
 export { OrderGate, type RiskAction } from './gate.js';
 export {
   BarAssembler,
@@ -25,6 +33,7 @@ export {
 } from './assembler.js';
 export {
   csvReplayFeed,
+  csvFeedSymbols,
   ndjsonFeed,
   wsFeed,
   DEFAULT_WS_MAPPING,
@@ -42,7 +51,22 @@ export {
   type RiskConfig,
   type PairingConfig,
 } from './config.js';
-export { FeedError, LiveConfigError, JournalError, type FeedErrorCode } from './errors.js';
-export { journalToBacktestResult, journalFrame, journalStatus, type LiveStatus } from './report.js';
+export {
+  FeedError,
+  LiveConfigError,
+  JournalError,
+  JournalCorruptError,
+  JournalLockedError,
+  type FeedErrorCode,
+} from './errors.js';
+export {
+  journalToBacktestResult,
+  journalFrame,
+  journalStatus,
+  journalConfigChanges,
+  REFUSING_AFTER,
+  type LiveStatus,
+  type ConfigChange,
+} from './report.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
-export { openPaperSession, type PaperSession, type PaperSessionOptions } from './session.js';
+export { openPaperSession, checkFeed, type PaperSession, type PaperSessionOptions } from './session.js';

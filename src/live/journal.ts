@@ -4,12 +4,20 @@
  * before any of its orders leaves; a restart replays the journaled bars and reconciles the
  * orders with the broker (docs/live.md). The schema is versioned (`PRAGMA user_version`) and
  * upgraded by the migrations below, in order, each in its own transaction.
+ *
+ * Integrity: SQLite's `quick_check` runs on every open; each bar row (with the orders decided on
+ * it) and each fill row carries a SHA-256 over its content and the previous row's hash, so a row
+ * changed, inserted or removed outside kalrev breaks the chain; the chain's head is kept in
+ * `meta` in the same transaction as the row. A writer holds a lock row naming its process.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import type { Trade } from '../backtest/ledger.js';
 import type { SimulatorSnapshot } from '../backtest/simulator.js';
 import type { SignalState } from '../strategy/types.js';
-import { JournalError } from './errors.js';
+import { JournalCorruptError, JournalError, JournalLockedError } from './errors.js';
 
 /** Schema migrations: entry k upgrades version k to k + 1. Never edit one that has shipped. */
 export const MIGRATIONS: readonly string[] = [
@@ -83,6 +91,11 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX orders_status ON orders (status);
    CREATE INDEX paper_orders_status ON paper_orders (status);`,
+  // 3: the checksum chain; existing rows are chained once by the Journal ('pending' until then)
+  `ALTER TABLE bars ADD COLUMN hash TEXT;
+   ALTER TABLE fills ADD COLUMN hash TEXT;
+   INSERT INTO meta (key, value) VALUES ('chain', 'pending')
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -176,6 +189,7 @@ interface RawBar {
   notional: number | null;
   signal: string | null;
   snapshot: string | null;
+  hash?: string | null;
 }
 
 function barFromRaw(r: RawBar): BarRow {
@@ -200,8 +214,58 @@ function barFromRaw(r: RawBar): BarRow {
   };
 }
 
-/** Opens (creating or upgrading) a journal database. @throws JournalError for a newer schema. */
+/** A time for a message: ISO when it is a valid date, else the number as given. */
+export const isoTime = (t: number): string =>
+  Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t);
+
+/**
+ * What a SQLite failure means for the journal's user: damage → {@link JournalCorruptError},
+ * a lock held too long, a full disk or a file that cannot be written → {@link JournalError}.
+ * Anything else is returned as it was.
+ */
+export function journalFailure(file: string, e: unknown): unknown {
+  if (e instanceof JournalError) return e;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return e;
+  const message = (e as Error).message;
+  if (code.startsWith('SQLITE_NOTADB'))
+    return new JournalCorruptError(file, 'not a SQLite database (or its header is damaged)');
+  if (code.startsWith('SQLITE_CORRUPT')) return new JournalCorruptError(file, message);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return new JournalError(file, `the journal stayed locked by another process (${message})`);
+  if (code.startsWith('SQLITE_FULL')) return new JournalError(file, `cannot write the journal: disk full`);
+  if (['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_PERM'].some((c) => code.startsWith(c)))
+    return new JournalError(file, `cannot read or write the journal: ${message}`);
+  return e;
+}
+
+/** Runs `fn`, turning SQLite failures into the journal errors of {@link journalFailure}. */
+export function guardJournal<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw journalFailure(file, e);
+  }
+}
+
+/** SQLite's own check of the file's pages and indexes (reads the whole file). */
+function quickCheck(db: Database.Database, file: string): void {
+  const rows = db.pragma('quick_check') as { quick_check: string }[];
+  if (rows.length === 1 && rows[0].quick_check === 'ok') return;
+  const first = (rows[0]?.quick_check ?? 'no result').replace(/\s+/g, ' ').slice(0, 160);
+  throw new JournalCorruptError(
+    file,
+    `SQLite's check of the file failed: ${first}${rows.length > 1 ? ` (and ${rows.length - 1} more problems)` : ''}`,
+  );
+}
+
+/**
+ * Opens (creating or upgrading) a journal database, after SQLite's check of the file.
+ * @throws JournalError for a newer schema or a file that cannot be opened, JournalCorruptError
+ * for a damaged one.
+ */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Database.Database {
+  if (options.readonly && !existsSync(file)) throw new JournalError(file, 'no such journal');
   let db: Database.Database;
   try {
     db = new Database(file, {
@@ -211,37 +275,152 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   } catch (e) {
     throw new JournalError(file, `cannot open the journal: ${(e as Error).message}`);
   }
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-  }
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new JournalError(
-      file,
-      `journal schema version ${version} was written by a newer kalrev (this one reads up to ${SCHEMA_VERSION})`,
-    );
-  }
-  if (version < SCHEMA_VERSION) {
-    if (options.readonly) {
-      db.close();
+  try {
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+    }
+    quickCheck(db, file);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION)
       throw new JournalError(
         file,
-        version === 0
-          ? 'not a kalrev journal (no schema)'
-          : `journal schema version ${version} is older than ${SCHEMA_VERSION}; open it once with \`kalrev paper\` to upgrade it`,
+        `journal schema version ${version} was written by a newer kalrev (this one reads up to ${SCHEMA_VERSION})`,
       );
+    if (version < SCHEMA_VERSION) {
+      if (options.readonly)
+        throw new JournalError(
+          file,
+          version === 0
+            ? 'not a kalrev journal (no schema)'
+            : `journal schema version ${version} is older than ${SCHEMA_VERSION}; open it once with \`kalrev paper\` to upgrade it`,
+        );
+      for (let v = version; v < SCHEMA_VERSION; v++)
+        db.transaction(() => {
+          // another process may have upgraded it meanwhile: the write lock orders us
+          if ((db.pragma('user_version', { simple: true }) as number) !== v) return;
+          db.exec(MIGRATIONS[v]);
+          db.pragma(`user_version = ${v + 1}`);
+        }).immediate();
     }
-    for (let v = version; v < SCHEMA_VERSION; v++) {
-      db.transaction(() => {
-        db.exec(MIGRATIONS[v]);
-        db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+  } catch (e) {
+    db.close();
+    throw journalFailure(file, e);
   }
   return db;
+}
+
+const GENESIS = '';
+const sha = (prev: string, content: string) =>
+  createHash('sha256').update(prev).update('\n').update(content).digest('hex');
+const hex = (b: Buffer | null) => (b === null ? null : b.toString('hex'));
+/** Numbers as SQLite gives them back: NaN is stored as NULL, −0 as 0. */
+const canonNum = (x: number | null) => (x === null || Number.isNaN(x) ? null : x + 0);
+
+/** The immutable part of an order row, as chained with its bar. */
+interface RawOrderKey {
+  client_id: string;
+  seq: number;
+  time: number;
+  leg: number;
+  symbol: string;
+  shares: number;
+}
+
+interface RawFill {
+  client_id: string;
+  time: number;
+  leg: number;
+  symbol: string;
+  shares: number;
+  price: number;
+  commission: number;
+  hash?: string | null;
+}
+
+function barContent(r: RawBar, orders: readonly RawOrderKey[]): string {
+  return JSON.stringify([
+    r.seq,
+    r.time,
+    r.phase,
+    r.received_at,
+    hex(r.close),
+    hex(r.open),
+    hex(r.target),
+    r.decision,
+    hex(r.positions),
+    canonNum(r.equity),
+    canonNum(r.cash),
+    canonNum(r.gross),
+    canonNum(r.net),
+    canonNum(r.ret),
+    canonNum(r.notional),
+    r.signal,
+    r.snapshot,
+    orders.map((o) => [o.client_id, o.seq, o.time, o.leg, o.symbol, canonNum(o.shares)]),
+  ]);
+}
+
+const fillContent = (f: RawFill): string =>
+  JSON.stringify([
+    f.client_id,
+    f.time,
+    f.leg,
+    f.symbol,
+    canonNum(f.shares),
+    canonNum(f.price),
+    canonNum(f.commission),
+  ]);
+
+/** The last hash of each chain and its length, kept in `meta` with every write. */
+interface ChainHead {
+  bars: string;
+  barCount: number;
+  fills: string;
+  fillCount: number;
+}
+
+/** Who holds a journal: enough to tell a live holder from a killed one (and a reused pid). */
+export interface JournalLock {
+  pid: number;
+  /** The process's start time (Linux /proc), null where unknown. */
+  start: string | null;
+  host: string;
+  at: number;
+}
+
+function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the lock's holder still runs (a holder on another host is assumed to). */
+export function lockHolderAlive(lock: JournalLock): boolean {
+  if (lock.host !== hostname()) return true;
+  try {
+    process.kill(lock.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  const start = processStart(lock.pid);
+  return lock.start === null || start === null || start === lock.start;
+}
+
+export interface JournalOptions {
+  readonly?: boolean;
+  /**
+   * Take the journal for this process (a writer): refused with {@link JournalLockedError} while
+   * another live process holds it; a holder that died (SIGKILL) is taken over. The chain is
+   * checked once the lock is held. Released by {@link Journal.close}.
+   */
+  lock?: boolean;
+  /** The clock stamping events (migration, lock takeover). */
+  clock?: () => number;
 }
 
 /** The run's journal: typed reads and writes over {@link openDatabase}'s schema. */
@@ -253,6 +432,7 @@ export class Journal {
   readonly #fillOrder: Database.Statement;
   readonly #insertEvent: Database.Statement;
   readonly #upsertTrade: Database.Statement;
+  readonly #setHead: Database.Statement;
   readonly #recordBar: (
     bar: BarRow,
     orders: OrderRow[],
@@ -261,10 +441,14 @@ export class Journal {
     trades: Trade[],
   ) => void;
   readonly #recordFills: (fills: FillRow[]) => void;
+  #head: ChainHead = { bars: GENESIS, barCount: 0, fills: GENESIS, fillCount: 0 };
+  #lock: JournalLock | null = null;
+  /** The holder whose lock was taken over on open (it had died), if any. */
+  takenOver: JournalLock | null = null;
 
   constructor(
     readonly file: string,
-    options: { readonly?: boolean } = {},
+    options: JournalOptions = {},
   ) {
     this.db = openDatabase(file, options);
     const db = this.db;
@@ -275,25 +459,39 @@ export class Journal {
       };
       const stub = { run: fail } as unknown as Database.Statement;
       this.#insertBar = this.#insertOrder = this.#insertFill = this.#fillOrder = stub;
-      this.#insertEvent = this.#upsertTrade = stub;
+      this.#insertEvent = this.#upsertTrade = this.#setHead = stub;
       this.#recordBar = fail;
       this.#recordFills = fail;
       return;
     }
+    const clock = options.clock ?? Date.now;
+    try {
+      if (options.lock) this.#takeLock(clock());
+      if (this.getMeta('chain') === 'pending') this.#chainOnce(clock());
+      else if (options.lock) this.verifyChain();
+    } catch (e) {
+      this.close();
+      throw journalFailure(file, e);
+    }
+    const head = this.getMeta('chain-head');
+    if (head !== undefined) this.#head = JSON.parse(head) as ChainHead;
     this.#insertBar = db.prepare(
       `INSERT INTO bars (seq, time, phase, received_at, close, open, target, decision, positions,
-         equity, cash, gross, net, ret, notional, signal, snapshot)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         equity, cash, gross, net, ret, notional, signal, snapshot, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#insertOrder = db.prepare(
       'INSERT INTO orders (client_id, seq, time, leg, symbol, shares, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.#insertFill = db.prepare(
-      `INSERT INTO fills (client_id, time, leg, symbol, shares, price, commission) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO fills (client_id, time, leg, symbol, shares, price, commission, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (client_id) DO NOTHING`,
     );
     this.#fillOrder = db.prepare(`UPDATE orders SET status = 'filled' WHERE client_id = ?`);
     this.#insertEvent = db.prepare('INSERT INTO events (time, at, kind, detail) VALUES (?, ?, ?, ?)');
+    this.#setHead = db.prepare(
+      `INSERT INTO meta (key, value) VALUES ('chain-head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    );
     this.#upsertTrade = db.prepare(
       `INSERT INTO trades (entry_bar, direction, entry_time, exit_bar, exit_time, entry_prices, exit_prices,
          pnl, holding_bars, closed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -301,37 +499,107 @@ export class Journal {
          exit_prices = excluded.exit_prices, pnl = excluded.pnl, holding_bars = excluded.holding_bars,
          closed = excluded.closed`,
     );
-    const fillsTx = (fills: FillRow[]) => {
+    // the head advances in memory only once its transaction has committed
+    const fillsTx = (fills: FillRow[], head: ChainHead) => {
       for (const f of fills) {
-        this.#insertFill.run(f.clientId, f.time, f.leg, f.symbol, f.shares, f.price, f.commission);
+        const raw: RawFill = {
+          client_id: f.clientId,
+          time: f.time,
+          leg: f.leg,
+          symbol: f.symbol,
+          shares: f.shares,
+          price: f.price,
+          commission: f.commission,
+        };
+        const hash = sha(head.fills, fillContent(raw));
+        const { changes } = this.#insertFill.run(
+          raw.client_id,
+          raw.time,
+          raw.leg,
+          raw.symbol,
+          raw.shares,
+          raw.price,
+          raw.commission,
+          hash,
+        );
+        if (changes > 0) {
+          head.fills = hash;
+          head.fillCount++;
+        }
         this.#fillOrder.run(f.clientId);
       }
     };
-    this.#recordFills = db.transaction(fillsTx);
-    this.#recordBar = db.transaction(
-      (bar: BarRow, orders: OrderRow[], fills: FillRow[], events: EventRow[], trades: Trade[]) => {
+    const fillsOnly = db.transaction((fills: FillRow[], head: ChainHead) => {
+      fillsTx(fills, head);
+      this.#setHead.run(JSON.stringify(head));
+    });
+    this.#recordFills = (fills) => {
+      const head = { ...this.#head };
+      fillsOnly(fills, head);
+      this.#head = head;
+    };
+    const barTx = db.transaction(
+      (
+        bar: BarRow,
+        orders: OrderRow[],
+        fills: FillRow[],
+        events: EventRow[],
+        trades: Trade[],
+        head: ChainHead,
+      ) => {
+        const raw: RawBar = {
+          seq: bar.seq,
+          time: bar.time,
+          phase: bar.phase,
+          received_at: bar.receivedAt,
+          close: toBlob(bar.close),
+          open: bar.open === null ? null : toBlob(bar.open),
+          target: bar.target === null ? null : toBlob(bar.target),
+          decision: bar.decision === null ? null : toJson(bar.decision),
+          positions: bar.positions === null ? null : toBlob(bar.positions),
+          equity: bar.equity,
+          cash: bar.cash,
+          gross: bar.gross,
+          net: bar.net,
+          ret: bar.ret,
+          notional: bar.notional,
+          signal: bar.signal === null ? null : toJson(bar.signal),
+          snapshot: bar.snapshot === null ? null : toJson(bar.snapshot),
+        };
+        const keys: RawOrderKey[] = orders.map((o) => ({
+          client_id: o.clientId,
+          seq: o.seq,
+          time: o.time,
+          leg: o.leg,
+          symbol: o.symbol,
+          shares: o.shares,
+        }));
+        const hash = sha(head.bars, barContent(raw, keys));
         this.#insertBar.run(
-          bar.seq,
-          bar.time,
-          bar.phase,
-          bar.receivedAt,
-          toBlob(bar.close),
-          bar.open === null ? null : toBlob(bar.open),
-          bar.target === null ? null : toBlob(bar.target),
-          bar.decision === null ? null : toJson(bar.decision),
-          bar.positions === null ? null : toBlob(bar.positions),
-          bar.equity,
-          bar.cash,
-          bar.gross,
-          bar.net,
-          bar.ret,
-          bar.notional,
-          bar.signal === null ? null : toJson(bar.signal),
-          bar.snapshot === null ? null : toJson(bar.snapshot),
+          raw.seq,
+          raw.time,
+          raw.phase,
+          raw.received_at,
+          raw.close,
+          raw.open,
+          raw.target,
+          raw.decision,
+          raw.positions,
+          raw.equity,
+          raw.cash,
+          raw.gross,
+          raw.net,
+          raw.ret,
+          raw.notional,
+          raw.signal,
+          raw.snapshot,
+          hash,
         );
+        head.bars = hash;
+        head.barCount++;
         for (const o of orders)
           this.#insertOrder.run(o.clientId, o.seq, o.time, o.leg, o.symbol, o.shares, o.status);
-        fillsTx(fills);
+        fillsTx(fills, head);
         for (const e of events) this.#insertEvent.run(e.time, e.at, e.kind, toJson(e.detail));
         for (const t of trades)
           this.#upsertTrade.run(
@@ -346,8 +614,14 @@ export class Journal {
             t.holdingBars,
             t.closed ? 1 : 0,
           );
+        this.#setHead.run(JSON.stringify(head));
       },
     );
+    this.#recordBar = (bar, orders, fills, events, trades) => {
+      const head = { ...this.#head };
+      barTx(bar, orders, fills, events, trades, head);
+      this.#head = head;
+    };
   }
 
   /** Writes one bar with everything decided on it, in one transaction. */
@@ -358,6 +632,124 @@ export class Journal {
   /** Writes fills (and marks their orders filled) in one transaction. */
   recordFills(fills: FillRow[]): void {
     if (fills.length > 0) this.#recordFills(fills);
+  }
+
+  /** Who holds the journal (a writer's lock row), or null. */
+  lockHolder(): JournalLock | null {
+    const v = this.getMeta('lock');
+    return v === undefined ? null : (JSON.parse(v) as JournalLock);
+  }
+
+  #takeLock(at: number): void {
+    const mine: JournalLock = { pid: process.pid, start: processStart(process.pid), host: hostname(), at };
+    this.db
+      .transaction(() => {
+        const held = this.lockHolder();
+        if (held !== null) {
+          if (lockHolderAlive(held)) throw new JournalLockedError(this.file, held.pid);
+          this.takenOver = held;
+        }
+        this.setMeta('lock', JSON.stringify(mine));
+      })
+      .immediate();
+    this.#lock = mine;
+  }
+
+  /**
+   * Chains a journal written before checksums existed (schema 2), once, and records that it
+   * did: rows written before this point are vouched for by nothing but the file as found.
+   */
+  #chainOnce(at: number): void {
+    this.db
+      .transaction(() => {
+        const head: ChainHead = { bars: GENESIS, barCount: 0, fills: GENESIS, fillCount: 0 };
+        const orders = this.#ordersBySeq();
+        const setBar = this.db.prepare('UPDATE bars SET hash = ? WHERE seq = ?');
+        for (const r of this.db.prepare('SELECT * FROM bars ORDER BY seq').all() as RawBar[]) {
+          head.bars = sha(head.bars, barContent(r, orders.get(r.seq) ?? []));
+          head.barCount++;
+          setBar.run(head.bars, r.seq);
+        }
+        const setFill = this.db.prepare('UPDATE fills SET hash = ? WHERE client_id = ?');
+        for (const f of this.db.prepare('SELECT * FROM fills ORDER BY id').all() as RawFill[]) {
+          head.fills = sha(head.fills, fillContent(f));
+          head.fillCount++;
+          setFill.run(head.fills, f.client_id);
+        }
+        this.setMeta('chain', 'sha256');
+        this.setMeta('chain-head', JSON.stringify(head));
+        if (head.barCount + head.fillCount > 0)
+          this.db
+            .prepare('INSERT INTO events (time, at, kind, detail) VALUES (NULL, ?, ?, ?)')
+            .run(at, 'checksum-migration', toJson({ bars: head.barCount, fills: head.fillCount }));
+      })
+      .immediate();
+  }
+
+  #ordersBySeq(): Map<number, RawOrderKey[]> {
+    const out = new Map<number, RawOrderKey[]>();
+    for (const o of this.db
+      .prepare('SELECT client_id, seq, time, leg, symbol, shares FROM orders ORDER BY id')
+      .all() as RawOrderKey[]) {
+      const list = out.get(o.seq);
+      if (list === undefined) out.set(o.seq, [o]);
+      else list.push(o);
+    }
+    return out;
+  }
+
+  /**
+   * Recomputes the checksum chain over every bar (with its orders) and fill, in one read
+   * transaction (consistent while a writer appends).
+   * @throws JournalCorruptError naming the first row that does not match, or a missing tail.
+   */
+  verifyChain(): { bars: number; fills: number } {
+    return this.db.transaction(() => {
+      const state = this.getMeta('chain');
+      if (state === 'pending') return { bars: 0, fills: 0 };
+      if (state !== 'sha256')
+        throw new JournalCorruptError(this.file, `the checksum chain is missing (meta "chain" is ${state})`);
+      const headText = this.getMeta('chain-head');
+      const head: ChainHead = headText
+        ? (JSON.parse(headText) as ChainHead)
+        : { bars: GENESIS, barCount: 0, fills: GENESIS, fillCount: 0 };
+      const orders = this.#ordersBySeq();
+      let prev = GENESIS;
+      let n = 0;
+      for (const r of this.db.prepare('SELECT * FROM bars ORDER BY seq').iterate() as Iterable<RawBar>) {
+        const want = sha(prev, barContent(r, orders.get(r.seq) ?? []));
+        if (r.hash !== want)
+          throw new JournalCorruptError(
+            this.file,
+            `bar ${r.seq} (${isoTime(r.time)}) or its orders do not match the checksum chain: the journal was changed outside kalrev`,
+          );
+        prev = want;
+        n++;
+      }
+      if (n !== head.barCount || prev !== head.bars)
+        throw new JournalCorruptError(
+          this.file,
+          `the journal recorded ${head.barCount} bars but holds ${n} that chain: bars were removed or replaced outside kalrev`,
+        );
+      prev = GENESIS;
+      let m = 0;
+      for (const f of this.db.prepare('SELECT * FROM fills ORDER BY id').iterate() as Iterable<RawFill>) {
+        const want = sha(prev, fillContent(f));
+        if (f.hash !== want)
+          throw new JournalCorruptError(
+            this.file,
+            `fill ${f.client_id} does not match the checksum chain: the journal was changed outside kalrev`,
+          );
+        prev = want;
+        m++;
+      }
+      if (m !== head.fillCount || prev !== head.fills)
+        throw new JournalCorruptError(
+          this.file,
+          `the journal recorded ${head.fillCount} fills but holds ${m} that chain: fills were removed or replaced outside kalrev`,
+        );
+      return { bars: n, fills: m };
+    })();
   }
 
   /** Writes one event outside a bar's transaction (feed rejections, kill switch, restarts). */
@@ -463,8 +855,17 @@ export class Journal {
     }));
   }
 
+  /** Releases the lock (if this journal holds it) and closes the database. */
   close(): void {
-    this.db.close();
+    if (this.#lock !== null && this.db.open) {
+      try {
+        this.db.prepare(`DELETE FROM meta WHERE key = 'lock' AND value = ?`).run(JSON.stringify(this.#lock));
+      } catch {
+        // a failed release leaves a lock whose holder is gone: the next start takes it over
+      }
+      this.#lock = null;
+    }
+    if (this.db.open) this.db.close();
   }
 }
 

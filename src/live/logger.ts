@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { LiveConfigError } from './errors.js';
 
 export type { Logger } from 'pino';
 
@@ -9,11 +10,17 @@ export type { Logger } from 'pino';
 export function createLogger(
   options: { level?: string; destination?: string | DestinationStream } = {},
 ): Logger {
+  const level = options.level ?? 'info';
+  if (!(level in pino.levels.values) && level !== 'silent')
+    throw new LiveConfigError(
+      'level',
+      `unknown log level "${level}"; expected ${Object.keys(pino.levels.values).join(', ')} or silent`,
+    );
   const dest =
     typeof options.destination === 'object'
       ? options.destination
       : pino.destination({ dest: options.destination ?? 2, sync: true, mkdir: true });
-  return pino({ level: options.level ?? 'info', base: { name: 'kalrev-live' } }, dest);
+  return pino({ level, base: { name: 'kalrev-live' } }, dest);
 }
 
 /** A logger that discards everything (benchmarks). */

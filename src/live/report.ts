@@ -9,7 +9,7 @@ import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
 import type { Bar } from '../strategy/types.js';
 import { JournalError } from './errors.js';
 import { OrderGate } from './gate.js';
-import { Journal } from './journal.js';
+import { guardJournal, Journal, lockHolderAlive } from './journal.js';
 import { PriceFrame } from '../data/frame.js';
 
 interface RecordedConfig {
@@ -31,8 +31,13 @@ function recorded(j: Journal): RecordedConfig {
  * Warm-up bars feed the strategy only, as they did live.
  */
 export function journalToBacktestResult(file: string): BacktestResult {
+  return guardJournal(file, () => resultOf(file));
+}
+
+function resultOf(file: string): BacktestResult {
   const j = new Journal(file, { readonly: true });
   try {
+    j.verifyChain();
     const cfg = recorded(j);
     const strategy = buildStrategy(cfg.strategy);
     const L = cfg.symbols.length;
@@ -75,6 +80,30 @@ export function journalToBacktestResult(file: string): BacktestResult {
   }
 }
 
+/** A change of orders, risk limits or pairing between runs of a journal. */
+export interface ConfigChange {
+  /** When it was made (epoch ms). */
+  at: string;
+  /** The last bar journaled before it, null on an empty journal. */
+  afterBar: string | null;
+  changed: Record<string, { from: unknown; to: unknown }>;
+}
+
+/** The configuration changes journaled (`config-change` events), oldest first. */
+export function configChanges(j: Journal): ConfigChange[] {
+  return j.events('config-change').map((e) => ({
+    at: new Date(e.at).toISOString(),
+    afterBar: e.time === null ? null : new Date(e.time).toISOString(),
+    changed: e.detail as ConfigChange['changed'],
+  }));
+}
+
+/**
+ * Orders refused on this many consecutive bars that wanted to trade, with no trade since,
+ * make the health `refusing`: the run is up but not trading.
+ */
+export const REFUSING_AFTER = 3;
+
 /** What `kalrev status` shows. */
 export interface LiveStatus {
   file: string;
@@ -89,15 +118,51 @@ export interface LiveStatus {
   fills: number;
   trades: { total: number; closed: number };
   events: Record<string, number>;
+  /** Bars since the last trade on which the strategy's orders were refused (stale bars). */
+  refusedSinceLastTrade: number;
+  configChanges: ConfigChange[];
+  /** The pid of the `kalrev paper` process holding the journal, null when none runs. */
+  runningPid: number | null;
   killed: string | null;
-  /** 'ok', 'stale' (no bar for longer than `staleAfterMs`, when set), 'killed', or 'empty'. */
-  health: 'ok' | 'stale' | 'killed' | 'empty';
+  /**
+   * 'ok'; 'refusing' (orders refused on the last {@link REFUSING_AFTER} or more bars that wanted
+   * to trade, none traded since); 'stale' (no bar for longer than `staleAfterMs`, when set);
+   * 'killed'; or 'empty'. A damaged or hand-edited journal is an error, not a health
+   * ({@link journalStatus} throws JournalCorruptError).
+   */
+  health: 'ok' | 'refusing' | 'stale' | 'killed' | 'empty';
 }
 
-/** Reads a journal's status (read-only; safe while the runner writes). */
+/** Counts the bars, newest first, whose orders were refused, back to the last bar that traded. */
+function refusedSinceLastTrade(j: Journal): number {
+  let n = 0;
+  for (const r of j.db
+    .prepare(`SELECT decision FROM bars WHERE phase = 'live' ORDER BY seq DESC`)
+    .iterate() as Iterable<{ decision: string | null }>) {
+    const d = r.decision === null ? null : (JSON.parse(r.decision) as unknown);
+    if (d === 'trade') break;
+    if (Array.isArray(d)) {
+      if ((d as { kind: string }[]).some((a) => a.kind === 'refuse')) n++;
+      else break; // a cut or a flatten traded
+    }
+  }
+  return n;
+}
+
+/**
+ * Reads a journal's status (read-only; safe while the runner writes), after SQLite's check of
+ * the file and the checksum chain.
+ * @throws JournalCorruptError for a damaged or hand-edited journal, JournalError for a file
+ * that is not a journal.
+ */
 export function journalStatus(file: string, now = Date.now()): LiveStatus {
+  return guardJournal(file, () => statusOf(file, now));
+}
+
+function statusOf(file: string, now: number): LiveStatus {
   const j = new Journal(file, { readonly: true });
   try {
+    j.verifyChain();
     const cfg = recorded(j);
     const input = JSON.parse(j.getMeta('input') ?? '{}') as { risk?: { staleAfterMs?: number } };
     const last = j.lastBar();
@@ -123,14 +188,18 @@ export function journalStatus(file: string, now = Date.now()): LiveStatus {
       events[r.kind] = r.n;
     const killed = j.getMeta('killed') ?? null;
     const staleAfter = input.risk?.staleAfterMs;
+    const refused = refusedSinceLastTrade(j);
+    const holder = j.lockHolder();
     const health: LiveStatus['health'] =
       killed !== null
         ? 'killed'
         : last === undefined
           ? 'empty'
-          : staleAfter !== undefined && now - last.receivedAt > staleAfter
-            ? 'stale'
-            : 'ok';
+          : refused >= REFUSING_AFTER
+            ? 'refusing'
+            : staleAfter !== undefined && now - last.receivedAt > staleAfter
+              ? 'stale'
+              : 'ok';
     return {
       file,
       symbols: cfg.symbols,
@@ -153,6 +222,9 @@ export function journalStatus(file: string, now = Date.now()): LiveStatus {
       fills: j.count('fills'),
       trades: { total: j.count('trades'), closed: j.count('trades', 'WHERE closed = 1') },
       events,
+      refusedSinceLastTrade: refused,
+      configChanges: configChanges(j),
+      runningPid: holder !== null && lockHolderAlive(holder) ? holder.pid : null,
       killed,
       health,
     };
@@ -161,8 +233,24 @@ export function journalStatus(file: string, now = Date.now()): LiveStatus {
   }
 }
 
+/** The configuration changes of a journal (for the report). */
+export function journalConfigChanges(file: string): ConfigChange[] {
+  return guardJournal(file, () => {
+    const j = new Journal(file, { readonly: true });
+    try {
+      return configChanges(j);
+    } finally {
+      j.close();
+    }
+  });
+}
+
 /** The live bars of a journal as a price frame (closes, and opens when the feed had them). */
 export function journalFrame(file: string): PriceFrame {
+  return guardJournal(file, () => frameOf(file));
+}
+
+function frameOf(file: string): PriceFrame {
   const j = new Journal(file, { readonly: true });
   try {
     const { symbols } = recorded(j);

@@ -21,7 +21,7 @@ import type { PaperConfig } from './config.js';
 import { JournalError } from './errors.js';
 import type { Feed } from './feeds.js';
 import { OrderGate, type RiskAction } from './gate.js';
-import type { EventRow, FillRow, Journal, OrderRow } from './journal.js';
+import { isoTime, type EventRow, type FillRow, type Journal, type OrderRow } from './journal.js';
 import type { Logger } from './logger.js';
 
 /** Points where a test may crash the process on purpose. */
@@ -37,6 +37,12 @@ export interface RunnerOptions {
   logger: Logger;
   clock?: () => number;
   hooks?: RunnerHooks;
+  /**
+   * The feed replays history (a CSV file): a bar's age is judged by the feed's own clock, on
+   * which a bar is new when it arrives, so `risk.maxBarAgeMs` does not refuse every order of a
+   * replay. A live feed's bars are judged by the wall clock.
+   */
+  replay?: boolean;
 }
 
 /** What one bar led to. */
@@ -58,6 +64,7 @@ export class PaperRunner {
   readonly sim: Simulator;
   readonly clock: () => number;
   readonly hooks: RunnerHooks;
+  readonly replay: boolean;
   #seq = 0;
   #lastTime = -Infinity;
   #inBar = false;
@@ -76,6 +83,7 @@ export class PaperRunner {
     this.logger = logger;
     this.clock = options.clock ?? Date.now;
     this.hooks = options.hooks ?? {};
+    this.replay = options.replay ?? false;
     this.strategy = buildStrategy(config.strategy);
     this.gate = new OrderGate(this.strategy, config.symbols, config.orders, config.risk);
     this.sim = new Simulator(this.gate, config.options);
@@ -147,6 +155,7 @@ export class PaperRunner {
           `replaying ${live} journaled bars does not reproduce the recorded state at bar ${last.seq} (the strategy or kalrev version changed?)`,
         );
     }
+    this.#recordConfigChange();
     const killed = j.getMeta('killed');
     if (killed !== undefined) this.#killed = killed;
     this.logger.info(
@@ -161,6 +170,35 @@ export class PaperRunner {
       `restored ${this.#seq} journaled bars`,
     );
     this.#reconcile();
+  }
+
+  /**
+   * Orders, risk limits and pairing may change between runs of a journal (the run's identity,
+   * symbols/strategy/execution/costs, may not): a change is journaled as a `config-change` event
+   * with what it was and what it is now, and logged, never taken silently.
+   */
+  #recordConfigChange(): void {
+    const j = this.journal;
+    const before = JSON.parse(j.getMeta('input') ?? '{}') as Record<string, unknown>;
+    const now = this.config.input as Record<string, unknown>;
+    const changed: Record<string, { from: unknown; to: unknown }> = {};
+    for (const key of ['orders', 'risk', 'pairing'])
+      if (!sameConfig(before[key] ?? null, now[key] ?? null))
+        changed[key] = { from: before[key] ?? null, to: now[key] ?? null };
+    if (Object.keys(changed).length === 0) return;
+    j.db.transaction(() => {
+      j.event({
+        time: Number.isFinite(this.#lastTime) ? this.#lastTime : null,
+        at: this.clock(),
+        kind: 'config-change',
+        detail: changed,
+      });
+      j.setMeta('input', JSON.stringify(this.config.input));
+    })();
+    this.logger.warn(
+      { event: 'config-change', changed },
+      `configuration changed since the last run (${Object.keys(changed).join(', ')}): journaled`,
+    );
   }
 
   /** Orders journaled but not known filled: ask the venue, send the ones it never saw. */
@@ -316,7 +354,7 @@ export class PaperRunner {
       this.kill(`file ${risk.killFile}`);
     const gate = this.gate;
     gate.flatten = this.#killed !== null ? 'kill' : bar.flatten ? 'missing-leg' : null;
-    const age = now - bar.time;
+    const age = this.replay ? 0 : now - bar.time;
     gate.staleAgeMs = risk.maxBarAgeMs !== undefined && age > risk.maxBarAgeMs ? age : 0;
     const sim = this.sim;
     const ledger = sim.ledger;
@@ -330,7 +368,7 @@ export class PaperRunner {
       if (this.config.options.execution === 'next-open' && bar.open === null)
         throw new JournalError(
           this.journal.file,
-          `bar at ${new Date(bar.time).toISOString()} has no open, needed for next-open execution`,
+          `bar at ${isoTime(bar.time)} has no open, needed for next-open execution`,
         );
       const fillsBefore = ledger.fills.length;
       sim.step();

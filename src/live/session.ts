@@ -3,12 +3,12 @@
  * the runner (restored from the journal), the assembler and a feed named as on the command line
  * (`csv:PATH`, `stdin`, `ws://…`). What `kalrev paper` runs.
  */
-import { BarAssembler } from './assembler.js';
+import { BarAssembler, type AssemblerStats } from './assembler.js';
 import { PaperBroker } from './broker.js';
 import type { PaperConfig } from './config.js';
 import { LiveConfigError } from './errors.js';
-import { csvReplayFeed, ndjsonFeed, wsFeed, type Feed, type WsMapping } from './feeds.js';
-import { Journal } from './journal.js';
+import { csvFeedSymbols, csvReplayFeed, ndjsonFeed, wsFeed, type Feed, type WsMapping } from './feeds.js';
+import { guardJournal, Journal, journalFailure } from './journal.js';
 import type { Logger } from './logger.js';
 import { PaperRunner, type RunnerHooks } from './runner.js';
 
@@ -21,13 +21,15 @@ export interface PaperSessionOptions {
   logger: Logger;
   /** CSV of history to warm the strategy up with before the first live bar (first start only). */
   warmup?: string;
-  /** Pause between timestamps of a CSV replay (ms). */
+  /** Pause between timestamps of a CSV replay (ms); never on rows already journaled. */
   paceMs?: number;
   wsMapping?: Partial<WsMapping>;
   wsSubscribe?: string;
   clock?: () => number;
   hooks?: RunnerHooks;
   stdin?: NodeJS.ReadableStream;
+  /** The pause of a paced replay (tests drive it without the clock). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 export interface PaperSession {
@@ -35,17 +37,51 @@ export interface PaperSession {
   assembler: BarAssembler;
   journal: Journal;
   broker: PaperBroker;
-  /** Runs the warm-up (if any, and not done yet) and then the feed to its end or a stop. */
-  run(signal?: AbortSignal): Promise<void>;
+  /**
+   * Runs the warm-up (if any, and not done yet) and then the feed to its end or a stop;
+   * resolves to what the feed's messages came to.
+   */
+  run(signal?: AbortSignal): Promise<AssemblerStats>;
   close(): void;
 }
 
-export function makeFeed(spec: string, options: PaperSessionOptions & { signal?: AbortSignal }): Feed {
-  if (spec.startsWith('csv:'))
+const isCsv = (spec: string) => spec.startsWith('csv:');
+const isStream = (spec: string) =>
+  spec === 'stdin' || spec === '-' || spec.startsWith('ws://') || spec.startsWith('wss://');
+
+/**
+ * Checks a feed named on the command line before anything is opened: its form, and for a CSV
+ * file (whose symbols are known) that it carries every symbol the strategy trades.
+ * @throws LiveConfigError naming `--feed` / `--warmup`, the file and the missing symbol.
+ */
+export function checkFeed(spec: string, symbols: readonly string[], parameter = '--feed'): void {
+  if (!isCsv(spec) && !isStream(spec))
+    throw new LiveConfigError(parameter, `expected csv:PATH, stdin or a ws:// URL, got "${spec}"`);
+  if (isCsv(spec)) checkCsvSymbols(spec.slice(4), symbols, parameter);
+}
+
+function checkCsvSymbols(file: string, symbols: readonly string[], parameter: string): void {
+  const has = csvFeedSymbols(file, parameter);
+  const missing = symbols.filter((s) => !has.includes(s));
+  if (missing.length > 0)
+    throw new LiveConfigError(
+      parameter,
+      `${file} has no ${missing.map((s) => `"${s}"`).join(', ')} (the strategy trades ${symbols.join(', ')}; the file has ${has.slice(0, 12).join(', ')}${has.length > 12 ? ', …' : ''})`,
+    );
+}
+
+export function makeFeed(
+  spec: string,
+  options: PaperSessionOptions & { signal?: AbortSignal; unpacedUpTo?: number },
+): Feed {
+  if (isCsv(spec))
     return csvReplayFeed(spec.slice(4), {
       paceMs: options.paceMs,
+      unpacedUpTo: options.unpacedUpTo,
       symbols: options.config.symbols,
       signal: options.signal,
+      parameter: '--feed',
+      sleep: options.sleep,
     });
   if (spec === 'stdin' || spec === '-')
     return ndjsonFeed((options.stdin ?? process.stdin) as import('node:stream').Readable, 'stdin');
@@ -59,62 +95,98 @@ export function makeFeed(spec: string, options: PaperSessionOptions & { signal?:
   throw new LiveConfigError('--feed', `expected csv:PATH, stdin or a ws:// URL, got "${spec}"`);
 }
 
+/**
+ * Opens a session: checks the feed (and warm-up file), takes the journal's lock, restores the
+ * runner from it.
+ * @throws LiveConfigError for a bad feed, JournalLockedError when another process runs on the
+ * journal, JournalCorruptError for a damaged or hand-edited one.
+ */
 export function openPaperSession(options: PaperSessionOptions): PaperSession {
-  const journal = new Journal(options.state);
+  checkFeed(options.feed, options.config.symbols);
+  if (options.warmup !== undefined) checkCsvSymbols(options.warmup, options.config.symbols, '--warmup');
+  const clock = options.clock ?? Date.now;
+  const file = options.state;
+  const journal = new Journal(file, { lock: true, clock });
   try {
-    const clock = options.clock ?? Date.now;
-    const broker = new PaperBroker(journal.db, options.config.options, clock);
-    const runner = new PaperRunner({
-      config: options.config,
-      journal,
-      broker,
-      logger: options.logger,
-      clock,
-      hooks: options.hooks,
-    });
-    const assembler = new BarAssembler(
-      options.config.symbols,
-      options.config.pairing,
-      options.logger,
-      runner.lastTime,
-      clock,
-    );
-    return {
-      runner,
-      assembler,
-      journal,
-      broker,
-      async run(signal?: AbortSignal) {
-        if (options.warmup !== undefined && runner.sim.bars === 0) {
-          const warm = new BarAssembler(
-            options.config.symbols,
-            options.config.pairing,
-            options.logger,
-            runner.lastTime,
-            clock,
-          );
-          for await (const msg of csvReplayFeed(options.warmup, { symbols: options.config.symbols }))
-            for (const bar of warm.push(msg)) runner.warmup(bar);
-          options.logger.info({ event: 'warmed-up', bars: runner.seq }, `warmed up on ${runner.seq} bars`);
-        }
-        // live bars must come after the warm-up's
-        const live =
-          runner.lastTime > assembler.resumeAfter
-            ? new BarAssembler(
+    return guardJournal(file, () => {
+      const broker = new PaperBroker(journal.db, options.config.options, clock);
+      const runner = new PaperRunner({
+        config: options.config,
+        journal,
+        broker,
+        logger: options.logger,
+        clock,
+        hooks: options.hooks,
+        replay: isCsv(options.feed),
+      });
+      if (journal.takenOver !== null)
+        options.logger.warn(
+          { event: 'lock-taken-over', pid: journal.takenOver.pid },
+          `the journal's previous holder (pid ${journal.takenOver.pid}) is gone: lock taken over`,
+        );
+      const assembler = new BarAssembler(
+        options.config.symbols,
+        options.config.pairing,
+        options.logger,
+        runner.lastTime,
+        clock,
+      );
+      return {
+        runner,
+        assembler,
+        journal,
+        broker,
+        async run(signal?: AbortSignal) {
+          try {
+            if (options.warmup !== undefined && runner.sim.bars === 0) {
+              const warm = new BarAssembler(
                 options.config.symbols,
                 options.config.pairing,
                 options.logger,
                 runner.lastTime,
                 clock,
-              )
-            : assembler;
-        await runner.run(makeFeed(options.feed, { ...options, signal }), live, { signal });
-        options.logger.info({ event: 'feed-ended', stats: live.stats, bars: runner.seq }, 'feed ended');
-      },
-      close() {
-        journal.close();
-      },
-    };
+              );
+              for await (const msg of csvReplayFeed(options.warmup, {
+                symbols: options.config.symbols,
+                parameter: '--warmup',
+              }))
+                for (const bar of warm.push(msg)) runner.warmup(bar);
+              options.logger.info(
+                { event: 'warmed-up', bars: runner.seq },
+                `warmed up on ${runner.seq} bars`,
+              );
+            }
+            // live bars must come after the warm-up's
+            const live =
+              runner.lastTime > assembler.resumeAfter
+                ? new BarAssembler(
+                    options.config.symbols,
+                    options.config.pairing,
+                    options.logger,
+                    runner.lastTime,
+                    clock,
+                  )
+                : assembler;
+            const feed = makeFeed(options.feed, { ...options, signal, unpacedUpTo: runner.lastTime });
+            await runner.run(feed, live, { signal });
+            options.logger.info({ event: 'feed-ended', stats: live.stats, bars: runner.seq }, 'feed ended');
+            const unseen = live.unseenSymbols();
+            // a stream's symbols are not known in advance: say so when one never came
+            if (unseen.length > 0 && !runner.stopped && !signal?.aborted)
+              options.logger.warn(
+                { event: 'feed-symbol-missing', missing: unseen, feed: options.feed },
+                `the feed ended without a bar for ${unseen.join(', ')}: nothing was traded on it (check --feed and the symbols)`,
+              );
+            return live.stats;
+          } catch (e) {
+            throw journalFailure(file, e);
+          }
+        },
+        close() {
+          journal.close();
+        },
+      };
+    });
   } catch (e) {
     journal.close();
     throw e;

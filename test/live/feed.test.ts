@@ -1,13 +1,15 @@
 /** Bad feed input: never crashes the runner, never trades on it, and is logged with its reason. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BarAssembler, parseFeedBar } from '../../src/live/assembler.js';
 import { FeedError } from '../../src/live/errors.js';
-import { cleanup, captureLogger, session } from './helpers.js';
+import { cleanup, captureLogger, session, tempDir } from './helpers.js';
 
 afterAll(cleanup);
 
-const pairing = { timeoutMs: 1000, missingLeg: 'skip' as const };
+const pairing = { timeoutMs: 1000, maxFutureMs: 86_400_000, missingLeg: 'skip' as const };
 const bar = (day: number, symbol: string, close: number | string) => ({
   time: `2024-01-${String(day).padStart(2, '0')}`,
   symbol,
@@ -57,10 +59,11 @@ describe('feed validation', () => {
 
   it('an incomplete bar is dropped when a later one completes (skip) or flattens the next (flatten), and on timeout', () => {
     const { logger, lines } = captureLogger();
-    let now = 0;
+    const t0 = Date.UTC(2024, 0, 10);
+    let now = t0;
     const a = new BarAssembler(
       ['A', 'B'],
-      { timeoutMs: 1000, missingLeg: 'flatten' },
+      { timeoutMs: 1000, maxFutureMs: 86_400_000, missingLeg: 'flatten' },
       logger,
       -Infinity,
       () => now,
@@ -75,10 +78,10 @@ describe('feed validation', () => {
     expect(a.push({ source: 's', line: 4, data: bar(2, 'B', 20) })).toEqual([]);
     expect(a.stats.outOfOrder).toBe(1);
     a.push({ source: 's', line: 5, data: bar(4, 'A', 12) });
-    now = 999;
+    now = t0 + 999;
     a.tick();
     expect(a.waiting).toBe(1);
-    now = 1000;
+    now = t0 + 1000;
     a.tick();
     expect(a.waiting).toBe(0);
     expect(a.stats.droppedIncomplete).toBe(2);
@@ -133,5 +136,106 @@ describe('feed validation', () => {
     expect(events('feed-duplicate')).toHaveLength(1);
     s.close();
     ref.close();
+  });
+
+  it('an implausible time (1e20, the year 65,000, days ahead of the clock) is malformed: logged, skipped, the run carries on', async () => {
+    const good: unknown[] = [];
+    for (let d = 1; d <= 28; d++) {
+      const x = 50 + 5 * Math.sin(d / 2);
+      good.push(bar(d, 'X', x), bar(d, 'Y', 2 * x + (d % 3) - 1));
+    }
+    const bad = [
+      { time: 1e20, symbol: 'X', close: 50 },
+      { time: Date.UTC(65_000, 0, 1), symbol: 'X', close: 50 },
+      { time: Date.UTC(65_000, 0, 1), symbol: 'Y', close: 100 },
+      { time: '2024-02-03', symbol: 'Y', close: 100 }, // two days ahead of the clock below
+    ];
+    const items = [...good.slice(0, 10), ...bad, ...good.slice(10)];
+    const cfg = { strategy: 'kalman-pair', symbols: ['Y', 'X'], backtest: { execution: 'close' as const } };
+    // the feed's clock: the morning after the last bar
+    const clock = () => Date.UTC(2024, 1, 1);
+    const s = session(cfg, 'stdin', { stdin: ndjson(items), clock });
+    const stats = await s.run();
+    const ref = session(cfg, 'stdin', { stdin: ndjson(good), clock });
+    await ref.run();
+    expect([...s.journal.bars()].map((b) => [b.time, b.target, b.equity])).toEqual(
+      [...ref.journal.bars()].map((b) => [b.time, b.target, b.equity]),
+    );
+    expect(s.journal.count('bars')).toBe(28);
+    expect(stats).toMatchObject({ malformed: 4, outOfOrder: 0, emitted: 28 });
+    const malformed = s.lines.filter((l) => l.event === 'feed-malformed');
+    expect(malformed.map((l) => [l.line, l.code])).toEqual([
+      [11, 'bad-time'],
+      [12, 'bad-time'],
+      [13, 'bad-time'],
+      [14, 'bad-time'],
+    ]);
+    expect(malformed[0].reason).toBe('time 100000000000000000000 is not a date (out of range)');
+    expect(malformed[1].reason).toBe(
+      'X bar at +065000-01-01T00:00:00.000Z is more than 86400000 ms ahead of the clock (2024-02-01T00:00:00.000Z): implausible time',
+    );
+    expect(malformed[3].reason).toContain('Y bar at 2024-02-03T00:00:00.000Z is more than');
+    s.close();
+    ref.close();
+  });
+
+  it("a stream that never carries one of the strategy's symbols is warned about when it ends", async () => {
+    const items = [1, 2, 3].map((d) => bar(d, 'X', 50 + d));
+    const cfg = { strategy: 'kalman-pair', symbols: ['Y', 'X'], backtest: { execution: 'close' as const } };
+    const s = session(cfg, 'stdin', { stdin: ndjson(items), clock: () => Date.UTC(2024, 1, 1) });
+    await s.run();
+    const warn = s.lines.filter((l) => l.event === 'feed-symbol-missing');
+    expect(warn).toHaveLength(1);
+    expect(warn[0]).toMatchObject({ level: 40, missing: ['Y'], feed: 'stdin' });
+    expect(s.journal.count('bars')).toBe(0);
+    s.close();
+    // a stream that runs on: said once, the first time a bar is dropped for the symbol
+    const { logger, lines } = captureLogger();
+    let now = Date.UTC(2024, 1, 1);
+    const a = new BarAssembler(['Y', 'X'], pairing, logger, -Infinity, () => now);
+    for (const d of [1, 2, 3]) {
+      a.push({ source: 'ws://127.0.0.1/bars', line: d, data: bar(d, 'X', 50 + d) });
+      now += 1000;
+      a.tick();
+    }
+    expect(a.stats.droppedIncomplete).toBe(3);
+    expect(lines.filter((l) => l.event === 'feed-symbol-missing')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        missing: ['Y'],
+        msg: 'no bar for Y has come from the feed yet: check that it carries it',
+      }),
+    ]);
+  });
+
+  it('a paced replay pauses only on bars not yet journaled: a restart runs through the journaled ones', async () => {
+    const full = readFileSync('data/ewa_ewc.csv', 'utf8').trim().split('\n');
+    const dir = tempDir();
+    const head = join(dir, 'head.csv');
+    writeFileSync(head, full.slice(0, 101).join('\n') + '\n'); // the header and 100 days
+    const cfg = {
+      strategy: 'kalman-pair',
+      symbols: ['EWC', 'EWA'],
+      backtest: { execution: 'close' as const },
+    };
+    const pauses = { n: 0 };
+    const sleep = (ms: number) => {
+      expect(ms).toBe(7);
+      pauses.n++;
+      return Promise.resolve();
+    };
+    const first = session(cfg, `csv:${head}`, { paceMs: 7, sleep });
+    await first.run();
+    first.close();
+    expect(pauses.n).toBe(99); // between 100 timestamps
+    pauses.n = 0;
+    const longer = join(dir, 'longer.csv');
+    writeFileSync(longer, full.slice(0, 301).join('\n') + '\n'); // 300 days
+    const again = session(cfg, `csv:${longer}`, { paceMs: 7, sleep, state: first.state });
+    await again.run();
+    expect(again.runner.seq).toBe(300);
+    // 200 new days: a pause before each, none over the 100 journaled ones
+    expect(pauses.n).toBe(200);
+    again.close();
   });
 });

@@ -1,6 +1,7 @@
 /** Risk controls: each limit cuts or refuses the order, and says so in the log and the journal. */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AssembledBar } from '../../src/live/assembler.js';
@@ -10,6 +11,21 @@ import { wideFrame } from '../backtest/load.js';
 import { cleanup, session, tempDir } from './helpers.js';
 
 afterAll(cleanup);
+
+/** Live bars journaled so far (0 before the journal exists). */
+function liveBars(state: string): number {
+  if (!existsSync(state)) return 0;
+  try {
+    const db = new Database(state, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare(`SELECT count(*) AS n FROM bars WHERE phase = 'live'`).get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // the schema is being created
+  }
+}
 
 const frame = wideFrame('data/ewa_ewc.csv', ['EWC', 'EWA']);
 const ewc = frame.get('EWC');
@@ -108,8 +124,16 @@ describe('risk controls', () => {
     expect(s.runner.checkStale(last + 61_000)).toBe(true);
     expect(s.runner.checkStale(last + 62_000)).toBe(true);
     expect(s.lines.filter((l) => l.event === 'feed-stale')).toHaveLength(1);
-    expect(journalStatus(s.state, frame.times[199] + 1).health).toBe('stale'); // bars stamped received at 0
+    // every order refused since the start: status says so rather than "ok"
+    const st = journalStatus(s.state, frame.times[199] + 1);
+    expect(st.health).toBe('refusing');
+    expect(st.refusedSinceLastTrade).toBe(refused.length);
     s.close();
+    // a run that trades, silent for longer than staleAfterMs (bars stamped received at 0)
+    const quiet = run(base({ staleAfterMs: 60_000 }), 200);
+    expect(journalStatus(quiet.s.state, 59_000).health).toBe('ok');
+    expect(journalStatus(quiet.s.state, 61_000).health).toBe('stale');
+    quiet.s.close();
   });
 
   it('kill switch by file: flattens on the next bar and stops', () => {
@@ -155,14 +179,16 @@ describe('risk controls', () => {
         '--state',
         state,
         '--pace',
-        '2',
+        '20',
         '--log',
         log,
       ],
       { stdio: 'ignore' },
     );
     const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    await new Promise((r) => setTimeout(r, 1500));
+    // the signal is sent once the run has journaled 10 bars (its handlers are installed by
+    // then), however long the machine takes to get there
+    while (liveBars(state) <= 10) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGUSR2');
     expect(await code).toBe(0);
     const st = journalStatus(state);

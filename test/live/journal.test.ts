@@ -1,0 +1,270 @@
+/**
+ * The journal's integrity: one engine per journal (a lock naming its process, taken over from a
+ * killed one), damage and hand edits refused by SQLite's check and the checksum chain, older
+ * journals chained once on upgrade, and configuration changes journaled rather than taken
+ * silently.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AssembledBar } from '../../src/live/assembler.js';
+import type { PaperConfigInput } from '../../src/live/config.js';
+import { JournalCorruptError, JournalError, JournalLockedError } from '../../src/live/errors.js';
+import { Journal, SCHEMA_VERSION } from '../../src/live/journal.js';
+import { journalStatus } from '../../src/live/report.js';
+import { wideFrame } from '../backtest/load.js';
+import { kalrev } from '../cli/run.js';
+import { cleanup, session, tempDir } from './helpers.js';
+
+afterAll(cleanup);
+
+const frame = wideFrame('data/ewa_ewc.csv', ['EWC', 'EWA']);
+const ewc = frame.get('EWC');
+const ewa = frame.get('EWA');
+const barAt = (t: number): AssembledBar => ({
+  time: frame.times[t],
+  close: Float64Array.of(ewc[t], ewa[t]),
+  open: null,
+  flatten: false,
+  receivedAt: 1_000 + t,
+});
+const base = (extra: Partial<PaperConfigInput> = {}): PaperConfigInput => ({
+  strategy: 'kalman-pair',
+  symbols: ['EWC', 'EWA'],
+  backtest: { execution: 'close' },
+  ...extra,
+});
+
+/** A journal of bars [from, to) (continuing `state` when given); closed. */
+function journal(cfg: PaperConfigInput, to: number, state?: string, from = 0) {
+  const s = session(cfg, 'stdin', { ...(state ? { state } : {}), clock: () => 5_000 });
+  for (let t = from; t < to; t++) s.runner.processBar(barAt(t));
+  s.close();
+  return s;
+}
+
+/** A copy of a journal with one raw SQL edit, as a hand edit outside kalrev would make. */
+function edited(state: string, name: string, sql: string, ...params: unknown[]): string {
+  const copy = join(tempDir(), name);
+  copyFileSync(state, copy);
+  const db = new Database(copy);
+  db.prepare(sql).run(...params);
+  db.close();
+  return copy;
+}
+
+const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
+
+describe('one engine per journal', () => {
+  it('a second session on a held journal is refused with the holder pid; closing releases it', () => {
+    const first = session(base(), 'stdin');
+    let error: unknown;
+    try {
+      session(base(), 'stdin', { state: first.state });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(JournalLockedError);
+    expect((error as Error).message).toBe(
+      `${first.state}: journal in use by pid ${process.pid}; stop that run first, or use another --state file`,
+    );
+    expect(journalStatus(first.state).runningPid).toBe(process.pid);
+    first.close();
+    expect(journalStatus(first.state).runningPid).toBeNull();
+    session(base(), 'stdin', { state: first.state }).close();
+  });
+
+  it('the lock of a process that died (or whose pid was reused) is taken over, and said so', () => {
+    const { state } = journal(base(), 10);
+    for (const lock of [
+      { pid: deadPid(), start: null, host: hostname(), at: 0 },
+      // a live pid (this one) with another start time: the holder died and its pid was reused
+      { pid: process.pid, start: 'another process', host: hostname(), at: 0 },
+    ]) {
+      const db = new Database(state);
+      db.prepare(`INSERT INTO meta (key, value) VALUES ('lock', ?)`).run(JSON.stringify(lock));
+      db.close();
+      const s = session(base(), 'stdin', { state });
+      expect(s.journal.takenOver).toEqual(lock);
+      expect(s.lines.find((l) => l.event === 'lock-taken-over')).toMatchObject({ level: 40, pid: lock.pid });
+      expect(s.runner.seq).toBe(10);
+      s.close();
+    }
+  });
+
+  it('kalrev paper on a journal another kalrev paper runs on: exit 2, "journal in use by pid N"', async () => {
+    const state = join(tempDir(), 'state.db');
+    const first = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'paper', '--pair', 'EWC,EWA', '--execution', 'close'].concat([
+        '--feed',
+        'stdin',
+        '--state',
+        state,
+        '--quiet',
+      ]),
+      { stdio: ['pipe', 'ignore', 'ignore'] },
+    );
+    const exited = new Promise<number | null>((r) => first.on('exit', (c) => r(c)));
+    // wait (on the journal, not the clock) until the first run holds the lock
+    const holder = () => {
+      try {
+        const db = new Database(state, { readonly: true, fileMustExist: true });
+        try {
+          return (
+            db.prepare(`SELECT value FROM meta WHERE key = 'lock'`).get() as { value: string } | undefined
+          )?.value;
+        } finally {
+          db.close();
+        }
+      } catch {
+        return undefined;
+      }
+    };
+    while (holder() === undefined) await new Promise((r) => setTimeout(r, 20));
+    const r = await kalrev(
+      'paper',
+      '--pair',
+      'EWC,EWA',
+      '--execution',
+      'close',
+      '--feed',
+      'csv:data/ewa_ewc.csv',
+      '--state',
+      state,
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `kalrev: ${state}: journal in use by pid ${first.pid}; stop that run first, or use another --state file`,
+    );
+    first.stdin.end(); // the feed ends: the first run exits 0 and releases the lock
+    expect(await exited).toBe(0);
+    expect(holder()).toBeUndefined();
+  });
+});
+
+describe('a damaged or hand-edited journal is refused', () => {
+  const { state } = journal(base(), 300);
+
+  it('the chain of an untouched journal verifies, and the journal restores', () => {
+    const j = new Journal(state, { readonly: true });
+    const fills = j.count('fills');
+    expect(j.verifyChain()).toEqual({ bars: 300, fills });
+    expect(fills).toBeGreaterThan(100);
+    j.close();
+    expect(journalStatus(state).health).toBe('ok');
+  });
+
+  it.each([
+    [
+      "a bar's positions",
+      `UPDATE bars SET positions = ? WHERE seq = 150`,
+      [Buffer.from(Float64Array.of(1, -1).buffer)],
+      /^bar 150 \(\S+\) or its orders do not match the checksum chain/,
+    ],
+    [
+      "a bar's close",
+      `UPDATE bars SET close = ? WHERE seq = 7`,
+      [Buffer.from(Float64Array.of(30, 20).buffer)],
+      /^bar 7 /,
+    ],
+    [
+      "an order's shares",
+      `UPDATE orders SET shares = shares * 2 WHERE id = (SELECT min(id) FROM orders WHERE seq > 200)`,
+      [],
+      /^bar 2\d\d .* do not match the checksum chain/,
+    ],
+    ["a fill's price", `UPDATE fills SET price = price + 0.01 WHERE id = 5`, [], /^fill \S+ does not match/],
+    [
+      'the last bar removed',
+      `DELETE FROM bars WHERE seq = 299`,
+      [],
+      /^the journal recorded 300 bars but holds 299 that chain/,
+    ],
+    [
+      'a bar inserted',
+      `INSERT INTO bars (seq, time, phase, received_at, close) SELECT 300, time + 1, phase, received_at, close FROM bars WHERE seq = 299`,
+      [],
+      /^bar 300 /,
+    ],
+  ])('%s: restart and status refuse it, naming the row', (name, sql, params, reason) => {
+    const copy = edited(state, `${name.replace(/\W+/g, '-')}.db`, sql, ...params);
+    const refusals: unknown[] = [];
+    for (const open of [() => session(base(), 'stdin', { state: copy }), () => journalStatus(copy)])
+      try {
+        open();
+      } catch (e) {
+        refusals.push(e);
+      }
+    expect(refusals).toHaveLength(2);
+    for (const e of refusals) {
+      expect(e).toBeInstanceOf(JournalCorruptError);
+      expect((e as JournalCorruptError).reason).toMatch(reason);
+      expect((e as Error).message).toMatch(/: journal corrupt: /);
+    }
+  });
+
+  it('an older journal (schema 2, no checksums) is chained once on upgrade, journaled as such', () => {
+    const old = edited(state, 'old.db', `UPDATE meta SET value = value WHERE 0`);
+    const db = new Database(old);
+    db.exec(`ALTER TABLE bars DROP COLUMN hash; ALTER TABLE fills DROP COLUMN hash;
+             DELETE FROM meta WHERE key IN ('chain', 'chain-head'); PRAGMA user_version = 2;`);
+    const fills = (db.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n;
+    db.close();
+    // reading it needs the upgrade first
+    expect(() => journalStatus(old)).toThrow(
+      `${old}: journal schema version 2 is older than ${SCHEMA_VERSION}; open it once with \`kalrev paper\` to upgrade it`,
+    );
+    const s = journal(base(), 350, old, 300);
+    expect(s.runner.seq).toBe(350);
+    const j = new Journal(old, { readonly: true });
+    expect(j.events('checksum-migration')).toEqual([
+      { time: null, at: 5_000, kind: 'checksum-migration', detail: { bars: 300, fills } },
+    ]);
+    expect(j.verifyChain().bars).toBe(350);
+    j.close();
+    // from then on, edits are caught as in any journal
+    const copy = edited(old, 'old-edited.db', `UPDATE bars SET equity = 1 WHERE seq = 10`);
+    expect(() => journalStatus(copy)).toThrow(/journal corrupt: bar 10 /);
+  });
+});
+
+describe('configuration changes between runs', () => {
+  it('risk limits and lotSize changed on restart are journaled as a config-change, shown by status', () => {
+    const { state } = journal(base(), 100);
+    const changed = base({ orders: { lotSize: 1 }, risk: { maxGrossExposure: 50_000 } });
+    const s = journal(changed, 200, state, 100);
+    const warn = s.lines.find((l) => l.event === 'config-change')!;
+    expect(warn).toMatchObject({ level: 40 });
+    const expected = {
+      orders: { from: { lotSize: 0, minTradeShares: 0 }, to: { lotSize: 1, minTradeShares: 0 } },
+      risk: { from: {}, to: { maxGrossExposure: 50_000 } },
+    };
+    expect(warn.changed).toEqual(expected);
+    const st = journalStatus(state);
+    expect(st.configChanges).toEqual([
+      {
+        at: new Date(5_000).toISOString(),
+        afterBar: new Date(frame.times[99]).toISOString(),
+        changed: expected,
+      },
+    ]);
+    expect(st.events['config-change']).toBe(1);
+    // the new limits hold from the change on; a restart with them unchanged journals nothing
+    const j = new Journal(state, { readonly: true });
+    for (const b of j.bars()) if (b.seq >= 100) expect(b.gross!).toBeLessThanOrEqual(50_000 * (1 + 1e-12));
+    j.close();
+    journal(changed, 210, state, 200);
+    expect(journalStatus(state).configChanges).toHaveLength(1);
+  });
+
+  it('the run identity (symbols, strategy, execution, costs) still may not change', () => {
+    const { state } = journal(base(), 20);
+    expect(() => session(base({ backtest: { execution: 'next-close' } }), 'stdin', { state })).toThrow(
+      JournalError,
+    );
+  });
+});
