@@ -112,6 +112,15 @@ export function backtest(
   }
   const opts = resolveBacktestOptions(options, presetOptions);
   const fused = spec !== undefined && fitsKalmanLoop(spec);
+  const n = frame.length;
+  // checked before the strategy is built: its windows are allocated at their full length
+  if (spec) {
+    const need = warmupBars(spec);
+    if (need >= n)
+      throw new BacktestError(
+        `${frame.source}: the strategy needs ${need} bars before its first signal (lookback and training windows), but the data has ${n}`,
+      );
+  }
   if (spec) {
     if (!fused) strat = buildStrategy(spec);
   } else strat = strategy as Strategy;
@@ -122,14 +131,6 @@ export function backtest(
       'symbols',
       `the strategy trades ${legs} leg${legs > 1 ? 's' : ''} but ${symbols.length} symbol${symbols.length === 1 ? ' was' : 's were'} given (${symbols.join(', ') || 'none'})`,
     );
-  const n = frame.length;
-  if (spec) {
-    const need = warmupBars(spec);
-    if (need >= n)
-      throw new BacktestError(
-        `${frame.source}: the strategy needs ${need} bars before its first signal (lookback and training windows), but the data has ${n}`,
-      );
-  }
   const close = symbols.map((s) => frame.get(s, 'close'));
   symbols.forEach((s, i) => checkPrices(frame, s, close[i], 'close'));
   const open = opts.execution === 'next-open' ? symbols.map((s) => frame.get(s, 'open')) : null;
