@@ -234,7 +234,8 @@ async function page(path: string, results: string) {
       }
       ran.push(...r.commands);
       const skipped = r.commands.filter((c) => c.skipped);
-      if (skipped.length > 0) r.reason = skipped.map((c) => `\`${c.cmd}\` not run: ${c.skipped}`).join('; ');
+      if (skipped.length > 0)
+        r.reason = [...new Set(skipped.map((c) => `\`${c.cmd}\` not run: ${c.skipped}`))].join('; ');
       if (r.commands.length > 0 && skipped.length === r.commands.length) r.outcome = 'skip';
     } else if (b.lang === 'ts') {
       const before = b.continues && lastTs ? lastTs.code : '';
