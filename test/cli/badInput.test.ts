@@ -22,6 +22,8 @@ const ok = (config: Record<string, unknown>) =>
 const FILES: Record<string, string | Buffer> = {
   // the third line holds the stray quote, in its second field
   'quote.csv': 'date,EWA,EWC\n2006-04-26,16.1,20.1\n2006-04-27,16"29,20.2\n2006-04-28,16.3,20.3\n',
+  'unclosed.csv': 'date,EWA,EWC\n2006-04-26,16.1,20.1\n2006-04-27,"16.2,20.2\n',
+  'after-quote.csv': 'date,EWA,EWC\n2006-04-26,16.1,20.1\n2006-04-27,"16.2"x,20.2\n',
   // a zip-like header: NUL bytes and a quote where csv-parse trips over it
   'binary.csv': Buffer.from([
     0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x22, 0x00, 0x0a, 0x01, 0x22, 0x9f, 0xff, 0x00, 0x2c, 0x0a,
@@ -70,6 +72,16 @@ const ROWS: Row[] = [
     what: 'a CSV with a stray quote (filter)',
     args: () => ['filter', '--data', at('quote.csv'), '--column', 'EWA'],
     says: /quote\.csv:3:2: malformed CSV/,
+  },
+  {
+    what: 'a CSV with a quote never closed',
+    args: () => ['backtest', '--data', at('unclosed.csv'), '--pair', 'EWC,EWA', ...CLOSE],
+    says: /unclosed\.csv:3:\d+: malformed CSV: a quoted field is never closed/,
+  },
+  {
+    what: 'a CSV with text after a closing quote',
+    args: () => ['backtest', '--data', at('after-quote.csv'), '--pair', 'EWC,EWA', ...CLOSE],
+    says: /after-quote\.csv:3:2: malformed CSV: text after the closing quote of a quoted field/,
   },
   {
     what: 'a binary file',
