@@ -114,15 +114,13 @@ export function backtest(
   const opts = resolveBacktestOptions(options, presetOptions);
   const fused = spec !== undefined && fitsKalmanLoop(spec);
   const n = frame.length;
-  // checked before the strategy is built: its windows are allocated at their full length
   if (spec) {
+    // checked before the strategy is built: its windows are allocated at their full length
     const need = warmupBars(spec);
     if (need >= n)
       throw new BacktestError(
         `${frame.source}: the strategy needs ${need} bars before its first signal (lookback and training windows), but the data has ${n}`,
       );
-  }
-  if (spec) {
     if (!fused) strat = buildStrategy(spec);
   } else strat = strategy as Strategy;
   const legs = spec ? legsOf(spec) : strat!.legs;

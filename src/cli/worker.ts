@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { runQueueWorker } from '../scan/queue.js';
+import { decimal } from './common.js';
 
 interface WorkerFlags {
   queue: string;
@@ -17,7 +18,7 @@ interface WorkerFlags {
 }
 
 const whole = (flag: string, min: number) => (v: string) => {
-  const x = Number(v);
+  const x = decimal(v);
   if (!Number.isInteger(x) || x < min)
     throw new InvalidArgumentError(`${flag} expects a whole number ≥ ${min}, got "${v}".`);
   return x;

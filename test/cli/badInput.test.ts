@@ -246,6 +246,26 @@ const ROWS: Row[] = [
     args: () => ['demo', '--delta', '0x1'],
     says: /--delta must be a positive number/,
   },
+  {
+    what: 'worker --concurrency 0x2 (parsed before any connection)',
+    args: () => ['worker', '--queue', 'redis://127.0.0.1:1', '--concurrency', '0x2'],
+    says: /--concurrency expects a whole number .* got "0x2"/,
+  },
+  {
+    what: 'paper --pace 0x10 (parsed before any journal or feed is opened)',
+    args: () => [
+      'paper',
+      '--pair',
+      'EWC,EWA',
+      '--feed',
+      `csv:${EWA_EWC}`,
+      '--state',
+      at('s.db'),
+      '--pace',
+      '0x10',
+    ],
+    says: /--pace expects a number ≥ 0, got "0x10"/,
+  },
   // walk-forward takes both windows
   {
     what: 'sweep --test without --train',
