@@ -22,6 +22,7 @@ import { computeMetrics, tradeOutcomes, type Metrics } from './metrics.js';
 import { recordBar, Simulator } from './simulator.js';
 import {
   BACKTEST_PRESETS,
+  presetLegs,
   resolveBacktestOptions,
   type BacktestOptions,
   type ResolvedBacktestOptions,
@@ -120,26 +121,34 @@ export function backtest(
   }
   const opts = resolveBacktestOptions(options, presetOptions);
   const fused = spec !== undefined && fitsKalmanLoop(spec);
-  if (spec) {
-    if (!fused) strat = buildStrategy(spec);
-  } else strat = strategy as Strategy;
-  const legs = spec ? legsOf(spec) : strat!.legs;
-  const symbols = opts.symbols ?? frame.symbols.slice(0, legs);
-  if (symbols.length !== legs)
-    throw new StrategyError(
-      'symbols',
-      `the strategy trades ${legs} leg${legs > 1 ? 's' : ''} but ${symbols.length} symbol${symbols.length === 1 ? ' was' : 's were'} given (${symbols.join(', ') || 'none'})`,
-    );
   const n = frame.length;
   if (spec) {
+    // checked before the strategy is built: its windows are allocated at their full length
     const need = warmupBars(spec);
     if (need >= n)
       throw new BacktestError(
         `${frame.source}: the strategy needs ${need} bars before its first signal (lookback and training windows), but the data has ${n}`,
       );
-  }
+    if (!fused) strat = buildStrategy(spec);
+  } else strat = strategy as Strategy;
+  const legs = spec ? legsOf(spec) : strat!.legs;
+  const symbols =
+    opts.symbols ??
+    (typeof strategy === 'string' ? presetLegs(strategy, frame.symbols) : undefined) ??
+    frame.symbols.slice(0, legs);
+  if (symbols.length !== legs)
+    throw new StrategyError(
+      'symbols',
+      `the strategy trades ${legs} leg${legs > 1 ? 's' : ''} but ${symbols.length} symbol${symbols.length === 1 ? ' was' : 's were'} given (${symbols.join(', ') || 'none'})`,
+    );
   const close = symbols.map((s) => frame.get(s, 'close'));
   symbols.forEach((s, i) => checkPrices(frame, s, close[i], 'close'));
+  if (opts.execution === 'next-open')
+    for (const s of symbols)
+      if (!frame.has(s, 'open'))
+        throw new BacktestError(
+          `${frame.source}: execution 'next-open' (the default) fills at the next bar's open, but ${s} has closes only; pass { execution: 'close' } or 'next-close', or a frame with open prices (readLongCsv, readYahooCsv, or new PriceFrame with open columns)`,
+        );
   const open = opts.execution === 'next-open' ? symbols.map((s) => frame.get(s, 'open')) : null;
   if (open) symbols.forEach((s, i) => checkPrices(frame, s, open[i], 'open'));
   const result = run(frame, strat, close, open, opts, fused ? spec! : null, spec !== undefined);

@@ -6,6 +6,7 @@ export { computeMetrics } from './metrics.js';
 export type { Metrics, MetricsInput } from './metrics.js';
 export {
   BACKTEST_PRESETS,
+  presetLegs,
   DEFAULT_COSTS,
   backtestOptionsSchema,
   resolveBacktestOptions,

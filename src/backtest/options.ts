@@ -68,6 +68,17 @@ export interface BacktestPreset {
   description: string;
   strategy: StrategyInput;
   options: BacktestOptions;
+  /**
+   * The legs it was published on (dependent first): a backtest given no symbols trades them when
+   * the data has them, so the preset reproduces its publication on any file holding them.
+   */
+  legs?: string[];
+}
+
+/** The legs of a backtest preset, if it has legs and `available` holds them all. */
+export function presetLegs(preset: string | undefined, available: readonly string[]): string[] | undefined {
+  const legs = preset !== undefined ? BACKTEST_PRESETS[preset]?.legs : undefined;
+  return legs && legs.every((s) => available.includes(s)) ? [...legs] : undefined;
 }
 
 export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
@@ -75,6 +86,7 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
     description:
       'Chan, Algorithmic Trading (2013), Example 3.3 exactly: kalman-pair in units (1 share of y, β of x), filled at the signal bar’s close, no costs, returns on the previous day’s gross exposure',
     strategy: { preset: 'chan-2013-ex3.3' },
+    legs: ['EWC', 'EWA'],
     options: {
       execution: 'close',
       returns: 'gross',

@@ -7,13 +7,13 @@ import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { analysisJson, analysisRows, analyzeFrame } from '../report/analyze.js';
 import { loadLegs } from '../report/load.js';
-import { integer, say, table, type OutputOptions } from './common.js';
+import { integer, pair, say, table, type OutputOptions } from './common.js';
 import { bundledData } from './paths.js';
 
 interface AnalyzeFlags extends OutputOptions {
   data?: string;
   symbol?: string;
-  pair?: string;
+  pair?: [string, string];
   out?: string;
   vrLag: number;
 }
@@ -24,8 +24,8 @@ export function analyzeCommand(): Command {
       'test a series or a pair spread for mean reversion (ADF, Engle-Granger, Johansen, half-life, Hurst, variance ratio)',
     )
     .option('--data <path>', 'prices (CSV, Parquet or folder); default: the bundled EWA/EWC closes')
-    .option('--symbol <S>', 'test one series')
-    .option('--pair <Y,X>', 'test the spread of Y on X')
+    .addOption(new Option('--symbol <S>', 'test one series').conflicts('pair'))
+    .addOption(new Option('--pair <Y,X>', 'test the spread of Y on X').argParser(pair()))
     .option('--out <file>', 'also write the results as JSON to this file')
     .addOption(
       new Option('--vr-lag <q>', 'variance ratio horizon in bars')
@@ -37,7 +37,7 @@ export function analyzeCommand(): Command {
     .action(async (f: AnalyzeFlags) => {
       const data = f.data ?? bundledData('ewa_ewc.csv');
       const symbols = f.pair
-        ? f.pair.split(',').map((s) => s.trim())
+        ? [...f.pair]
         : f.symbol
           ? [f.symbol]
           : f.data === undefined

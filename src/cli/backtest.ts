@@ -6,7 +6,9 @@
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Metrics } from '../backtest/index.js';
+import { MAX_WINDOW, legsOf, warmupBars } from '../strategy/index.js';
 import {
+  ConfigError,
   PRESET_NAMES,
   parseRunConfig,
   resolveRun,
@@ -17,13 +19,13 @@ import { isoTime } from '../data/index.js';
 import { formatMetric, metricLabel } from '../report/html.js';
 import { loadRunData, runBacktest, writeRunFolder, type Run } from '../report/run.js';
 import { METRIC_NAMES, metricsObject } from '../report/writers.js';
-import { integer, number, progress, readJson, say, table, type OutputOptions } from './common.js';
+import { integer, number, pair, progress, readJson, say, table, type OutputOptions } from './common.js';
 import { bundledData, packageVersion } from './paths.js';
 
 export interface BacktestFlags extends OutputOptions {
   data?: string;
   symbol?: string;
-  pair?: string;
+  pair?: [string, string];
   preset?: string;
   config?: string;
   out?: string;
@@ -60,7 +62,7 @@ const rel = (p: string) => relative(process.cwd(), p) || p;
 
 /** Command-line flags as a config object (the same shape as a config file). */
 export function flagsToConfig(f: BacktestFlags): RunOverrides {
-  const symbols = f.pair ? f.pair.split(',').map((s) => s.trim()) : f.symbol ? [f.symbol] : undefined;
+  const symbols = f.pair ? [...f.pair] : f.symbol ? [f.symbol] : undefined;
   const costs: Record<string, number> = {};
   if (f.commissionBps !== undefined) costs.commissionBps = f.commissionBps;
   if (f.commissionPerShare !== undefined) costs.commissionPerShare = f.commissionPerShare;
@@ -136,7 +138,25 @@ async function runOne(config: RunConfig, overrides: RunOverrides, source?: strin
   );
   if (run.symbols.length === 0 && run.data === DEMO_DATA)
     run.symbols = DEMO_SYMBOLS.slice(0, run.strategy.spread.type === 'kalman-fair-value' ? 1 : 2);
+  const legs = legsOf(run.strategy);
+  if (run.symbols.length > 0 && run.symbols.length !== legs && overrides.symbols === undefined && source)
+    throw new ConfigError(
+      `${source}: symbols: the strategy trades ${legs} leg${legs > 1 ? 's' : ''} but ${run.symbols.length} ${run.symbols.length === 1 ? 'is' : 'are'} given (${run.symbols.join(', ')})`,
+    );
   const data = await loadRunData(run);
+  // the windows against the data, before the strategy allocates them, naming who set them
+  const need = warmupBars(run.strategy);
+  if (need >= data.frame.length) {
+    const by =
+      overrides.strategy?.normaliser?.lookback !== undefined
+        ? `--lookback ${String(overrides.strategy.normaliser.lookback)}: `
+        : source
+          ? `${source}: `
+          : '';
+    throw new ConfigError(
+      `${by}the strategy needs ${need} bars before its first signal (lookback and training windows), but ${data.frame.source} has ${data.frame.length} aligned bars`,
+    );
+  }
   return runBacktest(run, data);
 }
 
@@ -262,8 +282,10 @@ export function backtestCommand(): Command {
       '--data <path>',
       'prices: a CSV (wide, long or Yahoo), a Parquet file or a folder of per-symbol files',
     )
-    .option('--symbol <S>', 'one asset (kalman-single)')
-    .option('--pair <Y,X>', 'a pair: the dependent leg Y, then the hedge leg X')
+    .addOption(new Option('--symbol <S>', 'one asset (kalman-single)').conflicts('pair'))
+    .addOption(
+      new Option('--pair <Y,X>', 'a pair: the dependent leg Y, then the hedge leg X').argParser(pair()),
+    )
     .addOption(new Option('--preset <name>', 'strategy or backtest preset').choices(PRESET_NAMES))
     .option('--config <file>', 'a JSON run config (as the run.json a run writes)')
     .option('--out <dir>', 'output folder (default out/backtest; the demo: out/demo)')
@@ -293,7 +315,9 @@ export function backtestCommand(): Command {
     .addOption(num('--stop-z', 'stop beyond this z'))
     .addOption(new Option('--max-hold <bars>', 'exit after this many bars').argParser(integer('--max-hold')))
     .addOption(
-      new Option('--lookback <bars>', 'rolling normaliser lookback').argParser(integer('--lookback', 2)),
+      new Option('--lookback <bars>', 'rolling normaliser lookback').argParser(
+        integer('--lookback', 2, MAX_WINDOW),
+      ),
     )
     .addOption(
       new Option('--normaliser <type>', 'z-score normaliser').choices(['rolling', 'frozen', 'kalman']),

@@ -6,23 +6,58 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { ConfigError } from '../report/config.js';
 
+/** A decimal literal: digits, an optional fraction and exponent (no hex, binary, Infinity or spaces). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * The number a flag's text spells, or NaN unless it is a finite decimal literal: `Number()`
+ * alone would read `0x10` as 16, `0b1` as 1 and `' 5 '` as 5.
+ */
+export function decimal(v: string): number {
+  const x = DECIMAL.test(v) ? Number(v) : NaN;
+  return Number.isFinite(x) ? x : NaN;
+}
+
 /** Parses a number argument; range checks are the schemas' job. */
 export const number =
   (flag: string) =>
   (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x))
-      throw new InvalidArgumentError(`${flag} expects a number, got "${v}".`);
+    const x = decimal(v);
+    if (Number.isNaN(x)) throw new InvalidArgumentError(`${flag} expects a decimal number, got "${v}".`);
     return x;
   };
 
+/**
+ * Parses a whole-number argument in [min, max]; the default bound keeps a typo such as `1e12`
+ * from reaching an allocation or a loop.
+ */
 export const integer =
-  (flag: string, min = 1) =>
+  (flag: string, min = 1, max = 1e9) =>
   (v: string): number => {
-    const x = Number(v);
-    if (!Number.isInteger(x) || x < min)
-      throw new InvalidArgumentError(`${flag} expects a whole number ≥ ${min}, got "${v}".`);
+    const x = decimal(v);
+    if (!Number.isInteger(x) || x < min || x > max)
+      throw new InvalidArgumentError(
+        `${flag} expects a whole number from ${min} to ${max.toLocaleString('en-US')}, got "${v}".`,
+      );
     return x;
+  };
+
+/**
+ * Parses `--pair Y,X`: exactly two different, non-empty symbols (one symbol is `--symbol`'s).
+ */
+export const pair =
+  (flag = '--pair') =>
+  (v: string): [string, string] => {
+    const legs = v.split(',').map((s) => s.trim());
+    if (legs.length !== 2 || legs.some((s) => s === ''))
+      throw new InvalidArgumentError(
+        `${flag} expects two symbols Y,X (the dependent leg, then the hedge leg), got "${v}"; for one asset use --symbol.`,
+      );
+    if (legs[0] === legs[1])
+      throw new InvalidArgumentError(
+        `${flag} names ${legs[0]} twice, got "${v}"; a pair needs two different symbols.`,
+      );
+    return legs as [string, string];
   };
 
 /** Output options every command takes. */

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { alignFrames, readWideCsv } from '../data/index.js';
 import { dynamicHedgeRatio } from '../kalman/hedgeRatio.js';
 import { summarisePath } from './summary.js';
+import { decimal } from './common.js';
 import { bundledData } from './paths.js';
 
 interface DemoOptions {
@@ -15,7 +16,7 @@ interface DemoOptions {
 }
 
 const positive = (name: string) => (v: string) => {
-  const x = Number(v);
+  const x = decimal(v);
   if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`--${name} must be a positive number.`);
   return x;
 };

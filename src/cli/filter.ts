@@ -17,6 +17,7 @@ interface FilterFlags extends OutputOptions {
   q?: number;
   r?: number;
   out?: string;
+  repair?: string[];
 }
 
 export function filterCommand(): Command {
@@ -27,18 +28,36 @@ export function filterCommand(): Command {
     .option('--smooth', 'RTS smoother (uses the whole series) instead of the filter')
     .addOption(
       new Option('--em <N>', 'learn Q, R and the initial state by N EM iterations').argParser(
-        integer('--em'),
+        integer('--em', 1, 10_000),
       ),
     )
     .addOption(new Option('--q <Q>', 'level noise variance (default 1)').argParser(number('--q')))
     .addOption(new Option('--r <R>', 'observation noise variance (default 1)').argParser(number('--r')))
+    .addOption(
+      new Option('--repair <what...>', 'explicit, reported data repairs').choices([
+        'sort',
+        'duplicates',
+        'non-positive',
+      ]),
+    )
     .option('--out <file>', 'write the CSV here instead of stdout')
     .option('--json', 'print the model and the output file as JSON (with --out)')
     .option('--quiet', 'print nothing but errors')
     .action(async (f: FilterFlags) => {
       const data = f.data ?? bundledData('ewa_ewc.csv');
       const symbol = f.column.includes('.') ? undefined : [f.column];
-      const { frame } = await readPrices(data, symbol ? { symbols: symbol } : {});
+      const repair = f.repair
+        ? {
+            sort: f.repair.includes('sort'),
+            dropDuplicates: f.repair.includes('duplicates'),
+            dropNonPositive: f.repair.includes('non-positive'),
+          }
+        : undefined;
+      const { frame, repairs } = await readPrices(data, {
+        ...(symbol ? { symbols: symbol } : {}),
+        ...(repair ? { repair } : {}),
+      });
+      if (!f.quiet) for (const r of repairs) console.error(`kalrev: note: ${r.message}`);
       const res = filterColumn(frame, f.column, {
         smooth: f.smooth,
         em: f.em,

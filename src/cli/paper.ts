@@ -10,6 +10,7 @@ import { resolvePaperConfig } from '../live/config.js';
 import { openPaperSession } from '../live/session.js';
 import type { RunnerHooks } from '../live/runner.js';
 import type { WsMapping } from '../live/feeds.js';
+import { decimal } from './common.js';
 
 interface PaperOptions {
   config?: string;
@@ -33,7 +34,7 @@ interface PaperOptions {
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 const nonNegative = (flag: string) => (v: string) => {
-  const x = Number(v);
+  const x = decimal(v);
   if (v.trim() === '' || !(x >= 0))
     throw new InvalidArgumentError(`${flag} expects a number ≥ 0, got "${v}".`);
   return x;

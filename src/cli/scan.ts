@@ -14,6 +14,8 @@ import { ScanError } from '../scan/errors.js';
 import { QueueExecutor } from '../scan/queue.js';
 import { scanPairs } from '../scan/scan.js';
 import type { Screens } from '../scan/evaluate.js';
+import { ConfigError } from '../report/config.js';
+import { decimal, integer, number } from './common.js';
 
 export interface ScanFlags {
   data: string;
@@ -35,20 +37,8 @@ export interface ScanFlags {
   quiet?: boolean;
 }
 
-export const num = (flag: string) => (v: string) => {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x))
-    throw new InvalidArgumentError(`${flag} expects a number, got "${v}".`);
-  return x;
-};
-export const whole =
-  (flag: string, min = 1) =>
-  (v: string) => {
-    const x = Number(v);
-    if (!Number.isInteger(x) || x < min)
-      throw new InvalidArgumentError(`${flag} expects a whole number ≥ ${min}, got "${v}".`);
-    return x;
-  };
+export const num = number;
+export const whole = integer;
 
 /** `--threads` may ask for at most this many threads per core (more only adds overhead). */
 export const THREADS_PER_CORE = 4;
@@ -94,7 +84,7 @@ export function scanCommand(): Command {
       '--half-life <min,max>',
       'screen: half-life of the OLS spread within [min, max] bars',
       (v: string) => {
-        const parts = v.split(',').map(Number);
+        const parts = v.split(',').map(decimal);
         if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x)))
           throw new InvalidArgumentError(`--half-life expects min,max, got "${v}".`);
         return parts as [number, number];
@@ -131,6 +121,10 @@ export function scanCommand(): Command {
       const executor = executorFrom(f);
       const { frame, repairs } = await readPrices(f.data, { repair: { dropNonPositive: true } });
       if (!f.quiet && !f.json) for (const r of repairs) console.error(`repair: ${r.message}`);
+      if (f.minBars > frame.length)
+        throw new ConfigError(
+          `--min-bars ${f.minBars}: longer than the data (${f.data} has ${frame.length} bars), so no pair could qualify`,
+        );
       const screens: Screens = {};
       if (f.minCorr !== undefined) screens.minCorrelation = f.minCorr;
       if (f.maxPvalue !== undefined) screens.maxPValue = f.maxPvalue;

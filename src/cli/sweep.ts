@@ -8,11 +8,13 @@ import { readPrices } from '../data/readers.js';
 import { writeSweepOutputs } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
 import { sweep } from '../scan/sweep.js';
+import { ConfigError } from '../report/config.js';
+import { pair } from './common.js';
 import { executorFrom, threadCount, whole } from './scan.js';
 
 interface SweepFlags {
   data: string;
-  pair: string;
+  pair: [string, string];
   grid: string;
   preset: string;
   execution?: 'close' | 'next-open' | 'next-close';
@@ -33,7 +35,7 @@ export function sweepCommand(): Command {
   return new Command('sweep')
     .description('backtest a parameter grid on a pair, with walk-forward out-of-sample evaluation')
     .requiredOption('--data <path>', 'prices (wide CSV, bars file, Parquet or folder)')
-    .requiredOption('--pair <Y,X>', 'the legs: dependent first')
+    .requiredOption('--pair <Y,X>', 'the legs: dependent first', pair())
     .requiredOption('--grid <spec>', "e.g. 'delta=1e-5,1e-4,1e-3;ve=1e-3,1e-2;entryZ=1,1.5,2'")
     .option('--preset <name>', 'strategy preset', 'kalman-pair')
     .addOption(new Option('--execution <when>', 'fills').choices(['close', 'next-open', 'next-close']))
@@ -51,9 +53,22 @@ export function sweepCommand(): Command {
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress bar or summary')
     .action(async (f: SweepFlags) => {
+      // walk-forward takes both windows: one alone would be ignored
+      if ((f.train === undefined) !== (f.test === undefined))
+        throw new ConfigError(
+          f.train === undefined
+            ? `--test ${f.test}: walk-forward needs --train too (the training window before each test window)`
+            : `--train ${f.train}: walk-forward needs --test too (the test window after each training window)`,
+        );
       const executor = executorFrom(f);
       const { frame } = await readPrices(f.data, { repair: { dropNonPositive: true } });
-      const pair = f.pair.split(',').map((s) => s.trim()) as [string, string];
+      const pair = f.pair;
+      if (f.train !== undefined && f.train + 2 > frame.length)
+        throw new ConfigError(
+          `--train ${f.train}: ${f.data} has ${frame.length} bars, too few for this training window and a test window`,
+        );
+      if (f.test !== undefined && f.test > frame.length)
+        throw new ConfigError(`--test ${f.test}: longer than the data (${f.data} has ${frame.length} bars)`);
       const bar = progressBar('sweep');
       try {
         const walkForward =

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { redact } from '../redact.js';
 import { checkQueueUrl, runQueueWorker } from '../scan/queue.js';
+import { decimal } from './common.js';
 
 interface WorkerFlags {
   queue: string;
@@ -19,7 +20,7 @@ interface WorkerFlags {
 }
 
 const whole = (flag: string, min: number) => (v: string) => {
-  const x = Number(v);
+  const x = decimal(v);
   if (!Number.isInteger(x) || x < min)
     throw new InvalidArgumentError(`${flag} expects a whole number ≥ ${min}, got "${v}".`);
   return x;

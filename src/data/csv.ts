@@ -4,8 +4,8 @@
  * fast path; {@link csvLines} recovers them by a second pass when a message or repair needs one.
  * @internal
  */
-import { createReadStream, readFileSync } from 'node:fs';
-import { parse } from 'csv-parse';
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
+import { CsvError, parse } from 'csv-parse';
 import { parse as parseSync, type Options } from 'csv-parse/sync';
 import { DataError } from './errors.js';
 
@@ -25,15 +25,64 @@ export function fileError(e: unknown, file: string): DataError | undefined {
   return undefined;
 }
 
+/** What each csv-parse error means, in the words of a message about the file. */
+const CSV_PROBLEMS: Record<string, string> = {
+  INVALID_OPENING_QUOTE: 'a quote inside an unquoted field (quote the whole field, or remove the quote)',
+  CSV_INVALID_CLOSING_QUOTE: 'text after the closing quote of a quoted field',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text after the closing quote of a quoted field',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_MAX_RECORD_SIZE: 'a record is too long',
+  CSV_RECORD_INCONSISTENT_COLUMNS: 'a record has a different number of fields from the header',
+};
+
+/**
+ * The DataError for a csv-parse error: every code it raises (`INVALID_OPENING_QUOTE` has no
+ * `CSV_` prefix), located at file:line:column. A file that is not text says so, since the parse
+ * error a binary file happens to hit is meaningless to its user.
+ */
 function csvError(e: unknown, file: string): DataError | undefined {
-  const err = e as { code?: string; message?: string; lines?: number };
-  if (typeof err?.code !== 'string' || !err.code.startsWith('CSV_')) return undefined;
-  const counts = /expect (\d+), got (\d+)/.exec(err.message ?? '');
+  if (!(e instanceof CsvError)) return undefined;
+  const err = e as CsvError & { lines?: number; column?: number | string | null };
+  const line = typeof err.lines === 'number' && err.lines > 0 ? err.lines : undefined;
+  const column = typeof err.column === 'number' ? err.column + 1 : undefined;
+  if (isBinary(file))
+    return new DataError('not a CSV text file (binary content)', file, undefined, undefined, 'malformed-csv');
+  const counts = /expect (\d+), got (\d+)/.exec(err.message);
   const text =
     err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && counts !== null
       ? `expected ${counts[1]} fields like the header, found ${counts[2]}`
-      : `malformed CSV: ${err.message ?? err.code}`;
-  return new DataError(text, file, err.lines, undefined, 'malformed-csv');
+      : `malformed CSV: ${CSV_PROBLEMS[err.code] ?? err.message.split(':')[0]}`;
+  return new DataError(
+    text,
+    file,
+    line,
+    err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? undefined : column,
+    'malformed-csv',
+  );
+}
+
+/** Whether a file's first 64 KiB hold a NUL byte or are not UTF-8: not a text file. */
+function isBinary(file: string): boolean {
+  let head: Buffer;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      head = Buffer.alloc(1 << 16);
+      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  if (head.includes(0)) return true;
+  try {
+    // streaming: a multi-byte character cut at the end of the sample is not a sign of binary
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function convert(e: unknown, file: string): unknown {

@@ -116,8 +116,14 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   const parsed = runConfigSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const what = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-    throw new ConfigError(`${source}: ${issuePath(issue)}: ${what}`);
+    const key = issuePath(issue);
+    const what =
+      issue.code !== 'unrecognized_keys'
+        ? issue.message
+        : key in backtestOptionsSchema.shape
+          ? `unknown key; backtest options go under "options", e.g. {"options": {"${key}": …}}`
+          : 'unknown key';
+    throw new ConfigError(`${source}: ${key}: ${what}`);
   }
   const config = parsed.data;
   if (config.data !== undefined && !isAbsolute(config.data))
@@ -169,11 +175,19 @@ export function resolveRun(
           );
         throw new ConfigError(`${flag}: ${problem} (${e.parameter})`);
       }
-      if (source && hasPath(config, e.parameter)) throw new ConfigError(`${source}: ${e.message}`);
+      // otherwise the file: at the value's JSON path when it set it, at the component when it
+      // left it out (`strategy.normaliser: missing`)
+      if (source && !fromFlags) {
+        const root = STRATEGY_KEYS.has(e.parameter.split('.')[0]) ? 'strategy' : 'options';
+        throw new ConfigError(`${source}: ${root}.${e.message}`);
+      }
     }
     throw e;
   }
 }
+
+/** The top-level keys of a strategy input (the rest of a StrategyError's parameters are options). */
+const STRATEGY_KEYS = new Set(['preset', 'spread', 'normaliser', 'rule', 'sizing']);
 
 /** The command-line flag of each strategy or option parameter. */
 export const FLAGS: Record<string, string> = {
@@ -227,9 +241,9 @@ function resolveRunUnchecked(
   const preset =
     overrides.preset ??
     config.preset ??
-    (config.strategy === undefined || config.strategy.spread === undefined
-      ? defaults.preset(symbols?.length)
-      : undefined);
+    // a config that names its own spread model builds its own strategy; one that only changes
+    // parameters (no spread type) changes the default preset's
+    (config.strategy?.spread?.type === undefined ? defaults.preset(symbols?.length) : undefined);
   const backtestPreset = preset !== undefined ? BACKTEST_PRESETS[preset] : undefined;
   const strategyBase: StrategyInput = backtestPreset
     ? backtestPreset.strategy

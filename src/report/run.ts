@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { backtest, type BacktestResult } from '../backtest/index.js';
+import { backtest, presetLegs, type BacktestResult } from '../backtest/index.js';
 import {
   alignFrames,
   readPrices,
@@ -44,7 +44,7 @@ export async function loadRunData(run: ResolvedRun): Promise<LoadedData> {
     ...(given ? { symbols: given } : {}),
     ...(run.repair ? { repair: run.repair } : {}),
   });
-  const symbols = given ?? read.frame.symbols.slice(0, legs);
+  const symbols = given ?? presetLegs(run.preset, read.frame.symbols) ?? read.frame.symbols.slice(0, legs);
   if (symbols.length < legs)
     throw new ConfigError(
       `${read.frame.source}: the strategy trades ${legs} legs but the data has only ${read.frame.symbols.join(', ')}`,

@@ -6,6 +6,7 @@ export {
   resolveStrategy,
   legsOf,
   warmupBars,
+  MAX_WINDOW,
   STRATEGY_PRESETS,
   strategySchema,
   type StrategyInput,

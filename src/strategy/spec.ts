@@ -19,7 +19,9 @@ import { StrategyError } from './types.js';
 
 const positive = z.number().positive();
 const transform = z.enum(['price', 'log']).default('price');
-const lookback = z.number().int().min(2);
+/** The longest window a strategy may ask for: its buffers are allocated at full length. */
+export const MAX_WINDOW = 10_000_000;
+const lookback = z.number().int().min(2).max(MAX_WINDOW);
 
 /** Spread model specs, one per `type`. */
 export const spreadSchema = z.discriminatedUnion('type', [
@@ -41,7 +43,10 @@ export const spreadSchema = z.discriminatedUnion('type', [
     /** Learn Q and R by EM on the first `warmup` bars; `false` keeps the given values. */
     learn: z
       .union([
-        z.strictObject({ warmup: z.number().int().min(10), nIter: z.number().int().min(1).default(10) }),
+        z.strictObject({
+          warmup: z.number().int().min(10).max(MAX_WINDOW),
+          nIter: z.number().int().min(1).max(100_000).default(10),
+        }),
         z.literal(false),
       ])
       .default(false),
@@ -52,7 +57,7 @@ export const spreadSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('static'),
     method: z.enum(['ols', 'johansen']).default('ols'),
-    trainBars: z.number().int().min(10).default(252),
+    trainBars: z.number().int().min(10).max(MAX_WINDOW).default(252),
     legs: z.number().int().min(2).default(2),
     transform,
   }),
@@ -150,6 +155,29 @@ export const STRATEGY_PRESETS: Record<StrategyPresetName, { description: string;
   },
 };
 
+/** The `type`s each component may name. */
+const COMPONENT_TYPES = {
+  spread: spreadSchema,
+  normaliser: normaliserSchema,
+  rule: ruleSchema,
+  sizing: sizingSchema,
+} as const;
+
+function typesOf(key: keyof typeof COMPONENT_TYPES): string[] {
+  return COMPONENT_TYPES[key].options.map((o) => String(o.shape.type.value));
+}
+
+/** `spread.type: unknown type "x", expected one of …` for a component of no known type. */
+function checkType(key: keyof typeof COMPONENT_TYPES, component: Record<string, unknown> | undefined) {
+  if (component === undefined || !('type' in component)) return;
+  const types = typesOf(key);
+  if (!types.includes(component.type as string))
+    throw new StrategyError(
+      `${key}.type`,
+      `unknown type ${JSON.stringify(component.type)}, expected one of ${types.join(', ')}`,
+    );
+}
+
 function zodToStrategyError(e: z.ZodError, prefix = ''): StrategyError {
   const issue = e.issues[0];
   const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.') || 'strategy';
@@ -158,7 +186,10 @@ function zodToStrategyError(e: z.ZodError, prefix = ''): StrategyError {
     const keys = (issue as { keys: string[] }).keys;
     return new StrategyError(`${path}.${keys[0]}`, `unknown parameter`);
   }
-  if (issue.code === 'invalid_union' && 'note' in issue) message = String(issue.note);
+  const options = (issue as { options?: unknown[] }).options;
+  if (issue.code === 'invalid_union' && Array.isArray(options))
+    message = `missing or unknown, expected one of ${options.map(String).join(', ')}`;
+  else if (issue.code === 'invalid_union' && 'note' in issue) message = String(issue.note);
   return new StrategyError(path, message);
 }
 
@@ -227,6 +258,8 @@ function validate(input: StrategyInput | StrategyPresetName): StrategySpec {
     rule: mergeComponent(base.rule, given.rule),
     sizing: mergeComponent(base.sizing, given.sizing) ?? { type: 'units' },
   };
+  // an unknown type is the likelier mistake than a missing component: report it first
+  for (const key of ['spread', 'normaliser', 'rule', 'sizing'] as const) checkType(key, given[key]);
   for (const key of ['spread', 'normaliser', 'rule'] as const)
     if (merged[key] === undefined) throw new StrategyError(key, 'missing (give a preset or this component)');
   const parsed = strategySchema.safeParse(merged);

@@ -2,8 +2,12 @@
  * Chan, Algorithmic Trading (2013), Example 3.3: the Kalman hedge ratio of EWC on EWA, traded
  * on the forecast error beyond ±√Q_t. His script prints APR 0.262252 and Sharpe 2.361162.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backtest } from '../../src/backtest/index.js';
+import { kalrevInProcess } from '../cli/run.js';
 import { wideFrame } from './load.js';
 
 const frame = wideFrame('data/ewa_ewc.csv', ['EWC', 'EWA']);
@@ -99,5 +103,34 @@ describe("Chan's Example 3.3", () => {
     expect(r.signals.units[0]).toBe(-1);
     expect(r.positions[0]).toBe(-1); // EWC shares
     expect(r.positions[1] === 0).toBe(true); // β_0 = 0 shares of EWA
+  });
+
+  it('trades its published legs, EWC on EWA, when no symbols are given and the data has them', () => {
+    // the file lists EWA first: the first two symbols would trade EWA on EWC (APR 0.2105)
+    const asFiled = wideFrame('data/ewa_ewc.csv');
+    expect(asFiled.symbols).toEqual(['EWA', 'EWC']);
+    const r = backtest(asFiled, 'chan-2013-ex3.3');
+    expect(r.symbols).toEqual(['EWC', 'EWA']);
+    expect(r.metrics.apr).toBeCloseTo(0.262252, 6);
+    // without them, the frame's first symbols, as for any strategy
+    const other = wideFrame('data/gld_uso.csv');
+    expect(backtest(other, 'chan-2013-ex3.3').symbols).toEqual(['GLD', 'USO']);
+  });
+
+  it('`kalrev backtest --data data/ewa_ewc.csv --preset chan-2013-ex3.3` reproduces the book', async () => {
+    const r = await kalrevInProcess(
+      'backtest',
+      '--data',
+      'data/ewa_ewc.csv',
+      '--preset',
+      'chan-2013-ex3.3',
+      '--json',
+      '--out',
+      join(mkdtempSync(join(tmpdir(), 'kalrev-chan-')), 'run'),
+    );
+    expect(r.status).toBe(0);
+    const m = JSON.parse(r.stdout).metrics;
+    expect(m.apr).toBeCloseTo(0.262252, 6);
+    expect(m.sharpe).toBeCloseTo(2.361162, 6);
   });
 });

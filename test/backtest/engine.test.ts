@@ -345,6 +345,9 @@ describe('bad input gets a typed error naming it', () => {
     expect(e).toBeInstanceOf(FrameError);
     expect(e.message).toBe('data/ewa_ewc.csv: unknown symbol "SPY"; the data has EWC, EWA');
     e = err(() => backtest(frame, 'kalman-pair'));
-    expect(e.message).toBe('data/ewa_ewc.csv: EWC has no open prices (it has close)');
+    // the default next-open fill on closes only: the message says what to do
+    expect(e.message).toBe(
+      "data/ewa_ewc.csv: execution 'next-open' (the default) fills at the next bar's open, but EWC has closes only; pass { execution: 'close' } or 'next-close', or a frame with open prices (readLongCsv, readYahooCsv, or new PriceFrame with open columns)",
+    );
   });
 });

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readWideCsvSync } from '../../src/data/index.js';
+import { readLongCsvSync, readWideCsvSync } from '../../src/data/index.js';
 import { KalmanFilter } from '../../src/kalman/index.js';
 import { adfuller, coint, halfLife, hurst, johansen, varianceRatio } from '../../src/stats/index.js';
-import { kalrev } from './run.js';
+import { kalrev, kalrevInProcess } from './run.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'kalrev-cmd-'));
 
@@ -128,6 +128,21 @@ describe('kalrev filter', () => {
       emVars: ['transitionCovariance', 'observationCovariance', 'initialStateMean', 'initialStateCovariance'],
     });
     expect(Number(lines[1].split(',')[2])).toBe(kf.smooth(ewc).stateMeans.at(0, 0));
+  });
+
+  it('--repair reads the bundled OHLCV file, whose other symbols have non-positive prices', async () => {
+    const args = ['filter', '--data', 'data/etf_universe_ohlcv.csv', '--column', 'SPY.open'];
+    const refused = await kalrevInProcess(...args);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/data\/etf_universe_ohlcv\.csv:\d+:\d+: non-positive price/);
+    const r = await kalrevInProcess(...args, '--repair', 'non-positive', '--quiet');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('date,SPY.open,filtered_mean,filtered_std');
+    // the first filtered value: the initial state (the first open) updated on that open
+    const spy = readLongCsvSync('data/etf_universe_ohlcv.csv', { symbols: ['SPY'] }).frame.get('SPY', 'open');
+    expect(Number(lines[1].split(',')[1])).toBe(spy[0]);
+    expect(lines.length - 1).toBe(spy.length);
   });
 });
 

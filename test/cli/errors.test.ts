@@ -93,7 +93,7 @@ describe('kalrev error messages', () => {
       '60',
     );
     expect(message(r)).toMatchInlineSnapshot(
-      `"kalrev: <tmp>/short.csv: the strategy needs 60 bars before its first signal (lookback and training windows), but the data has 30"`,
+      `"kalrev: --lookback 60: the strategy needs 60 bars before its first signal (lookback and training windows), but <tmp>/short.csv has 30 aligned bars"`,
     );
   });
 
@@ -115,7 +115,7 @@ describe('kalrev error messages', () => {
   it('unparseable option value', async () => {
     const r = await kalrev('backtest', '--entry-z', 'two');
     expect(message(r)).toMatchInlineSnapshot(
-      `"error: option '--entry-z <n>' argument 'two' is invalid. --entry-z expects a number, got "two"."`,
+      `"error: option '--entry-z <n>' argument 'two' is invalid. --entry-z expects a decimal number, got "two"."`,
     );
   });
 
@@ -140,7 +140,7 @@ describe('kalrev error messages', () => {
     );
     const r = await kalrev('backtest', '--config', config);
     expect(message(r)).toMatchInlineSnapshot(
-      `"kalrev: <tmp>/config.json: execution: Invalid option: expected one of "close"|"next-open"|"next-close""`,
+      `"kalrev: <tmp>/config.json: options.execution: Invalid option: expected one of "close"|"next-open"|"next-close""`,
     );
   });
 
@@ -151,7 +151,7 @@ describe('kalrev error messages', () => {
     );
     const r = await kalrev('backtest', '--config', config);
     expect(message(r)).toMatchInlineSnapshot(
-      `"kalrev: <tmp>/config2.json: rule.entryZ: Too small: expected number to be >0"`,
+      `"kalrev: <tmp>/config2.json: strategy.rule.entryZ: Too small: expected number to be >0"`,
     );
   });
 

@@ -106,7 +106,7 @@ describe('run config', () => {
     );
     expect(() =>
       resolveRun(parseRunConfig({ options: { capital: -1 } }, 'c.json'), {}, defaults, 'c.json'),
-    ).toThrow('c.json: capital: Too small: expected number to be >0');
+    ).toThrow('c.json: options.capital: Too small: expected number to be >0');
   });
 });
 
