@@ -200,7 +200,11 @@ async function page(path: string, results: string) {
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   process.chdir(dir);
   const blocks = extractBlocks(path, rel);
-  for (const b of blocks) if (b.writeTo) writeFileSync(join(dir, b.writeTo), b.code + '\n');
+  for (const b of blocks)
+    if (b.writeTo) {
+      mkdirSync(dirname(join(dir, b.writeTo)), { recursive: true });
+      writeFileSync(join(dir, b.writeTo), b.code + '\n');
+    }
   const ran: CommandResult[] = [];
   let lastTs: { code: string; output: string } | undefined;
   for (const b of blocks) {

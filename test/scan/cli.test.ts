@@ -87,7 +87,7 @@ describe('kalrev scan and sweep', () => {
     expect(format.stderr).toContain('--format expects csv, parquet or csv,parquet, got "csv,xlsx".');
     const top = await cli('scan', '--data', 'data/ewa_ewc.csv', '--top', '0', '--out', dir);
     expect(top.status).toBe(2);
-    expect(top.stderr).toContain('--top expects a whole number ≥ 1, got "0".');
+    expect(top.stderr).toContain('--top expects a whole number from 1 to 1,000,000,000, got "0".');
   });
 
   it('sweep with walk-forward writes sweep.json and a heat map page', () => {
