@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { METRIC_NAMES } from '../src/backtest/metrics.js';
+import { METRIC_NAMES } from '../src/execution/metrics.js';
 import { scanCommand } from '../src/cli/scan.js';
 import { PriceFrame } from '../src/data/frame.js';
 import { readPrices, readWideCsvSync } from '../src/data/readers.js';

@@ -14,12 +14,13 @@ import {
   type StrategySpec,
 } from '../strategy/spec.js';
 import { StrategyError, type SignalState, type Strategy } from '../strategy/types.js';
-import { BORROW, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from './ledger.js';
-import { fitsKalmanLoop, runKalmanLoop, type SeriesRecord } from './kalmanLoop.js';
+import { BORROW, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from '../execution/ledger.js';
+import { fitsKalmanLoop, runKalmanLoop } from './kalmanLoop.js';
+import type { SeriesRecord } from '../execution/simulator.js';
 import { runFused } from './fusedLoop.js';
 import { MeanReversionStrategy } from '../strategy/meanReversion.js';
-import { computeMetrics, tradeOutcomes, type Metrics } from './metrics.js';
-import { recordBar, Simulator } from './simulator.js';
+import { computeMetrics, tradeOutcomes, type Metrics } from '../execution/metrics.js';
+import { recordBar, Simulator } from '../execution/simulator.js';
 import {
   BACKTEST_PRESETS,
   presetLegs,
@@ -44,7 +45,7 @@ export interface SignalSeries {
   fairValue: Float64Array;
 }
 
-export type { Fills, Trade } from './ledger.js';
+export type { Fills, Trade } from '../execution/ledger.js';
 
 export interface BacktestResult {
   symbols: string[];

@@ -8,10 +8,10 @@
  * own, with the state in locals: kalmanLoop.ts.)
  */
 import type { MeanReversionStrategy } from '../strategy/meanReversion.js';
-import type { Ledger } from './ledger.js';
-import type { SeriesRecord } from './kalmanLoop.js';
+import type { Ledger } from '../execution/ledger.js';
+import type { SeriesRecord } from '../execution/simulator.js';
 import type { ResolvedBacktestOptions } from './options.js';
-import { recordBar, Simulator } from './simulator.js';
+import { recordBar, Simulator } from '../execution/simulator.js';
 
 /** Runs `strategy` (fresh) over bars [0, n) and returns the ledger; per-bar series go to `rec`. */
 export function runFused(

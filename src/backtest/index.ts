@@ -1,9 +1,9 @@
 export { backtest, BacktestError } from './engine.js';
 export type { BacktestResult, Trade, Fills, SignalSeries } from './engine.js';
-export { Simulator, type SimulatorSnapshot } from './simulator.js';
-export { Ledger } from './ledger.js';
-export { computeMetrics } from './metrics.js';
-export type { Metrics, MetricsInput } from './metrics.js';
+export { Simulator, type SimulatorSnapshot } from '../execution/simulator.js';
+export { Ledger } from '../execution/ledger.js';
+export { computeMetrics } from '../execution/metrics.js';
+export type { Metrics, MetricsInput } from '../execution/metrics.js';
 export {
   BACKTEST_PRESETS,
   presetLegs,

@@ -20,8 +20,9 @@ import { CapitalSizing, UnitSizing, type Sizing } from '../strategy/sizing.js';
 import type { StrategySpec } from '../strategy/spec.js';
 import { kalmanHedgeState, tf } from '../strategy/spread.js';
 import { kalmanLevelSignal } from './kalmanLevelSignal.js';
-import { BAR_NOTIONAL, BAR_PNL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
+import { BAR_NOTIONAL, BAR_PNL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from '../execution/ledger.js';
 import type { ResolvedBacktestOptions } from './options.js';
+import type { SeriesRecord } from '../execution/simulator.js';
 
 /** Whether the pairs family fits {@link runKalmanLoop}. */
 function fitsKalmanPairLoop(spec: StrategySpec): boolean {
@@ -42,25 +43,6 @@ function fitsKalmanLevelLoop(spec: StrategySpec): boolean {
 /** Whether {@link runKalmanLoop} can run this strategy. */
 export function fitsKalmanLoop(spec: StrategySpec): boolean {
   return fitsKalmanPairLoop(spec) || fitsKalmanLevelLoop(spec);
-}
-
-/** Where the loop writes its per-bar series (any may be null to skip it: the scanner's case). */
-export interface SeriesRecord {
-  equity: Float64Array | null;
-  returns: Float64Array;
-  positions: Float64Array | null;
-  targets: Float64Array | null;
-  grossExposure: Float64Array;
-  netExposure: Float64Array | null;
-  cash: Float64Array | null;
-  tradedNotional: Float64Array;
-  value: Float64Array | null;
-  z: Float64Array | null;
-  centre: Float64Array | null;
-  scale: Float64Array | null;
-  units: Float64Array | null;
-  hedgeRatio: Float64Array | null;
-  fairValue: Float64Array | null;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Metrics } from '../backtest/metrics.js';
+import type { Metrics } from '../execution/metrics.js';
 import { readPrices } from '../data/readers.js';
 import { LocalExecutor, type Executor } from '../scan/executor.js';
 import { SCAN_TOP, writeScanOutputs, type ScanTableFormat } from '../scan/output.js';

@@ -3,7 +3,7 @@
  * parameter grid over one pair, with walk-forward; writes sweep.json and sweep.html (heat map).
  */
 import { Command, Option } from 'commander';
-import type { Metrics } from '../backtest/metrics.js';
+import type { Metrics } from '../execution/metrics.js';
 import { readPrices } from '../data/readers.js';
 import { writeSweepOutputs } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';

@@ -5,7 +5,7 @@
  * real venue would.
  */
 import type Database from 'better-sqlite3';
-import { Ledger } from '../backtest/ledger.js';
+import { Ledger } from '../execution/ledger.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
 
 /** A market order for one leg. `clientId` is the runner's idempotency key: one order per id, ever. */

@@ -4,9 +4,9 @@
  * dropped, and the risk limits cut or refuse it. With the defaults (fractional shares, no
  * limits) the target passes through untouched, so a replay reproduces the backtest exactly.
  */
-import type { Ledger } from '../backtest/ledger.js';
-import { CASH } from '../backtest/ledger.js';
-import type { Simulator } from '../backtest/simulator.js';
+import type { Ledger } from '../execution/ledger.js';
+import { CASH } from '../execution/ledger.js';
+import type { Simulator } from '../execution/simulator.js';
 import type { Bar, SignalState, Strategy } from '../strategy/types.js';
 import type { OrdersConfig, RiskConfig } from './config.js';
 

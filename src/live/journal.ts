@@ -14,8 +14,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
-import type { Trade } from '../backtest/ledger.js';
-import type { SimulatorSnapshot } from '../backtest/simulator.js';
+import type { Trade } from '../execution/ledger.js';
+import type { SimulatorSnapshot } from '../execution/simulator.js';
 import type { SignalState } from '../strategy/types.js';
 import { JournalCorruptError, JournalError, JournalLockedError } from './errors.js';
 

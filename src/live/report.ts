@@ -4,7 +4,7 @@
  */
 import { newRecord, recordSignal, runResult, type BacktestResult } from '../backtest/engine.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
-import { recordBar, Simulator } from '../backtest/simulator.js';
+import { recordBar, Simulator } from '../execution/simulator.js';
 import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
 import type { Bar } from '../strategy/types.js';
 import { JournalError } from './errors.js';

@@ -11,8 +11,8 @@
  * filled ones are journaled. Client order ids are derived from the bar, so none is sent twice.
  */
 import { existsSync } from 'node:fs';
-import { BAR_NOTIONAL, CASH, type Trade } from '../backtest/ledger.js';
-import { Simulator } from '../backtest/simulator.js';
+import { BAR_NOTIONAL, CASH, type Trade } from '../execution/ledger.js';
+import { Simulator } from '../execution/simulator.js';
 import { buildStrategy } from '../strategy/spec.js';
 import type { Bar, Strategy } from '../strategy/types.js';
 import type { AssembledBar, BarAssembler } from './assembler.js';

@@ -4,7 +4,7 @@
  * with no losing trade) — see docs/cli.md.
  */
 import type { BacktestResult, Metrics } from '../backtest/index.js';
-import { METRIC_NAMES } from '../backtest/metrics.js';
+import { METRIC_NAMES } from '../execution/metrics.js';
 import { isoTime } from '../data/index.js';
 
 export { METRIC_NAMES };

@@ -10,7 +10,7 @@
  * writes the metrics straight into the row; any other strategy goes through `backtest()` itself.
  */
 import { backtest } from '../backtest/engine.js';
-import { METRIC_NAMES } from '../backtest/metrics.js';
+import { METRIC_NAMES } from '../execution/metrics.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
 import { PriceFrame, type PriceField } from '../data/frame.js';
 import { coint } from '../stats/coint.js';

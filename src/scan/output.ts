@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backtest } from '../backtest/engine.js';
-import type { Metrics } from '../backtest/metrics.js';
+import type { Metrics } from '../execution/metrics.js';
 import { alignFrames } from '../data/align.js';
 import type { PriceFrame } from '../data/frame.js';
 import { ESC_JS, escapeHtml as esc, scriptJson as json } from '../report/escape.js';

@@ -34,7 +34,7 @@
  *   slower).
  * Branch-free formulations (masks instead of branches) were tried and measured slower in V8.
  */
-import { METRIC_NAMES, type Metrics } from '../backtest/metrics.js';
+import { METRIC_NAMES, type Metrics } from '../execution/metrics.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
 import type { StrategySpec } from '../strategy/spec.js';
 

@@ -2,7 +2,7 @@
  * Pair scanning: every pair of a universe with enough overlapping history, optional screens,
  * a backtest of each survivor, and a ranking by a chosen metric.
  */
-import type { Metrics } from '../backtest/metrics.js';
+import type { Metrics } from '../execution/metrics.js';
 import {
   BACKTEST_PRESETS,
   resolveBacktestOptions,

@@ -14,7 +14,7 @@
  * data and checks that nothing chosen before it changes.
  */
 import { backtest, type BacktestResult } from '../backtest/engine.js';
-import { computeMetrics, type Metrics } from '../backtest/metrics.js';
+import { computeMetrics, type Metrics } from '../execution/metrics.js';
 import type { BacktestOptions, ResolvedBacktestOptions } from '../backtest/options.js';
 import { alignFrames } from '../data/align.js';
 import type { PriceFrame } from '../data/frame.js';

@@ -1,6 +1,6 @@
-/** Metrics on small hand-computed cases (formulas in src/backtest/metrics.ts and docs/strategies.md). */
+/** Metrics on small hand-computed cases (formulas in src/execution/metrics.ts and docs/strategies.md). */
 import { describe, expect, it } from 'vitest';
-import { computeMetrics } from '../../src/backtest/metrics.js';
+import { computeMetrics } from '../../src/execution/metrics.js';
 
 const base = (returns: number[], extra: Partial<Parameters<typeof computeMetrics>[0]> = {}) =>
   computeMetrics({

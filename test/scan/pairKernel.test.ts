@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { syntheticUniverse } from '../../bench/scan.bench.js';
 import { backtest } from '../../src/backtest/index.js';
-import { METRIC_NAMES, type Metrics } from '../../src/backtest/metrics.js';
+import { METRIC_NAMES, type Metrics } from '../../src/execution/metrics.js';
 import { resolveBacktestOptions, type BacktestOptions } from '../../src/backtest/options.js';
 import { PriceFrame } from '../../src/data/frame.js';
 import { InlineExecutor, scanPairs } from '../../src/scan/index.js';

@@ -12,8 +12,26 @@
  */
 import type { Bar, Strategy } from '../strategy/types.js';
 import { BAR_NOTIONAL, BAR_PNL, CASH, FILL_GROSS, Ledger, TRADE_CASH } from './ledger.js';
-import type { SeriesRecord } from './kalmanLoop.js';
-import type { ResolvedBacktestOptions } from './options.js';
+import type { ResolvedBacktestOptions } from '../backtest/options.js';
+
+/** Where the loop writes its per-bar series (any may be null to skip it: the scanner's case). */
+export interface SeriesRecord {
+  equity: Float64Array | null;
+  returns: Float64Array;
+  positions: Float64Array | null;
+  targets: Float64Array | null;
+  grossExposure: Float64Array;
+  netExposure: Float64Array | null;
+  cash: Float64Array | null;
+  tradedNotional: Float64Array;
+  value: Float64Array | null;
+  z: Float64Array | null;
+  centre: Float64Array | null;
+  scale: Float64Array | null;
+  units: Float64Array | null;
+  hedgeRatio: Float64Array | null;
+  fairValue: Float64Array | null;
+}
 
 // slots of Simulator.state
 const EQUITY = 0;

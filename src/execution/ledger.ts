@@ -4,7 +4,7 @@
  * backtester and the live paper broker both account through this class, so they agree to the
  * last digit.
  */
-import type { ResolvedBacktestOptions } from './options.js';
+import type { ResolvedBacktestOptions } from '../backtest/options.js';
 
 /** One round trip: from flat (or a reversal) to flat (or the next reversal). */
 export interface Trade {
