@@ -1,7 +1,7 @@
 /** A full backtest (strategy + engine + metrics) on ten years of daily bars, and its HTML report. */
 import { backtest } from '../src/backtest/index.js';
 import { PriceFrame } from '../src/data/frame.js';
-import { analyzeFrame } from '../src/report/analyze.js';
+import { analyzeFrame } from '../src/app/analyze.js';
 import { renderReport } from '../src/report/html.js';
 import { bench, type BenchResult } from './harness.js';
 import { pairSeries } from './data.js';

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolvePaperConfig } from '../src/live/config.js';
+import { resolvePaperConfig } from '../src/app/paper.js';
 import { silentLogger } from '../src/live/logger.js';
 import { openPaperSession } from '../src/live/session.js';
 import type { AssembledBar } from '../src/live/assembler.js';
@@ -52,9 +52,9 @@ function measure(base: string): BenchResult[] {
   const dir = mkdtempSync(join(base, 'kalrev-bench-live-'));
   try {
     const config = resolvePaperConfig({
-      strategy: 'kalman-pair',
+      preset: 'kalman-pair',
       symbols: ['Y', 'X'],
-      backtest: { execution: 'close' },
+      options: { execution: 'close' },
     });
     // warm-up run (JIT), then the measured run on a fresh journal
     const samples: number[] = [];

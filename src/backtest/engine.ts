@@ -22,12 +22,11 @@ import { MeanReversionStrategy } from '../strategy/meanReversion.js';
 import { computeMetrics, tradeOutcomes, type Metrics } from '../execution/metrics.js';
 import { recordBar, Simulator } from '../execution/simulator.js';
 import {
-  BACKTEST_PRESETS,
-  presetLegs,
+  legWithoutOpens,
   resolveBacktestOptions,
   type BacktestOptions,
   type ResolvedBacktestOptions,
-} from './options.js';
+} from '../execution/options.js';
 
 /** The data cannot be backtested as given (NaN or non-positive prices, too few bars). */
 export class BacktestError extends KalrevError {
@@ -100,9 +99,10 @@ function checkPrices(frame: PriceFrame, symbol: string, data: Float64Array, fiel
  * Runs a strategy over aligned bars and accounts for every fill, cost and return.
  *
  * @param frame aligned prices; the legs are `options.symbols` (default: the frame's symbols).
- * @param strategy a preset name (`'kalman-pair'`, `'kalman-single'`, or the backtest preset
- *   `'chan-2013-ex3.3'`, which also sets its execution, costs and returns), a strategy input
- *   (`{ preset, rule: { entryZ: 2 } }`), or a fresh {@link Strategy} object.
+ * @param strategy a strategy preset name (`'kalman-pair'`, `'kalman-single'`,
+ *   `'chan-2013-ex3.3'`), a strategy input (`{ preset, rule: { entryZ: 2 } }`), a resolved
+ *   spec, or a fresh {@link Strategy} object. A backtest preset's execution, costs and legs are
+ *   applied by the run spec (src/app), not here.
  * @param options execution timing, costs, returns basis, capital; defaults in docs/strategies.md.
  * @throws StrategyError for an invalid option or parameter, BacktestError for unusable data.
  */
@@ -113,14 +113,9 @@ export function backtest(
 ): BacktestResult {
   let spec: StrategySpec | undefined;
   let strat: Strategy | null = null;
-  let presetOptions: BacktestOptions = {};
-  if (typeof strategy === 'string' && BACKTEST_PRESETS[strategy]) {
-    presetOptions = BACKTEST_PRESETS[strategy].options;
-    spec = resolveStrategy(BACKTEST_PRESETS[strategy].strategy);
-  } else if (typeof strategy === 'string' || !('step' in strategy)) {
+  if (typeof strategy === 'string' || !('step' in strategy))
     spec = resolveStrategy(strategy as StrategyInput);
-  }
-  const opts = resolveBacktestOptions(options, presetOptions);
+  const opts = resolveBacktestOptions(options);
   const fused = spec !== undefined && fitsKalmanLoop(spec);
   const n = frame.length;
   if (spec) {
@@ -133,10 +128,7 @@ export function backtest(
     if (!fused) strat = buildStrategy(spec);
   } else strat = strategy as Strategy;
   const legs = spec ? legsOf(spec) : strat!.legs;
-  const symbols =
-    opts.symbols ??
-    (typeof strategy === 'string' ? presetLegs(strategy, frame.symbols) : undefined) ??
-    frame.symbols.slice(0, legs);
+  const symbols = opts.symbols ?? frame.symbols.slice(0, legs);
   if (symbols.length !== legs)
     throw new StrategyError(
       'symbols',
@@ -144,12 +136,11 @@ export function backtest(
     );
   const close = symbols.map((s) => frame.get(s, 'close'));
   symbols.forEach((s, i) => checkPrices(frame, s, close[i], 'close'));
-  if (opts.execution === 'next-open')
-    for (const s of symbols)
-      if (!frame.has(s, 'open'))
-        throw new BacktestError(
-          `${frame.source}: execution 'next-open' (the default) fills at the next bar's open, but ${s} has closes only; pass { execution: 'close' } or 'next-close', or a frame with open prices (readLongCsv, readYahooCsv, or new PriceFrame with open columns)`,
-        );
+  const closesOnly = legWithoutOpens(opts.execution, symbols, (s) => frame.has(s, 'open'));
+  if (closesOnly !== undefined)
+    throw new BacktestError(
+      `${frame.source}: execution 'next-open' (the default) fills at the next bar's open, but ${closesOnly} has closes only; pass { execution: 'close' } or 'next-close', or a frame with open prices (readLongCsv, readYahooCsv, or new PriceFrame with open columns)`,
+    );
   const open = opts.execution === 'next-open' ? symbols.map((s) => frame.get(s, 'open')) : null;
   if (open) symbols.forEach((s, i) => checkPrices(frame, s, open[i], 'open'));
   const result = run(frame, strat, close, open, opts, fused ? spec! : null, spec !== undefined);

@@ -5,13 +5,10 @@ export { Ledger } from '../execution/ledger.js';
 export { computeMetrics } from '../execution/metrics.js';
 export type { Metrics, MetricsInput } from '../execution/metrics.js';
 export {
-  BACKTEST_PRESETS,
-  presetLegs,
   DEFAULT_COSTS,
   backtestOptionsSchema,
   resolveBacktestOptions,
   type BacktestOptions,
-  type BacktestPreset,
   type Costs,
   type ResolvedBacktestOptions,
 } from './options.js';

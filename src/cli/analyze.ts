@@ -5,8 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { analysisJson, analysisRows, analyzeFrame } from '../report/analyze.js';
-import { loadLegs } from '../report/load.js';
+import { analyzeFrame } from '../app/analyze.js';
+import { loadLegs } from '../app/load.js';
+import { analysisJson, analysisRows } from '../report/analysis.js';
 import { integer, pair, say, table, type OutputOptions } from './common.js';
 import { bundledData } from './paths.js';
 

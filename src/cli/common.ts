@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { ConfigError } from '../report/config.js';
+import { ConfigError } from '../app/spec.js';
 
 /** A decimal literal: digits, an optional fraction and exponent (no hex, binary, Infinity or spaces). */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;

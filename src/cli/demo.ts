@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { alignFrames, readWideCsv } from '../data/index.js';
 import { dynamicHedgeRatio } from '../kalman/hedgeRatio.js';
-import { summarisePath } from './summary.js';
+import { summarisePath } from '../app/summary.js';
 import { decimal } from './common.js';
 import { bundledData } from './paths.js';
 

@@ -2,22 +2,19 @@
  * `kalrev paper`: paper-trade a strategy on a stream, journaling every decision before acting
  * (docs/live.md). Parsing and printing only; the work is src/live's.
  */
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { resolvePaperLayers } from '../app/paper.js';
+import { parseRunSpec } from '../app/spec.js';
 import { createLogger } from '../live/logger.js';
 import { LiveConfigError } from '../live/errors.js';
-import { resolvePaperConfig } from '../live/config.js';
 import { openPaperSession } from '../live/session.js';
 import type { RunnerHooks } from '../live/runner.js';
 import type { WsMapping } from '../live/feeds.js';
-import { decimal } from './common.js';
+import { decimal, readJson } from './common.js';
+import { addSpecFlags, specFlags } from './specFlags.js';
 
 interface PaperOptions {
   config?: string;
-  preset?: string;
-  pair?: string;
-  symbol?: string;
-  execution?: string;
   feed: string;
   state: string;
   warmup?: string;
@@ -40,20 +37,6 @@ const nonNegative = (flag: string) => (v: string) => {
   return x;
 };
 
-function readConfig(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new LiveConfigError('--config', `${file}: no such file`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new LiveConfigError('--config', `${file}: not valid JSON (${(e as Error).message})`);
-  }
-}
-
 function parseMapping(text: string): Partial<WsMapping> {
   const out: Record<string, string> = {};
   for (const part of text.split(',')) {
@@ -69,16 +52,13 @@ function parseMapping(text: string): Partial<WsMapping> {
  * The `paper` command. `hooks` lets a test crash the process at chosen points.
  */
 export function paperCommand(hooks?: RunnerHooks): Command {
-  return new Command('paper')
+  const command = new Command('paper')
     .description('paper-trade a strategy on a live or replayed feed, with a crash-safe journal')
     .option(
       '--config <file>',
-      'JSON config: strategy, symbols, backtest (execution, costs), orders, risk, pairing',
-    )
-    .option('--preset <name>', 'strategy preset (without --config)', 'kalman-pair')
-    .option('--pair <y,x>', 'the legs, dependent first (without --config)')
-    .option('--symbol <s>', 'one asset (without --config)')
-    .option('--execution <when>', 'close | next-open | next-close (without --config)')
+      'a JSON run spec (as the run.json a backtest writes), with orders, risk and pairing',
+    );
+  return addSpecFlags(command, 'paper')
     .requiredOption('--feed <feed>', 'csv:PATH (replay), stdin (NDJSON bars), or ws://HOST/PATH')
     .requiredOption('--state <file>', 'the journal (SQLite); restarting with it resumes the run')
     .option('--warmup <file>', 'CSV of history fed to the strategy before the first live bar')
@@ -92,22 +72,15 @@ export function paperCommand(hooks?: RunnerHooks): Command {
     )
     .option('--json', 'print the run summary as JSON on stdout at the end')
     .option('--quiet', 'print nothing but errors (log level error unless --log-level is given)')
-    .action(async (opts: PaperOptions) => {
-      const raw: Record<string, unknown> = opts.config
-        ? (readConfig(opts.config) as Record<string, unknown>)
-        : {
-            strategy: opts.preset,
-            symbols: opts.pair
-              ? opts.pair.split(',').map((s) => s.trim())
-              : opts.symbol
-                ? [opts.symbol]
-                : undefined,
-            ...(opts.execution ? { backtest: { execution: opts.execution } } : {}),
-          };
-      if (!opts.config && raw.symbols === undefined)
-        throw new LiveConfigError('--pair', 'give --config FILE, or --pair Y,X (or --symbol S)');
-      if (opts.killFile) raw.risk = { ...((raw.risk as object) ?? {}), killFile: opts.killFile };
-      const config = resolvePaperConfig(raw);
+    .action(async (opts: PaperOptions, cmd: Command) => {
+      const flags = specFlags(cmd, 'paper');
+      if (opts.killFile) flags.risk = { killFile: opts.killFile };
+      const config = resolvePaperLayers({
+        ...(opts.config
+          ? { file: parseRunSpec(readJson(opts.config), opts.config), source: opts.config }
+          : {}),
+        flags,
+      });
       const logger = createLogger({
         level: opts.logLevel ?? (opts.quiet ? 'error' : 'info'),
         destination: opts.log,

@@ -1,17 +1,16 @@
 /**
- * `kalrev report RUN_DIR`: re-render report.html from a run folder. The run is replayed from its
+ * `kalrev report RUN_DIR`: re-render report.html from a run folder (parsing and printing only;
+ * src/app/rerender.ts does the work). The run is replayed from its
  * run.json (the backtest is deterministic); the metrics are checked against metrics.json.
  * `kalrev report --state state.db [--out DIR]`: the report of a paper-trading journal.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { journalConfigChanges, journalFrame, journalToBacktestResult } from '../live/report.js';
-import { renderReport } from '../report/html.js';
-import { rerender } from '../report/rerender.js';
+import { renderJournalReport, rerender } from '../app/rerender.js';
 import type { OutputOptions } from './common.js';
 import { readJson } from './common.js';
-import { ConfigError } from '../report/config.js';
+import { ConfigError } from '../app/spec.js';
 import { packageVersion } from './paths.js';
 
 interface ReportOptions extends OutputOptions {
@@ -29,29 +28,7 @@ export function reportCommand(): Command {
     .option('--quiet', 'print nothing but errors')
     .action(async (dir: string | undefined, f: ReportOptions) => {
       if (f.state !== undefined) {
-        if (!existsSync(f.state)) throw new ConfigError(`${f.state}: no such journal`);
-        const result = journalToBacktestResult(f.state);
-        const frame = journalFrame(f.state);
-        const outDir = f.out ?? dirname(f.state);
-        mkdirSync(outDir, { recursive: true });
-        const report = join(outDir, 'report.html');
-        writeFileSync(
-          report,
-          renderReport({
-            result,
-            frame,
-            config: {
-              state: f.state,
-              symbols: result.symbols,
-              strategy: result.strategy,
-              options: result.options,
-              configChanges: journalConfigChanges(f.state),
-            },
-            analysis: null,
-            label: 'paper',
-            dataLabel: relative(process.cwd(), f.state) || f.state,
-          }),
-        );
+        const report = renderJournalReport(f.state, f.out ?? dirname(f.state));
         if (f.json) console.log(JSON.stringify({ report }, null, 2));
         else if (!f.quiet) console.log(`kalrev report: ${report}`);
         return;

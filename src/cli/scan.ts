@@ -4,9 +4,8 @@
  * Parsing and printing only (src/scan does the work).
  */
 import { availableParallelism } from 'node:os';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import type { Metrics } from '../execution/metrics.js';
-import { readPrices } from '../data/readers.js';
 import { LocalExecutor, type Executor } from '../scan/executor.js';
 import { SCAN_TOP, writeScanOutputs, type ScanTableFormat } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
@@ -14,13 +13,13 @@ import { ScanError } from '../scan/errors.js';
 import { QueueExecutor } from '../scan/queue.js';
 import { scanPairs } from '../scan/scan.js';
 import type { Screens } from '../scan/evaluate.js';
-import { ConfigError } from '../report/config.js';
-import { decimal, integer, number } from './common.js';
+import { loadScanRun } from '../app/scan.js';
+import { ConfigError, parseRunSpec, type RunSpecLayers } from '../app/spec.js';
+import { decimal, integer, number, readJson } from './common.js';
+import { addSpecFlags, specFlags } from './specFlags.js';
 
 export interface ScanFlags {
-  data: string;
-  preset: string;
-  execution?: 'close' | 'next-open' | 'next-close';
+  config?: string;
   minCorr?: number;
   maxPvalue?: number;
   halfLife?: [number, number];
@@ -54,6 +53,14 @@ export const threadCount = (v: string): number => {
   return x;
 };
 
+/** The run-spec layers of a scan or sweep command line: its `--config` file and its flags. */
+export function specLayers(config: string | undefined, cmd: Command, name: 'scan' | 'sweep'): RunSpecLayers {
+  return {
+    ...(config !== undefined ? { file: parseRunSpec(readJson(config), config), source: config } : {}),
+    flags: specFlags(cmd, name),
+  };
+}
+
 /**
  * The executor the flags ask for: the queue when --queue is given (its URL checked first), else
  * worker threads.
@@ -67,17 +74,13 @@ export function executorFrom(f: { queue?: string; prefix: string; threads?: numb
 }
 
 export function scanCommand(): Command {
-  return new Command('scan')
+  const command = new Command('scan')
     .description('screen, backtest and rank every pair of a universe')
-    .requiredOption('--data <path>', 'universe: wide CSV (date,SYM1,SYM2,…), bars file, Parquet or folder')
-    .option('--preset <name>', 'strategy preset', 'kalman-pair')
-    .addOption(
-      new Option('--execution <when>', 'fills (default next-open, or next-close without opens)').choices([
-        'close',
-        'next-open',
-        'next-close',
-      ]),
-    )
+    .option(
+      '--config <file>',
+      'a JSON run spec (as the run.json a backtest writes); its symbols: the universe',
+    );
+  return addSpecFlags(command, 'scan')
     .option('--min-corr <r>', 'screen: correlation of daily returns ≥ r', num('--min-corr'))
     .option('--max-pvalue <p>', 'screen: Engle-Granger p-value ≤ p', num('--max-pvalue'))
     .option(
@@ -117,13 +120,14 @@ export function scanCommand(): Command {
     .option('--prefix <prefix>', 'queue key prefix', 'kalrev')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress bar or summary')
-    .action(async (f: ScanFlags) => {
+    .action(async (f: ScanFlags, cmd: Command) => {
+      const layers = specLayers(f.config, cmd, 'scan');
       const executor = executorFrom(f);
-      const { frame, repairs } = await readPrices(f.data, { repair: { dropNonPositive: true } });
+      const { frame, repairs, spec } = await loadScanRun(layers, 'scan');
       if (!f.quiet && !f.json) for (const r of repairs) console.error(`repair: ${r.message}`);
       if (f.minBars > frame.length)
         throw new ConfigError(
-          `--min-bars ${f.minBars}: longer than the data (${f.data} has ${frame.length} bars), so no pair could qualify`,
+          `--min-bars ${f.minBars}: longer than the data (${spec.data} has ${frame.length} bars), so no pair could qualify`,
         );
       const screens: Screens = {};
       if (f.minCorr !== undefined) screens.minCorrelation = f.minCorr;
@@ -133,8 +137,9 @@ export function scanCommand(): Command {
       const bar = progressBar('scan');
       try {
         const scan = await scanPairs(frame, {
-          strategy: f.preset,
-          backtest: f.execution ? { execution: f.execution } : undefined,
+          strategy: spec.strategy,
+          backtest: spec.options,
+          ...(spec.symbols.length > 0 ? { symbols: spec.symbols } : {}),
           screens,
           minBars: f.minBars,
           rankBy: f.rankBy,

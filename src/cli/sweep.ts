@@ -4,20 +4,17 @@
  */
 import { Command, Option } from 'commander';
 import type { Metrics } from '../execution/metrics.js';
-import { readPrices } from '../data/readers.js';
 import { writeSweepOutputs } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
 import { sweep } from '../scan/sweep.js';
-import { ConfigError } from '../report/config.js';
-import { pair } from './common.js';
-import { executorFrom, threadCount, whole } from './scan.js';
+import { loadScanRun } from '../app/scan.js';
+import { ConfigError } from '../app/spec.js';
+import { addSpecFlags } from './specFlags.js';
+import { executorFrom, specLayers, threadCount, whole } from './scan.js';
 
 interface SweepFlags {
-  data: string;
-  pair: [string, string];
+  config?: string;
   grid: string;
-  preset: string;
-  execution?: 'close' | 'next-open' | 'next-close';
   metric: keyof Metrics;
   train?: number;
   test?: number;
@@ -32,13 +29,11 @@ interface SweepFlags {
 }
 
 export function sweepCommand(): Command {
-  return new Command('sweep')
+  const command = new Command('sweep')
     .description('backtest a parameter grid on a pair, with walk-forward out-of-sample evaluation')
-    .requiredOption('--data <path>', 'prices (wide CSV, bars file, Parquet or folder)')
-    .requiredOption('--pair <Y,X>', 'the legs: dependent first', pair())
-    .requiredOption('--grid <spec>', "e.g. 'delta=1e-5,1e-4,1e-3;ve=1e-3,1e-2;entryZ=1,1.5,2'")
-    .option('--preset <name>', 'strategy preset', 'kalman-pair')
-    .addOption(new Option('--execution <when>', 'fills').choices(['close', 'next-open', 'next-close']))
+    .option('--config <file>', 'a JSON run spec (as the run.json a backtest writes)')
+    .requiredOption('--grid <spec>', "e.g. 'delta=1e-5,1e-4,1e-3;ve=1e-3,1e-2;entryZ=1,1.5,2'");
+  return addSpecFlags(command, 'sweep')
     .option('--metric <name>', 'metric that chooses parameters in-sample', 'sharpe')
     .option('--train <bars>', 'training window (bars)', whole('--train', 2))
     .option('--test <bars>', 'test window (bars)', whole('--test', 2))
@@ -52,7 +47,7 @@ export function sweepCommand(): Command {
     .option('--prefix <prefix>', 'queue key prefix', 'kalrev')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress bar or summary')
-    .action(async (f: SweepFlags) => {
+    .action(async (f: SweepFlags, cmd: Command) => {
       // walk-forward takes both windows: one alone would be ignored
       if ((f.train === undefined) !== (f.test === undefined))
         throw new ConfigError(
@@ -60,15 +55,22 @@ export function sweepCommand(): Command {
             ? `--test ${f.test}: walk-forward needs --train too (the training window before each test window)`
             : `--train ${f.train}: walk-forward needs --test too (the test window after each training window)`,
         );
+      const layers = specLayers(f.config, cmd, 'sweep');
       const executor = executorFrom(f);
-      const { frame } = await readPrices(f.data, { repair: { dropNonPositive: true } });
-      const pair = f.pair;
+      const { frame, spec } = await loadScanRun(layers, 'sweep');
+      if (spec.symbols.length !== 2)
+        throw new ConfigError(
+          `--pair: sweep needs a pair: give --pair Y,X, or two "symbols" in --config${spec.symbols.length ? ` (got ${spec.symbols.join(', ')})` : ''}`,
+        );
+      const pair = spec.symbols as [string, string];
       if (f.train !== undefined && f.train + 2 > frame.length)
         throw new ConfigError(
-          `--train ${f.train}: ${f.data} has ${frame.length} bars, too few for this training window and a test window`,
+          `--train ${f.train}: ${spec.data} has ${frame.length} bars, too few for this training window and a test window`,
         );
       if (f.test !== undefined && f.test > frame.length)
-        throw new ConfigError(`--test ${f.test}: longer than the data (${f.data} has ${frame.length} bars)`);
+        throw new ConfigError(
+          `--test ${f.test}: longer than the data (${spec.data} has ${frame.length} bars)`,
+        );
       const bar = progressBar('sweep');
       try {
         const walkForward =
@@ -78,8 +80,8 @@ export function sweepCommand(): Command {
         const r = await sweep(frame, {
           pair,
           grid: f.grid,
-          strategy: f.preset,
-          backtest: f.execution ? { execution: f.execution } : undefined,
+          strategy: spec.strategy,
+          backtest: spec.options,
           metric: f.metric,
           walkForward,
           executor,

@@ -1,13 +1,10 @@
 /**
- * The paper-trading configuration: one zod schema (the `--config` file and the journal's
- * recorded config), resolved into the strategy spec and the backtest options the runner uses.
+ * Paper trading's parts of a run spec (src/app/spec.ts): order rounding, risk limits and the
+ * pairing of a stream's legs, and the resolved configuration the runner takes.
  */
 import { z } from 'zod';
-import { BACKTEST_PRESETS, resolveBacktestOptions } from '../backtest/options.js';
-import type { ResolvedBacktestOptions } from '../backtest/options.js';
-import { legsOf, resolveStrategy, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
-import { StrategyError } from '../strategy/types.js';
-import { LiveConfigError } from './errors.js';
+import type { ResolvedBacktestOptions } from '../execution/options.js';
+import type { StrategySpec } from '../strategy/spec.js';
 
 const positive = z.number().positive();
 
@@ -48,88 +45,23 @@ export const pairingSchema = z.strictObject({
   missingLeg: z.enum(['skip', 'flatten']).default('skip'),
 });
 
-export const paperConfigSchema = z.strictObject({
-  /** A strategy preset name, or a strategy input (`{ preset, rule: {…} }`, or every part). */
-  strategy: z.union([z.string(), z.record(z.string(), z.unknown())]).default('kalman-pair'),
-  /** Symbols of the legs in the strategy's order (dependent leg first). */
-  symbols: z.array(z.string().min(1)).min(1),
-  /** Execution, costs, returns, capital: exactly the backtest's options (docs/strategies.md). */
-  backtest: z.record(z.string(), z.unknown()).default({}),
-  orders: ordersSchema.prefault({}),
-  risk: riskSchema.prefault({}),
-  pairing: pairingSchema.prefault({}),
-});
-
-export type PaperConfigInput = z.input<typeof paperConfigSchema>;
 export type OrdersConfig = z.output<typeof ordersSchema>;
 export type RiskConfig = z.output<typeof riskSchema>;
 export type PairingConfig = z.output<typeof pairingSchema>;
 
-/** A validated configuration with the strategy and backtest options resolved. */
+/**
+ * A paper run's resolved configuration (src/app/paper.ts resolves it from the run spec): the
+ * legs, the strategy spec, the execution options, and the orders, risk and pairing settings.
+ */
 export interface PaperConfig {
   symbols: string[];
   strategy: StrategySpec;
   options: ResolvedBacktestOptions;
+  /** Where orders go. */
+  broker: 'paper';
   orders: OrdersConfig;
   risk: RiskConfig;
   pairing: PairingConfig;
-  /** The configuration as given (recorded in the journal). */
-  input: z.output<typeof paperConfigSchema>;
-}
-
-/**
- * Validates a configuration. A strategy named by a backtest preset (`chan-2013-ex3.3`) also
- * takes that preset's execution, costs and returns, as `backtest()` does.
- * @throws LiveConfigError naming the parameter.
- */
-export function resolvePaperConfig(input: unknown): PaperConfig {
-  const parsed = paperConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    let path = issue.path.map(String).join('.') || 'config';
-    if (issue.code === 'unrecognized_keys') {
-      path = `${path === 'config' ? '' : `${path}.`}${(issue as { keys: string[] }).keys[0]}`;
-      throw new LiveConfigError(path, 'unknown parameter');
-    }
-    throw new LiveConfigError(path, issue.message);
-  }
-  const c = parsed.data;
-  try {
-    const preset = typeof c.strategy === 'string' ? BACKTEST_PRESETS[c.strategy] : undefined;
-    const strategy = resolveStrategy(
-      preset
-        ? preset.strategy
-        : ((typeof c.strategy === 'string' ? c.strategy : c.strategy) as StrategyInput),
-    );
-    const options = resolveBacktestOptions(
-      { ...(c.backtest as object), symbols: c.symbols },
-      preset ? preset.options : {},
-    );
-    if (legsOf(strategy) !== c.symbols.length)
-      throw new LiveConfigError(
-        'symbols',
-        `the strategy trades ${legsOf(strategy)} legs but ${c.symbols.length} symbols were given (${c.symbols.join(', ')})`,
-      );
-    if (new Set(c.symbols).size !== c.symbols.length)
-      throw new LiveConfigError('symbols', `a symbol is given twice (${c.symbols.join(', ')})`);
-    return {
-      symbols: c.symbols,
-      strategy,
-      options,
-      orders: c.orders,
-      risk: c.risk,
-      pairing: c.pairing,
-      input: c,
-    };
-  } catch (e) {
-    if (e instanceof StrategyError) {
-      const where = ['execution', 'costs', 'returns', 'capital', 'periodsPerYear', 'riskFreeRate'].some((k) =>
-        e.parameter.startsWith(k),
-      )
-        ? 'backtest'
-        : 'strategy';
-      throw new LiveConfigError(`${where}.${e.parameter}`, e.message.slice(e.parameter.length + 2));
-    }
-    throw e;
-  }
+  /** The configuration as given (recorded in the journal; orders, risk and pairing may change). */
+  input: Readonly<Record<string, unknown>>;
 }

@@ -42,15 +42,7 @@ export {
   type WsFeedOptions,
   type WsMapping,
 } from './feeds.js';
-export {
-  paperConfigSchema,
-  resolvePaperConfig,
-  type PaperConfig,
-  type PaperConfigInput,
-  type OrdersConfig,
-  type RiskConfig,
-  type PairingConfig,
-} from './config.js';
+export { type PaperConfig, type OrdersConfig, type RiskConfig, type PairingConfig } from './config.js';
 export {
   FeedError,
   LiveConfigError,

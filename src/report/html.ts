@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { BacktestResult, Metrics } from '../backtest/index.js';
 import { isoTime, type PriceFrame } from '../data/index.js';
-import { analysisRows, type Analysis } from './analyze.js';
+import { analysisRows, type Analysis } from './analysis.js';
 import { CLIENT_CSS, CLIENT_JS } from './client.js';
 import { escapeHtml, scriptJson } from './escape.js';
 import { hedgeRatioBand } from './hedge.js';

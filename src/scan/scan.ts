@@ -4,11 +4,11 @@
  */
 import type { Metrics } from '../execution/metrics.js';
 import {
-  BACKTEST_PRESETS,
+  legWithoutOpens,
   resolveBacktestOptions,
   type BacktestOptions,
   type ResolvedBacktestOptions,
-} from '../backtest/options.js';
+} from '../execution/options.js';
 import { isoTime, type PriceFrame } from '../data/frame.js';
 import { resolveStrategy, legsOf, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
 import { ScanError } from './errors.js';
@@ -108,26 +108,24 @@ export interface ScanResult {
   elapsedMs: number;
 }
 
-/** Resolves a strategy (and a backtest preset's conventions) plus options as `backtest()` does. */
+/**
+ * Resolves a strategy plus options as `backtest()` does; without opens in the universe the
+ * execution defaults to 'next-close'. A run preset's conventions are applied by the run spec
+ * (src/app) before they get here.
+ */
 export function resolveScanSetup(
   strategy: StrategyInput | string,
   options: BacktestOptions | undefined,
   hasOpen: boolean,
 ): { spec: StrategySpec; options: ResolvedBacktestOptions } {
-  let base: BacktestOptions = {};
-  let spec: StrategySpec;
-  if (typeof strategy === 'string' && BACKTEST_PRESETS[strategy]) {
-    base = BACKTEST_PRESETS[strategy].options;
-    spec = resolveStrategy(BACKTEST_PRESETS[strategy].strategy);
-  } else spec = resolveStrategy(strategy as StrategyInput);
+  const spec = resolveStrategy(strategy as StrategyInput);
   if (legsOf(spec) !== 2)
     throw new ScanError(`a pair scan needs a two-leg strategy; this one trades ${legsOf(spec)} leg(s)`);
   const given = { ...(options ?? {}) };
   delete given.symbols;
-  if (given.execution === undefined && base.execution === undefined && !hasOpen)
-    given.execution = 'next-close';
-  const resolved = resolveBacktestOptions(given, base);
-  if (resolved.execution === 'next-open' && !hasOpen)
+  if (given.execution === undefined && !hasOpen) given.execution = 'next-close';
+  const resolved = resolveBacktestOptions(given);
+  if (legWithoutOpens(resolved.execution, ['universe'], () => hasOpen) !== undefined)
     throw new ScanError(
       "execution 'next-open' needs open prices, and the universe has closes only; use 'close' or 'next-close'",
     );

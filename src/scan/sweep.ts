@@ -21,6 +21,7 @@ import type { PriceFrame } from '../data/frame.js';
 import { KalmanFilter } from '../kalman/KalmanFilter.js';
 import { pairObservationMatrices } from '../kalman/helpers.js';
 import { resolveStrategy, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
+import { GRID_NAMES } from '../strategy/parameters.js';
 import { ScanError } from './errors.js';
 import { JOB, METRIC_KEYS, R_METRICS, R_RUIN, R_STATUS, ROW, type TaskContext } from './evaluate.js';
 import { InlineExecutor, type Executor, type ProgressCallback } from './executor.js';
@@ -37,24 +38,12 @@ export interface GridAxis {
   values: number[];
 }
 
-/** Short names for the common parameters. */
-const ALIASES: Record<string, [GridAxis['component'], string]> = {
-  delta: ['spread', 'delta'],
-  ve: ['spread', 'observationVariance'],
-  observationVariance: ['spread', 'observationVariance'],
-  initialCovariance: ['spread', 'initialCovariance'],
-  lookback: ['spread', 'lookback'],
-  entryZ: ['rule', 'entryZ'],
-  exitZ: ['rule', 'exitZ'],
-  stopZ: ['rule', 'stopZ'],
-  maxHoldBars: ['rule', 'maxHoldBars'],
-  capital: ['sizing', 'capital'],
-};
-
 /**
  * Parses `'delta=1e-5,1e-4,1e-3;ve=1e-3,1e-2;entryZ=1,1.5,2'`: axes separated by `;`, values
- * by `,`. Names are the short names (delta, ve, entryZ, exitZ, stopZ, maxHoldBars, lookback,
- * initialCovariance, capital) or `component.key` (`rule.entryZ`).
+ * by `,`. Names are the short names of the strategy's parameter table
+ * (src/strategy/parameters.ts: delta, ve, entryZ, exitZ, stopZ, maxHoldBars, lookback (the
+ * normaliser's, as `--lookback`), initialCovariance, tradeCapital) or `component.key`
+ * (`rule.entryZ`, `spread.lookback`).
  * @throws ScanError naming the axis and what is wrong.
  */
 export function parseGrid(text: string): GridAxis[] {
@@ -64,12 +53,14 @@ export function parseGrid(text: string): GridAxis[] {
     const eq = part.indexOf('=');
     if (eq <= 0) throw new ScanError(`grid: expected name=v1,v2,… in "${part}"`);
     const name = part.slice(0, eq).trim();
-    let target = ALIASES[name];
+    let target = Object.hasOwn(GRID_NAMES, name)
+      ? (GRID_NAMES[name] as [GridAxis['component'], string])
+      : undefined;
     if (target === undefined) {
       const [c, k, ...rest] = name.split('.');
       if (rest.length || !k || !['spread', 'normaliser', 'rule', 'sizing'].includes(c))
         throw new ScanError(
-          `grid: unknown parameter "${name}"; use ${Object.keys(ALIASES).join(', ')} or component.key (rule.entryZ)`,
+          `grid: unknown parameter "${name}"; use ${Object.keys(GRID_NAMES).join(', ')} or component.key (rule.entryZ)`,
         );
       target = [c as GridAxis['component'], k];
     }

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backtest, type BacktestResult } from '../../src/backtest/index.js';
+import { backtest } from '../../src/app/backtest.js';
+import type { BacktestResult } from '../../src/backtest/index.js';
 import { METRIC_NAMES } from '../../src/execution/metrics.js';
 import { PriceFrame } from '../../src/data/frame.js';
 import { kalmanPairMetricsObject } from '../../src/scan/pairKernel.js';

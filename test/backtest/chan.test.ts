@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backtest } from '../../src/backtest/index.js';
+import { backtest } from '../../src/app/backtest.js';
 import { kalrevInProcess } from '../cli/run.js';
 import { wideFrame } from './load.js';
 

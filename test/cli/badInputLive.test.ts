@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolvePaperConfig } from '../../src/live/config.js';
+import { resolvePaperConfig } from '../../src/app/paper.js';
 import { silentLogger } from '../../src/live/logger.js';
 import { openPaperSession } from '../../src/live/session.js';
 import { kalrev } from './run.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const rows = readFileSync('data/ewa_ewc.csv', 'utf8').trim().split('\n');
   writeFileSync(at('head.csv'), rows.slice(0, 201).join('\n') + '\n');
   const fill = openPaperSession({
-    config: resolvePaperConfig({ symbols: ['EWC', 'EWA'], backtest: { execution: 'close' } }),
+    config: resolvePaperConfig({ symbols: ['EWC', 'EWA'], options: { execution: 'close' } }),
     state: at('good.db'),
     feed: `csv:${at('head.csv')}`,
     logger: silentLogger(),

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backtest } from '../../src/backtest/index.js';
+import { backtest } from '../../src/app/backtest.js';
 import { formatMetric } from '../../src/report/html.js';
 import { journalStatus } from '../../src/live/report.js';
 import { wideFrame } from '../backtest/load.js';
@@ -36,7 +36,7 @@ describe('kalrev paper → status → report --state', () => {
   it("docs/live.md's paper.json trades on the bundled replay (bar age judged by the replay's clock); --json and --quiet", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kalrev-paper-doc-'));
     const doc = readFileSync('docs/live.md', 'utf8');
-    const json = /```json\n(\{\n {2}"strategy"[\s\S]*?)```/.exec(doc)![1];
+    const json = /```json\n(\{\n {2}"preset"[\s\S]*?)```/.exec(doc)![1];
     const config = JSON.parse(json) as { risk: { maxBarAgeMs: number; killFile: string } };
     expect(config.risk.maxBarAgeMs).toBeGreaterThan(0);
     config.risk.killFile = join(dir, 'KILL');

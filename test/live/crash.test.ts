@@ -92,7 +92,7 @@ describe('crash safety', () => {
     const dir = tempDir();
     writeFileSync(
       join(dir, 'config.json'),
-      JSON.stringify({ strategy: 'kalman-pair', symbols: ['EWC', 'EWA'], backtest: { execution: 'close' } }),
+      JSON.stringify({ preset: 'kalman-pair', symbols: ['EWC', 'EWA'], options: { execution: 'close' } }),
     );
     const clean = join(dir, 'clean.db');
     expect(runToEnd(dir, clean).status).toBe(0);

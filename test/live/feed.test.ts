@@ -110,7 +110,7 @@ describe('feed validation', () => {
       if (k === 13) items.push(bad[3], bad[4], bad[5]);
       if (k === 20) items.push(good[20], good[4]); // a duplicate and an out-of-order bar
     });
-    const cfg = { strategy: 'kalman-pair', symbols: ['Y', 'X'], backtest: { execution: 'close' as const } };
+    const cfg = { preset: 'kalman-pair', symbols: ['Y', 'X'], options: { execution: 'close' as const } };
     const s = session(cfg, 'stdin', { stdin: ndjson(items) });
     await s.run();
     const ref = session(cfg, 'stdin', { stdin: ndjson(good) });
@@ -151,7 +151,7 @@ describe('feed validation', () => {
       { time: '2024-02-03', symbol: 'Y', close: 100 }, // two days ahead of the clock below
     ];
     const items = [...good.slice(0, 10), ...bad, ...good.slice(10)];
-    const cfg = { strategy: 'kalman-pair', symbols: ['Y', 'X'], backtest: { execution: 'close' as const } };
+    const cfg = { preset: 'kalman-pair', symbols: ['Y', 'X'], options: { execution: 'close' as const } };
     // the feed's clock: the morning after the last bar
     const clock = () => Date.UTC(2024, 1, 1);
     const s = session(cfg, 'stdin', { stdin: ndjson(items), clock });
@@ -181,7 +181,7 @@ describe('feed validation', () => {
 
   it("a stream that never carries one of the strategy's symbols is warned about when it ends", async () => {
     const items = [1, 2, 3].map((d) => bar(d, 'X', 50 + d));
-    const cfg = { strategy: 'kalman-pair', symbols: ['Y', 'X'], backtest: { execution: 'close' as const } };
+    const cfg = { preset: 'kalman-pair', symbols: ['Y', 'X'], options: { execution: 'close' as const } };
     const s = session(cfg, 'stdin', { stdin: ndjson(items), clock: () => Date.UTC(2024, 1, 1) });
     await s.run();
     const warn = s.lines.filter((l) => l.event === 'feed-symbol-missing');
@@ -214,9 +214,9 @@ describe('feed validation', () => {
     const head = join(dir, 'head.csv');
     writeFileSync(head, full.slice(0, 101).join('\n') + '\n'); // the header and 100 days
     const cfg = {
-      strategy: 'kalman-pair',
+      preset: 'kalman-pair',
       symbols: ['EWC', 'EWA'],
-      backtest: { execution: 'close' as const },
+      options: { execution: 'close' as const },
     };
     const pauses = { n: 0 };
     const sleep = (ms: number) => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { resolvePaperConfig, type PaperConfigInput } from '../../src/live/config.js';
+import { resolvePaperConfig, type PaperConfigInput } from '../../src/app/paper.js';
 import { openPaperSession, type PaperSession, type PaperSessionOptions } from '../../src/live/session.js';
 
 export interface LogLine {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AssembledBar } from '../../src/live/assembler.js';
-import type { PaperConfigInput } from '../../src/live/config.js';
+import type { PaperConfigInput } from '../../src/app/paper.js';
 import { JournalCorruptError, JournalError, JournalLockedError } from '../../src/live/errors.js';
 import { Journal, SCHEMA_VERSION } from '../../src/live/journal.js';
 import { journalStatus } from '../../src/live/report.js';
@@ -32,9 +32,9 @@ const barAt = (t: number): AssembledBar => ({
   receivedAt: 1_000 + t,
 });
 const base = (extra: Partial<PaperConfigInput> = {}): PaperConfigInput => ({
-  strategy: 'kalman-pair',
+  preset: 'kalman-pair',
   symbols: ['EWC', 'EWA'],
-  backtest: { execution: 'close' },
+  options: { execution: 'close' },
   ...extra,
 });
 
@@ -263,7 +263,7 @@ describe('configuration changes between runs', () => {
 
   it('the run identity (symbols, strategy, execution, costs) still may not change', () => {
     const { state } = journal(base(), 20);
-    expect(() => session(base({ backtest: { execution: 'next-close' } }), 'stdin', { state })).toThrow(
+    expect(() => session(base({ options: { execution: 'next-close' } }), 'stdin', { state })).toThrow(
       JournalError,
     );
   });

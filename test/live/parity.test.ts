@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { backtest, type BacktestResult } from '../../src/backtest/index.js';
+import { backtest } from '../../src/app/backtest.js';
+import type { BacktestResult } from '../../src/backtest/index.js';
 import { journalToBacktestResult } from '../../src/live/report.js';
 import { Journal } from '../../src/live/journal.js';
 import { ohlcFrame, wideFrame } from '../backtest/load.js';
@@ -24,7 +25,7 @@ describe('paper replay reproduces the backtest exactly', () => {
   for (const execution of ['close', 'next-close'] as const) {
     it(`kalman-pair on data/ewa_ewc.csv, execution ${execution}`, async () => {
       const s = session(
-        { strategy: 'kalman-pair', symbols: ['EWC', 'EWA'], backtest: { execution } },
+        { preset: 'kalman-pair', symbols: ['EWC', 'EWA'], options: { execution } },
         'csv:data/ewa_ewc.csv',
       );
       await s.run();
@@ -64,7 +65,7 @@ describe('paper replay reproduces the backtest exactly', () => {
   }
 
   it('chan-2013-ex3.3 (its own execution, costs and returns): APR and Sharpe of the book', async () => {
-    const s = session({ strategy: 'chan-2013-ex3.3', symbols: ['EWC', 'EWA'] }, 'csv:data/ewa_ewc.csv');
+    const s = session({ preset: 'chan-2013-ex3.3', symbols: ['EWC', 'EWA'] }, 'csv:data/ewa_ewc.csv');
     await s.run();
     s.close();
     const live = journalToBacktestResult(s.state);
@@ -78,7 +79,7 @@ describe('paper replay reproduces the backtest exactly', () => {
 
   it('kalman-pair with next-open fills on EWA/EWC OHLC bars (long CSV)', async () => {
     const s = session(
-      { strategy: 'kalman-pair', symbols: ['EWC', 'EWA'], backtest: { execution: 'next-open' } },
+      { preset: 'kalman-pair', symbols: ['EWC', 'EWA'], options: { execution: 'next-open' } },
       'csv:data/etf_universe_ohlcv.csv',
     );
     await s.run();

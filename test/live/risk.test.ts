@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AssembledBar } from '../../src/live/assembler.js';
-import type { PaperConfigInput } from '../../src/live/config.js';
+import type { PaperConfigInput } from '../../src/app/paper.js';
 import { journalStatus } from '../../src/live/report.js';
 import { wideFrame } from '../backtest/load.js';
 import { cleanup, session, tempDir } from './helpers.js';
@@ -38,9 +38,9 @@ const barAt = (t: number): AssembledBar => ({
   receivedAt: 0,
 });
 const base = (risk: PaperConfigInput['risk'] = {}): PaperConfigInput => ({
-  strategy: 'kalman-pair',
+  preset: 'kalman-pair',
   symbols: ['EWC', 'EWA'],
-  backtest: { execution: 'close' },
+  options: { execution: 'close' },
   risk,
 });
 

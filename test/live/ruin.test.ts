@@ -23,7 +23,7 @@ describe('paper trading into ruin', () => {
   for (const c of cases)
     it(`kalman-pair on data/ewa_ewc.csv, ${JSON.stringify(c)}`, async () => {
       const s = session(
-        { strategy: 'kalman-pair', symbols: ['EWC', 'EWA'], backtest: c },
+        { preset: 'kalman-pair', symbols: ['EWC', 'EWA'], options: c },
         'csv:data/ewa_ewc.csv',
       );
       await s.run();

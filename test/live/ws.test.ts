@@ -51,9 +51,9 @@ describe('WebSocket feed', () => {
     await new Promise((r) => server.once('listening', r));
     const port = (server.address() as AddressInfo).port;
     const cfg = {
-      strategy: 'kalman-pair',
+      preset: 'kalman-pair',
       symbols: ['EWC', 'EWA'],
-      backtest: { execution: 'close' as const },
+      options: { execution: 'close' as const },
     };
     const s = session(cfg, `ws://127.0.0.1:${port}/bars`, {
       wsMapping: { time: 't', symbol: 's', close: 'c' },

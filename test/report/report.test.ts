@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveRun } from '../../src/report/config.js';
+import { resolveRunSpec } from '../../src/app/spec.js';
 import { formatMetric } from '../../src/report/html.js';
-import { loadRunData, runBacktest, writeRunFolder } from '../../src/report/run.js';
+import { loadRunData, runBacktest, writeRunFolder } from '../../src/app/run.js';
 import { chromiumPath, launch } from './browser.js';
 
 const DATA = 'data/etf_universe_ohlcv.csv';
@@ -24,7 +24,7 @@ if (!chromium)
 
 async function makeRun(dir: string, preset: string, symbols: string[], withComparison = false) {
   const run = async (p: string) => {
-    const resolved = resolveRun({}, { data: DATA, symbols, preset: p }, { data: DATA, preset: () => p });
+    const resolved = { ...resolveRunSpec({ flags: { symbols, preset: p } }), data: DATA };
     return runBacktest(resolved, await loadRunData(resolved));
   };
   const main = await run(preset);

@@ -1,7 +1,7 @@
 /** src/report without a browser: metrics.json nulls, CSV writers, monthly returns, config resolution, report size. */
 import { describe, expect, it } from 'vitest';
 import type { Metrics } from '../../src/backtest/index.js';
-import { ConfigError, parseRunConfig, resolveRun } from '../../src/report/config.js';
+import { ConfigError, parseRunSpec, resolveRunSpec } from '../../src/app/spec.js';
 import { drawdownSeries, metricsJson, monthlyReturns, returnIndex } from '../../src/report/writers.js';
 
 const defaults = {
@@ -57,7 +57,7 @@ describe('writers', () => {
 
 describe('run config', () => {
   it('defaults < preset < config file < flags', () => {
-    const config = parseRunConfig(
+    const file = parseRunSpec(
       {
         preset: 'chan-2013-ex3.3',
         strategy: { rule: { entryZ: 2 } },
@@ -65,9 +65,12 @@ describe('run config', () => {
       },
       'run.json',
     );
-    const run = resolveRun(
-      config,
-      { strategy: { rule: { exitZ: 0.5 } }, options: { costs: { borrowBps: 7 } } },
+    const run = resolveRunSpec(
+      {
+        file,
+        source: 'run.json',
+        flags: { strategy: { rule: { exitZ: 0.5 } }, options: { costs: { borrowBps: 7 } } },
+      },
       defaults,
     );
     expect(run.strategy.rule).toEqual({ type: 'bands', entryZ: 2, exitZ: 0.5 });
@@ -85,14 +88,12 @@ describe('run config', () => {
   });
 
   it('a resolved run resolves to itself (run.json reproduces the run)', () => {
-    const run = resolveRun(
-      {},
-      { preset: 'kalman-single', symbols: ['EWA'], options: { execution: 'close' } },
+    const run = resolveRunSpec(
+      { flags: { preset: 'kalman-single', symbols: ['EWA'], options: { execution: 'close' } } },
       defaults,
     );
-    const again = resolveRun(
-      parseRunConfig(JSON.parse(JSON.stringify({ ...run, data: '/abs/prices.csv' })), '/x/run.json'),
-      {},
+    const again = resolveRunSpec(
+      { file: parseRunSpec(JSON.parse(JSON.stringify({ ...run, data: '/abs/prices.csv' })), '/x/run.json') },
       defaults,
     );
     expect(again.strategy).toEqual(run.strategy);
@@ -101,11 +102,14 @@ describe('run config', () => {
   });
 
   it('names the file and key of an invalid value', () => {
-    expect(() => parseRunConfig({ symbols: 'EWA' }, 'c.json')).toThrow(
+    expect(() => parseRunSpec({ symbols: 'EWA' }, 'c.json')).toThrow(
       new ConfigError('c.json: symbols: Invalid input: expected array, received string'),
     );
     expect(() =>
-      resolveRun(parseRunConfig({ options: { capital: -1 } }, 'c.json'), {}, defaults, 'c.json'),
+      resolveRunSpec(
+        { file: parseRunSpec({ options: { capital: -1 } }, 'c.json'), source: 'c.json' },
+        defaults,
+      ),
     ).toThrow('c.json: options.capital: Too small: expected number to be >0');
   });
 });
@@ -115,7 +119,7 @@ describe('report size', () => {
     const { PriceFrame } = await import('../../src/data/index.js');
     const { backtest } = await import('../../src/backtest/index.js');
     const { renderReport } = await import('../../src/report/html.js');
-    const { analyzeFrame } = await import('../../src/report/analyze.js');
+    const { analyzeFrame } = await import('../../src/app/analyze.js');
     const n = 2520;
     let s = 1;
     const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;

@@ -1,11 +1,11 @@
 /**
- * A backtest run as the command line does it: read and align the data named by a resolved
- * config, run the backtest, and write the output folder (report.html, metrics.json,
- * trades.csv, equity.csv, run.json).
+ * A backtest run as the command line does it: resolve the run spec, read and align its data,
+ * run the backtest, and write the output folder (report.html, metrics.json, trades.csv,
+ * equity.csv, run.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { backtest, presetLegs, type BacktestResult } from '../backtest/index.js';
+import { backtest, type BacktestResult } from '../backtest/engine.js';
 import {
   alignFrames,
   readPrices,
@@ -13,11 +13,22 @@ import {
   type PriceFrame,
   type Repair,
 } from '../data/index.js';
-import { legsOf } from '../strategy/index.js';
-import { ConfigError, runJson, type ResolvedRun } from './config.js';
-import { equityCsv, metricsJson, tradesCsv } from './writers.js';
-import { analyzeFrame, type Analysis } from './analyze.js';
-import { renderReport, type Comparison } from './html.js';
+import { legWithoutOpens } from '../execution/options.js';
+import { equityCsv, metricsJson, tradesCsv } from '../report/writers.js';
+import type { Analysis } from '../report/analysis.js';
+import { renderReport, type Comparison } from '../report/html.js';
+import { legsOf, warmupBars } from '../strategy/spec.js';
+import { analyzeFrame } from './analyze.js';
+import { flagOf } from './flags.js';
+import { presetLegs } from './presets.js';
+import {
+  ConfigError,
+  resolveRunSpec,
+  runJson,
+  type RunSpec,
+  type RunSpecDefaults,
+  type RunSpecLayers,
+} from './spec.js';
 
 /** Aligned legs of a run and what reading and aligning did. */
 export interface LoadedData {
@@ -33,7 +44,7 @@ export interface LoadedData {
  * @throws DataError / FrameError naming the file, line and column; ConfigError when the
  *   execution needs open prices the data does not have.
  */
-export async function loadRunData(run: ResolvedRun): Promise<LoadedData> {
+export async function loadRunData(run: RunSpec & { data: string }): Promise<LoadedData> {
   const legs = legsOf(run.strategy);
   const given = run.symbols.length > 0 ? run.symbols : undefined;
   if (given && given.length !== legs)
@@ -53,27 +64,72 @@ export async function loadRunData(run: ResolvedRun): Promise<LoadedData> {
     symbols,
     ...(run.repair?.forwardFill ? { forwardFill: run.repair.forwardFill } : {}),
   });
-  if (run.options.execution === 'next-open')
-    for (const s of symbols)
-      if (!frame.has(s, 'open'))
-        throw new ConfigError(
-          `${frame.source}: execution 'next-open' needs open prices, but ${s} has closes only; use --execution close or next-close, or data with opens (a long or Yahoo file)`,
-        );
+  const closesOnly = legWithoutOpens(run.options.execution, symbols, (s) => frame.has(s, 'open'));
+  if (closesOnly !== undefined)
+    throw new ConfigError(
+      `${frame.source}: execution 'next-open' needs open prices, but ${closesOnly} has closes only; use ${flagOf('options.execution')} close or next-close, or data with opens (a long or Yahoo file)`,
+    );
   run.symbols = symbols;
   return { frame, symbols, repairs: read.repairs, alignment: report };
 }
 
-/** A finished run: its config, data and result. */
+/** A finished run: its spec, data and result. */
 export interface Run {
-  run: ResolvedRun;
+  run: RunSpec & { data: string };
   data: LoadedData;
   result: BacktestResult;
 }
 
-/** Runs the backtest of a resolved config on its loaded data. */
-export function runBacktest(run: ResolvedRun, data: LoadedData): Run {
+/** Runs the backtest of a resolved spec on its loaded data. */
+export function runBacktest(run: RunSpec & { data: string }, data: LoadedData): Run {
   const result = backtest(data.frame, run.strategy, { ...run.options, symbols: data.symbols });
   return { run, data, result };
+}
+
+/** Where a backtest's data comes from when neither the file nor the flags name it. */
+export interface BacktestDefaults extends RunSpecDefaults {
+  data: string;
+  /** The legs to trade in the default data, by the strategy's number of legs. */
+  legs?: (count: number) => string[];
+}
+
+/**
+ * Resolves a backtest's run spec, reads its data and runs it.
+ * @throws ConfigError naming the file or flag of a bad value, DataError for bad data.
+ */
+export async function backtestRun(layers: RunSpecLayers, defaults: BacktestDefaults): Promise<Run> {
+  const spec = resolveRunSpec(layers, defaults);
+  const at = layers.source ? `${layers.source}: ` : '';
+  for (const key of ['orders', 'risk', 'pairing', 'broker'] as const)
+    if (spec[key] !== undefined)
+      throw new ConfigError(
+        `${at}${key}: applies to paper trading only (a backtest fills every target as given)`,
+      );
+  const run = { ...spec, data: spec.data ?? defaults.data };
+  const legs = legsOf(run.strategy);
+  if (run.symbols.length === 0 && run.data === defaults.data && defaults.legs)
+    run.symbols = defaults.legs(legs);
+  if (
+    run.symbols.length > 0 &&
+    run.symbols.length !== legs &&
+    layers.flags?.symbols === undefined &&
+    layers.source
+  )
+    throw new ConfigError(
+      `${layers.source}: symbols: the strategy trades ${legs} leg${legs > 1 ? 's' : ''} but ${run.symbols.length} ${run.symbols.length === 1 ? 'is' : 'are'} given (${run.symbols.join(', ')})`,
+    );
+  const data = await loadRunData(run);
+  // the windows against the data, before the strategy allocates them, naming who set them
+  const need = warmupBars(run.strategy);
+  if (need >= data.frame.length) {
+    const lookback = layers.flags?.strategy?.normaliser?.lookback;
+    const by =
+      lookback !== undefined ? `${flagOf('strategy.normaliser.lookback')} ${String(lookback)}: ` : at;
+    throw new ConfigError(
+      `${by}the strategy needs ${need} bars before its first signal (lookback and training windows), but ${data.frame.source} has ${data.frame.length} aligned bars`,
+    );
+  }
+  return runBacktest(run, data);
 }
 
 /** What {@link writeRunFolder} wrote. */

@@ -1,0 +1,201 @@
+/**
+ * The one table of a run spec's command-line flags. From it come every command's spec flags and
+ * their help (src/cli/specFlags.ts), the mapping of a flag's value into the spec, the mapping of
+ * an error back to the flag that set the value (./spec.ts), and the sweep grid's parameter names
+ * (src/scan/sweep.ts takes them from {@link GRID_NAMES}).
+ */
+import { EXECUTION_TIMINGS, RETURN_BASES } from '../execution/options.js';
+import { STRATEGY_PARAMETERS, type ParameterRow } from '../strategy/parameters.js';
+import { PRESET_NAMES } from './presets.js';
+
+/** The commands that take run-spec flags. */
+export type SpecCommand = 'backtest' | 'scan' | 'sweep' | 'paper';
+
+/** A row of the table: a parameter, and the commands that take its flag. */
+export interface SpecParameter extends ParameterRow {
+  /** The commands that take the flag (default: all four). */
+  commands?: readonly SpecCommand[];
+}
+
+const ALL: readonly SpecCommand[] = ['backtest', 'scan', 'sweep', 'paper'];
+const num = { kind: 'number' } as const;
+
+/** Every run-spec parameter with a flag or a grid name, in the order the help lists them. */
+export const SPEC_PARAMETERS: readonly SpecParameter[] = [
+  {
+    path: 'data',
+    flag: '--data',
+    arg: '<path>',
+    value: { kind: 'string' },
+    help: 'prices: a CSV (wide, long or Yahoo), a Parquet file or a folder of per-symbol files',
+    commands: ['backtest', 'scan', 'sweep'],
+  },
+  {
+    path: 'symbols',
+    flag: '--symbol',
+    arg: '<S>',
+    value: { kind: 'string' },
+    help: 'one asset (kalman-single)',
+    commands: ['backtest', 'paper'],
+  },
+  {
+    path: 'symbols',
+    flag: '--pair',
+    arg: '<Y,X>',
+    value: { kind: 'pair' },
+    help: 'a pair: the dependent leg Y, then the hedge leg X',
+    commands: ['backtest', 'sweep', 'paper'],
+  },
+  {
+    path: 'preset',
+    flag: '--preset',
+    arg: '<name>',
+    value: { kind: 'choice', choices: PRESET_NAMES },
+    help: 'strategy or backtest preset',
+  },
+  {
+    path: 'broker',
+    flag: '--broker',
+    arg: '<name>',
+    value: { kind: 'choice', choices: ['paper'] },
+    help: 'where orders go (default paper: simulated fills, as the backtest)',
+    commands: ['paper'],
+  },
+  {
+    path: 'options.execution',
+    flag: '--execution',
+    arg: '<when>',
+    value: { kind: 'choice', choices: EXECUTION_TIMINGS },
+    help: 'fill at the signal bar close, the next open (default) or the next close',
+  },
+  {
+    path: 'options.costs.commissionBps',
+    flag: '--commission-bps',
+    arg: '<n>',
+    value: num,
+    help: 'commission, bps of notional',
+  },
+  {
+    path: 'options.costs.commissionPerShare',
+    flag: '--commission-per-share',
+    arg: '<n>',
+    value: num,
+    help: 'commission per share',
+  },
+  {
+    path: 'options.costs.minCommission',
+    flag: '--min-commission',
+    arg: '<n>',
+    value: num,
+    help: 'minimum commission per order',
+  },
+  {
+    path: 'options.costs.slippageBps',
+    flag: '--slippage-bps',
+    arg: '<n>',
+    value: num,
+    help: 'slippage, bps worse than the reference price',
+  },
+  {
+    path: 'options.costs.borrowBps',
+    flag: '--borrow-bps',
+    arg: '<n>',
+    value: num,
+    help: 'short borrow, annual bps of short market value',
+  },
+  {
+    path: 'options.returns',
+    flag: '--returns',
+    arg: '<basis>',
+    value: { kind: 'choice', choices: RETURN_BASES },
+    help: 'returns on account equity or on gross exposure (Chan)',
+  },
+  { path: 'options.capital', flag: '--capital', arg: '<n>', value: num, help: 'starting cash' },
+  {
+    path: 'options.periodsPerYear',
+    flag: '--periods-per-year',
+    arg: '<n>',
+    value: num,
+    help: 'bars per year for annualising (252)',
+  },
+  {
+    path: 'options.riskFreeRate',
+    flag: '--risk-free',
+    arg: '<n>',
+    value: num,
+    help: 'annual risk-free rate for Sharpe/Sortino (0)',
+  },
+  ...STRATEGY_PARAMETERS.map((p) => ({
+    ...p,
+    path: `strategy.${p.path}`,
+    ...(p.implies ? { implies: { ...p.implies, path: `strategy.${p.implies.path}` } } : {}),
+  })),
+  {
+    path: 'repair',
+    flag: '--repair',
+    arg: '<what...>',
+    value: { kind: 'list', choices: ['sort', 'duplicates', 'non-positive'] },
+    help: 'explicit, reported data repairs',
+    commands: ['backtest'],
+  },
+  {
+    path: 'repair.forwardFill',
+    flag: '--forward-fill',
+    arg: '<bars>',
+    value: { kind: 'integer' },
+    help: 'fill gaps of at most this many bars',
+    commands: ['backtest'],
+  },
+];
+
+/** The parameters a command takes as flags. */
+export function flagsOf(command: SpecCommand): SpecParameter[] {
+  return SPEC_PARAMETERS.filter((p) => p.flag !== undefined && (p.commands ?? ALL).includes(command));
+}
+
+/** The flag that sets a spec path (`options.costs.slippageBps` → `--slippage-bps`). */
+export function flagOf(path: string): string | undefined {
+  return SPEC_PARAMETERS.find((p) => p.path === path && p.flag !== undefined)?.flag;
+}
+
+export { GRID_NAMES } from '../strategy/parameters.js';
+
+/** `--repair` words as the data reader's repair options. */
+const REPAIRS: Record<string, string> = {
+  sort: 'sort',
+  duplicates: 'dropDuplicates',
+  'non-positive': 'dropNonPositive',
+};
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let o = target;
+  for (const p of parts.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
+  o[parts[parts.length - 1]] = value;
+}
+
+/**
+ * A command's parsed flag values (keyed by flag, `--entry-z` → value) as a run-spec input: the
+ * same shape as a config file.
+ */
+export function specFromFlags(
+  values: ReadonlyMap<string, unknown>,
+  command: SpecCommand,
+): Record<string, unknown> {
+  const spec: Record<string, unknown> = {};
+  const params = flagsOf(command);
+  for (const p of params) {
+    const v = values.get(p.flag!);
+    if (v === undefined) continue;
+    if (p.path === 'symbols') setPath(spec, 'symbols', typeof v === 'string' ? [v] : [...(v as string[])]);
+    else if (p.path === 'repair') for (const w of v as string[]) setPath(spec, `repair.${REPAIRS[w]}`, true);
+    else setPath(spec, p.path, v);
+  }
+  for (const p of params)
+    if (p.implies && values.get(p.flag!) !== undefined) {
+      const other = params.find((q) => q.path === p.implies!.path);
+      if (other === undefined || values.get(other.flag!) === undefined)
+        setPath(spec, p.implies.path, p.implies.value);
+    }
+  return spec;
+}
