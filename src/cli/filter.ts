@@ -1,6 +1,6 @@
 /**
  * `kalrev filter`: Kalman filter or smooth one column of a price file and write CSV.
- * Parsing and printing only; the model is in src/report/filter.ts.
+ * Parsing and printing only; the model is in src/app/filter.ts.
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';

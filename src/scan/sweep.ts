@@ -15,7 +15,7 @@
  */
 import { backtest, type BacktestResult } from '../backtest/engine.js';
 import { computeMetrics, type Metrics } from '../execution/metrics.js';
-import type { BacktestOptions, ResolvedBacktestOptions } from '../backtest/options.js';
+import type { BacktestOptions, ResolvedBacktestOptions } from '../execution/options.js';
 import { alignFrames } from '../data/align.js';
 import type { PriceFrame } from '../data/frame.js';
 import { KalmanFilter } from '../kalman/KalmanFilter.js';
