@@ -38,7 +38,8 @@ export function paperConfig(spec: RunSpec, input: Record<string, unknown>, sourc
   return {
     symbols: spec.symbols,
     strategy: spec.strategy,
-    options: { ...spec.options, symbols: spec.symbols },
+    // the legs first: the journal compares a resumed run's options with the recorded ones as JSON
+    options: { symbols: spec.symbols, ...spec.options },
     broker: spec.broker ?? 'paper',
     orders: spec.orders ?? ordersSchema.parse({}),
     risk: spec.risk ?? riskSchema.parse({}),

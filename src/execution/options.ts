@@ -61,12 +61,13 @@ export const executionOptionsSchema = z.strictObject({
 });
 
 /** The library's `backtest()` options: the execution options and the legs to trade. */
-export const backtestOptionsSchema = executionOptionsSchema.extend({
+export const backtestOptionsSchema = z.strictObject({
   /**
    * Symbols of the legs in the strategy's order (dependent leg first); default: the frame's
    * symbols in order.
    */
   symbols: z.array(z.string().min(1)).min(1).optional(),
+  ...executionOptionsSchema.shape,
 });
 
 /** Execution options as a user writes them (everything optional). */
