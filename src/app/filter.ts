@@ -9,6 +9,7 @@ import { isoTime, type PriceField, type PriceFrame } from '../data/index.js';
 import { FrameError } from '../data/index.js';
 import { KalmanFilter } from '../kalman/index.js';
 
+/** Options of {@link filterColumn}: the smoother instead of the filter, EM iterations, the noise variances. */
 export interface FilterColumnOptions {
   smooth?: boolean;
   em?: number;
@@ -16,6 +17,7 @@ export interface FilterColumnOptions {
   observationCovariance?: number;
 }
 
+/** A filtered (or smoothed) column: its times, values, state means and standard deviations. */
 export interface FilteredColumn {
   column: string;
   times: Float64Array;

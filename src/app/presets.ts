@@ -18,6 +18,7 @@ export interface BacktestPreset {
   legs?: string[];
 }
 
+/** The named complete setups (`--preset`), such as `'chan-2013-ex3.3'`: a strategy and backtest conventions. */
 export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
   'chan-2013-ex3.3': {
     description:

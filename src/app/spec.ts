@@ -38,6 +38,7 @@ export class ConfigError extends KalrevError {
 
 const component = z.record(z.string(), z.unknown());
 
+/** Data repairs a run asks for (none by default; every repair made is reported). */
 export const repairSchema = z.strictObject({
   sort: z.boolean().optional(),
   dropDuplicates: z.boolean().optional(),

@@ -22,6 +22,7 @@ export const DEFAULT_COSTS = {
 
 /** When a target computed on bar t's close is filled. */
 export const EXECUTION_TIMINGS = ['close', 'next-open', 'next-close'] as const;
+/** One of {@link EXECUTION_TIMINGS}. */
 export type ExecutionTiming = (typeof EXECUTION_TIMINGS)[number];
 
 /** What a return is measured on. */
@@ -29,6 +30,7 @@ export const RETURN_BASES = ['equity', 'gross'] as const;
 
 const bps = z.number().min(0);
 
+/** The zod schema of the costs: every default filled in, unknown keys refused. */
 export const costsSchema = z.strictObject({
   commissionBps: bps.default(DEFAULT_COSTS.commissionBps),
   commissionPerShare: bps.default(DEFAULT_COSTS.commissionPerShare),
@@ -78,6 +80,7 @@ export type ResolvedExecutionOptions = z.output<typeof executionOptionsSchema>;
 export type BacktestOptions = z.input<typeof backtestOptionsSchema>;
 /** Backtest options with every default filled in (the accounting kernel's input). */
 export type ResolvedBacktestOptions = z.output<typeof backtestOptionsSchema>;
+/** Trading costs with their defaults filled in: commission (bps, per share, minimum), slippage and borrow. */
 export type Costs = z.output<typeof costsSchema>;
 
 /** The top-level keys of the execution options (what a StrategyError's parameter starts with). */

@@ -8,6 +8,7 @@ import type { StrategySpec } from '../strategy/spec.js';
 
 const positive = z.number().positive();
 
+/** The zod schema of a paper run's `orders` section: order rounding. */
 export const ordersSchema = z.strictObject({
   /** Orders are rounded to a multiple of this many shares (0: fractional shares, as the backtest). */
   lotSize: z.number().min(0).default(0),
@@ -15,6 +16,7 @@ export const ordersSchema = z.strictObject({
   minTradeShares: z.number().min(0).default(0),
 });
 
+/** The zod schema of a paper run's `risk` section: the order gate's limits and the kill switch. */
 export const riskSchema = z.strictObject({
   /** Largest gross exposure Σ|shares·price| a target may have; larger targets are scaled down. */
   maxGrossExposure: positive.optional(),
@@ -30,6 +32,7 @@ export const riskSchema = z.strictObject({
   killFile: z.string().min(1).optional(),
 });
 
+/** The zod schema of a paper run's `pairing` section: how a multi-leg bar is assembled from a stream. */
 export const pairingSchema = z.strictObject({
   /**
    * A bar whose legs have not all arrived this long (wall clock) after its first leg, or when a
@@ -45,8 +48,11 @@ export const pairingSchema = z.strictObject({
   missingLeg: z.enum(['skip', 'flatten']).default('skip'),
 });
 
+/** The `orders` section of a paper configuration, resolved: lot size and smallest traded change. */
 export type OrdersConfig = z.output<typeof ordersSchema>;
+/** The `risk` section of a paper configuration (limits the order gate enforces), resolved. */
 export type RiskConfig = z.output<typeof riskSchema>;
+/** The `pairing` section of a paper configuration, resolved: how long to wait for a bar's legs, and what to do when one is missing. */
 export type PairingConfig = z.output<typeof pairingSchema>;
 
 /**
