@@ -1,12 +1,248 @@
 /**
- * kalrev: Kalman-filter mean-reversion trading toolkit. This file is the whole public API.
+ * kalrev: Kalman-filter mean-reversion trading toolkit. This file is the whole public API: every
+ * name is listed here on purpose (test/api/exports.test.ts holds the list), and the modules'
+ * other exports are internal.
  * @packageDocumentation
  */
 export { KalrevError } from './errors.js';
-export * from './stats/index.js';
-export * from './kalman/index.js';
-export * from './strategy/index.js';
-export * from './backtest/index.js';
-export * from './data/index.js';
-export * from './live/index.js';
-export * from './scan/index.js';
+
+// Statistics: regressions, unit-root and cointegration tests, mean-reversion measures
+export {
+  StatsError,
+  ols,
+  adfuller,
+  mackinnonp,
+  mackinnoncrit,
+  coint,
+  johansen,
+  halfLife,
+  hurst,
+  varianceRatio,
+  RollingWindow,
+  rollingMean,
+  rollingStd,
+  rollingZScore,
+  normalCdf,
+  normalSf,
+} from './stats/index.js';
+export type {
+  OlsOptions,
+  OlsResult,
+  AdfOptions,
+  AdfResult,
+  Autolag,
+  CriticalValues,
+  MackinnonpOptions,
+  MackinnoncritOptions,
+  Regression,
+  CointOptions,
+  CointResult,
+  JohansenOptions,
+  JohansenResult,
+  HalfLifeResult,
+  HurstOptions,
+  HurstResult,
+  VarianceRatioResult,
+  RollingOptions,
+} from './stats/index.js';
+
+// The Kalman filter (pykalman's model and API) and the pairs model
+export {
+  KalmanFilter,
+  KalmanModelError,
+  VectorSequence,
+  MatrixSequence,
+  dynamicHedgeRatio,
+  pairModel,
+  pairObservationMatrices,
+  pairTransitionVariance,
+  createPairState,
+  pairStep,
+  pairSkip,
+  PAIR_BETA,
+  PAIR_ALPHA,
+  PAIR_VAR_BETA,
+  PAIR_E,
+  PAIR_Q,
+} from './kalman/index.js';
+export type {
+  EmOptions,
+  FilterCallOptions,
+  FilterMeansResult,
+  FilterResult,
+  FilterUpdateOverrides,
+  FilterUpdateResult,
+  SmoothResult,
+  EmVar,
+  KalmanModel,
+  KalmanModelInput,
+  MatrixInput,
+  ObservationsInput,
+  PartialMissingPolicy,
+  SeriesInput,
+  ShapedArray,
+  VectorInput,
+  HedgeRatioOptions,
+  HedgeRatioPath,
+  PairModelOptions,
+} from './kalman/index.js';
+
+// Prices: the frame, its readers, alignment and repairs
+export {
+  PriceFrame,
+  FrameError,
+  DataError,
+  readWideCsv,
+  readWideCsvSync,
+  readLongCsv,
+  readLongCsvSync,
+  readYahooCsv,
+  readYahooCsvSync,
+  readFolder,
+  readPrices,
+  readParquet,
+  alignFrames,
+  forwardFill,
+} from './data/index.js';
+export type {
+  PriceField,
+  PriceFrameInit,
+  DataErrorCode,
+  FolderReadOptions,
+  FolderResult,
+  PriceFormat,
+  ReadOptions,
+  BarsReadOptions,
+  ReadResult,
+  AlignOptions,
+  AlignmentReport,
+  Join,
+  SymbolAlignment,
+  Repair,
+  RepairOptions,
+  SortRepair,
+  DropDuplicatesRepair,
+  NonPositiveRepair,
+  ForwardFillRepair,
+} from './data/index.js';
+
+// Strategies and their presets
+export {
+  StrategyError,
+  MeanReversionStrategy,
+  createStrategy,
+  resolveStrategy,
+  strategySchema,
+  STRATEGY_PRESETS,
+} from './strategy/index.js';
+export type {
+  Bar,
+  Strategy,
+  SignalState,
+  StrategyInput,
+  StrategyPresetName,
+  StrategySpec,
+  SpreadSpec,
+  NormaliserSpec,
+  RuleSpec,
+  SizingSpec,
+} from './strategy/index.js';
+
+// Backtests
+export { backtest, BacktestError, backtestOptionsSchema, BACKTEST_PRESETS } from './backtest/index.js';
+export type {
+  BacktestResult,
+  Trade,
+  Fills,
+  SignalSeries,
+  Metrics,
+  BacktestOptions,
+  BacktestPreset,
+  Costs,
+  ResolvedBacktestOptions,
+} from './backtest/index.js';
+
+// Scans of a universe's pairs, parameter sweeps with walk-forward analysis, and their executors
+export {
+  ScanError,
+  scanPairs,
+  sweep,
+  universeFromFrame,
+  writeScanOutputs,
+  writeSweepOutputs,
+  InlineExecutor,
+  LocalExecutor,
+  QueueExecutor,
+  runQueueWorker,
+} from './scan/index.js';
+export type {
+  ScanOptions,
+  ScanResult,
+  PairResult,
+  PairStatus,
+  Screens,
+  Universe,
+  SweepOptions,
+  SweepResult,
+  GridAxis,
+  WalkForwardOptions,
+  Window,
+  WindowResult,
+  Executor,
+  LocalExecutorOptions,
+  ProgressCallback,
+  QueueExecutorOptions,
+  QueueWorkerOptions,
+  QueueWorkerHandle,
+  QueueWorkerEvent,
+  QueueRunStats,
+  ScanOutputOptions,
+  ScanTableFormat,
+} from './scan/index.js';
+
+// Paper trading: a session on a feed, its configuration, the broker it trades with, its journal
+export {
+  openPaperSession,
+  checkFeed,
+  paperConfigSchema,
+  resolvePaperConfig,
+  PaperRunner,
+  PaperBroker,
+  csvReplayFeed,
+  ndjsonFeed,
+  wsFeed,
+  journalToBacktestResult,
+  journalStatus,
+  createLogger,
+  silentLogger,
+  FeedError,
+  LiveConfigError,
+  JournalError,
+  JournalCorruptError,
+  JournalLockedError,
+} from './live/index.js';
+export type {
+  PaperSession,
+  PaperSessionOptions,
+  PaperConfig,
+  PaperConfigInput,
+  OrdersConfig,
+  RiskConfig,
+  PairingConfig,
+  RunnerOptions,
+  RunnerHooks,
+  BarOutcome,
+  Broker,
+  OrderRequest,
+  FillEvent,
+  OrderStatus,
+  MarketBar,
+  Feed,
+  FeedBar,
+  CsvReplayOptions,
+  WsFeedOptions,
+  WsMapping,
+  LiveStatus,
+  Logger,
+  FeedErrorCode,
+} from './live/index.js';

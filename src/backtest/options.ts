@@ -30,6 +30,10 @@ export const costsSchema = z.strictObject({
   borrowBps: bps.default(DEFAULT_COSTS.borrowBps),
 });
 
+/**
+ * The zod schema of {@link BacktestOptions}: parsing fills every default and refuses unknown
+ * keys; the output is {@link ResolvedBacktestOptions}.
+ */
 export const backtestOptionsSchema = z.strictObject({
   /**
    * Symbols of the legs in the strategy's order (dependent leg first); default: the frame's
@@ -61,6 +65,7 @@ export const backtestOptionsSchema = z.strictObject({
 export type BacktestOptions = z.input<typeof backtestOptionsSchema>;
 /** Backtest options with every default filled in. */
 export type ResolvedBacktestOptions = z.output<typeof backtestOptionsSchema>;
+/** Trading costs with their defaults filled in: commission (bps, per share, minimum), slippage and borrow. */
 export type Costs = z.output<typeof costsSchema>;
 
 /** A preset that pins a complete setup: the strategy and the backtest conventions. */
@@ -81,6 +86,7 @@ export function presetLegs(preset: string | undefined, available: readonly strin
   return legs && legs.every((s) => available.includes(s)) ? [...legs] : undefined;
 }
 
+/** The named complete setups (`--preset`), such as `'chan-2013-ex3.3'`: a strategy and backtest conventions. */
 export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
   'chan-2013-ex3.3': {
     description:

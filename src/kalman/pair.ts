@@ -78,8 +78,9 @@ export function pairModel(x: ArrayLike<number>, options: PairModelOptions): Kalm
   };
 }
 
-/** Slots of the pairs filter's state (see {@link createPairState}). */
+/** Slot of β_t, the hedge ratio, in the pairs filter's state (see {@link createPairState}). */
 export const PAIR_BETA = 0;
+/** Slot of α_t, the intercept. */
 export const PAIR_ALPHA = 1;
 /** Filtered variance of β_t, P_t[0][0]. */
 export const PAIR_VAR_BETA = 2;

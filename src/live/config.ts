@@ -48,6 +48,10 @@ export const pairingSchema = z.strictObject({
   missingLeg: z.enum(['skip', 'flatten']).default('skip'),
 });
 
+/**
+ * The zod schema of a paper session's configuration (paper.json): strategy, symbols, orders,
+ * risk limits and backtest conventions; parsing fills every default and refuses unknown keys.
+ */
 export const paperConfigSchema = z.strictObject({
   /** A strategy preset name, or a strategy input (`{ preset, rule: {…} }`, or every part). */
   strategy: z.union([z.string(), z.record(z.string(), z.unknown())]).default('kalman-pair'),
@@ -60,9 +64,13 @@ export const paperConfigSchema = z.strictObject({
   pairing: pairingSchema.prefault({}),
 });
 
+/** A paper configuration as written (defaults may be left out): the input of {@link paperConfigSchema}. */
 export type PaperConfigInput = z.input<typeof paperConfigSchema>;
+/** The `orders` section of a paper configuration, resolved: lot size and smallest traded change. */
 export type OrdersConfig = z.output<typeof ordersSchema>;
+/** The `risk` section of a paper configuration (limits the order gate enforces), resolved. */
 export type RiskConfig = z.output<typeof riskSchema>;
+/** The `pairing` section of a paper configuration, resolved: how long to wait for a bar's legs, and what to do when one is missing. */
 export type PairingConfig = z.output<typeof pairingSchema>;
 
 /** A validated configuration with the strategy and backtest options resolved. */

@@ -154,6 +154,7 @@ function f32(values: ArrayLike<number>): string {
 /** A full table's formats: scan.csv, scan.parquet. */
 export type ScanTableFormat = 'csv' | 'parquet';
 
+/** Options of {@link writeScanOutputs}. */
 export interface ScanOutputOptions {
   /** Pairs (best first) in scan.json and scan.html (default 200). */
   top?: number;

@@ -131,6 +131,7 @@ export interface WalkForwardOptions {
   learn?: 'em';
 }
 
+/** A walk-forward window: bars [trainStart, trainEnd) to choose on, [testStart, testEnd) to test on. */
 export interface Window {
   trainStart: number;
   trainEnd: number;
@@ -165,6 +166,7 @@ export function walkForwardWindows(bars: number, o: WalkForwardOptions): Window[
   return out;
 }
 
+/** Options of {@link sweep}: the pair, the grid, the metric to choose by, and the walk-forward windows. */
 export interface SweepOptions {
   /** The pair: y (dependent) and x. */
   pair: [string, string];
@@ -179,6 +181,7 @@ export interface SweepOptions {
   onProgress?: ProgressCallback;
 }
 
+/** One walk-forward window's outcome: the point chosen on its training bars and how it did on its test bars. */
 export interface WindowResult extends Window {
   trainFirst: string;
   trainLast: string;
@@ -196,6 +199,7 @@ export interface WindowResult extends Window {
   outOfSampleRuined: boolean;
 }
 
+/** What {@link sweep} returns: every grid point's full-period metrics and, with walk-forward, each window's choice and out-of-sample result. */
 export interface SweepResult {
   pair: [string, string];
   axes: GridAxis[];
