@@ -1,23 +1,253 @@
 /**
- * kalrev: Kalman-filter mean-reversion trading toolkit. This file is the whole public API.
+ * kalrev: Kalman-filter mean-reversion trading toolkit. This file is the whole public API: every
+ * name is listed here on purpose (test/api/exports.test.ts holds the list), and the modules'
+ * other exports are internal.
  * @packageDocumentation
  */
 export { KalrevError } from './errors.js';
-export * from './stats/index.js';
-export * from './kalman/index.js';
-export * from './strategy/index.js';
-export * from './backtest/index.js';
-export * from './data/index.js';
-export * from './live/index.js';
-export * from './scan/index.js';
-export { backtest } from './app/backtest.js';
-export { BACKTEST_PRESETS, PRESET_NAMES, presetLegs, type BacktestPreset } from './app/presets.js';
-export { resolvePaperConfig, type PaperConfigInput } from './app/paper.js';
+
+// Statistics: regressions, unit-root and cointegration tests, mean-reversion measures
 export {
-  ConfigError,
-  parseRunSpec,
-  resolveRunSpec,
-  runSpecSchema,
-  type RunSpec,
-  type RunSpecInput,
-} from './app/spec.js';
+  StatsError,
+  ols,
+  adfuller,
+  mackinnonp,
+  mackinnoncrit,
+  coint,
+  johansen,
+  halfLife,
+  hurst,
+  varianceRatio,
+  RollingWindow,
+  rollingMean,
+  rollingStd,
+  rollingZScore,
+  normalCdf,
+  normalSf,
+} from './stats/index.js';
+export type {
+  OlsOptions,
+  OlsResult,
+  AdfOptions,
+  AdfResult,
+  Autolag,
+  CriticalValues,
+  MackinnonpOptions,
+  MackinnoncritOptions,
+  Regression,
+  CointOptions,
+  CointResult,
+  JohansenOptions,
+  JohansenResult,
+  HalfLifeResult,
+  HurstOptions,
+  HurstResult,
+  VarianceRatioResult,
+  RollingOptions,
+} from './stats/index.js';
+
+// The Kalman filter (pykalman's model and API) and the pairs model
+export {
+  KalmanFilter,
+  KalmanModelError,
+  VectorSequence,
+  MatrixSequence,
+  dynamicHedgeRatio,
+  pairModel,
+  pairObservationMatrices,
+  pairTransitionVariance,
+  createPairState,
+  pairStep,
+  pairSkip,
+  PAIR_BETA,
+  PAIR_ALPHA,
+  PAIR_VAR_BETA,
+  PAIR_E,
+  PAIR_Q,
+} from './kalman/index.js';
+export type {
+  EmOptions,
+  FilterCallOptions,
+  FilterMeansResult,
+  FilterResult,
+  FilterUpdateOverrides,
+  FilterUpdateResult,
+  SmoothResult,
+  EmVar,
+  KalmanModel,
+  KalmanModelInput,
+  MatrixInput,
+  ObservationsInput,
+  PartialMissingPolicy,
+  SeriesInput,
+  ShapedArray,
+  VectorInput,
+  HedgeRatioOptions,
+  HedgeRatioPath,
+  PairModelOptions,
+} from './kalman/index.js';
+
+// Prices: the frame, its readers, alignment and repairs
+export {
+  PriceFrame,
+  FrameError,
+  DataError,
+  readWideCsv,
+  readWideCsvSync,
+  readLongCsv,
+  readLongCsvSync,
+  readYahooCsv,
+  readYahooCsvSync,
+  readFolder,
+  readPrices,
+  readParquet,
+  alignFrames,
+  forwardFill,
+} from './data/index.js';
+export type {
+  PriceField,
+  PriceFrameInit,
+  DataErrorCode,
+  FolderReadOptions,
+  FolderResult,
+  PriceFormat,
+  ReadOptions,
+  BarsReadOptions,
+  ReadResult,
+  AlignOptions,
+  AlignmentReport,
+  Join,
+  SymbolAlignment,
+  Repair,
+  RepairOptions,
+  SortRepair,
+  DropDuplicatesRepair,
+  NonPositiveRepair,
+  ForwardFillRepair,
+} from './data/index.js';
+
+// Strategies and their presets
+export {
+  StrategyError,
+  MeanReversionStrategy,
+  createStrategy,
+  resolveStrategy,
+  strategySchema,
+  STRATEGY_PRESETS,
+} from './strategy/index.js';
+export type {
+  Bar,
+  Strategy,
+  SignalState,
+  StrategyInput,
+  StrategyPresetName,
+  StrategySpec,
+  SpreadSpec,
+  NormaliserSpec,
+  RuleSpec,
+  SizingSpec,
+} from './strategy/index.js';
+
+// Backtests
+export { backtest } from './app/backtest.js';
+export { BacktestError, backtestOptionsSchema } from './backtest/index.js';
+export { BACKTEST_PRESETS } from './app/presets.js';
+export type { BacktestPreset } from './app/presets.js';
+export type {
+  BacktestResult,
+  Trade,
+  Fills,
+  SignalSeries,
+  Metrics,
+  BacktestOptions,
+  Costs,
+  ResolvedBacktestOptions,
+} from './backtest/index.js';
+
+// The run spec: what backtest, scan, sweep and paper read from --config and write as run.json
+export { runSpecSchema, parseRunSpec, resolveRunSpec, ConfigError } from './app/spec.js';
+export type { RunSpec, RunSpecInput } from './app/spec.js';
+export { resolvePaperConfig } from './app/paper.js';
+export type { PaperConfigInput } from './app/paper.js';
+
+// Scans of a universe's pairs, parameter sweeps with walk-forward analysis, and their executors
+export {
+  ScanError,
+  scanPairs,
+  sweep,
+  universeFromFrame,
+  writeScanOutputs,
+  writeSweepOutputs,
+  InlineExecutor,
+  LocalExecutor,
+  QueueExecutor,
+  runQueueWorker,
+} from './scan/index.js';
+export type {
+  ScanOptions,
+  ScanResult,
+  PairResult,
+  PairStatus,
+  Screens,
+  Universe,
+  SweepOptions,
+  SweepResult,
+  GridAxis,
+  WalkForwardOptions,
+  Window,
+  WindowResult,
+  Executor,
+  LocalExecutorOptions,
+  ProgressCallback,
+  QueueExecutorOptions,
+  QueueWorkerOptions,
+  QueueWorkerHandle,
+  QueueWorkerEvent,
+  QueueRunStats,
+  ScanOutputOptions,
+  ScanTableFormat,
+} from './scan/index.js';
+
+// Paper trading: a session on a feed, its configuration, the broker it trades with, its journal
+export {
+  openPaperSession,
+  checkFeed,
+  PaperRunner,
+  PaperBroker,
+  csvReplayFeed,
+  ndjsonFeed,
+  wsFeed,
+  journalToBacktestResult,
+  journalStatus,
+  createLogger,
+  silentLogger,
+  FeedError,
+  LiveConfigError,
+  JournalError,
+  JournalCorruptError,
+  JournalLockedError,
+} from './live/index.js';
+export type {
+  PaperSession,
+  PaperSessionOptions,
+  PaperConfig,
+  OrdersConfig,
+  RiskConfig,
+  PairingConfig,
+  RunnerOptions,
+  RunnerHooks,
+  BarOutcome,
+  Broker,
+  OrderRequest,
+  FillEvent,
+  OrderStatus,
+  MarketBar,
+  Feed,
+  FeedBar,
+  CsvReplayOptions,
+  WsFeedOptions,
+  WsMapping,
+  LiveStatus,
+  Logger,
+  FeedErrorCode,
+} from './live/index.js';

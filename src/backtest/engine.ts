@@ -46,6 +46,10 @@ export interface SignalSeries {
 
 export type { Fills, Trade } from '../execution/ledger.js';
 
+/**
+ * What {@link backtest} returns: the run's symbols, resolved strategy and options, the per-bar
+ * equity and signal series, the fills, the round-trip trades and the metrics.
+ */
 export interface BacktestResult {
   symbols: string[];
   times: Float64Array;

@@ -34,6 +34,7 @@ export const METRIC_NAMES = [
   'turnover',
 ] as const satisfies readonly (keyof Metrics)[];
 
+/** The performance metrics of a run (returns, risk, drawdown, trading activity), as every backtest, scan and paper report gives them. */
 export interface Metrics {
   totalReturn: number;
   apr: number;

@@ -1,7 +1,7 @@
 /**
- * The batch forward pass. Dispatches to a specialised loop for 1 state / 1 observation and
- * for 2 states / 1 observation (the dynamic hedge-ratio model), and to the generic kernel
- * otherwise. All loops follow pykalman's recursion exactly:
+ * The batch forward pass. Dispatches to a specialised loop for 1 state / 1 observation, for
+ * 2 states / 1 observation (the dynamic regression; the pairs model itself runs through
+ * pair.ts's step), and to the generic kernel otherwise. All loops follow pykalman's recursion exactly:
  *   t = 0:  x⁻ = μ0, P⁻ = Σ0 (no transition before the first observation)
  *   t ≥ 1:  x⁻ = A_{t-1} x_{t-1} + b_{t-1},  P⁻ = A_{t-1} P_{t-1} A_{t-1}ᵀ + Q_{t-1}
  *   then the update with C_t, d_t, R_t when z_t is observed.
@@ -10,6 +10,7 @@
 import { KalmanModelError } from './errors.js';
 import { createWorkspace, predict, update } from './kernel.js';
 import type { ResolvedModel } from './model.js';
+import { PAIR_ALPHA, PAIR_BETA, pairSkip, pairStep } from './pair.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -237,16 +238,8 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
   const A = model.A;
   const identity = A.steps === 0 && A.data[0] === 1 && A.data[1] === 0 && A.data[2] === 0 && A.data[3] === 1;
   const { b, Q, C, d, R } = model;
-  if (
-    identity &&
-    b.steps === 0 &&
-    Q.steps === 0 &&
-    d.steps === 0 &&
-    R.steps === 0 &&
-    out.predMeans === null &&
-    !wantLL
-  ) {
-    filter2RandomWalk(model, Z, n, out);
+  if (out.predMeans === null && !wantLL && isPairModel(model, n)) {
+    filter2Pair(model, Z, n, out);
     return;
   }
   const Ad = A.data,
@@ -355,65 +348,52 @@ function filter2(model: ResolvedModel, Z: Float64Array, n: number, wantLL: boole
 }
 
 /**
- * The pairs model as Chan writes it: random-walk state (A = I) with constant b, Q, d, R and
- * a time-varying observation row, filtered means (and covariances) only. Every constant is
- * hoisted into a local so that the loop-carried chain is just the covariance update.
+ * Whether the model is exactly the pairs model of pair.ts (random-walk state, no offsets,
+ * Q = q·I, constant R > 0, rows [x_t, 1]) and only filtered means and covariances are wanted:
+ * then the filter is {@link pairStep}, the step every backtest and scan runs, so a
+ * `KalmanFilter` on the pairs model gives their β_t and α_t to the last bit.
  */
-function filter2RandomWalk(model: ResolvedModel, Z: Float64Array, n: number, out: FilterOutput): void {
+function isPairModel(model: ResolvedModel, n: number): boolean {
+  const { A, b, Q, C, d, R } = model;
+  if (A.steps !== 0 || b.steps !== 0 || Q.steps !== 0 || d.steps !== 0 || R.steps !== 0) return false;
+  const a = A.data,
+    q = Q.data;
+  if (!(a[0] === 1 && a[1] === 0 && a[2] === 0 && a[3] === 1)) return false;
+  if (!(b.data[0] === 0 && b.data[1] === 0 && d.data[0] === 0 && R.data[0] > 0)) return false;
+  if (!(q[1] === 0 && q[2] === 0 && q[0] === q[3] && q[0] >= 0)) return false;
+  const Cd = C.data,
+    sC = C.stride;
+  for (let t = 0; t < n; t++) if (Cd[t * sC + 1] !== 1) return false;
+  return true;
+}
+
+/** The pairs model through {@link pairStep}; a missing observation is {@link pairSkip}. */
+function filter2Pair(model: ResolvedModel, Z: Float64Array, n: number, out: FilterOutput): void {
   const Cd = model.C.data,
     sC = model.C.stride;
-  const b0 = model.b.data[0],
-    b1 = model.b.data[1];
-  const q00 = model.Q.data[0],
-    q01 = model.Q.data[1],
-    q11 = model.Q.data[3];
-  const r = model.R.data[0],
-    d = model.d.data[0];
+  const s = new Float64Array(10);
+  s[PAIR_BETA] = model.mu0[0];
+  s[PAIR_ALPHA] = model.mu0[1];
+  s[2] = model.P0[0];
+  s[3] = model.P0[1];
+  s[4] = model.P0[3];
+  s[5] = model.Q.data[0];
+  s[6] = model.R.data[0];
   const means = out.means,
     covs = out.covs;
-  let x0 = model.mu0[0],
-    x1 = model.mu0[1];
-  let p00 = model.P0[0],
-    p01 = model.P0[1],
-    p11 = model.P0[3];
   for (let t = 0; t < n; t++) {
-    if (t > 0) {
-      // x⁻ = x + b, P⁻ = P + Q
-      x0 += b0;
-      x1 += b1;
-      p00 += q00;
-      p01 += q01;
-      p11 += q11;
-    }
     const zt = Z[t];
-    if (zt - zt === 0) {
-      const co = t * sC;
-      const c0 = Cd[co],
-        c1 = Cd[co + 1];
-      // g = P⁻ cᵀ, S = c g + r, K = g / S, x += K (z − c x − d), P −= K gᵀ
-      const g0 = p00 * c0 + p01 * c1;
-      const g1 = p01 * c0 + p11 * c1;
-      const S = c0 * g0 + c1 * g1 + r;
-      if (S > 0) {
-        const y = zt - c0 * x0 - c1 * x1 - d;
-        const invS = 1 / S;
-        const k0 = g0 * invS,
-          k1 = g1 * invS;
-        x0 += k0 * y;
-        x1 += k1 * y;
-        p00 -= k0 * g0;
-        p01 -= k0 * g1;
-        p11 -= k1 * g1;
-      } else if (out.singularAt < 0) out.singularAt = t;
-    } else if (zt === zt) throw infiniteObservation(t, 0, 1, zt);
-    means[2 * t] = x0;
-    means[2 * t + 1] = x1;
+    if (zt - zt === 0) pairStep(s, Cd[t * sC], zt);
+    else if (zt === zt) throw infiniteObservation(t, 0, 1, zt);
+    else pairSkip(s);
+    means[2 * t] = s[PAIR_BETA];
+    means[2 * t + 1] = s[PAIR_ALPHA];
     if (covs !== null) {
       const o4 = 4 * t;
-      covs[o4] = p00;
-      covs[o4 + 1] = p01;
-      covs[o4 + 2] = p01;
-      covs[o4 + 3] = p11;
+      covs[o4] = s[2];
+      covs[o4 + 1] = s[3];
+      covs[o4 + 2] = s[3];
+      covs[o4 + 3] = s[4];
     }
   }
 }

@@ -78,8 +78,9 @@ export function pairModel(x: ArrayLike<number>, options: PairModelOptions): Kalm
   };
 }
 
-/** Slots of the pairs filter's state (see {@link createPairState}). */
+/** Slot of β_t, the hedge ratio, in the pairs filter's state (see {@link createPairState}). */
 export const PAIR_BETA = 0;
+/** Slot of α_t, the intercept. */
 export const PAIR_ALPHA = 1;
 /** Filtered variance of β_t, P_t[0][0]. */
 export const PAIR_VAR_BETA = 2;
@@ -115,26 +116,31 @@ export function createPairState(
  * fixes the results to the last bit, so it must not be rewritten in one place only.
  */
 export function pairStep(s: Float64Array, x: number, y: number): void {
-  if (s[7] !== 0) {
-    s[2] += s[5];
-    s[4] += s[5];
-  }
-  s[7] = 1;
-  const p00 = s[2],
-    p01 = s[3],
+  // every slot is read once and written once: V8 keeps a typed array's values in memory across
+  // the caller's loop, so fewer round trips through it are a shorter loop-carried chain
+  let p00 = s[2],
     p11 = s[4];
+  if (s[7] !== 0) {
+    const q = s[5];
+    p00 += q;
+    p11 += q;
+  }
+  const p01 = s[3],
+    beta = s[0],
+    alpha = s[1];
   // g = P⁻ cᵀ, Q_t = c P⁻ cᵀ + Vₑ, e = y − (β⁻ x + α⁻)
   const g0 = p00 * x + p01;
   const g1 = p01 * x + p11;
   const Qt = x * g0 + g1 + s[6];
-  const e = y - (s[0] * x + s[1]);
+  const e = y - (beta * x + alpha);
   // K = g / Q_t, state += K e, P = P⁻ − g gᵀ / Q_t
   const invQ = 1 / Qt;
-  s[0] += g0 * invQ * e;
-  s[1] += g1 * invQ * e;
+  s[0] = beta + g0 * invQ * e;
+  s[1] = alpha + g1 * invQ * e;
   s[2] = p00 - g0 * g0 * invQ;
   s[3] = p01 - g0 * g1 * invQ;
   s[4] = p11 - g1 * g1 * invQ;
+  s[7] = 1;
   s[8] = e;
   s[9] = Qt;
 }

@@ -33,6 +33,7 @@ export interface FillEvent {
   time: number;
 }
 
+/** What a broker knows of an order by its client id: never seen, open, filled (with the fill) or cancelled. */
 export type OrderStatus =
   { state: 'unknown' } | { state: 'open' } | { state: 'filled'; fill: FillEvent } | { state: 'cancelled' };
 

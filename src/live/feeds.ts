@@ -17,8 +17,10 @@ import { parseTime } from '../data/time.js';
 import type { FeedMessage } from './assembler.js';
 import { LiveConfigError } from './errors.js';
 
+/** A source of raw feed messages (each with its source and line), consumed in order by a paper session. */
 export type Feed = AsyncIterable<FeedMessage>;
 
+/** Options of {@link csvReplayFeed}. */
 export interface CsvReplayOptions {
   /** Milliseconds to wait between two timestamps (0: as fast as possible). */
   paceMs?: number;
@@ -216,6 +218,7 @@ export const DEFAULT_WS_MAPPING: WsMapping = {
   endType: 'end',
 };
 
+/** Options of {@link wsFeed}: how the venue's messages map to bars, what to subscribe to, and reconnection. */
 export interface WsFeedOptions {
   mapping?: Partial<WsMapping>;
   /**

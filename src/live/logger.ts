@@ -1,6 +1,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { LiveConfigError } from './errors.js';
 
+/** The pino logger a paper session writes its structured log to. */
 export type { Logger } from 'pino';
 
 /**

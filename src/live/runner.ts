@@ -30,6 +30,7 @@ export interface RunnerHooks {
   afterSubmit?(seq: number): void;
 }
 
+/** Options of {@link PaperRunner}: the configuration, its journal and the broker it trades with. */
 export interface RunnerOptions {
   config: PaperConfig;
   journal: Journal;
@@ -54,6 +55,10 @@ export interface BarOutcome {
 
 const sameConfig = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * Trades a strategy bar by bar: decides with the backtester's own steps, journals each bar
+ * before its orders leave, and resumes from the journal after a restart (see the module notes).
+ */
 export class PaperRunner {
   readonly config: PaperConfig;
   readonly journal: Journal;

@@ -12,6 +12,7 @@ import { guardJournal, Journal, journalFailure } from './journal.js';
 import type { Logger } from './logger.js';
 import { PaperRunner, type RunnerHooks } from './runner.js';
 
+/** Options of {@link openPaperSession}: the configuration, the journal file, the feed and the logger. */
 export interface PaperSessionOptions {
   config: PaperConfig;
   /** The journal file (created if missing). */
@@ -32,6 +33,7 @@ export interface PaperSessionOptions {
   sleep?: (ms: number) => Promise<unknown>;
 }
 
+/** A paper-trading session wired up by {@link openPaperSession}: run it on its feed, then close it. */
 export interface PaperSession {
   runner: PaperRunner;
   assembler: BarAssembler;

@@ -47,6 +47,7 @@ export const JOB = 5;
 
 /** Why a pair has no backtest (or 'ok'). Index = the status code in a row. */
 export const STATUS = ['ok', 'short', 'minPrice', 'correlation', 'pvalue', 'halfLife'] as const;
+/** Why a pair has no backtest: a screen it failed, or `'ok'` when it was backtested. */
 export type PairStatus = (typeof STATUS)[number];
 
 /** The metrics kept per row, in DESIGN.md's order. */

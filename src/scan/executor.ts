@@ -18,6 +18,10 @@ import type { Universe } from './universe.js';
 /** Called as jobs complete: jobs done so far and the total. */
 export type ProgressCallback = (done: number, total: number) => void;
 
+/**
+ * Where a scan's or a sweep's backtests run: {@link InlineExecutor} (this thread),
+ * {@link LocalExecutor} (worker threads) or {@link QueueExecutor} (workers through Redis).
+ */
 export interface Executor {
   readonly name: string;
   /**
@@ -82,6 +86,7 @@ export class InlineExecutor implements Executor {
   async close(): Promise<void> {}
 }
 
+/** Options of {@link LocalExecutor}. */
 export interface LocalExecutorOptions {
   /** Worker threads (default: one per core, `os.availableParallelism()`). */
   threads?: number;

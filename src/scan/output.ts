@@ -15,6 +15,8 @@ import type { Metrics } from '../execution/metrics.js';
 import { alignFrames } from '../data/align.js';
 import type { PriceFrame } from '../data/frame.js';
 import { ESC_JS, escapeHtml as esc, scriptJson as json } from '../report/escape.js';
+import { createPairState, PAIR_E, PAIR_Q, pairStep } from '../kalman/pair.js';
+import type { StrategySpec } from '../strategy/spec.js';
 import { METRIC_KEYS, STATUS } from './evaluate.js';
 import type { PairResult, ScanResult } from './scan.js';
 import type { SweepResult } from './sweep.js';
@@ -152,6 +154,7 @@ function f32(values: ArrayLike<number>): string {
 /** A full table's formats: scan.csv, scan.parquet. */
 export type ScanTableFormat = 'csv' | 'parquet';
 
+/** Options of {@link writeScanOutputs}. */
 export interface ScanOutputOptions {
   /** Pairs (best first) in scan.json and scan.html (default 200). */
   top?: number;
@@ -235,10 +238,17 @@ function pageData(scan: ScanResult, frame: PriceFrame, ranked: PairResult[]) {
     dates: frame.dates(),
     closes,
     spread: scan.strategy.spread,
+    pairState: pairState(scan.strategy.spread),
     normaliser: scan.strategy.normaliser,
     rule: scan.strategy.rule,
     equity,
   };
+}
+
+/** The pairs filter's initial state for a kalman-hedge spread, else null. */
+function pairState(sp: StrategySpec['spread']): number[] | null {
+  if (sp.type !== 'kalman-hedge') return null;
+  return Array.from(createPairState(sp.delta, sp.observationVariance, sp.initialCovariance));
 }
 
 const STYLE = `body{font:13px system-ui,sans-serif;margin:16px;color:#222}table{border-collapse:collapse}
@@ -261,12 +271,14 @@ s+='<path d="'+d+'" fill="none" stroke="'+esc(colors[k])+'" stroke-width="1"/>'}
 /**
  * The page's script. The table is built with textContent; a click recomputes the pair's series
  * from the embedded closes on the bars where both legs have a close (the pair's overlap, as the
- * scan backtests it): for a kalman-hedge spread the filter of src/strategy/spread.ts
- * (kalmanHedgeStep; its z-score with the `kalman` normaliser), else the OLS spread with the
+ * scan backtests it): for a kalman-hedge spread the pairs filter, `pairStep` itself (its source
+ * is put in the page, from the initial state the strategy starts from; its z-score with the
+ * `kalman` normaliser), else the OLS spread with the
  * scan's β. `window.kalrevScan` exposes the last pair's series (the browser test compares them
  * with the backtester's).
  */
 const SCAN_JS = `${CHART_JS}
+${pairStep.toString()}
 const D=JSON.parse(document.getElementById('scan-data').textContent),COLS=D.cols,P=D.page;let ROWS=D.rows.map((r,i)=>({r,i}));
 const f32=b=>{const s=atob(b),u=new Uint8Array(s.length);for(let i=0;i<s.length;i++)u[i]=s.charCodeAt(i);return new Float32Array(u.buffer)};
 const CLOSE={};for(const k of Object.keys(P.closes))CLOSE[k]=f32(P.closes[k]);
@@ -277,10 +289,9 @@ for(const v of r){const td=document.createElement('td');td.textContent=fmt(v);tr
 document.querySelectorAll('th').forEach((th,i)=>th.onclick=()=>{asc=sortCol===i?!asc:true;sortCol=i;ROWS.sort((a,b)=>{const x=a.r[i],y=b.r[i];if(x===y)return 0;if(x===null)return 1;if(y===null)return -1;return (x<y?-1:1)*(asc?1:-1)});render()});
 function series(yName,xName,olsBeta){const Y=CLOSE[yName],X=CLOSE[xName],S=P.spread,log=S.transform==='log',tf=v=>log?Math.log(v):v;
 const o={dates:[],y:[],x:[],value:[],band:[],hedgeRatio:[],z:S.type!=='kalman-hedge'||P.normaliser.type==='kalman'?[]:null};let s=null;
-if(S.type==='kalman-hedge'){s=new Float64Array(10);s[2]=S.initialCovariance;s[4]=S.initialCovariance;s[5]=S.delta/(1-S.delta);s[6]=S.observationVariance}
+if(P.pairState)s=Float64Array.from(P.pairState);
 for(let t=0;t<P.dates.length;t++){const yv=Y[t],xv=X[t];if(!(isFinite(yv)&&isFinite(xv)))continue;o.dates.push(P.dates[t]);o.y.push(yv);o.x.push(xv);
-if(s){const x=tf(xv),y=tf(yv);if(s[7]!==0){s[2]+=s[5];s[4]+=s[5]}s[7]=1;const p00=s[2],p01=s[3],p11=s[4],g0=p00*x+p01,g1=p01*x+p11,Q=x*g0+g1+s[6],e=y-(s[0]*x+s[1]),iq=1/Q;
-s[0]+=g0*iq*e;s[1]+=g1*iq*e;s[2]=p00-g0*g0*iq;s[3]=p01-g0*g1*iq;s[4]=p11-g1*g1*iq;o.value.push(e);o.band.push(Math.sqrt(Q));o.hedgeRatio.push(s[0]);if(o.z)o.z.push(e/Math.sqrt(Q))}
+if(s){pairStep(s,tf(xv),tf(yv));const e=s[${PAIR_E}],Q=s[${PAIR_Q}];o.value.push(e);o.band.push(Math.sqrt(Q));o.hedgeRatio.push(s[0]);if(o.z)o.z.push(e/Math.sqrt(Q))}
 else o.value.push(tf(yv)-olsBeta*tf(xv))}
 if(!s){const n=o.value.length,m=o.value.reduce((a,b)=>a+b,0)/n,sd=Math.sqrt(o.value.reduce((a,b)=>a+(b-m)*(b-m),0)/n);o.value=o.value.map(v=>v-m);o.band=o.value.map(()=>sd);o.z=o.value.map(v=>v/sd);o.hedgeRatio=null}
 return o}

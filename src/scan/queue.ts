@@ -40,6 +40,7 @@ export interface QueueConnectionOptions {
   label?: string;
 }
 
+/** Options of {@link QueueExecutor}: the Redis connection and how jobs are cut into queue jobs. */
 export interface QueueExecutorOptions extends QueueConnectionOptions {
   /** Jobs (pairs) per queue job (default 256). */
   chunkSize?: number;
@@ -322,6 +323,7 @@ export type QueueWorkerEvent =
   | { type: 'failed'; run: string; index: number; error: string }
   | { type: 'connection'; state: 'lost' | 'restored'; error?: string };
 
+/** Options of {@link runQueueWorker}: the Redis connection, the worker's name, its concurrency and locks. */
 export interface QueueWorkerOptions extends QueueConnectionOptions {
   /** Worker name (reported with each chunk; default host-pid). */
   name?: string;

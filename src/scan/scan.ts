@@ -42,6 +42,7 @@ const ASCENDING = new Set<keyof Metrics>([
   'turnover',
 ]);
 
+/** Options of {@link scanPairs}: the strategy and backtest, the screens, the ranking and the executor. */
 export interface ScanOptions {
   /** Strategy (preset name, preset with overrides, or spec); default `'kalman-pair'`. */
   strategy?: StrategyInput | string;
@@ -90,6 +91,7 @@ export interface PairResult {
   rank: number;
 }
 
+/** What {@link scanPairs} returns: the resolved setup, and every pair with its screens and metrics, ranked. */
 export interface ScanResult {
   source: string;
   symbols: string[];

@@ -122,6 +122,7 @@ export interface WalkForwardOptions {
   learn?: 'em';
 }
 
+/** A walk-forward window: bars [trainStart, trainEnd) to choose on, [testStart, testEnd) to test on. */
 export interface Window {
   trainStart: number;
   trainEnd: number;
@@ -156,6 +157,7 @@ export function walkForwardWindows(bars: number, o: WalkForwardOptions): Window[
   return out;
 }
 
+/** Options of {@link sweep}: the pair, the grid, the metric to choose by, and the walk-forward windows. */
 export interface SweepOptions {
   /** The pair: y (dependent) and x. */
   pair: [string, string];
@@ -170,6 +172,7 @@ export interface SweepOptions {
   onProgress?: ProgressCallback;
 }
 
+/** One walk-forward window's outcome: the point chosen on its training bars and how it did on its test bars. */
 export interface WindowResult extends Window {
   trainFirst: string;
   trainLast: string;
@@ -187,6 +190,7 @@ export interface WindowResult extends Window {
   outOfSampleRuined: boolean;
 }
 
+/** What {@link sweep} returns: every grid point's full-period metrics and, with walk-forward, each window's choice and out-of-sample result. */
 export interface SweepResult {
   pair: [string, string];
   axes: GridAxis[];

@@ -101,9 +101,13 @@ export const strategySchema = z.strictObject({
   sizing: sizingSchema,
 });
 
+/** A resolved spread model: how leg prices become the value that is scored (`spread` of a spec). */
 export type SpreadSpec = z.output<typeof spreadSchema>;
+/** A resolved normaliser: how the spread value becomes a z-score (`normaliser` of a spec). */
 export type NormaliserSpec = z.output<typeof normaliserSchema>;
+/** A resolved trading rule: how z-scores become target units of the spread (`rule` of a spec). */
 export type RuleSpec = z.output<typeof ruleSchema>;
+/** A resolved sizing: how target units become shares of each leg (`sizing` of a spec). */
 export type SizingSpec = z.output<typeof sizingSchema>;
 /** A validated strategy spec with every default filled in. */
 export type StrategySpec = z.output<typeof strategySchema>;
