@@ -22,6 +22,8 @@ import type { Bar, Strategy } from '../strategy/types.js';
 import type { AssembledBar, BarAssembler } from './assembler.js';
 import {
   BrokerConnectionError,
+  filledQty,
+  isOpen,
   type Broker,
   type ConnectionEvent,
   type OrderRequest,
@@ -105,6 +107,7 @@ export class PaperRunner {
   #started: Promise<void> | null = null;
   #connected = true;
   #halted = false;
+  #retries = 0;
   #reconnected: { promise: Promise<void>; resolve: () => void } | null = null;
   #killed: string | null = null;
   #stopped = false;
@@ -301,6 +304,12 @@ export class PaperRunner {
   async #afterConnectionError(e: unknown): Promise<void> {
     if (!(e instanceof BrokerConnectionError) || this.broker.onConnection === undefined) throw e;
     this.logger.warn({ event: 'broker-unreachable', reason: e.message }, 'waiting for the broker connection');
+    // the connection came back before this error was handled: try again, but not forever on a
+    // broker that fails without saying it is down
+    if (this.#connected) {
+      if (++this.#retries > 3) throw e;
+      return;
+    }
     await this.#nextReconnect();
   }
 
@@ -365,6 +374,7 @@ export class PaperRunner {
           mismatch = await this.#compare();
         }
         if (mismatch !== null) this.#halt(when, mismatch);
+        this.#retries = 0;
         return;
       } catch (e) {
         await this.#afterConnectionError(e);
@@ -387,20 +397,41 @@ export class PaperRunner {
     }
   }
 
+  /**
+   * The venue's positions and open orders against the journal's. Fills keep arriving while the
+   * venue is asked, so a symbol with an order still working may differ by no more than the shares
+   * left to fill; it is held to equality once nothing works on it.
+   */
   async #compare(): Promise<Mismatch | null> {
     const symbols = this.config.symbols;
     const venue = await this.broker.positions();
     const venueOpen = (await this.broker.openOrders()).filter((s) => symbols.includes(s.order.symbol));
+    const theirs = new Set(venueOpen.map((s) => s.order.clientId));
+    const working = new Map<string, number>();
+    const addWorking = (symbol: string, left: number) =>
+      working.set(symbol, (working.get(symbol) ?? 0) + Math.abs(left));
+    for (const s of venueOpen) addWorking(s.order.symbol, s.order.shares - filledQty(s));
+    // open in the journal, not listed open by the venue: it may have just ended, so ask about it
+    const journalOnly: string[] = [];
+    for (const o of this.journal.openOrders()) {
+      if (theirs.has(o.clientId)) continue;
+      const state = await this.broker.order(o.clientId);
+      if (state !== null) this.#record([state]);
+      if (state === null || isOpen(state.status)) {
+        journalOnly.push(o.clientId);
+        addWorking(o.symbol, o.shares - (state === null ? 0 : filledQty(state)));
+      }
+    }
+    const mine = new Set(this.journal.openOrders().map((o) => o.clientId));
+    const brokerOnly = [...theirs].filter((id) => !mine.has(id));
     const positions: Mismatch['positions'] = [];
     for (const symbol of symbols) {
       const journal = this.#book.get(symbol) ?? 0;
       const broker = venue.get(symbol) ?? 0;
-      if (!sameShares(journal, broker)) positions.push({ symbol, journal, broker });
+      const slack = working.get(symbol) ?? 0;
+      if (!sameShares(journal, broker) && !(Math.abs(journal - broker) <= slack * (1 + SHARE_TOLERANCE)))
+        positions.push({ symbol, journal, broker });
     }
-    const mine = new Set(this.journal.openOrders().map((o) => o.clientId));
-    const theirs = new Set(venueOpen.map((s) => s.order.clientId));
-    const brokerOnly = [...theirs].filter((id) => !mine.has(id));
-    const journalOnly = [...mine].filter((id) => !theirs.has(id));
     if (positions.length === 0 && brokerOnly.length === 0 && journalOnly.length === 0) return null;
     return { positions, brokerOnly, journalOnly };
   }
