@@ -899,6 +899,10 @@ export class Journal {
       .run(key, value);
   }
 
+  deleteMeta(key: string): void {
+    this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+  }
+
   /** Every journaled bar in order. */
   *bars(): Generator<BarRow> {
     for (const r of this.db.prepare('SELECT * FROM bars ORDER BY seq').iterate() as Iterable<RawBar>)

@@ -233,6 +233,17 @@ export class PaperRunner {
         `the journal's orders went to broker "${recorded}", not "${this.broker.name}"; use --broker ${recorded}, or a new --state file`,
       );
     await this.reconcile('start');
+    const halted = j.getMeta('halted');
+    if (halted !== undefined) {
+      j.db.transaction(() => {
+        j.deleteMeta('halted');
+        j.event({ time: this.#eventTime(), at: this.clock(), kind: 'resumed', detail: { halted } });
+      })();
+      this.logger.warn(
+        { event: 'resumed', halted },
+        'the broker agrees with the journal again: resuming after the halt',
+      );
+    }
   }
 
   /**
@@ -445,12 +456,15 @@ export class PaperRunner {
     const at = this.clock();
     this.#stopped = true;
     this.#halted = true;
-    this.journal.event({
-      time: this.#eventTime(),
-      at,
-      kind: 'halt',
-      detail: { reason: 'broker-mismatch', when, broker: this.broker.name, ...m },
-    });
+    this.journal.db.transaction(() => {
+      this.journal.event({
+        time: this.#eventTime(),
+        at,
+        kind: 'halt',
+        detail: { reason: 'broker-mismatch', when, broker: this.broker.name, ...m },
+      });
+      this.journal.setMeta('halted', parts.join('; '));
+    })();
     this.logger.error(
       { event: 'halt', reason: 'broker-mismatch', when, broker: this.broker.name, ...m },
       'the broker disagrees with the journal: halted',
