@@ -80,4 +80,13 @@ export {
   type ConfigChange,
 } from './report.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
-export { openPaperSession, checkFeed, type PaperSession, type PaperSessionOptions } from './session.js';
+export {
+  openPaperSession,
+  checkFeed,
+  brokerFactory,
+  BROKERS,
+  type BrokerContext,
+  type BrokerFactory,
+  type PaperSession,
+  type PaperSessionOptions,
+} from './session.js';

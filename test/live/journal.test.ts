@@ -235,6 +235,41 @@ describe('a damaged or hand-edited journal is refused', () => {
   });
 });
 
+describe('schema upgrades', () => {
+  it('a journal of schema 3 (one fill per order, statuses new/filled) is upgraded in place and continues', async () => {
+    const { state } = await journal(base(), 120);
+    // the same journal with schema 3's orders and fills tables
+    const old = edited(state, 'v3.db', `UPDATE meta SET value = value WHERE 0`);
+    const db = new Database(old);
+    db.exec(`CREATE TABLE o3 (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL,
+               time INTEGER NOT NULL, leg INTEGER NOT NULL, symbol TEXT NOT NULL, shares REAL NOT NULL,
+               status TEXT NOT NULL CHECK (status IN ('new', 'filled', 'cancelled', 'rejected')));
+             INSERT INTO o3 SELECT id, client_id, seq, time, leg, symbol, shares, status FROM orders;
+             DROP TABLE orders; ALTER TABLE o3 RENAME TO orders; CREATE INDEX orders_status ON orders (status);
+             CREATE TABLE f3 (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, time INTEGER NOT NULL,
+               leg INTEGER NOT NULL, symbol TEXT NOT NULL, shares REAL NOT NULL, price REAL NOT NULL,
+               commission REAL NOT NULL, hash TEXT);
+             INSERT INTO f3 SELECT id, client_id, time, leg, symbol, shares, price, commission, hash FROM fills;
+             DROP TABLE fills; ALTER TABLE f3 RENAME TO fills; PRAGMA user_version = 3;`);
+    const fills = db.prepare('SELECT client_id, shares, price FROM fills ORDER BY id').all();
+    db.close();
+    expect(fills.length).toBeGreaterThan(20);
+    expect(() => journalStatus(old)).toThrow(
+      `${old}: journal schema version 3 is older than ${SCHEMA_VERSION}; open it once with \`kalrev paper\` to upgrade it`,
+    );
+    // upgraded on open, reconciled with the paper broker, and run on
+    const s = await journal(base(), 200, old, 120);
+    expect(s.runner.seq).toBe(200);
+    const j = new Journal(old, { readonly: true });
+    expect(j.events('halt')).toEqual([]);
+    expect(j.verifyChain().bars).toBe(200);
+    const after = j.db.prepare('SELECT client_id, shares, price, n FROM fills ORDER BY id').all();
+    expect(after.slice(0, fills.length)).toEqual(fills.map((f) => ({ ...(f as object), n: 0 })));
+    expect(j.orders().every((o) => o.status === 'filled' && o.filled === o.shares)).toBe(true);
+    j.close();
+  });
+});
+
 describe('configuration changes between runs', () => {
   it('risk limits and lotSize changed on restart are journaled as a config-change, shown by status', async () => {
     const { state } = await journal(base(), 100);
