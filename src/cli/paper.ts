@@ -20,6 +20,7 @@ interface PaperOptions {
   execution?: string;
   feed: string;
   state: string;
+  broker: string;
   warmup?: string;
   pace?: number;
   killFile?: string;
@@ -81,6 +82,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
     .option('--execution <when>', 'close | next-open | next-close (without --config)')
     .requiredOption('--feed <feed>', 'csv:PATH (replay), stdin (NDJSON bars), or ws://HOST/PATH')
     .requiredOption('--state <file>', 'the journal (SQLite); restarting with it resumes the run')
+    .option('--broker <name>', 'where orders go: paper (simulated fills by the backtest model)', 'paper')
     .option('--warmup <file>', 'CSV of history fed to the strategy before the first live bar')
     .option('--pace <ms>', 'CSV replay: pause between timestamps', nonNegative('--pace'))
     .option('--kill-file <file>', 'kill switch: if this file appears, flatten and stop')
@@ -116,6 +118,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
         config,
         state: opts.state,
         feed: opts.feed,
+        broker: opts.broker,
         logger,
         warmup: opts.warmup,
         paceMs: opts.pace,
@@ -134,6 +137,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
         const stats = await session.run(abort.signal);
         const summary = {
           state: opts.state,
+          broker: session.broker.name,
           bars: session.runner.seq,
           newBars: session.runner.seq - before,
           orders: session.journal.count('orders'),
