@@ -37,16 +37,16 @@ function line(
   return ok;
 }
 
-export function main(): BenchResult[] {
+export async function main(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
   // tmpfs when there is one: the runner's own cost (fsync returns at once); then the OS temp
   // dir on disk, where each bar's fsync adds the device's flush latency
   const dirs = [...(existsSync('/dev/shm') ? ['/dev/shm'] : []), process.env.KALREV_BENCH_DIR ?? tmpdir()];
-  for (const base of dirs) out.push(...measure(base));
+  for (const base of dirs) out.push(...(await measure(base)));
   return out;
 }
 
-function measure(base: string): BenchResult[] {
+async function measure(base: string): Promise<BenchResult[]> {
   const n = 2520;
   const { x, y } = pairSeries(n, 5);
   const dir = mkdtempSync(join(base, 'kalrev-bench-live-'));
@@ -76,7 +76,7 @@ function measure(base: string): BenchResult[] {
         close[0] = y[t];
         close[1] = x[t];
         const t0 = process.hrtime.bigint();
-        const out = s.runner.processBar(bar);
+        const out = await s.runner.processBar(bar);
         const t1 = process.hrtime.bigint();
         if (measured) {
           samples.push(Number(decided - t0) / 1e3);

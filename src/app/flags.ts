@@ -57,7 +57,7 @@ export const SPEC_PARAMETERS: readonly SpecParameter[] = [
     path: 'broker',
     flag: '--broker',
     arg: '<name>',
-    value: { kind: 'choice', choices: ['paper'] },
+    value: { kind: 'string' },
     help: 'where orders go (default paper: simulated fills, as the backtest)',
     commands: ['paper'],
   },

@@ -77,8 +77,11 @@ export const runSpecSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
   /** Data repairs (none by default; every repair is reported). */
   repair: repairSchema.optional(),
-  /** Paper trading: where orders go (`paper`: simulated fills, as the backtest's). */
-  broker: z.enum(['paper']).optional(),
+  /**
+   * Paper trading: the broker orders go to, by name (`paper`, the default: simulated fills, as
+   * the backtest's); the session knows the names.
+   */
+  broker: z.string().min(1).optional(),
   /** Paper trading: order rounding. */
   orders: ordersSchema.optional(),
   /** Paper trading: risk limits and the kill switch. */
@@ -104,7 +107,7 @@ export interface RunSpec {
   strategy: StrategySpec;
   options: ResolvedExecutionOptions;
   repair?: z.output<typeof repairSchema>;
-  broker?: 'paper';
+  broker?: string;
   orders?: OrdersConfig;
   risk?: RiskConfig;
   pairing?: PairingConfig;

@@ -89,6 +89,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
         config,
         state: opts.state,
         feed: opts.feed,
+        broker: config.broker,
         logger,
         warmup: opts.warmup,
         paceMs: opts.pace,
@@ -107,6 +108,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
         const stats = await session.run(abort.signal);
         const summary = {
           state: opts.state,
+          broker: session.broker.name,
           bars: session.runner.seq,
           newBars: session.runner.seq - before,
           orders: session.journal.count('orders'),

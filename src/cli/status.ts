@@ -29,11 +29,13 @@ export function statusCommand(): Command {
       const money = (x: number) =>
         x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
       const why =
-        s.health === 'refusing'
-          ? ` (orders refused on ${s.refusedSinceLastTrade} bars since the last trade)`
-          : s.killed
-            ? ` (killed: ${s.killed})`
-            : '';
+        s.health === 'halted'
+          ? ` (the broker disagrees with the journal: ${s.halted})`
+          : s.health === 'refusing'
+            ? ` (orders refused on ${s.refusedSinceLastTrade} bars since the last trade)`
+            : s.killed
+              ? ` (killed: ${s.killed})`
+              : '';
       console.log(
         `kalrev status: ${s.file}  health ${s.health}${why}  ${s.runningPid !== null ? `running (pid ${s.runningPid})` : 'not running'}`,
       );
@@ -46,6 +48,9 @@ export function statusCommand(): Command {
           .map(([k, v]) => `${k} ${v.toFixed(4)}`)
           .join('  ')}`,
       );
+      const held = Object.entries(s.brokerPositions);
+      if (held.some(([k, v]) => Math.abs(v - s.positions[k]) > 1e-9 * Math.max(1, Math.abs(v))))
+        console.log(`at broker ${held.map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`);
       console.log(
         `equity    ${money(s.equity)}  P&L ${s.pnl >= 0 ? '+' : ''}${money(s.pnl)} on ${money(s.capital)}`,
       );

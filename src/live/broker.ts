@@ -1,67 +1,24 @@
 /**
- * The broker interface the runner trades through, and the paper broker: a venue that fills
- * market orders by the backtester's execution and cost model (the same {@link Ledger} formula),
- * and keeps its own book in the journal's database so it outlives a crash of the runner, as a
- * real venue would.
+ * The paper broker: a venue that fills market orders by the backtester's execution and cost
+ * model (the same {@link Ledger} formula), and keeps its own book in the journal's database so it
+ * outlives a crash of the runner, as a real venue would. It implements the asynchronous
+ * {@link Broker} contract of src/execution/broker.ts; its answers are ready at once.
  */
 import type Database from 'better-sqlite3';
+import type { Broker, MarketBar, OrderRequest, OrderState } from '../execution/broker.js';
 import { Ledger } from '../execution/ledger.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
 
-/** A market order for one leg. `clientId` is the runner's idempotency key: one order per id, ever. */
-export interface OrderRequest {
-  clientId: string;
-  symbol: string;
-  /** Leg index in the strategy's order. */
-  leg: number;
-  /** Signed shares: positive buys, negative sells. */
-  shares: number;
-  /** Time of the bar the order was decided on (UTC ms). */
-  time: number;
-}
-
-/** A fill of a whole order (the paper broker never fills partially). */
-export interface FillEvent {
-  clientId: string;
-  symbol: string;
-  leg: number;
-  shares: number;
-  /** Fill price, slippage included. */
-  price: number;
-  commission: number;
-  /** Time of the bar whose price filled the order. */
-  time: number;
-}
-
-/** What a broker knows of an order by its client id: never seen, open, filled (with the fill) or cancelled. */
-export type OrderStatus =
-  { state: 'unknown' } | { state: 'open' } | { state: 'filled'; fill: FillEvent } | { state: 'cancelled' };
-
-/** One bar of market data as the venue sees it (prices per leg). */
-export interface MarketBar {
-  time: number;
-  close: ArrayLike<number>;
-  open: ArrayLike<number> | null;
-}
-
-/**
- * What the runner needs from a venue. Keep it this small: a real adapter maps each call to its
- * API and reports fills through `onFill` whenever they arrive.
- */
-export interface Broker {
-  /** Sends an order. Must be idempotent on `clientId`: a second submit of an id does nothing. */
-  submit(order: OrderRequest): void;
-  /** Cancels an open order; false when it is not open (unknown, filled or cancelled). */
-  cancel(clientId: string): boolean;
-  /** Shares held per symbol. */
-  positions(): Map<string, number>;
-  /** What the venue knows of an order: how the runner reconciles after a restart. */
-  order(clientId: string): OrderStatus;
-  /** Registers a listener for fills. */
-  onFill(listener: (fill: FillEvent) => void): void;
-  /** Market data, for a simulated venue (a real venue has its own). */
-  onBar?(bar: MarketBar): void;
-}
+export type {
+  Broker,
+  ConnectionEvent,
+  Fill,
+  MarketBar,
+  OrderRequest,
+  OrderState,
+  OrderStatus,
+} from '../execution/broker.js';
+export { BrokerConnectionError, filledQty, isOpen, FINAL_STATUSES } from '../execution/broker.js';
 
 interface PaperOrderRow {
   client_id: string;
@@ -75,20 +32,39 @@ interface PaperOrderRow {
   commission: number | null;
 }
 
+const stateOf = (row: PaperOrderRow): OrderState => {
+  const order: OrderRequest = {
+    clientId: row.client_id,
+    symbol: row.symbol,
+    leg: row.leg,
+    shares: row.shares,
+    time: row.submitted_time,
+  };
+  if (row.status === 'open') return { status: 'accepted', order, fills: [] };
+  if (row.status === 'cancelled') return { status: 'cancelled', order, fills: [] };
+  return {
+    status: 'filled',
+    order,
+    fills: [{ qty: row.shares, price: row.price!, commission: row.commission!, time: row.fill_time! }],
+  };
+};
+
 /**
  * Fills orders as the backtester would: with execution 'close' at the close of the bar the
  * order was decided on (the last bar the venue has seen), with 'next-open' / 'next-close' at
- * the open / close of the next bar. Slippage and commission by {@link Ledger.quote}. Every
- * submit is recorded (`paper_submits`), so a test can prove that no order was sent twice.
+ * the open / close of the next bar; always whole. Slippage and commission by
+ * {@link Ledger.quote}. Every submit is recorded (`paper_submits`), so a test can prove that no
+ * order was sent twice.
  */
 export class PaperBroker implements Broker {
-  readonly #listeners: ((fill: FillEvent) => void)[] = [];
+  readonly name = 'paper';
+  readonly #listeners: ((state: OrderState) => void)[] = [];
   readonly #quoteLedger: Ledger;
   readonly #quote = new Float64Array(2);
   readonly #execution: ResolvedBacktestOptions['execution'];
   readonly #stmts: Record<string, Database.Statement>;
-  readonly #submitTx: (order: OrderRequest) => FillEvent[];
-  readonly #barTx: (bar: MarketBar) => FillEvent[];
+  readonly #submitTx: (order: OrderRequest) => { state: OrderState; updates: OrderState[] };
+  readonly #barTx: (bar: MarketBar) => OrderState[];
   #lastTime = -Infinity;
   #last: MarketBar | null = null;
   #open = 0;
@@ -137,19 +113,20 @@ export class PaperBroker implements Broker {
     }
     this.#open = (this.#stmts.countOpen.get() as { n: number }).n;
     this.#submitTx = db.transaction((order: OrderRequest) => {
-      const known = this.#stmts.get.get(order.clientId) !== undefined;
+      const known = this.#stmts.get.get(order.clientId) as PaperOrderRow | undefined;
       this.#stmts.submit.run(order.clientId, this.clock(), known ? 0 : 1);
-      if (known) return [];
+      if (known) return { state: stateOf(known), updates: [] };
       this.#stmts.insert.run(order.clientId, order.leg, order.symbol, order.shares, order.time);
       this.#open++;
       if (this.#execution === 'close' && this.#last !== null) {
         const row = this.#stmts.get.get(order.clientId) as PaperOrderRow;
-        return [this.#fill(row, this.#last.time, this.#last.close[row.leg])];
+        const filled = this.#fill(row, this.#last.time, this.#last.close[row.leg]);
+        return { state: filled, updates: [filled] };
       }
-      return [];
+      return { state: stateOf(this.#stmts.get.get(order.clientId) as PaperOrderRow), updates: [] };
     });
     this.#barTx = db.transaction((bar: MarketBar) => {
-      const fills: FillEvent[] = [];
+      const updates: OrderState[] = [];
       if (this.#open > 0) {
         for (const row of this.#stmts.open.all() as PaperOrderRow[]) {
           if (row.submitted_time >= bar.time) continue;
@@ -158,7 +135,7 @@ export class PaperBroker implements Broker {
               ? (bar.open ?? bar.close)[row.leg]
               : // 'next-close', and 'close' orders the venue saw only after their bar
                 bar.close[row.leg];
-          fills.push(this.#fill(row, bar.time, ref));
+          updates.push(this.#fill(row, bar.time, ref));
         }
       }
       this.#stmts.market.run(
@@ -166,80 +143,74 @@ export class PaperBroker implements Broker {
         bar.open === null ? null : JSON.stringify(Array.from(bar.open)),
         JSON.stringify(Array.from(bar.close)),
       );
-      return fills;
+      return updates;
     });
   }
 
-  #fill(row: PaperOrderRow, time: number, ref: number): FillEvent {
+  #fill(row: PaperOrderRow, time: number, ref: number): OrderState {
     const [price, commission] = this.#quoteLedger.quote(row.shares, ref, this.#quote);
     this.#stmts.fill.run(time, price, commission, row.client_id);
     this.#stmts.position.run(row.symbol, row.shares);
     this.#open--;
-    return {
-      clientId: row.client_id,
-      symbol: row.symbol,
-      leg: row.leg,
-      shares: row.shares,
-      price,
-      commission,
-      time,
-    };
+    return stateOf({ ...row, status: 'filled', fill_time: time, price, commission });
   }
 
-  #emit(fills: FillEvent[]): void {
-    for (const f of fills) for (const l of this.#listeners) l(f);
+  #emit(updates: OrderState[]): void {
+    for (const u of updates) for (const l of this.#listeners) l(u);
   }
 
   /** The venue sees a bar: orders waiting for it fill. A bar already seen is ignored. */
-  onBar(bar: MarketBar): void {
-    if (bar.time <= this.#lastTime) return;
-    const fills = this.#barTx(bar);
+  onBar(bar: MarketBar): Promise<void> {
+    if (bar.time <= this.#lastTime) return Promise.resolve();
+    const updates = this.#barTx(bar);
     this.#lastTime = bar.time;
     this.#last = {
       time: bar.time,
       close: Array.from(bar.close),
       open: bar.open === null ? null : Array.from(bar.open),
     };
-    this.#emit(fills);
+    this.#emit(updates);
+    return Promise.resolve();
   }
 
-  submit(order: OrderRequest): void {
-    this.#emit(this.#submitTx(order));
+  submit(order: OrderRequest): Promise<OrderState> {
+    const { state, updates } = this.#submitTx(order);
+    this.#emit(updates);
+    return Promise.resolve(state);
   }
 
-  cancel(clientId: string): boolean {
-    const changed = this.#stmts.cancel.run(clientId).changes > 0;
-    if (changed) this.#open--;
-    return changed;
+  cancel(clientId: string): Promise<OrderState | null> {
+    if (this.#stmts.cancel.run(clientId).changes > 0) {
+      this.#open--;
+      const state = this.#state(clientId)!;
+      this.#emit([state]);
+      return Promise.resolve(state);
+    }
+    return Promise.resolve(this.#state(clientId));
   }
 
-  positions(): Map<string, number> {
+  #state(clientId: string): OrderState | null {
+    const row = this.#stmts.get.get(clientId) as PaperOrderRow | undefined;
+    return row === undefined ? null : stateOf(row);
+  }
+
+  order(clientId: string): Promise<OrderState | null> {
+    return Promise.resolve(this.#state(clientId));
+  }
+
+  openOrders(): Promise<OrderState[]> {
+    if (this.#open === 0) return Promise.resolve([]);
+    return Promise.resolve((this.#stmts.open.all() as PaperOrderRow[]).map(stateOf));
+  }
+
+  positions(): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (const r of this.#stmts.positions.all() as { symbol: string; shares: number }[])
       out.set(r.symbol, r.shares);
-    return out;
+    return Promise.resolve(out);
   }
 
-  order(clientId: string): OrderStatus {
-    const row = this.#stmts.get.get(clientId) as PaperOrderRow | undefined;
-    if (row === undefined) return { state: 'unknown' };
-    if (row.status === 'open') return { state: 'open' };
-    if (row.status === 'cancelled') return { state: 'cancelled' };
-    return {
-      state: 'filled',
-      fill: {
-        clientId: row.client_id,
-        symbol: row.symbol,
-        leg: row.leg,
-        shares: row.shares,
-        price: row.price!,
-        commission: row.commission!,
-        time: row.fill_time!,
-      },
-    };
-  }
-
-  onFill(listener: (fill: FillEvent) => void): void {
+  onUpdate(listener: (state: OrderState) => void): void {
     this.#listeners.push(listener);
   }
 

@@ -63,8 +63,8 @@ export interface PaperConfig {
   symbols: string[];
   strategy: StrategySpec;
   options: ResolvedBacktestOptions;
-  /** Where orders go. */
-  broker: 'paper';
+  /** The broker orders go to, by name (the session's registry knows the names). */
+  broker: string;
   orders: OrdersConfig;
   risk: RiskConfig;
   pairing: PairingConfig;

@@ -72,3 +72,21 @@ export class JournalLockedError extends JournalError {
     super(file, `journal in use by pid ${pid}; stop that run first, or use another --state file`);
   }
 }
+
+/**
+ * The broker's positions or open orders differ from the journal's: the venue is the truth, so
+ * the run halts (a `halt` event is journaled) rather than trade on a guess. Names what differs.
+ */
+export class BrokerMismatchError extends JournalError {
+  override name = 'BrokerMismatchError';
+  constructor(
+    file: string,
+    readonly broker: string,
+    readonly difference: string,
+  ) {
+    super(
+      file,
+      `halted: broker "${broker}" disagrees with the journal (${difference}); nothing more was traded. Make the account at the broker match the journal's positions and orders (kalrev status --state ${file}), then restart; or start a new --state file`,
+    );
+  }
+}

@@ -3,14 +3,24 @@
  * behaviour, a crash-safe journal, risk controls, feeds and the broker interface.
  * @packageDocumentation
  */
-export { PaperRunner, type RunnerOptions, type RunnerHooks, type BarOutcome } from './runner.js';
+export {
+  PaperRunner,
+  type RunnerOptions,
+  type RunnerHooks,
+  type BarOutcome,
+  type Mismatch,
+  type ReconcileWhen,
+} from './runner.js';
 export {
   PaperBroker,
+  BrokerConnectionError,
   type Broker,
   type OrderRequest,
-  type FillEvent,
+  type OrderState,
   type OrderStatus,
+  type Fill,
   type MarketBar,
+  type ConnectionEvent,
 } from './broker.js';
 export {
   Journal,
@@ -49,6 +59,7 @@ export {
   JournalError,
   JournalCorruptError,
   JournalLockedError,
+  BrokerMismatchError,
   type FeedErrorCode,
 } from './errors.js';
 export {
@@ -61,4 +72,13 @@ export {
   type ConfigChange,
 } from './report.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
-export { openPaperSession, checkFeed, type PaperSession, type PaperSessionOptions } from './session.js';
+export {
+  openPaperSession,
+  checkFeed,
+  brokerFactory,
+  BROKERS,
+  type BrokerContext,
+  type BrokerFactory,
+  type PaperSession,
+  type PaperSessionOptions,
+} from './session.js';

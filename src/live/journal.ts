@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import type { Trade } from '../execution/ledger.js';
 import type { SimulatorSnapshot } from '../execution/simulator.js';
 import type { SignalState } from '../strategy/types.js';
+import { FINAL_STATUSES, type OrderState, type OrderStatus } from '../execution/broker.js';
 import { JournalCorruptError, JournalError, JournalLockedError } from './errors.js';
 
 /** Schema migrations: entry k upgrades version k to k + 1. Never edit one that has shipped. */
@@ -96,6 +97,45 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE fills ADD COLUMN hash TEXT;
    INSERT INTO meta (key, value) VALUES ('chain', 'pending')
      ON CONFLICT (key) DO UPDATE SET value = excluded.value;`,
+  // 4: an order's venue states (accepted, partially filled, expired; the shares filled, why it
+  // was rejected) and fills in parts (numbered within their order)
+  `CREATE TABLE orders_v4 (
+     id INTEGER PRIMARY KEY,
+     client_id TEXT NOT NULL UNIQUE,
+     seq INTEGER NOT NULL,
+     time INTEGER NOT NULL,
+     leg INTEGER NOT NULL,
+     symbol TEXT NOT NULL,
+     shares REAL NOT NULL,
+     status TEXT NOT NULL CHECK (status IN
+       ('new', 'accepted', 'partially-filled', 'filled', 'rejected', 'cancelled', 'expired')),
+     filled REAL NOT NULL DEFAULT 0,
+     reason TEXT
+   );
+   INSERT INTO orders_v4 (id, client_id, seq, time, leg, symbol, shares, status, filled)
+     SELECT id, client_id, seq, time, leg, symbol, shares, status,
+       (SELECT coalesce(sum(f.shares), 0) FROM fills f WHERE f.client_id = orders.client_id)
+     FROM orders;
+   DROP TABLE orders;
+   ALTER TABLE orders_v4 RENAME TO orders;
+   CREATE INDEX orders_status ON orders (status);
+   CREATE TABLE fills_v4 (
+     id INTEGER PRIMARY KEY,
+     client_id TEXT NOT NULL,
+     n INTEGER NOT NULL DEFAULT 0,
+     time INTEGER NOT NULL,
+     leg INTEGER NOT NULL,
+     symbol TEXT NOT NULL,
+     shares REAL NOT NULL,
+     price REAL NOT NULL,
+     commission REAL NOT NULL,
+     hash TEXT,
+     UNIQUE (client_id, n)
+   );
+   INSERT INTO fills_v4 (id, client_id, n, time, leg, symbol, shares, price, commission, hash)
+     SELECT id, client_id, 0, time, leg, symbol, shares, price, commission, hash FROM fills;
+   DROP TABLE fills;
+   ALTER TABLE fills_v4 RENAME TO fills;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -123,6 +163,7 @@ export interface BarRow {
   snapshot: SimulatorSnapshot | null;
 }
 
+/** A journaled order: `new` until the venue answers, then the venue's last known status. */
 export interface OrderRow {
   clientId: string;
   seq: number;
@@ -130,11 +171,17 @@ export interface OrderRow {
   leg: number;
   symbol: string;
   shares: number;
-  status: 'new' | 'filled' | 'cancelled' | 'rejected';
+  status: OrderStatus;
+  /** Shares filled so far (signed). */
+  filled?: number;
+  /** Why the venue rejected it. */
+  reason?: string | null;
 }
 
 export interface FillRow {
   clientId: string;
+  /** The fill's number within its order (0 for the first; an order may fill in parts). */
+  n: number;
   /** Time of the bar whose price filled it. */
   time: number;
   leg: number;
@@ -142,6 +189,12 @@ export interface FillRow {
   shares: number;
   price: number;
   commission: number;
+}
+
+/** What journaling order states added: new fills, and orders that ended without filling whole. */
+export interface StatesRecorded {
+  fills: FillRow[];
+  closed: OrderState[];
 }
 
 export interface EventRow {
@@ -330,6 +383,7 @@ interface RawOrderKey {
 
 interface RawFill {
   client_id: string;
+  n: number;
   time: number;
   leg: number;
   symbol: string;
@@ -362,6 +416,7 @@ function barContent(r: RawBar, orders: readonly RawOrderKey[]): string {
   ]);
 }
 
+/** A fill's content as chained; the part number only from the second part on (older journals chained without it). */
 const fillContent = (f: RawFill): string =>
   JSON.stringify([
     f.client_id,
@@ -371,6 +426,7 @@ const fillContent = (f: RawFill): string =>
     canonNum(f.shares),
     canonNum(f.price),
     canonNum(f.commission),
+    ...(f.n > 0 ? [f.n] : []),
   ]);
 
 /** The last hash of each chain and its length, kept in `meta` with every write. */
@@ -429,18 +485,20 @@ export class Journal {
   readonly #insertBar: Database.Statement;
   readonly #insertOrder: Database.Statement;
   readonly #insertFill: Database.Statement;
-  readonly #fillOrder: Database.Statement;
+  readonly #orderState: Database.Statement;
+  readonly #fillCount: Database.Statement;
   readonly #insertEvent: Database.Statement;
   readonly #upsertTrade: Database.Statement;
   readonly #setHead: Database.Statement;
   readonly #recordBar: (
     bar: BarRow,
     orders: OrderRow[],
-    fills: FillRow[],
+    updates: OrderState[],
     events: EventRow[],
     trades: Trade[],
-  ) => void;
-  readonly #recordFills: (fills: FillRow[]) => void;
+    at: number,
+  ) => StatesRecorded;
+  readonly #recordStates: (updates: OrderState[], at: number, time: number | null) => StatesRecorded;
   #head: ChainHead = { bars: GENESIS, barCount: 0, fills: GENESIS, fillCount: 0 };
   #lock: JournalLock | null = null;
   /** The holder whose lock was taken over on open (it had died), if any. */
@@ -458,10 +516,10 @@ export class Journal {
         throw new JournalError(file, 'the journal is open read-only');
       };
       const stub = { run: fail } as unknown as Database.Statement;
-      this.#insertBar = this.#insertOrder = this.#insertFill = this.#fillOrder = stub;
-      this.#insertEvent = this.#upsertTrade = this.#setHead = stub;
+      this.#insertBar = this.#insertOrder = this.#insertFill = this.#orderState = stub;
+      this.#fillCount = this.#insertEvent = this.#upsertTrade = this.#setHead = stub;
       this.#recordBar = fail;
-      this.#recordFills = fail;
+      this.#recordStates = fail;
       return;
     }
     const clock = options.clock ?? Date.now;
@@ -484,10 +542,15 @@ export class Journal {
       'INSERT INTO orders (client_id, seq, time, leg, symbol, shares, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.#insertFill = db.prepare(
-      `INSERT INTO fills (client_id, time, leg, symbol, shares, price, commission, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (client_id) DO NOTHING`,
+      `INSERT INTO fills (client_id, n, time, leg, symbol, shares, price, commission, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (client_id, n) DO NOTHING`,
     );
-    this.#fillOrder = db.prepare(`UPDATE orders SET status = 'filled' WHERE client_id = ?`);
+    this.#fillCount = db.prepare('SELECT count(*) AS n FROM fills WHERE client_id = ?');
+    // a final status is never left: a late report of an earlier state changes nothing
+    this.#orderState = db.prepare(
+      `UPDATE orders SET status = ?, filled = ?, reason = ?
+       WHERE client_id = ? AND status IN ('new', 'accepted', 'partially-filled')`,
+    );
     this.#insertEvent = db.prepare('INSERT INTO events (time, at, kind, detail) VALUES (?, ?, ?, ?)');
     this.#setHead = db.prepare(
       `INSERT INTO meta (key, value) VALUES ('chain-head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
@@ -500,53 +563,100 @@ export class Journal {
          closed = excluded.closed`,
     );
     // the head advances in memory only once its transaction has committed
-    const fillsTx = (fills: FillRow[], head: ChainHead) => {
-      for (const f of fills) {
-        const raw: RawFill = {
-          client_id: f.clientId,
-          time: f.time,
-          leg: f.leg,
-          symbol: f.symbol,
-          shares: f.shares,
-          price: f.price,
-          commission: f.commission,
-        };
-        const hash = sha(head.fills, fillContent(raw));
-        const { changes } = this.#insertFill.run(
-          raw.client_id,
-          raw.time,
-          raw.leg,
-          raw.symbol,
-          raw.shares,
-          raw.price,
-          raw.commission,
-          hash,
-        );
-        if (changes > 0) {
-          head.fills = hash;
-          head.fillCount++;
+    /** Journals what the venue reports of orders: their new fills (chained) and their status. */
+    const statesTx = (
+      updates: OrderState[],
+      head: ChainHead,
+      at: number,
+      time: number | null,
+    ): StatesRecorded => {
+      const added: FillRow[] = [];
+      const closed: OrderState[] = [];
+      for (const u of updates) {
+        const o = u.order;
+        const known = (this.#fillCount.get(o.clientId) as { n: number }).n;
+        let filled = 0;
+        for (let n = 0; n < u.fills.length; n++) {
+          const f = u.fills[n];
+          filled += f.qty;
+          if (n < known) continue;
+          const raw: RawFill = {
+            client_id: o.clientId,
+            n,
+            time: f.time,
+            leg: o.leg,
+            symbol: o.symbol,
+            shares: f.qty,
+            price: f.price,
+            commission: f.commission,
+          };
+          const hash = sha(head.fills, fillContent(raw));
+          const { changes } = this.#insertFill.run(
+            raw.client_id,
+            raw.n,
+            raw.time,
+            raw.leg,
+            raw.symbol,
+            raw.shares,
+            raw.price,
+            raw.commission,
+            hash,
+          );
+          if (changes > 0) {
+            head.fills = hash;
+            head.fillCount++;
+            added.push({
+              clientId: raw.client_id,
+              n,
+              time: raw.time,
+              leg: raw.leg,
+              symbol: raw.symbol,
+              shares: raw.shares,
+              price: raw.price,
+              commission: raw.commission,
+            });
+          }
         }
-        this.#fillOrder.run(f.clientId);
+        // a venue reporting fewer fills than journaled is not believed over the journal's record
+        if (u.fills.length < known) continue;
+        const reason = u.status === 'rejected' ? u.reason : null;
+        const { changes } = this.#orderState.run(u.status, filled, reason, o.clientId);
+        // an order that ends without filling whole is an event of the run
+        if (changes > 0 && u.status !== 'filled' && FINAL_STATUSES.has(u.status)) {
+          closed.push(u);
+          this.#insertEvent.run(
+            time,
+            at,
+            `order-${u.status}`,
+            toJson({ clientId: o.clientId, symbol: o.symbol, shares: o.shares, filled, reason }),
+          );
+        }
       }
+      return { fills: added, closed };
     };
-    const fillsOnly = db.transaction((fills: FillRow[], head: ChainHead) => {
-      fillsTx(fills, head);
-      this.#setHead.run(JSON.stringify(head));
-    });
-    this.#recordFills = (fills) => {
+    const statesOnly = db.transaction(
+      (updates: OrderState[], head: ChainHead, at: number, time: number | null) => {
+        const done = statesTx(updates, head, at, time);
+        this.#setHead.run(JSON.stringify(head));
+        return done;
+      },
+    );
+    this.#recordStates = (updates, at, time) => {
       const head = { ...this.#head };
-      fillsOnly(fills, head);
+      const done = statesOnly(updates, head, at, time);
       this.#head = head;
+      return done;
     };
     const barTx = db.transaction(
       (
         bar: BarRow,
         orders: OrderRow[],
-        fills: FillRow[],
+        updates: OrderState[],
         events: EventRow[],
         trades: Trade[],
+        at: number,
         head: ChainHead,
-      ) => {
+      ): StatesRecorded => {
         const raw: RawBar = {
           seq: bar.seq,
           time: bar.time,
@@ -599,7 +709,7 @@ export class Journal {
         head.barCount++;
         for (const o of orders)
           this.#insertOrder.run(o.clientId, o.seq, o.time, o.leg, o.symbol, o.shares, o.status);
-        fillsTx(fills, head);
+        const done = statesTx(updates, head, at, bar.time);
         for (const e of events) this.#insertEvent.run(e.time, e.at, e.kind, toJson(e.detail));
         for (const t of trades)
           this.#upsertTrade.run(
@@ -615,23 +725,41 @@ export class Journal {
             t.closed ? 1 : 0,
           );
         this.#setHead.run(JSON.stringify(head));
+        return done;
       },
     );
-    this.#recordBar = (bar, orders, fills, events, trades) => {
+    this.#recordBar = (bar, orders, updates, events, trades, at) => {
       const head = { ...this.#head };
-      barTx(bar, orders, fills, events, trades, head);
+      const done = barTx(bar, orders, updates, events, trades, at, head);
       this.#head = head;
+      return done;
     };
   }
 
-  /** Writes one bar with everything decided on it, in one transaction. */
-  recordBar(bar: BarRow, orders: OrderRow[], fills: FillRow[], events: EventRow[], trades: Trade[]): void {
-    this.#recordBar(bar, orders, fills, events, trades);
+  /**
+   * Writes one bar with everything decided on it, in one transaction: its orders (status
+   * `new`, before any leaves), the order states the venue reported meanwhile, events and trades.
+   * `at` stamps the events of orders that ended unfilled.
+   */
+  recordBar(
+    bar: BarRow,
+    orders: OrderRow[],
+    updates: OrderState[],
+    events: EventRow[],
+    trades: Trade[],
+    at: number,
+  ): StatesRecorded {
+    return this.#recordBar(bar, orders, updates, events, trades, at);
   }
 
-  /** Writes fills (and marks their orders filled) in one transaction. */
-  recordFills(fills: FillRow[]): void {
-    if (fills.length > 0) this.#recordFills(fills);
+  /**
+   * Journals order states reported by the venue, in one transaction: fills not yet journaled
+   * (an order's fills are numbered, so a state reported twice adds nothing) and the status; an
+   * order that ends rejected, cancelled or expired is also an event (`order-rejected`, …) stamped
+   * `at`, for bar `time`.
+   */
+  recordOrderStates(updates: OrderState[], at: number, time: number | null): StatesRecorded {
+    return updates.length > 0 ? this.#recordStates(updates, at, time) : { fills: [], closed: [] };
   }
 
   /** Who holds the journal (a writer's lock row), or null. */
@@ -771,6 +899,10 @@ export class Journal {
       .run(key, value);
   }
 
+  deleteMeta(key: string): void {
+    this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+  }
+
   /** Every journaled bar in order. */
   *bars(): Generator<BarRow> {
     for (const r of this.db.prepare('SELECT * FROM bars ORDER BY seq').iterate() as Iterable<RawBar>)
@@ -786,11 +918,24 @@ export class Journal {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${table} ${where}`).get() as { n: number }).n;
   }
 
-  /** Orders journaled but not (yet) known to be filled. */
-  unfilledOrders(): OrderRow[] {
-    return (this.db.prepare(`SELECT * FROM orders WHERE status = 'new' ORDER BY id`).all() as RawOrder[]).map(
-      orderFromRaw,
-    );
+  /** Orders that may still fill as far as the journal knows: new (maybe never sent), accepted, partially filled. */
+  openOrders(): OrderRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM orders WHERE status IN ('new', 'accepted', 'partially-filled') ORDER BY id`)
+        .all() as RawOrder[]
+    ).map(orderFromRaw);
+  }
+
+  /** Shares held per symbol by the journal's fills (summed in the order they were journaled). */
+  positions(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.db.prepare('SELECT symbol, shares FROM fills ORDER BY id').iterate() as Iterable<{
+      symbol: string;
+      shares: number;
+    }>)
+      out.set(r.symbol, (out.get(r.symbol) ?? 0) + r.shares);
+    return out;
   }
 
   orders(): OrderRow[] {
@@ -799,11 +944,12 @@ export class Journal {
 
   fills(): FillRow[] {
     return (
-      this.db.prepare('SELECT * FROM fills ORDER BY time, leg').all() as (Omit<FillRow, 'clientId'> & {
+      this.db.prepare('SELECT * FROM fills ORDER BY time, leg, n').all() as (Omit<FillRow, 'clientId'> & {
         client_id: string;
       })[]
     ).map((r) => ({
       clientId: r.client_id,
+      n: r.n,
       time: r.time,
       leg: r.leg,
       symbol: r.symbol,
@@ -880,5 +1026,7 @@ function orderFromRaw(r: RawOrder): OrderRow {
     symbol: r.symbol,
     shares: r.shares,
     status: r.status,
+    filled: r.filled,
+    reason: r.reason ?? null,
   };
 }

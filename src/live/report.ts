@@ -110,7 +110,12 @@ export interface LiveStatus {
   symbols: string[];
   bars: { warmup: number; live: number };
   lastBar: { time: string; receivedAt: string; close: number[] } | null;
+  /** Shares per symbol in the strategy's account (the simulated book the decisions are taken on). */
   positions: Record<string, number>;
+  /** Shares per symbol held at the broker, by the fills it reported (journaled). */
+  brokerPositions: Record<string, number>;
+  /** The broker the run's orders go to. */
+  broker: string | null;
   equity: number;
   capital: number;
   pnl: number;
@@ -124,13 +129,15 @@ export interface LiveStatus {
   /** The pid of the `kalrev paper` process holding the journal, null when none runs. */
   runningPid: number | null;
   killed: string | null;
+  /** Why the run halted (the broker disagreed with the journal), null when it did not or resumed since. */
+  halted: string | null;
   /**
-   * 'ok'; 'refusing' (orders refused on the last {@link REFUSING_AFTER} or more bars that wanted
+   * 'halted' (the broker disagreed with the journal at the last reconciliation); 'ok'; 'refusing' (orders refused on the last {@link REFUSING_AFTER} or more bars that wanted
    * to trade, none traded since); 'stale' (no bar for longer than `staleAfterMs`, when set);
    * 'killed'; or 'empty'. A damaged or hand-edited journal is an error, not a health
    * ({@link journalStatus} throws JournalCorruptError).
    */
-  health: 'ok' | 'refusing' | 'stale' | 'killed' | 'empty';
+  health: 'halted' | 'ok' | 'refusing' | 'stale' | 'killed' | 'empty';
 }
 
 /** Counts the bars, newest first, whose orders were refused, back to the last bar that traded. */
@@ -187,19 +194,23 @@ function statusOf(file: string, now: number): LiveStatus {
     }[])
       events[r.kind] = r.n;
     const killed = j.getMeta('killed') ?? null;
+    const halted = j.getMeta('halted') ?? null;
+    const held = j.positions();
     const staleAfter = input.risk?.staleAfterMs;
     const refused = refusedSinceLastTrade(j);
     const holder = j.lockHolder();
     const health: LiveStatus['health'] =
-      killed !== null
-        ? 'killed'
-        : last === undefined
-          ? 'empty'
-          : refused >= REFUSING_AFTER
-            ? 'refusing'
-            : staleAfter !== undefined && now - last.receivedAt > staleAfter
-              ? 'stale'
-              : 'ok';
+      halted !== null
+        ? 'halted'
+        : killed !== null
+          ? 'killed'
+          : last === undefined
+            ? 'empty'
+            : refused >= REFUSING_AFTER
+              ? 'refusing'
+              : staleAfter !== undefined && now - last.receivedAt > staleAfter
+                ? 'stale'
+                : 'ok';
     return {
       file,
       symbols: cfg.symbols,
@@ -215,10 +226,15 @@ function statusOf(file: string, now: number): LiveStatus {
           }
         : null,
       positions: Object.fromEntries(cfg.symbols.map((s, i) => [s, pos[i] + 0])),
+      brokerPositions: Object.fromEntries(cfg.symbols.map((s) => [s, (held.get(s) ?? 0) + 0])),
+      broker: j.getMeta('broker') ?? null,
       equity,
       capital: cfg.options.capital,
       pnl: equity - cfg.options.capital,
-      orders: { total: j.count('orders'), unfilled: j.count('orders', `WHERE status = 'new'`) },
+      orders: {
+        total: j.count('orders'),
+        unfilled: j.count('orders', `WHERE status IN ('new', 'accepted', 'partially-filled')`),
+      },
       fills: j.count('fills'),
       trades: { total: j.count('trades'), closed: j.count('trades', 'WHERE closed = 1') },
       events,
@@ -226,6 +242,7 @@ function statusOf(file: string, now: number): LiveStatus {
       configChanges: configChanges(j),
       runningPid: holder !== null && lockHolderAlive(holder) ? holder.pid : null,
       killed,
+      halted,
       health,
     };
   } finally {

@@ -6,9 +6,13 @@
  *   3. the bar, the state after it, the decision, its orders and the fills so far are journaled
  *      in one transaction;
  *   4. only then do the orders leave, and their fills are journaled as they come.
- * On start it replays the journal (restoring the strategy and the account exactly), then asks
- * the broker about every order not known to be filled: unknown ones are sent (they never left),
- * filled ones are journaled. Client order ids are derived from the bar, so none is sent twice.
+ * On start it replays the journal (restoring the strategy and the account exactly). At start, on
+ * every bar and after the broker's connection comes back it reconciles with the venue, which is
+ * the truth: every order the journal holds open is looked up (one the venue never saw is sent, as
+ * it never left; fills and final states the venue reports are journaled), then the journal's
+ * positions and open orders must equal the venue's, or the run halts with a journaled `halt`
+ * event. Client order ids are derived from the bar and journaled before they leave, so none is
+ * sent twice.
  */
 import { existsSync } from 'node:fs';
 import { BAR_NOTIONAL, CASH, type Trade } from '../execution/ledger.js';
@@ -16,12 +20,40 @@ import { Simulator } from '../execution/simulator.js';
 import { buildStrategy } from '../strategy/spec.js';
 import type { Bar, Strategy } from '../strategy/types.js';
 import type { AssembledBar, BarAssembler } from './assembler.js';
-import type { Broker, FillEvent, OrderRequest } from './broker.js';
+import {
+  BrokerConnectionError,
+  filledQty,
+  isOpen,
+  type Broker,
+  type ConnectionEvent,
+  type OrderRequest,
+  type OrderState,
+} from '../execution/broker.js';
 import type { PaperConfig } from './config.js';
-import { JournalError } from './errors.js';
+import { BrokerMismatchError, JournalError } from './errors.js';
 import type { Feed } from './feeds.js';
 import { OrderGate, type RiskAction } from './gate.js';
 import { isoTime, type EventRow, type FillRow, type Journal, type OrderRow } from './journal.js';
+
+/**
+ * Shares that differ by no more than this fraction of the larger are equal: the venue and the
+ * journal add the same fills, possibly in another order after a restart.
+ */
+const SHARE_TOLERANCE = 1e-9;
+const sameShares = (a: number, b: number) =>
+  Math.abs(a - b) <= SHARE_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
+
+/** Where the journal and the venue disagree. */
+export interface Mismatch {
+  positions: { symbol: string; journal: number; broker: number }[];
+  /** Open at the venue, unknown or closed in the journal. */
+  brokerOnly: string[];
+  /** Open in the journal, not open at the venue. */
+  journalOnly: string[];
+}
+
+/** When a reconciliation ran. */
+export type ReconcileWhen = 'start' | 'bar' | 'end';
 import type { Logger } from './logger.js';
 
 /** Points where a test may crash the process on purpose. */
@@ -73,7 +105,15 @@ export class PaperRunner {
   #seq = 0;
   #lastTime = -Infinity;
   #inBar = false;
-  #fills: FillEvent[] = [];
+  /** Order states the venue reported during a bar, journaled with it. */
+  #pending: OrderState[] = [];
+  /** The journal's positions (its fills summed in journaled order), per symbol. */
+  #book = new Map<string, number>();
+  #started: Promise<void> | null = null;
+  #connected = true;
+  #halted = false;
+  #retries = 0;
+  #reconnected: { promise: Promise<void>; resolve: () => void } | null = null;
   #killed: string | null = null;
   #stopped = false;
   #lastReceived = NaN;
@@ -94,8 +134,10 @@ export class PaperRunner {
     this.sim = new Simulator(this.gate, config.options);
     this.gate.attach(this.sim);
     this.#warmBar = { index: 0, time: 0, close: new Float64Array(config.symbols.length) };
-    broker.onFill((f) => this.#onFill(f));
+    broker.onUpdate((state) => this.#onUpdate(state));
+    broker.onConnection?.((e) => this.#onConnection(e));
     this.#restore();
+    this.#book = journal.positions();
   }
 
   /** Bars journaled so far (warm-up included). */
@@ -174,7 +216,39 @@ export class PaperRunner {
       },
       `restored ${this.#seq} journaled bars`,
     );
-    this.#reconcile();
+  }
+
+  /**
+   * Reconciles the journal with the broker before the first bar (run by {@link processBar} and
+   * {@link run} when not called before; once).
+   * @throws BrokerMismatchError when the venue's positions or open orders differ from the journal's.
+   */
+  start(): Promise<void> {
+    this.#started ??= this.#startOnce();
+    return this.#started;
+  }
+
+  async #startOnce(): Promise<void> {
+    const j = this.journal;
+    const recorded = j.getMeta('broker');
+    if (recorded === undefined) j.setMeta('broker', this.broker.name);
+    else if (recorded !== this.broker.name)
+      throw new JournalError(
+        j.file,
+        `the journal's orders went to broker "${recorded}", not "${this.broker.name}"; use --broker ${recorded}, or a new --state file`,
+      );
+    await this.reconcile('start');
+    const halted = j.getMeta('halted');
+    if (halted !== undefined) {
+      j.db.transaction(() => {
+        j.deleteMeta('halted');
+        j.event({ time: this.#eventTime(), at: this.clock(), kind: 'resumed', detail: { halted } });
+      })();
+      this.logger.warn(
+        { event: 'resumed', halted },
+        'the broker agrees with the journal again: resuming after the halt',
+      );
+    }
   }
 
   /**
@@ -206,55 +280,201 @@ export class PaperRunner {
     );
   }
 
-  /** Orders journaled but not known filled: ask the venue, send the ones it never saw. */
-  #reconcile(): void {
-    const unfilled = this.journal.unfilledOrders();
-    for (const o of unfilled) {
-      const st = this.broker.order(o.clientId);
-      if (st.state === 'filled') {
-        this.logger.info(
-          { event: 'reconcile-filled', clientId: o.clientId },
-          'order filled while down: journaled',
-        );
-        this.journal.recordFills([fillRow(st.fill)]);
-      } else if (st.state === 'unknown') {
-        this.logger.warn(
-          { event: 'reconcile-resubmit', clientId: o.clientId },
-          'order journaled but never sent: sending',
-        );
-        this.#inBar = true;
-        this.broker.submit(toRequest(o));
-        this.#inBar = false;
-        this.#flushFills();
-      } else
-        this.logger.info(
-          { event: 'reconcile-open', clientId: o.clientId, state: st.state },
-          'order still open',
-        );
+  #onUpdate(state: OrderState): void {
+    if (this.#inBar) this.#pending.push(state);
+    else this.#record([state]);
+  }
+
+  #onConnection(e: ConnectionEvent): void {
+    const at = this.clock();
+    const time = Number.isFinite(this.#lastTime) ? this.#lastTime : null;
+    if (e === 'disconnected') {
+      if (!this.#connected) return;
+      this.#connected = false;
+      this.journal.event({ time, at, kind: 'broker-disconnected', detail: { broker: this.broker.name } });
+      this.logger.warn(
+        { event: 'broker-disconnected', broker: this.broker.name },
+        'broker connection lost: no order leaves until it is back and reconciled',
+      );
+    } else {
+      this.#connected = true;
+      this.journal.event({ time, at, kind: 'broker-reconnected', detail: { broker: this.broker.name } });
+      this.logger.info({ event: 'broker-reconnected', broker: this.broker.name }, 'broker connection back');
+      const waiting = this.#reconnected;
+      this.#reconnected = null;
+      waiting?.resolve();
     }
   }
 
-  #onFill(f: FillEvent): void {
-    if (this.#inBar) this.#fills.push(f);
-    else this.journal.recordFills([fillRow(f)]);
-    this.logger.info(
-      {
-        event: 'fill',
-        clientId: f.clientId,
-        symbol: f.symbol,
-        shares: f.shares,
-        price: f.price,
-        commission: f.commission,
-        barTime: f.time,
-      },
-      'fill',
-    );
+  /** Resolves when the broker reports its connection back. */
+  #nextReconnect(): Promise<void> {
+    if (this.#reconnected === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#reconnected = { promise, resolve };
+    }
+    return this.#reconnected.promise;
   }
 
-  #flushFills(): void {
-    if (this.#fills.length === 0) return;
-    this.journal.recordFills(this.#fills.map(fillRow));
-    this.#fills = [];
+  /** A call failed for the connection: wait for it to come back, or stop when the broker cannot say. */
+  async #afterConnectionError(e: unknown): Promise<void> {
+    if (!(e instanceof BrokerConnectionError) || this.broker.onConnection === undefined) throw e;
+    this.logger.warn({ event: 'broker-unreachable', reason: e.message }, 'waiting for the broker connection');
+    // the connection came back before this error was handled: try again, but not forever on a
+    // broker that fails without saying it is down
+    if (this.#connected) {
+      if (++this.#retries > 3) throw e;
+      return;
+    }
+    await this.#nextReconnect();
+  }
+
+  /** Journals order states the venue reported (outside a bar's transaction), and logs what they add. */
+  #record(states: OrderState[]): void {
+    const { fills, closed } = this.journal.recordOrderStates(states, this.clock(), this.#eventTime());
+    this.#noteFills(fills);
+    this.#noteClosed(closed);
+  }
+
+  #eventTime(): number | null {
+    return Number.isFinite(this.#lastTime) ? this.#lastTime : null;
+  }
+
+  #noteFills(fills: FillRow[]): void {
+    for (const f of fills) {
+      this.#book.set(f.symbol, (this.#book.get(f.symbol) ?? 0) + f.shares);
+      this.logger.info(
+        {
+          event: 'fill',
+          clientId: f.clientId,
+          part: f.n,
+          symbol: f.symbol,
+          shares: f.shares,
+          price: f.price,
+          commission: f.commission,
+          barTime: f.time,
+        },
+        'fill',
+      );
+    }
+  }
+
+  #noteClosed(closed: OrderState[]): void {
+    for (const s of closed)
+      this.logger.warn(
+        {
+          event: `order-${s.status}`,
+          clientId: s.order.clientId,
+          symbol: s.order.symbol,
+          shares: s.order.shares,
+          filled: s.fills.reduce((q, f) => q + f.qty, 0),
+          ...(s.status === 'rejected' ? { reason: s.reason } : {}),
+        },
+        `order ${s.status}${s.status === 'rejected' ? `: ${s.reason}` : ''}`,
+      );
+  }
+
+  /**
+   * Brings the journal's open orders up to date with the venue (sending those it never saw),
+   * then compares positions and open orders; a difference seen twice halts the run.
+   * @throws BrokerMismatchError after journaling a `halt` event.
+   */
+  async reconcile(when: ReconcileWhen): Promise<void> {
+    for (;;) {
+      try {
+        await this.#syncOpenOrders();
+        let mismatch = await this.#compare();
+        // a fill may have landed between the venue's answers: look once more before halting
+        if (mismatch !== null) {
+          await this.#syncOpenOrders();
+          mismatch = await this.#compare();
+        }
+        if (mismatch !== null) this.#halt(when, mismatch);
+        this.#retries = 0;
+        return;
+      } catch (e) {
+        await this.#afterConnectionError(e);
+      }
+    }
+  }
+
+  async #syncOpenOrders(): Promise<void> {
+    for (const o of this.journal.openOrders()) {
+      const state = await this.broker.order(o.clientId);
+      if (state !== null) {
+        this.#record([state]);
+        continue;
+      }
+      this.logger.warn(
+        { event: 'reconcile-resubmit', clientId: o.clientId },
+        'order journaled but unknown to the broker (it never left): sending',
+      );
+      this.#record([await this.broker.submit(toRequest(o))]);
+    }
+  }
+
+  /**
+   * The venue's positions and open orders against the journal's. Fills keep arriving while the
+   * venue is asked, so a symbol with an order still working may differ by no more than the shares
+   * left to fill; it is held to equality once nothing works on it.
+   */
+  async #compare(): Promise<Mismatch | null> {
+    const symbols = this.config.symbols;
+    const venue = await this.broker.positions();
+    const venueOpen = (await this.broker.openOrders()).filter((s) => symbols.includes(s.order.symbol));
+    const theirs = new Set(venueOpen.map((s) => s.order.clientId));
+    const working = new Map<string, number>();
+    const addWorking = (symbol: string, left: number) =>
+      working.set(symbol, (working.get(symbol) ?? 0) + Math.abs(left));
+    for (const s of venueOpen) addWorking(s.order.symbol, s.order.shares - filledQty(s));
+    // open in the journal, not listed open by the venue: it may have just ended, so ask about it
+    const journalOnly: string[] = [];
+    for (const o of this.journal.openOrders()) {
+      if (theirs.has(o.clientId)) continue;
+      const state = await this.broker.order(o.clientId);
+      if (state !== null) this.#record([state]);
+      if (state === null || isOpen(state.status)) {
+        journalOnly.push(o.clientId);
+        addWorking(o.symbol, o.shares - (state === null ? 0 : filledQty(state)));
+      }
+    }
+    const mine = new Set(this.journal.openOrders().map((o) => o.clientId));
+    const brokerOnly = [...theirs].filter((id) => !mine.has(id));
+    const positions: Mismatch['positions'] = [];
+    for (const symbol of symbols) {
+      const journal = this.#book.get(symbol) ?? 0;
+      const broker = venue.get(symbol) ?? 0;
+      const slack = working.get(symbol) ?? 0;
+      if (!sameShares(journal, broker) && !(Math.abs(journal - broker) <= slack * (1 + SHARE_TOLERANCE)))
+        positions.push({ symbol, journal, broker });
+    }
+    if (positions.length === 0 && brokerOnly.length === 0 && journalOnly.length === 0) return null;
+    return { positions, brokerOnly, journalOnly };
+  }
+
+  #halt(when: ReconcileWhen, m: Mismatch): never {
+    const parts = [
+      ...m.positions.map((p) => `${p.symbol} broker ${p.broker} vs journal ${p.journal}`),
+      ...(m.brokerOnly.length > 0 ? [`orders open at the broker only: ${m.brokerOnly.join(', ')}`] : []),
+      ...(m.journalOnly.length > 0 ? [`orders open in the journal only: ${m.journalOnly.join(', ')}`] : []),
+    ];
+    const at = this.clock();
+    this.#stopped = true;
+    this.#halted = true;
+    this.journal.db.transaction(() => {
+      this.journal.event({
+        time: this.#eventTime(),
+        at,
+        kind: 'halt',
+        detail: { reason: 'broker-mismatch', when, broker: this.broker.name, ...m },
+      });
+      this.journal.setMeta('halted', parts.join('; '));
+    })();
+    this.logger.error(
+      { event: 'halt', reason: 'broker-mismatch', when, broker: this.broker.name, ...m },
+      'the broker disagrees with the journal: halted',
+    );
+    throw new BrokerMismatchError(this.journal.file, this.broker.name, parts.join('; '));
   }
 
   #load(time: number, close: ArrayLike<number>, open: ArrayLike<number> | null): void {
@@ -306,6 +526,7 @@ export class PaperRunner {
       [],
       [],
       [],
+      this.clock(),
     );
     this.#seq++;
     this.#lastTime = bar.time;
@@ -344,13 +565,20 @@ export class PaperRunner {
     return stale;
   }
 
-  /** Processes one complete bar. */
-  processBar(bar: AssembledBar): BarOutcome | null {
+  /**
+   * Processes one complete bar: reconciles with the broker, lets the venue see the bar, decides,
+   * journals, and only then sends the orders.
+   * @throws BrokerMismatchError when the broker disagrees with the journal (the run halts).
+   */
+  async processBar(bar: AssembledBar): Promise<BarOutcome | null> {
     if (this.#stopped) return null;
     if (bar.time <= this.#lastTime) {
       this.logger.debug({ event: 'already-processed', barTime: bar.time }, 'bar already journaled');
       return null;
     }
+    await this.start();
+    if (!this.#connected) await this.#nextReconnect();
+    await this.reconcile('bar');
     const now = this.clock();
     this.#lastReceived = now;
     this.#staleLogged = false;
@@ -367,7 +595,7 @@ export class PaperRunner {
     this.#inBar = true;
     try {
       // 1. the venue sees the bar
-      this.broker.onBar?.(bar);
+      await this.#venueSeesBar(bar);
       // 2. the backtest's six steps
       this.#load(bar.time, bar.close, bar.open);
       if (this.config.options.execution === 'next-open' && bar.open === null)
@@ -416,7 +644,9 @@ export class PaperRunner {
       const decision = actions.length > 0 ? actions : orders.length > 0 ? 'trade' : 'hold';
       const orderRows: OrderRow[] = orders.map((o) => ({ ...o, seq, status: 'new' }));
       // 3. one transaction: the bar, the state after it, the decision, orders, fills so far
-      this.journal.recordBar(
+      const pending = this.#pending;
+      this.#pending = [];
+      const journaled = this.journal.recordBar(
         {
           seq,
           time: bar.time,
@@ -437,11 +667,13 @@ export class PaperRunner {
           snapshot: sim.snapshot(),
         },
         orderRows,
-        this.#fills.map(fillRow),
+        pending,
         events,
         trades,
+        now,
       );
-      this.#fills = [];
+      this.#noteFills(journaled.fills);
+      this.#noteClosed(journaled.closed);
       this.#seq = seq + 1;
       this.#lastTime = bar.time;
       this.hooks.afterJournal?.(seq);
@@ -452,16 +684,29 @@ export class PaperRunner {
           { event: 'ruined', barTime: bar.time, equity: sim.equity },
           'equity reached zero: account ruined, every position closed, no more orders',
         );
-      // 4. only now do the orders leave
-      for (const o of orders) {
+      // 4. only now do the orders leave (all at once: a venue's latency is paid once a bar)
+      for (const o of orders)
         this.logger.info(
           { event: 'order', clientId: o.clientId, symbol: o.symbol, shares: o.shares, barTime: o.time },
           'order',
         );
-        this.broker.submit(o);
+      const answers = await Promise.allSettled(orders.map((o) => this.broker.submit(o)));
+      for (let k = 0; k < answers.length; k++) {
+        const a = answers[k];
+        if (a.status === 'fulfilled') this.#pending.push(a.value);
+        else if (a.reason instanceof BrokerConnectionError)
+          // it may or may not have reached the venue: the next reconciliation asks
+          this.logger.warn(
+            { event: 'submit-unconfirmed', clientId: orders[k].clientId, reason: a.reason.message },
+            'order sent, no answer from the broker: reconciled when the connection is back',
+          );
+        else throw a.reason;
       }
       this.hooks.afterSubmit?.(seq);
-      this.#flushFills();
+      this.#inBar = false;
+      const answered = this.#pending;
+      this.#pending = [];
+      this.#record(answered);
       if (this.#killed !== null && !sim.hasPending && pos.every((p) => p === 0)) {
         this.#stopped = true;
         this.logger.warn({ event: 'stopped', reason: this.#killed }, 'flat after the kill switch: stopped');
@@ -469,6 +714,20 @@ export class PaperRunner {
       return { seq, orders, actions };
     } finally {
       this.#inBar = false;
+      this.#pending = [];
+    }
+  }
+
+  /** Step 1 of a bar: a simulated venue sees it (fills waiting for it are journaled with the bar). */
+  async #venueSeesBar(bar: AssembledBar): Promise<void> {
+    if (this.broker.onBar === undefined) return;
+    for (;;) {
+      try {
+        await this.broker.onBar(bar);
+        return;
+      } catch (e) {
+        await this.#afterConnectionError(e);
+      }
     }
   }
 
@@ -491,29 +750,20 @@ export class PaperRunner {
     }, options.tickMs ?? 250);
     timer.unref();
     try {
+      await this.start();
       for await (const msg of feed) {
         if (options.signal?.aborted || this.#stopped) break;
         for (const bar of assembler.push(msg)) {
-          this.processBar(bar);
+          await this.processBar(bar);
           if (this.#stopped) break;
         }
       }
+      // the journal ends reconciled with the venue
+      if (!this.#halted) await this.reconcile('end');
     } finally {
       clearInterval(timer);
     }
   }
-}
-
-function fillRow(f: FillEvent): FillRow {
-  return {
-    clientId: f.clientId,
-    time: f.time,
-    leg: f.leg,
-    symbol: f.symbol,
-    shares: f.shares,
-    price: f.price,
-    commission: f.commission,
-  };
 }
 
 function toRequest(o: OrderRow): OrderRequest {

@@ -1,8 +1,11 @@
 /**
- * A paper-trading session from its parts: the journal, the paper broker in the same database,
- * the runner (restored from the journal), the assembler and a feed named as on the command line
- * (`csv:PATH`, `stdin`, `ws://…`). What `kalrev paper` runs.
+ * A paper-trading session from its parts: the journal, the broker chosen by name (the paper
+ * broker keeps its book in the same database), the runner (restored from the journal), the
+ * assembler and a feed named as on the command line (`csv:PATH`, `stdin`, `ws://…`). What
+ * `kalrev paper` runs.
  */
+import type Database from 'better-sqlite3';
+import type { Broker } from '../execution/broker.js';
 import { BarAssembler, type AssemblerStats } from './assembler.js';
 import { PaperBroker } from './broker.js';
 import type { PaperConfig } from './config.js';
@@ -12,9 +15,40 @@ import { guardJournal, Journal, journalFailure } from './journal.js';
 import type { Logger } from './logger.js';
 import { PaperRunner, type RunnerHooks } from './runner.js';
 
+/** What a broker is built from: the run's configuration, the journal's database, the clock. */
+export interface BrokerContext {
+  config: PaperConfig;
+  db: Database.Database;
+  clock: () => number;
+}
+
+/** Builds a broker for a session. */
+export type BrokerFactory = (context: BrokerContext) => Broker;
+
+/** The brokers `--broker` can name. */
+export const BROKERS: Readonly<Record<string, BrokerFactory>> = {
+  paper: ({ db, config, clock }) => new PaperBroker(db, config.options, clock),
+};
+
+/**
+ * The factory of a broker named on the command line.
+ * @throws LiveConfigError naming `--broker` and the known names.
+ */
+export function brokerFactory(name: string): BrokerFactory {
+  const make = Object.hasOwn(BROKERS, name) ? BROKERS[name] : undefined;
+  if (make === undefined)
+    throw new LiveConfigError(
+      '--broker',
+      `unknown broker "${name}" (known: ${Object.keys(BROKERS).join(', ')})`,
+    );
+  return make;
+}
+
 /** Options of {@link openPaperSession}: the configuration, the journal file, the feed and the logger. */
 export interface PaperSessionOptions {
   config: PaperConfig;
+  /** The broker: a name of {@link BROKERS} (default `paper`) or a factory. */
+  broker?: string | BrokerFactory;
   /** The journal file (created if missing). */
   state: string;
   /** `csv:PATH`, `stdin`, or a `ws://` / `wss://` URL. */
@@ -33,12 +67,12 @@ export interface PaperSessionOptions {
   sleep?: (ms: number) => Promise<unknown>;
 }
 
-/** A paper-trading session wired up by {@link openPaperSession}: run it on its feed, then close it. */
+/** An open paper-trading session: its runner, bar assembler, journal and broker, ready to run. */
 export interface PaperSession {
   runner: PaperRunner;
   assembler: BarAssembler;
   journal: Journal;
-  broker: PaperBroker;
+  broker: Broker;
   /**
    * Runs the warm-up (if any, and not done yet) and then the feed to its end or a stop;
    * resolves to what the feed's messages came to.
@@ -100,10 +134,12 @@ export function makeFeed(
 /**
  * Opens a session: checks the feed (and warm-up file), takes the journal's lock, restores the
  * runner from it.
- * @throws LiveConfigError for a bad feed, JournalLockedError when another process runs on the
+ * @throws LiveConfigError for a bad feed or an unknown broker, JournalLockedError when another process runs on the
  * journal, JournalCorruptError for a damaged or hand-edited one.
  */
 export function openPaperSession(options: PaperSessionOptions): PaperSession {
+  const makeBroker =
+    typeof options.broker === 'function' ? options.broker : brokerFactory(options.broker ?? 'paper');
   checkFeed(options.feed, options.config.symbols);
   if (options.warmup !== undefined) checkCsvSymbols(options.warmup, options.config.symbols, '--warmup');
   const clock = options.clock ?? Date.now;
@@ -111,7 +147,7 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
   const journal = new Journal(file, { lock: true, clock });
   try {
     return guardJournal(file, () => {
-      const broker = new PaperBroker(journal.db, options.config.options, clock);
+      const broker = makeBroker({ db: journal.db, config: options.config, clock });
       const runner = new PaperRunner({
         config: options.config,
         journal,
@@ -140,6 +176,7 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
         broker,
         async run(signal?: AbortSignal) {
           try {
+            await runner.start();
             if (options.warmup !== undefined && runner.sim.bars === 0) {
               const warm = new BarAssembler(
                 options.config.symbols,

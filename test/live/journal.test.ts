@@ -9,7 +9,7 @@ import { copyFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssembledBar } from '../../src/live/assembler.js';
 import type { PaperConfigInput } from '../../src/app/paper.js';
 import { JournalCorruptError, JournalError, JournalLockedError } from '../../src/live/errors.js';
@@ -39,9 +39,9 @@ const base = (extra: Partial<PaperConfigInput> = {}): PaperConfigInput => ({
 });
 
 /** A journal of bars [from, to) (continuing `state` when given); closed. */
-function journal(cfg: PaperConfigInput, to: number, state?: string, from = 0) {
+async function journal(cfg: PaperConfigInput, to: number, state?: string, from = 0) {
   const s = session(cfg, 'stdin', { ...(state ? { state } : {}), clock: () => 5_000 });
-  for (let t = from; t < to; t++) s.runner.processBar(barAt(t));
+  for (let t = from; t < to; t++) await s.runner.processBar(barAt(t));
   s.close();
   return s;
 }
@@ -77,8 +77,8 @@ describe('one engine per journal', () => {
     session(base(), 'stdin', { state: first.state }).close();
   });
 
-  it('the lock of a process that died (or whose pid was reused) is taken over, and said so', () => {
-    const { state } = journal(base(), 10);
+  it('the lock of a process that died (or whose pid was reused) is taken over, and said so', async () => {
+    const { state } = await journal(base(), 10);
     for (const lock of [
       { pid: deadPid(), start: null, host: hostname(), at: 0 },
       // a live pid (this one) with another start time: the holder died and its pid was reused
@@ -147,7 +147,10 @@ describe('one engine per journal', () => {
 });
 
 describe('a damaged or hand-edited journal is refused', () => {
-  const { state } = journal(base(), 300);
+  let state = '';
+  beforeAll(async () => {
+    state = (await journal(base(), 300)).state;
+  });
 
   it('the chain of an untouched journal verifies, and the journal restores', () => {
     const j = new Journal(state, { readonly: true });
@@ -207,7 +210,7 @@ describe('a damaged or hand-edited journal is refused', () => {
     }
   });
 
-  it('an older journal (schema 2, no checksums) is chained once on upgrade, journaled as such', () => {
+  it('an older journal (schema 2, no checksums) is chained once on upgrade, journaled as such', async () => {
     const old = edited(state, 'old.db', `UPDATE meta SET value = value WHERE 0`);
     const db = new Database(old);
     db.exec(`ALTER TABLE bars DROP COLUMN hash; ALTER TABLE fills DROP COLUMN hash;
@@ -218,7 +221,7 @@ describe('a damaged or hand-edited journal is refused', () => {
     expect(() => journalStatus(old)).toThrow(
       `${old}: journal schema version 2 is older than ${SCHEMA_VERSION}; open it once with \`kalrev paper\` to upgrade it`,
     );
-    const s = journal(base(), 350, old, 300);
+    const s = await journal(base(), 350, old, 300);
     expect(s.runner.seq).toBe(350);
     const j = new Journal(old, { readonly: true });
     expect(j.events('checksum-migration')).toEqual([
@@ -232,11 +235,46 @@ describe('a damaged or hand-edited journal is refused', () => {
   });
 });
 
+describe('schema upgrades', () => {
+  it('a journal of schema 3 (one fill per order, statuses new/filled) is upgraded in place and continues', async () => {
+    const { state } = await journal(base(), 120);
+    // the same journal with schema 3's orders and fills tables
+    const old = edited(state, 'v3.db', `UPDATE meta SET value = value WHERE 0`);
+    const db = new Database(old);
+    db.exec(`CREATE TABLE o3 (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL,
+               time INTEGER NOT NULL, leg INTEGER NOT NULL, symbol TEXT NOT NULL, shares REAL NOT NULL,
+               status TEXT NOT NULL CHECK (status IN ('new', 'filled', 'cancelled', 'rejected')));
+             INSERT INTO o3 SELECT id, client_id, seq, time, leg, symbol, shares, status FROM orders;
+             DROP TABLE orders; ALTER TABLE o3 RENAME TO orders; CREATE INDEX orders_status ON orders (status);
+             CREATE TABLE f3 (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, time INTEGER NOT NULL,
+               leg INTEGER NOT NULL, symbol TEXT NOT NULL, shares REAL NOT NULL, price REAL NOT NULL,
+               commission REAL NOT NULL, hash TEXT);
+             INSERT INTO f3 SELECT id, client_id, time, leg, symbol, shares, price, commission, hash FROM fills;
+             DROP TABLE fills; ALTER TABLE f3 RENAME TO fills; PRAGMA user_version = 3;`);
+    const fills = db.prepare('SELECT client_id, shares, price FROM fills ORDER BY id').all();
+    db.close();
+    expect(fills.length).toBeGreaterThan(20);
+    expect(() => journalStatus(old)).toThrow(
+      `${old}: journal schema version 3 is older than ${SCHEMA_VERSION}; open it once with \`kalrev paper\` to upgrade it`,
+    );
+    // upgraded on open, reconciled with the paper broker, and run on
+    const s = await journal(base(), 200, old, 120);
+    expect(s.runner.seq).toBe(200);
+    const j = new Journal(old, { readonly: true });
+    expect(j.events('halt')).toEqual([]);
+    expect(j.verifyChain().bars).toBe(200);
+    const after = j.db.prepare('SELECT client_id, shares, price, n FROM fills ORDER BY id').all();
+    expect(after.slice(0, fills.length)).toEqual(fills.map((f) => ({ ...(f as object), n: 0 })));
+    expect(j.orders().every((o) => o.status === 'filled' && o.filled === o.shares)).toBe(true);
+    j.close();
+  });
+});
+
 describe('configuration changes between runs', () => {
-  it('risk limits and lotSize changed on restart are journaled as a config-change, shown by status', () => {
-    const { state } = journal(base(), 100);
+  it('risk limits and lotSize changed on restart are journaled as a config-change, shown by status', async () => {
+    const { state } = await journal(base(), 100);
     const changed = base({ orders: { lotSize: 1 }, risk: { maxGrossExposure: 50_000 } });
-    const s = journal(changed, 200, state, 100);
+    const s = await journal(changed, 200, state, 100);
     const warn = s.lines.find((l) => l.event === 'config-change')!;
     expect(warn).toMatchObject({ level: 40 });
     const expected = {
@@ -257,12 +295,12 @@ describe('configuration changes between runs', () => {
     const j = new Journal(state, { readonly: true });
     for (const b of j.bars()) if (b.seq >= 100) expect(b.gross!).toBeLessThanOrEqual(50_000 * (1 + 1e-12));
     j.close();
-    journal(changed, 210, state, 200);
+    await journal(changed, 210, state, 200);
     expect(journalStatus(state).configChanges).toHaveLength(1);
   });
 
-  it('the run identity (symbols, strategy, execution, costs) still may not change', () => {
-    const { state } = journal(base(), 20);
+  it('the run identity (symbols, strategy, execution, costs) still may not change', async () => {
+    const { state } = await journal(base(), 20);
     expect(() => session(base({ options: { execution: 'next-close' } }), 'stdin', { state })).toThrow(
       JournalError,
     );

@@ -32,7 +32,7 @@ describe('paper replay reproduces the backtest exactly', () => {
       const j = s.journal;
       expect(j.count('bars')).toBe(1500);
       const journalFills = j.fills();
-      const brokerPositions = s.broker.positions();
+      const brokerPositions = await s.broker.positions();
       s.close();
       const bt = backtest(wideFrame('data/ewa_ewc.csv', ['EWC', 'EWA']), 'kalman-pair', {
         symbols: ['EWC', 'EWA'],

@@ -44,17 +44,17 @@ const base = (risk: PaperConfigInput['risk'] = {}): PaperConfigInput => ({
   risk,
 });
 
-function run(cfg: PaperConfigInput, n: number, clock?: (t: number) => number) {
+async function run(cfg: PaperConfigInput, n: number, clock?: (t: number) => number) {
   let t = 0;
   const s = session(cfg, 'stdin', { clock: clock ? () => clock(t) : undefined });
   const outcomes = [];
-  for (; t < n; t++) outcomes.push(s.runner.processBar(barAt(t)));
+  for (; t < n; t++) outcomes.push(await s.runner.processBar(barAt(t)));
   return { s, outcomes };
 }
 
 describe('risk controls', () => {
-  it('max gross exposure: targets are scaled down to the limit, and logged', () => {
-    const { s } = run(base({ maxGrossExposure: 40_000 }), 300);
+  it('max gross exposure: targets are scaled down to the limit, and logged', async () => {
+    const { s } = await run(base({ maxGrossExposure: 40_000 }), 300);
     const cuts = s.lines.filter((l) => l.event === 'risk' && l.reason === 'max-gross-exposure');
     expect(cuts.length).toBeGreaterThan(10);
     expect(cuts[0]).toMatchObject({ level: 40, kind: 'cut', limit: 40_000 });
@@ -66,8 +66,8 @@ describe('risk controls', () => {
     s.close();
   });
 
-  it('max position per symbol: the largest leg is held to the limit, the hedge kept', () => {
-    const { s } = run(base({ maxPositionValue: 25_000 }), 300);
+  it('max position per symbol: the largest leg is held to the limit, the hedge kept', async () => {
+    const { s } = await run(base({ maxPositionValue: 25_000 }), 300);
     const cut = s.lines.find((l) => l.event === 'risk' && l.reason === 'max-position-value')!;
     expect(cut).toMatchObject({ kind: 'cut', limit: 25_000 });
     expect(['EWC', 'EWA']).toContain(cut.symbol);
@@ -86,8 +86,8 @@ describe('risk controls', () => {
     s.close();
   });
 
-  it('daily loss limit: the losing bar flattens and the day is blocked, logged', () => {
-    const { s } = run(base({ dailyLossLimit: 600 }), 600);
+  it('daily loss limit: the losing bar flattens and the day is blocked, logged', async () => {
+    const { s } = await run(base({ dailyLossLimit: 600 }), 600);
     const hit = s.journal.events('daily-loss');
     expect(hit.length).toBeGreaterThan(0);
     const d = hit[0].detail as { loss: number; limit: number; dayStart: number; equity: number };
@@ -102,9 +102,9 @@ describe('risk controls', () => {
     s.close();
   });
 
-  it('stale bars are not traded on (orders refused), and a silent feed is reported', () => {
+  it('stale bars are not traded on (orders refused), and a silent feed is reported', async () => {
     // the clock runs two days behind every bar: each bar is 2 days old on arrival
-    const { s, outcomes } = run(
+    const { s, outcomes } = await run(
       base({ maxBarAgeMs: 86_400_000, staleAfterMs: 60_000 }),
       200,
       (t) => frame.times[t] + 2 * 86_400_000,
@@ -115,7 +115,7 @@ describe('risk controls', () => {
     expect(refused[0].detail).toMatchObject({ reason: 'stale-bar', ageMs: 2 * 86_400_000 });
     expect(s.journal.count('orders')).toBe(0);
     // a fresh run of the same bars does trade
-    const fresh = run(base(), 200);
+    const fresh = await run(base(), 200);
     expect(fresh.s.journal.count('orders')).toBeGreaterThan(10);
     fresh.s.close();
     // no bar for longer than staleAfterMs: logged once, status says stale
@@ -130,31 +130,31 @@ describe('risk controls', () => {
     expect(st.refusedSinceLastTrade).toBe(refused.length);
     s.close();
     // a run that trades, silent for longer than staleAfterMs (bars stamped received at 0)
-    const quiet = run(base({ staleAfterMs: 60_000 }), 200);
+    const quiet = await run(base({ staleAfterMs: 60_000 }), 200);
     expect(journalStatus(quiet.s.state, 59_000).health).toBe('ok');
     expect(journalStatus(quiet.s.state, 61_000).health).toBe('stale');
     quiet.s.close();
   });
 
-  it('kill switch by file: flattens on the next bar and stops', () => {
+  it('kill switch by file: flattens on the next bar and stops', async () => {
     const dir = tempDir();
     const killFile = join(dir, 'KILL');
     const s = session(base({ killFile }), 'stdin');
     let t = 0;
     // run until a position is open
     for (; t < 1500; t++) {
-      s.runner.processBar(barAt(t));
+      await s.runner.processBar(barAt(t));
       if (s.runner.sim.ledger.pos[0] !== 0 && t > 50) break;
     }
     expect(s.runner.sim.ledger.pos[0]).not.toBe(0);
     writeFileSync(killFile, '');
-    const out = s.runner.processBar(barAt(++t))!;
+    const out = (await s.runner.processBar(barAt(++t)))!;
     expect(out.actions).toEqual([{ kind: 'flatten', reason: 'kill', from: expect.any(Array) }]);
     expect(out.orders).toHaveLength(2);
     expect(Array.from(s.runner.sim.ledger.pos)).toEqual([0, 0]);
-    expect(s.broker.positions().get('EWC')).toBeCloseTo(0, 9);
+    expect((await s.broker.positions()).get('EWC')).toBeCloseTo(0, 9);
     expect(s.runner.stopped).toBe(true);
-    expect(s.runner.processBar(barAt(t + 1))).toBeNull();
+    expect(await s.runner.processBar(barAt(t + 1))).toBeNull();
     expect(s.lines.find((l) => l.event === 'kill')).toMatchObject({ reason: `file ${killFile}` });
     expect(journalStatus(s.state).health).toBe('killed');
     s.close();

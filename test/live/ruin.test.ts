@@ -27,7 +27,7 @@ describe('paper trading into ruin', () => {
         'csv:data/ewa_ewc.csv',
       );
       await s.run();
-      const positions = s.broker.positions();
+      const positions = await s.broker.positions();
       s.close();
       const bt = backtest(frame, 'kalman-pair', { symbols: ['EWC', 'EWA'], ...c });
       expect(bt.ruined).toBe(true);
