@@ -1,6 +1,6 @@
 /**
  * Paper trading through an asynchronous venue (the fake broker, on a fake clock): partial fills,
- * rejections, latency and a dropped connection each end in a journal that reconciles with the
+ * rejections, expiry, latency and a dropped connection each end in a journal that reconciles with the
  * broker, no order is executed twice, and a broker that changed behind the journal's back halts
  * the run with a journaled event.
  */
@@ -143,6 +143,18 @@ describe('an asynchronous broker', () => {
     );
     expect(s.lines.filter((l) => l.event === 'order-rejected')).toHaveLength(rejected.length);
     // the rejected shares never reached the venue's book, nor the journal's
+    await expectReconciled(s, fake);
+    s.close();
+  });
+
+  it('expiry: an order still working when the venue expires it keeps its fills; journaled, reconciled', async () => {
+    // four parts 100 ms apart, expired after 250 ms: two parts fill
+    const { s, fake } = await trade({ latencyMs: 100, parts: 4, expireAfterMs: 250 }, 200);
+    const orders = s.journal.orders();
+    expect(orders.length).toBeGreaterThan(20);
+    expect(orders.every((o) => o.status === 'expired' && o.filled === o.shares / 2)).toBe(true);
+    expect(s.journal.events('order-expired')).toHaveLength(orders.length);
+    expect(s.journal.fills()).toHaveLength(2 * orders.length);
     await expectReconciled(s, fake);
     s.close();
   });
