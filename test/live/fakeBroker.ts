@@ -126,6 +126,12 @@ export class FakeBroker implements Broker {
     this.#dropAfterOrder = { n, forMs };
   }
 
+  /** The client went away (its process died): its listeners hear nothing more. */
+  detach(): void {
+    this.#updates.length = 0;
+    this.#connection.length = 0;
+  }
+
   /** Changes a position behind the client's back (a trade made elsewhere). */
   tamper(symbol: string, shares: number): void {
     this.#positions.set(symbol, (this.#positions.get(symbol) ?? 0) + shares);
