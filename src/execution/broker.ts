@@ -51,6 +51,7 @@ export type OrderState =
   | (OrderStateBase & { status: 'cancelled' })
   | (OrderStateBase & { status: 'expired' });
 
+/** The name of an order's state. */
 export type OrderStatus = OrderState['status'];
 
 /** Statuses after which an order neither fills nor changes again. */
