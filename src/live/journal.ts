@@ -499,6 +499,7 @@ export class Journal {
     at: number,
   ) => StatesRecorded;
   readonly #recordStates: (updates: OrderState[], at: number, time: number | null) => StatesRecorded;
+  #openOrders: Database.Statement | null = null;
   #head: ChainHead = { bars: GENESIS, barCount: 0, fills: GENESIS, fillCount: 0 };
   #lock: JournalLock | null = null;
   /** The holder whose lock was taken over on open (it had died), if any. */
@@ -920,11 +921,11 @@ export class Journal {
 
   /** Orders that may still fill as far as the journal knows: new (maybe never sent), accepted, partially filled. */
   openOrders(): OrderRow[] {
-    return (
-      this.db
-        .prepare(`SELECT * FROM orders WHERE status IN ('new', 'accepted', 'partially-filled') ORDER BY id`)
-        .all() as RawOrder[]
-    ).map(orderFromRaw);
+    // asked before every bar: prepared once
+    this.#openOrders ??= this.db.prepare(
+      `SELECT * FROM orders WHERE status IN ('new', 'accepted', 'partially-filled') ORDER BY id`,
+    );
+    return (this.#openOrders.all() as RawOrder[]).map(orderFromRaw);
   }
 
   /** Shares held per symbol by the journal's fills (summed in the order they were journaled). */

@@ -429,16 +429,21 @@ export class PaperRunner {
     for (const s of venueOpen) addWorking(s.order.symbol, s.order.shares - filledQty(s));
     // open in the journal, not listed open by the venue: it may have just ended, so ask about it
     const journalOnly: string[] = [];
-    for (const o of this.journal.openOrders()) {
+    let open = this.journal.openOrders();
+    let asked = false;
+    for (const o of open) {
       if (theirs.has(o.clientId)) continue;
       const state = await this.broker.order(o.clientId);
+      asked = true;
       if (state !== null) this.#record([state]);
       if (state === null || isOpen(state.status)) {
         journalOnly.push(o.clientId);
         addWorking(o.symbol, o.shares - (state === null ? 0 : filledQty(state)));
       }
     }
-    const mine = new Set(this.journal.openOrders().map((o) => o.clientId));
+    // reports may arrive while the venue is asked: read the journal again after asking
+    if (asked) open = this.journal.openOrders();
+    const mine = new Set(open.map((o) => o.clientId));
     const brokerOnly = [...theirs].filter((id) => !mine.has(id));
     const positions: Mismatch['positions'] = [];
     for (const symbol of symbols) {

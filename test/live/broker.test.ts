@@ -1,6 +1,6 @@
 /**
  * Paper trading through an asynchronous venue (the fake broker, on a fake clock): partial fills,
- * rejections, latency and a dropped connection each end in a journal that reconciles with the
+ * rejections, expiry, latency and a dropped connection each end in a journal that reconciles with the
  * broker, no order is executed twice, and a broker that changed behind the journal's back halts
  * the run with a journaled event.
  */
@@ -147,6 +147,18 @@ describe('an asynchronous broker', () => {
     s.close();
   });
 
+  it('expiry: an order still working when the venue expires it keeps its fills; journaled, reconciled', async () => {
+    // four parts 100 ms apart, expired after 250 ms: two parts fill
+    const { s, fake } = await trade({ latencyMs: 100, parts: 4, expireAfterMs: 250 }, 200);
+    const orders = s.journal.orders();
+    expect(orders.length).toBeGreaterThan(20);
+    expect(orders.every((o) => o.status === 'expired' && o.filled === o.shares / 2)).toBe(true);
+    expect(s.journal.events('order-expired')).toHaveLength(orders.length);
+    expect(s.journal.fills()).toHaveLength(2 * orders.length);
+    await expectReconciled(s, fake);
+    s.close();
+  });
+
   it('a dropped connection: requests fail, reports are lost, answers in flight are lost; reconciled on reconnect, nothing doubled', async () => {
     const drops = new Set([40, 90, 150]);
     const { s, fake } = await trade({ latencyMs: 200 }, 200, (t, f) => {
@@ -166,6 +178,50 @@ describe('an asynchronous broker', () => {
     expect(s.journal.fills()).toHaveLength(orders.length);
     await expectReconciled(s, fake);
     s.close();
+  });
+
+  it('a crash between the journal and the submit: the restart sends the journaled orders, once', async () => {
+    const clock = new FakeClock(frame.times[0]);
+    const fake = new FakeBroker({ clock, latencyMs: 200 });
+    let journal: Journal | null = null;
+    let crashed = -1;
+    // the process dies right after the first bar past 100 that trades is journaled
+    const afterJournal = (seq: number) => {
+      if (crashed < 0 && seq > 100 && journal!.count('orders', `WHERE seq = ${seq}`) > 0) {
+        crashed = seq;
+        throw new Error('crash');
+      }
+    };
+    const s = session(config(), 'stdin', { broker: () => fake, clock: clock.read, hooks: { afterJournal } });
+    journal = s.journal;
+    let t = 0;
+    for (; crashed < 0; t++) {
+      await s.runner.processBar(barAt(t)).catch((e: unknown) => {
+        if ((e as Error).message !== 'crash') throw e;
+      });
+      await clock.delay(DAY);
+    }
+    const lost = s.journal.openOrders();
+    expect(lost.map((o) => [o.seq, o.status])).toEqual([
+      [crashed, 'new'],
+      [crashed, 'new'],
+    ]);
+    expect(lost.every((o) => !fake.received.has(o.clientId))).toBe(true);
+    s.close();
+    fake.detach();
+    const again = session(config(), 'stdin', { broker: () => fake, clock: clock.read, state: s.state });
+    await again.runner.start();
+    expect(again.lines.filter((l) => l.event === 'reconcile-resubmit').map((l) => l.clientId)).toEqual(
+      lost.map((o) => o.clientId),
+    );
+    for (; t < 200; t++) {
+      await again.runner.processBar(barAt(t));
+      await clock.delay(DAY);
+    }
+    await again.runner.reconcile('end');
+    expect(again.journal.orders().every((o) => o.status === 'filled')).toBe(true);
+    await expectReconciled(again, fake);
+    again.close();
   });
 
   it('a broker changed behind the journal: the next bar halts with a journaled event', async () => {

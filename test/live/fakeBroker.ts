@@ -66,6 +66,8 @@ export interface FakeBrokerOptions {
   parts?: number;
   /** A reason to reject an order, or null to accept it. */
   reject?: (order: OrderRequest, n: number) => string | null;
+  /** An order not filled this long after it was accepted expires (what is filled stays). */
+  expireAfterMs?: number;
 }
 
 interface VenueOrder {
@@ -83,6 +85,7 @@ export class FakeBroker implements Broker {
   readonly latencyMs: number;
   readonly parts: number;
   readonly #reject: FakeBrokerOptions['reject'];
+  readonly #expireAfterMs: number | undefined;
   readonly #orders = new Map<string, VenueOrder>();
   readonly #positions = new Map<string, number>();
   readonly #updates: ((s: OrderState) => void)[] = [];
@@ -100,6 +103,7 @@ export class FakeBroker implements Broker {
     this.latencyMs = options.latencyMs ?? 0;
     this.parts = options.parts ?? 1;
     this.#reject = options.reject;
+    this.#expireAfterMs = options.expireAfterMs;
   }
 
   get connected(): boolean {
@@ -120,6 +124,12 @@ export class FakeBroker implements Broker {
   /** The connection drops right after the venue takes its `n`-th new order (0-based): its answer is lost. */
   dropAfterOrder(n: number, forMs: number): void {
     this.#dropAfterOrder = { n, forMs };
+  }
+
+  /** The client went away (its process died): its listeners hear nothing more. */
+  detach(): void {
+    this.#updates.length = 0;
+    this.#connection.length = 0;
   }
 
   /** Changes a position behind the client's back (a trade made elsewhere). */
@@ -189,6 +199,12 @@ export class FakeBroker implements Broker {
           this.#report(v);
         });
     }
+    if (reason === null && this.#expireAfterMs !== undefined)
+      this.clock.after(this.#expireAfterMs, () => {
+        if (v.status !== 'accepted' && v.status !== 'partially-filled') return;
+        v.status = 'expired';
+        this.#report(v);
+      });
     const drop = this.#dropAfterOrder;
     if (drop !== null && drop.n === n) {
       this.#dropAfterOrder = null;

@@ -150,7 +150,7 @@ describe('a damaged or hand-edited journal is refused', () => {
   let state = '';
   beforeAll(async () => {
     state = (await journal(base(), 300)).state;
-  });
+  }, 300_000);
 
   it('the chain of an untouched journal verifies, and the journal restores', () => {
     const j = new Journal(state, { readonly: true });
