@@ -1,0 +1,208 @@
+/**
+ * Batch signal passes: a strategy built from a spec turns prices into every bar's target
+ * shares at once, row-major (n × legs), for the accounting kernel to consume. A strategy
+ * never reads the account (sizing does not depend on equity), so computing its targets ahead
+ * is no look-ahead: bar t's target depends on prices up to bar t only. Each pass runs the
+ * strategy's own parts (the Kalman pair step, `BandRule`, the sizings) in the order
+ * `MeanReversionStrategy.step` runs them, so the targets equal the streaming strategy's to the
+ * last bit (test/backtest/fast.test.ts).
+ * @internal
+ */
+import { BandRule } from '../strategy/rules.js';
+import { CapitalSizing, UnitSizing, type Sizing } from '../strategy/sizing.js';
+import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
+import { HEDGE_E, HEDGE_Q, kalmanHedgeState, kalmanHedgeStep, tf } from '../strategy/spread.js';
+import type { Bar } from '../strategy/types.js';
+import type { SeriesRecord } from '../execution/simulator.js';
+import { recordSignal } from '../execution/result.js';
+import { kalmanLevelSignal } from './kalmanLevelSignal.js';
+
+/** The per-bar signal series a pass writes (each may be null to skip it). */
+export type SignalRecord = Pick<
+  SeriesRecord,
+  'value' | 'z' | 'centre' | 'scale' | 'units' | 'hedgeRatio' | 'fairValue'
+>;
+
+/** Whether the spec is the Kalman-pairs family (spread `kalman-hedge`, normaliser `kalman`, rule `bands`). */
+export function isKalmanPair(spec: StrategySpec): boolean {
+  return (
+    spec.spread.type === 'kalman-hedge' && spec.normaliser.type === 'kalman' && spec.rule.type === 'bands'
+  );
+}
+
+/** Whether the spec is the one-asset Kalman family (`kalman-fair-value`, `rolling`, `bands`). */
+export function isKalmanLevel(spec: StrategySpec): boolean {
+  return (
+    spec.spread.type === 'kalman-fair-value' &&
+    spec.normaliser.type === 'rolling' &&
+    spec.rule.type === 'bands'
+  );
+}
+
+function bandRule(spec: StrategySpec): BandRule {
+  const r = spec.rule;
+  if (r.type !== 'bands') throw new Error('bandRule: not a band rule');
+  return new BandRule(r.entryZ, r.exitZ, r.stopZ, r.maxHoldBars);
+}
+
+function sizingOf(spec: StrategySpec): Sizing {
+  return spec.sizing.type === 'units' ? new UnitSizing() : new CapitalSizing(spec.sizing.capital);
+}
+
+/** An empty signal record (a scan records no signals). */
+export const NO_SIGNALS: SignalRecord = {
+  value: null,
+  z: null,
+  centre: null,
+  scale: null,
+  units: null,
+  hedgeRatio: null,
+  fairValue: null,
+};
+
+/**
+ * The Kalman-pairs family over bars [0, n) of y = `yc`, x = `xc`: targets (2 a bar) into
+ * `target`, the signal series into `rec`. KalmanHedgeSpread + KalmanNormaliser + the rule and
+ * sizing, step for step.
+ */
+export function kalmanPairTargets(
+  spec: StrategySpec,
+  yc: Float64Array,
+  xc: Float64Array,
+  n: number,
+  target: Float64Array,
+  rec: SignalRecord,
+): void {
+  const sp = spec.spread;
+  if (sp.type !== 'kalman-hedge' || !isKalmanPair(spec))
+    throw new Error('kalmanPairTargets: spec does not fit');
+  const transform = sp.transform;
+  const log = transform === 'log';
+  const s = kalmanHedgeState(sp.delta, sp.observationVariance, sp.initialCovariance);
+  const rule = bandRule(spec);
+  const sizing = sizingOf(spec);
+  const weights = new Float64Array(2);
+  const px = new Float64Array(2);
+  const out = new Float64Array(2);
+  const { value, z: zs, scale, units: unitSeries, hedgeRatio } = rec;
+  let units = 0;
+  for (let t = 0; t < n; t++) {
+    const yt = yc[t];
+    const xt = xc[t];
+    kalmanHedgeStep(s, tf(xt, transform), tf(yt, transform));
+    const e = s[HEDGE_E];
+    const sd = Math.sqrt(s[HEDGE_Q]);
+    const beta = s[0];
+    // setWeights of [1, −β]: shares per unit, or dollars (w / price) on log prices
+    weights[0] = log ? 1 / yt : 1;
+    weights[1] = log ? -beta / xt : -beta;
+    const z = sd > 0 ? e / sd : NaN;
+    units = rule.next(z, units);
+    px[0] = yt;
+    px[1] = xt;
+    sizing.shares(units, weights, px, out);
+    target[2 * t] = out[0];
+    target[2 * t + 1] = out[1];
+    if (value !== null) {
+      value[t] = e;
+      zs![t] = z;
+      scale![t] = sd;
+      unitSeries![t] = units;
+      hedgeRatio![t] = beta;
+    }
+  }
+  // the series that are constant for the family: no fair value, a centre of 0
+  if (value !== null) {
+    rec.centre!.fill(0, 0, n);
+    rec.fairValue!.fill(NaN, 0, n);
+  }
+}
+
+/**
+ * The one-asset Kalman family over bars [0, n) of `close`: targets into `target`, the signal
+ * series into `rec`. The filter and the rolling window run first (kalmanLevelSignal.ts), then
+ * the rule and the sizing bar by bar.
+ */
+export function kalmanLevelTargets(
+  spec: StrategySpec,
+  close: Float64Array,
+  n: number,
+  target: Float64Array,
+  rec: SignalRecord,
+): void {
+  const sp = spec.spread;
+  if (sp.type !== 'kalman-fair-value' || !isKalmanLevel(spec))
+    throw new Error('kalmanLevelTargets: spec does not fit');
+  const log = sp.transform === 'log';
+  const scratch = () => new Float64Array(n);
+  const value = rec.value ?? scratch();
+  const centre = rec.centre ?? scratch();
+  const scale = rec.scale ?? scratch();
+  kalmanLevelSignal(spec, close, n, value, rec.fairValue ?? scratch(), centre, scale);
+  const rule = bandRule(spec);
+  const sizing = sizingOf(spec);
+  const weights = new Float64Array(1);
+  const px = new Float64Array(1);
+  const out = new Float64Array(1);
+  const zs = rec.z;
+  const unitSeries = rec.units;
+  let units = 0;
+  for (let t = 0; t < n; t++) {
+    const yt = close[t];
+    weights[0] = log ? 1 / yt : 1;
+    const sd = scale[t];
+    const z = sd > 0 ? (value[t] - centre[t]) / sd : NaN;
+    units = rule.next(z, units);
+    px[0] = yt;
+    sizing.shares(units, weights, px, out);
+    target[t] = out[0];
+    if (zs !== null) {
+      zs[t] = z;
+      unitSeries![t] = units;
+    }
+  }
+  if (rec.hedgeRatio !== null) rec.hedgeRatio.fill(NaN, 0, n);
+}
+
+/**
+ * Any strategy built from a spec, through its own `step` bar by bar: targets (L a bar) into
+ * `target`, its published state into `rec`.
+ */
+export function strategyTargets(
+  spec: StrategySpec,
+  close: readonly Float64Array[],
+  times: Float64Array,
+  n: number,
+  target: Float64Array,
+  rec: SignalRecord,
+): void {
+  const strategy = buildStrategy(spec);
+  const L = close.length;
+  const bar: Bar = { index: 0, time: 0, close: new Float64Array(L) };
+  const s = strategy.signal;
+  for (let t = 0; t < n; t++) {
+    bar.index = t;
+    bar.time = times[t];
+    for (let i = 0; i < L; i++) bar.close[i] = close[i][t];
+    const out = strategy.step(bar);
+    for (let i = 0; i < L; i++) target[t * L + i] = out[i];
+    recordSignal(s, t, rec);
+  }
+}
+
+/**
+ * The targets of a strategy built from `spec` over bars [0, n) (row-major, L a bar), by the
+ * family's batch pass.
+ */
+export function specTargets(
+  spec: StrategySpec,
+  close: readonly Float64Array[],
+  times: Float64Array,
+  n: number,
+  target: Float64Array,
+  rec: SignalRecord,
+): void {
+  if (isKalmanPair(spec)) kalmanPairTargets(spec, close[0], close[1], n, target, rec);
+  else if (isKalmanLevel(spec)) kalmanLevelTargets(spec, close[0], n, target, rec);
+  else strategyTargets(spec, close, times, n, target, rec);
+}
