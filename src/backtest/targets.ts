@@ -85,6 +85,9 @@ export function kalmanPairTargets(
   const px = new Float64Array(2);
   const out = new Float64Array(2);
   const { value, z: zs, scale, units: unitSeries, hedgeRatio } = rec;
+  // the global NaN read once: in the loop, on a path not yet taken when V8 compiles it, it is a
+  // generic global load that makes z, and everything computed from it, a boxed number
+  const nan = NaN;
   let units = 0;
   for (let t = 0; t < n; t++) {
     const yt = yc[t];
@@ -96,7 +99,7 @@ export function kalmanPairTargets(
     // setWeights of [1, −β]: shares per unit, or dollars (w / price) on log prices
     weights[0] = log ? 1 / yt : 1;
     weights[1] = log ? -beta / xt : -beta;
-    const z = sd > 0 ? e / sd : NaN;
+    const z = sd > 0 ? e / sd : nan;
     units = rule.next(z, units);
     px[0] = yt;
     px[1] = xt;
@@ -146,12 +149,13 @@ export function kalmanLevelTargets(
   const out = new Float64Array(1);
   const zs = rec.z;
   const unitSeries = rec.units;
+  const nan = NaN; // read once (see kalmanPairTargets)
   let units = 0;
   for (let t = 0; t < n; t++) {
     const yt = close[t];
     weights[0] = log ? 1 / yt : 1;
     const sd = scale[t];
-    const z = sd > 0 ? (value[t] - centre[t]) / sd : NaN;
+    const z = sd > 0 ? (value[t] - centre[t]) / sd : nan;
     units = rule.next(z, units);
     px[0] = yt;
     sizing.shares(units, weights, px, out);

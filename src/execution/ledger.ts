@@ -6,7 +6,7 @@
  */
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
 import { commissionOf, costRates, fillPrice, type CostRates } from './costs.js';
-import { closeTrade, newAccumulator, openTrade } from './metrics.js';
+import { newAccumulator, resetAccumulator } from './metrics.js';
 
 /** One round trip: from flat (or a reversal) to flat (or the next reversal). */
 export interface Trade {
@@ -123,12 +123,11 @@ export const BAR_PNL = 7;
 export type RecordLevel = 'full' | 'metrics';
 
 /**
- * Cash, positions, costs and round trips of one run, and its metric accumulator. A class
- * rather than closures so that V8 keeps its state in fields (fast) instead of captured
- * context slots (slow).
+ * Cash, positions, costs and round trips of one run, and its metric accumulator: the account
+ * the accounting kernel ({@link Simulator.runBars}, the one place that changes it) works on.
  */
 export class Ledger {
-  /** Shares held per leg: written only by {@link fill}. */
+  /** Shares held per leg. */
   readonly pos: Float64Array;
   /** The open round trip (at the `'full'` level; null otherwise, and while flat). */
   trade: Trade | null = null;
@@ -137,20 +136,22 @@ export class Ledger {
    * number, so `this.cash += …` on a field allocates on every fill; a typed-array slot does not.
    */
   readonly sums = new Float64Array(8);
-  /** The metrics' running sums (metrics.ts): the bars' are added by the kernel, the trades' here. */
+  /** The metrics' running sums (metrics.ts). */
   readonly acc: Float64Array;
-  readonly trades: Trade[] = [];
+  trades: Trade[] = [];
   /** Every fill (an empty log at the `'metrics'` level). */
   readonly fills: FillLog;
   /** The bar on which equity reached zero and the account was liquidated (−1: not ruined). */
   ruinBar = -1;
   readonly rates: CostRates;
-  readonly #full: boolean;
-  readonly #barPx: Float64Array;
-  readonly #flat: Float64Array;
-  /** Whether any leg is short (kept by {@link fill}, the only writer of `pos`). */
-  #short = false;
-  #inTrade = false;
+  /** Whether any leg is short. */
+  short = false;
+  /** Whether a round trip is open. */
+  inTrade = false;
+  /** Whether fills and trades are logged (the `'full'` level). */
+  readonly full: boolean;
+  /** The last fill's price per leg (the reference price for a leg not traded), for trades. */
+  readonly fillPrices: Float64Array;
 
   constructor(
     readonly legs: number,
@@ -159,154 +160,60 @@ export class Ledger {
   ) {
     this.sums[CASH] = opts.capital;
     this.pos = new Float64Array(legs);
-    this.#barPx = new Float64Array(legs);
-    this.#flat = new Float64Array(legs);
+    this.fillPrices = new Float64Array(legs);
     this.rates = costRates(opts);
-    this.#full = level === 'full';
-    this.fills = new FillLog(this.#full ? 256 : 0);
+    this.full = level === 'full';
+    this.fills = new FillLog(this.full ? 256 : 0);
     this.acc = newAccumulator(opts.periodsPerYear, opts.riskFreeRate);
   }
 
-  /** Short borrow on the positions held overnight, valued at the previous close. */
-  chargeBorrow(previousClose: Float64Array): void {
-    // nothing short, nothing to charge (the fee would be 0, and adding 0 changes no sum)
-    const rate = this.rates.borrowPerBar;
-    if (rate === 0 || !this.#short) return;
-    let shortValue = 0;
-    for (let i = 0; i < this.legs; i++) if (this.pos[i] < 0) shortValue -= this.pos[i] * previousClose[i];
-    const fee = shortValue * rate;
-    const sums = this.sums;
-    sums[CASH] -= fee;
-    sums[BORROW] += fee;
-    sums[BAR_PNL] -= fee;
-    if (this.#inTrade) sums[TRADE_CASH] -= fee;
+  /** Back to the state of a new ledger (a fresh trade list; the old one is left to its holder). */
+  reset(opts: ResolvedBacktestOptions): void {
+    this.sums.fill(0);
+    this.sums[CASH] = opts.capital;
+    this.pos.fill(0);
+    resetAccumulator(this.acc, opts.periodsPerYear, opts.riskFreeRate);
+    if (this.trades.length > 0) this.trades = [];
+    this.trade = null;
+    this.fills.length = 0;
+    this.ruinBar = -1;
+    this.short = false;
+    this.inTrade = false;
+  }
+
+  /** Records a round trip opening on bar `t` at `time` (the `'full'` level). */
+  openRecord(t: number, time: number, dir: number): void {
+    const tr: Trade = {
+      direction: dir as 1 | -1,
+      entryBar: t,
+      entryTime: time,
+      exitBar: -1,
+      exitTime: NaN,
+      entryPrices: toArray(this.fillPrices),
+      exitPrices: nanArray(this.legs),
+      pnl: 0,
+      holdingBars: 0,
+      closed: false,
+    };
+    this.trades.push(tr);
+    this.trade = tr;
+  }
+
+  /** Records the open round trip closing on bar `t` at `time` with P&L `pnl`. */
+  closeRecord(t: number, time: number, pnl: number): void {
+    const tr = this.trade;
+    if (tr === null) return;
+    tr.exitBar = t;
+    tr.exitTime = time;
+    tr.exitPrices = toArray(this.fillPrices);
+    tr.pnl = pnl;
+    tr.holdingBars = t - tr.entryBar;
+    tr.closed = true;
+    this.trade = null;
   }
 
   /**
-   * Moves the position to `target[to …]` at reference `prices[po …]` (one per leg) on bar `t`
-   * (time `time`), slippage against the trader; `close[co …]` is the bar's close, which the
-   * bar's P&L marks the traded shares to. Returns the number of orders (legs traded).
-   */
-  fill(
-    t: number,
-    time: number,
-    target: Float64Array,
-    to: number,
-    prices: Float64Array,
-    po: number,
-    close: Float64Array,
-    co: number,
-  ): number {
-    const L = this.legs;
-    const pos = this.pos;
-    const dirBefore = direction(pos, 0, L);
-    const dirAfter = direction(target, to, L);
-    const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
-    const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
-    const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
-    let closeFlow = 0;
-    let keepFlow = 0;
-    let openFlow = 0;
-    const sums = this.sums;
-    const c = this.rates;
-    const slip = c.slip;
-    const full = this.#full;
-    // this fill's price per leg (the reference price for a leg not traded), for the trade record
-    const barPx = this.#barPx;
-    let orders = 0;
-    let short = false;
-    for (let i = 0; i < L; i++) {
-      const goal = target[to + i];
-      const d = goal - pos[i];
-      if (d === 0) {
-        barPx[i] = prices[po + i];
-        if (goal < 0) short = true;
-        continue;
-      }
-      orders++;
-      const ref = prices[po + i];
-      const px = fillPrice(d, ref, slip);
-      barPx[i] = px;
-      const size = d > 0 ? d : -d;
-      const notional = size * ref;
-      const commission = commissionOf(size, notional, c);
-      const flow = -d * px - commission;
-      sums[CASH] += flow;
-      sums[COMMISSION] += commission;
-      sums[SLIPPAGE] += notional * slip;
-      sums[FILL_GROSS] += Math.abs(goal) * px;
-      sums[BAR_NOTIONAL] += notional;
-      sums[BAR_PNL] += d * (close[co + i] - px) - commission;
-      if (full) this.fills.push(t, i, d, px, commission);
-      if (closing && opening) {
-        // a reversal's order is split between the closing and the opening trade by shares
-        const share = Math.abs(pos[i]) / size;
-        closeFlow += pos[i] * px - commission * share;
-        openFlow += -goal * px - commission * (1 - share);
-      } else if (closing) closeFlow += flow;
-      else if (opening) openFlow += flow;
-      else keepFlow += flow;
-      pos[i] = goal;
-      if (goal < 0) short = true;
-    }
-    this.#short = short;
-    if (this.#inTrade) {
-      sums[TRADE_CASH] += closeFlow + keepFlow;
-      if (closing) {
-        const pnl = sums[TRADE_CASH];
-        closeTrade(this.acc, pnl);
-        this.#inTrade = false;
-        const tr = this.trade;
-        if (tr !== null) {
-          tr.exitBar = t;
-          tr.exitTime = time;
-          tr.exitPrices = toArray(barPx);
-          tr.pnl = pnl;
-          tr.holdingBars = t - tr.entryBar;
-          tr.closed = true;
-          this.trade = null;
-        }
-      }
-    }
-    if (opening) {
-      openTrade(this.acc);
-      this.#inTrade = true;
-      if (full) {
-        const tr: Trade = {
-          direction: dirAfter as 1 | -1,
-          entryBar: t,
-          entryTime: time,
-          exitBar: -1,
-          exitTime: NaN,
-          entryPrices: toArray(barPx),
-          exitPrices: nanArray(L),
-          pnl: 0,
-          holdingBars: 0,
-          closed: false,
-        };
-        this.trades.push(tr);
-        this.trade = tr;
-      }
-      sums[TRADE_CASH] = openFlow;
-    }
-    return orders;
-  }
-
-  /**
-   * Ruin: equity marked at bar `t`'s close is at or below zero. Closes every position at that
-   * close (`close[co …]`), with the usual slippage and commission, and records the bar; the
-   * callers then trade no more. Returns whether there was anything to close.
-   */
-  liquidate(t: number, time: number, close: Float64Array, co: number): boolean {
-    this.ruinBar = t;
-    let open = false;
-    for (let i = 0; i < this.legs; i++) if (this.pos[i] !== 0) open = true;
-    if (open) this.fill(t, time, this.#flat, 0, close, co, close, co);
-    return open;
-  }
-
-  /**
-   * The price and commission {@link fill} would give one leg's order of `shares` (signed) at
+   * The price and commission the kernel's fill gives one leg's order of `shares` (signed) at
    * reference price `ref`: the same formulas, for a broker that fills orders one at a time (the
    * live paper broker). Writes [price, commission] into `out`.
    */

@@ -90,11 +90,20 @@ const ACCUMULATOR_SIZE = 17;
 /**
  * A fresh metric accumulator: a Float64Array (unboxed doubles, no object shape to change under
  * compiled code) for a run at `periodsPerYear` bars a year and risk-free rate `riskFreeRate`.
- * {@link accumulateBar} and {@link accumulateTrade} add to it, {@link finishMetrics} reads it.
+ * {@link accumulateBars} and {@link accumulateTrade} add to it, {@link finishMetrics} reads it.
  * @internal
  */
 export function newAccumulator(periodsPerYear: number, riskFreeRate: number): Float64Array {
-  const acc = new Float64Array(ACCUMULATOR_SIZE);
+  return resetAccumulator(new Float64Array(ACCUMULATOR_SIZE), periodsPerYear, riskFreeRate);
+}
+
+/** An accumulator back to its fresh state. @internal */
+export function resetAccumulator(
+  acc: Float64Array,
+  periodsPerYear: number,
+  riskFreeRate: number,
+): Float64Array {
+  acc.fill(0);
   acc[A_GROWTH] = 1;
   acc[A_PEAK] = 1;
   acc[A_RF_BAR] = riskFreeRate / periodsPerYear;
@@ -102,38 +111,64 @@ export function newAccumulator(periodsPerYear: number, riskFreeRate: number): Fl
 }
 
 /**
- * Adds one bar: its return `r` on the chosen basis, the gross exposure and equity at its close
- * and the notional it traded. The one per-bar step of the metrics, for every run.
+ * Adds bars [from, to) of a run's series: each bar's return on the chosen basis, the gross
+ * exposure and equity at its close and the notional it traded. The one per-bar step of the
+ * metrics, for every run; the sums are kept in locals over the bars (a typed-array slot per
+ * sum would be a store and a load on every bar's dependency chain).
  * @internal
  */
-export function accumulateBar(
+export function accumulateBars(
   acc: Float64Array,
-  r: number,
-  gross: number,
-  notional: number,
-  equity: number,
+  returns: Float64Array,
+  grossExposure: Float64Array,
+  tradedNotional: Float64Array,
+  equity: Float64Array,
+  from: number,
+  to: number,
 ): void {
-  const growth = acc[A_GROWTH] * (1 + r);
-  acc[A_GROWTH] = growth;
-  acc[A_SUM] += r;
-  // min(excess, 0)² without a branch: the sign of a return is a coin flip, so a branch on it
-  // mispredicts on every other bar (adding 0 for a gain leaves the sum unchanged)
-  const below = Math.min(r - acc[A_RF_BAR], 0);
-  acc[A_DOWNSIDE] += below * below;
-  if (growth >= acc[A_PEAK]) {
-    acc[A_PEAK] = growth;
-    acc[A_DD_RUN] = 0;
-  } else {
-    const run = acc[A_DD_RUN] + 1;
-    acc[A_DD_RUN] = run;
-    if (run > acc[A_MAX_DD_RUN]) acc[A_MAX_DD_RUN] = run;
-    const dd = 1 - growth / acc[A_PEAK];
-    if (dd > acc[A_MAX_DD]) acc[A_MAX_DD] = dd;
+  const rfBar = acc[A_RF_BAR];
+  let growth = acc[A_GROWTH];
+  let sum = acc[A_SUM];
+  let peak = acc[A_PEAK];
+  let maxDd = acc[A_MAX_DD];
+  let ddRun = acc[A_DD_RUN];
+  let maxDdRun = acc[A_MAX_DD_RUN];
+  let downside = acc[A_DOWNSIDE];
+  let inMarket = acc[A_IN_MARKET];
+  let traded = acc[A_TRADED];
+  let equitySum = acc[A_EQUITY_SUM];
+  for (let t = from; t < to; t++) {
+    const r = returns[t];
+    growth *= 1 + r;
+    sum += r;
+    // min(excess, 0)² without a branch: the sign of a return is a coin flip, so a branch on it
+    // mispredicts on every other bar (adding 0 for a gain leaves the sum unchanged)
+    const below = Math.min(r - rfBar, 0);
+    downside += below * below;
+    if (growth >= peak) {
+      peak = growth;
+      ddRun = 0;
+    } else {
+      ddRun++;
+      if (ddRun > maxDdRun) maxDdRun = ddRun;
+      const dd = 1 - growth / peak;
+      if (dd > maxDd) maxDd = dd;
+    }
+    if (grossExposure[t] > 0) inMarket++;
+    traded += tradedNotional[t];
+    equitySum += equity[t];
   }
-  if (gross > 0) acc[A_IN_MARKET]++;
-  acc[A_TRADED] += notional;
-  acc[A_EQUITY_SUM] += equity;
-  acc[A_BARS]++;
+  acc[A_GROWTH] = growth;
+  acc[A_SUM] = sum;
+  acc[A_PEAK] = peak;
+  acc[A_MAX_DD] = maxDd;
+  acc[A_DD_RUN] = ddRun;
+  acc[A_MAX_DD_RUN] = maxDdRun;
+  acc[A_DOWNSIDE] = downside;
+  acc[A_IN_MARKET] = inMarket;
+  acc[A_TRADED] = traded;
+  acc[A_EQUITY_SUM] = equitySum;
+  acc[A_BARS] += to - from;
 }
 
 /** Counts a round trip when it opens. @internal */
@@ -217,8 +252,7 @@ export function metricsOf(row: Float64Array, o = 0): Metrics {
 export function computeMetrics(m: MetricsInput): Metrics {
   const acc = newAccumulator(m.periodsPerYear, m.riskFreeRate);
   const r = m.returns;
-  for (let t = 0; t < r.length; t++)
-    accumulateBar(acc, r[t], m.grossExposure[t], m.tradedNotional[t], m.equity[t]);
+  accumulateBars(acc, r, m.grossExposure, m.tradedNotional, m.equity, 0, r.length);
   for (let i = 0; i < m.tradePnl.length; i++) {
     openTrade(acc);
     if (m.tradeClosed[i]) closeTrade(acc, m.tradePnl[i]);
