@@ -1,6 +1,5 @@
 import { KalmanModelError } from './errors.js';
-import { pairObservationMatrices } from './helpers.js';
-import { KalmanFilter } from './KalmanFilter.js';
+import { createPairState, PAIR_ALPHA, PAIR_BETA, PAIR_E, PAIR_Q, pairSkip, pairStep } from './pair.js';
 
 /** Options of {@link dynamicHedgeRatio}. */
 export interface HedgeRatioOptions {
@@ -25,8 +24,11 @@ export interface HedgeRatioPath {
 /**
  * The Kalman dynamic hedge ratio of y on x as in Chan, *Algorithmic Trading* (2013),
  * Example 3.3: state [β, α] a random walk with covariance δ/(1−δ)·I, observation row
- * [x_t, 1], observation variance Vₑ, and a zero initial state with zero covariance.
- * Every value at t uses data up to t only. A NaN in x or y is a missing day (no update).
+ * [x_t, 1], observation variance Vₑ, and a zero initial state with zero covariance (the
+ * pairs model of `pairStep`, as the `kalman-pair` strategy filters it). Every value at t uses
+ * data up to t only. A NaN in x or y is a missing day: the state drifts without an update and
+ * e_t and √Q_t are NaN.
+ * @throws KalmanModelError naming `delta`, `observationVariance` or `x` for a bad value.
  */
 export function dynamicHedgeRatio(
   y: ArrayLike<number>,
@@ -35,45 +37,29 @@ export function dynamicHedgeRatio(
 ): HedgeRatioPath {
   const delta = options.delta ?? 1e-4;
   const ve = options.observationVariance ?? 1e-3;
-  if (!(delta > 0 && delta < 1)) throw new KalmanModelError('delta', `must be in (0, 1), got ${delta}`);
   if (!(ve > 0 && Number.isFinite(ve)))
     throw new KalmanModelError('observationVariance', `must be a positive number, got ${ve}`);
   if (x.length !== y.length)
     throw new KalmanModelError('x', `has ${x.length} values but y has ${y.length}; the legs must be aligned`);
+  const s = createPairState(delta, ve, 0);
   const n = y.length;
-  const xs = new Float64Array(n);
-  const ys = new Float64Array(n);
-  for (let t = 0; t < n; t++) {
-    const missing = Number.isNaN(x[t]) || Number.isNaN(y[t]);
-    xs[t] = missing ? 0 : x[t];
-    ys[t] = missing ? NaN : y[t];
-  }
-  const q = delta / (1 - delta);
-  const kf = new KalmanFilter({
-    observationMatrices: pairObservationMatrices(xs),
-    transitionCovariance: [
-      [q, 0],
-      [0, q],
-    ],
-    observationCovariance: ve,
-    initialStateCovariance: [
-      [0, 0],
-      [0, 0],
-    ],
-  });
-  const r = kf.filter(ys, { predicted: true, covariances: false });
-  const pm = r.predictedStateMeans!.data;
-  const pc = r.predictedStateCovariances!.data;
-  const beta = r.stateMeans.component(0);
-  const alpha = r.stateMeans.component(1);
+  const beta = new Float64Array(n);
+  const alpha = new Float64Array(n);
   const forecastError = new Float64Array(n);
   const forecastStd = new Float64Array(n);
   for (let t = 0; t < n; t++) {
-    const c0 = xs[t];
-    // Q_t = c P⁻ cᵀ + Vₑ with c = [x_t, 1]
-    const Q = c0 * c0 * pc[4 * t] + 2 * c0 * pc[4 * t + 1] + pc[4 * t + 3] + ve;
-    forecastStd[t] = Math.sqrt(Q);
-    forecastError[t] = ys[t] - (pm[2 * t] * c0 + pm[2 * t + 1]);
+    const xt = x[t];
+    const yt = y[t];
+    if (Number.isNaN(xt) || Number.isNaN(yt)) pairSkip(s);
+    else {
+      if (!Number.isFinite(xt)) throw new KalmanModelError('x', `must be finite, got ${xt} at [${t}]`);
+      if (!Number.isFinite(yt)) throw new KalmanModelError('y', `must be finite, got ${yt} at [${t}]`);
+      pairStep(s, xt, yt);
+    }
+    beta[t] = s[PAIR_BETA];
+    alpha[t] = s[PAIR_ALPHA];
+    forecastError[t] = s[PAIR_E];
+    forecastStd[t] = Math.sqrt(s[PAIR_Q]);
   }
   return { beta, alpha, forecastError, forecastStd };
 }

@@ -12,7 +12,22 @@ export { KalmanModelError } from './errors.js';
 export { VectorSequence, MatrixSequence } from './sequences.js';
 export { createWorkspace, predict, update } from './kernel.js';
 export type { KalmanWorkspace } from './kernel.js';
-export { pairObservationMatrices } from './helpers.js';
+export {
+  createPairState,
+  pairDelta,
+  pairModel,
+  pairObservationMatrices,
+  pairObservationRow,
+  pairSkip,
+  pairStep,
+  pairTransitionVariance,
+  PAIR_ALPHA,
+  PAIR_BETA,
+  PAIR_E,
+  PAIR_Q,
+  PAIR_VAR_BETA,
+} from './pair.js';
+export type { PairModelOptions } from './pair.js';
 export type {
   EmVar,
   KalmanModel,

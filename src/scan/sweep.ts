@@ -19,7 +19,7 @@ import type { BacktestOptions, ResolvedBacktestOptions } from '../backtest/optio
 import { alignFrames } from '../data/align.js';
 import type { PriceFrame } from '../data/frame.js';
 import { KalmanFilter } from '../kalman/KalmanFilter.js';
-import { pairObservationMatrices } from '../kalman/helpers.js';
+import { pairDelta, pairModel, type PairModelOptions } from '../kalman/pair.js';
 import { resolveStrategy, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
 import { ScanError } from './errors.js';
 import { JOB, METRIC_KEYS, R_METRICS, R_RUIN, R_STATUS, ROW, type TaskContext } from './evaluate.js';
@@ -268,28 +268,24 @@ function rowRuined(rows: Float64Array, k: number): boolean {
 
 /**
  * δ and Vₑ of the pairs model learned by EM on one window's prices (10 iterations of the
- * transition and observation covariances, starting from the given values): δ = q/(1+q) from
- * the mean diagonal q of the learned state covariance.
+ * transition and observation covariances, starting from the spread's values): the spread's
+ * `transform` and `initialCovariance` apply as in the backtest, and δ = q/(1+q) from the mean
+ * diagonal q of the learned state covariance.
  */
 export function learnNoise(
   y: Float64Array,
   x: Float64Array,
-  start: { delta: number; observationVariance: number },
+  spread: PairModelOptions & { transform: 'price' | 'log' },
 ): { delta: number; observationVariance: number } {
-  const q0 = start.delta / (1 - start.delta);
-  const kf = new KalmanFilter({
-    observationMatrices: pairObservationMatrices(x),
-    transitionCovariance: [
-      [q0, 0],
-      [0, q0],
-    ],
-    observationCovariance: start.observationVariance,
-  });
-  const fitted = kf.em(y, { nIter: 10, emVars: ['transitionCovariance', 'observationCovariance'] }).model;
+  const log = spread.transform === 'log';
+  const kf = new KalmanFilter(pairModel(log ? x.map(Math.log) : x, spread));
+  const fitted = kf.em(log ? y.map(Math.log) : y, {
+    nIter: 10,
+    emVars: ['transitionCovariance', 'observationCovariance'],
+  }).model;
   const Q = fitted.transitionCovariance as number[][];
   const R = fitted.observationCovariance as number[][];
-  const q = (Q[0][0] + Q[1][1]) / 2;
-  return { delta: q / (1 + q), observationVariance: R[0][0] };
+  return { delta: pairDelta((Q[0][0] + Q[1][1]) / 2), observationVariance: R[0][0] };
 }
 
 /**

@@ -4,6 +4,7 @@
  * @internal
  */
 import { learnLocalLevel } from '../kalman/localLevel.js';
+import { createPairState, PAIR_E, PAIR_Q, pairStep } from '../kalman/pair.js';
 import { johansen } from '../stats/johansen.js';
 import { ols } from '../stats/ols.js';
 
@@ -59,8 +60,8 @@ abstract class SpreadBase implements SpreadModel {
 }
 
 /**
- * A pair with a Kalman dynamic hedge ratio (Chan 2013, Example 3.3): state [β, α] a random
- * walk with covariance δ/(1−δ)·I, observation y_t = β x_t + α + ε, Var ε = Vₑ. The value is
+ * A pair with a Kalman dynamic hedge ratio: the pairs model of src/kalman/pair.ts (Chan 2013,
+ * Example 3.3; state [β, α], observation row [x_t, 1]), filtered by its `pairStep`. The value is
  * the forecast error e_t = y_t − (β⁻ x_t + α⁻), scored against √Q_t by the Kalman normaliser;
  * the weights use the updated β_t: one unit is long 1 share of y and short β_t shares of x.
  */
@@ -77,16 +78,16 @@ export class KalmanHedgeSpread extends SpreadBase {
     readonly transform: PriceTransform,
   ) {
     super();
-    this.#s = kalmanHedgeState(delta, observationVariance, initialCovariance);
+    this.#s = createPairState(delta, observationVariance, initialCovariance);
   }
 
   update(prices: Float64Array): void {
     const s = this.#s;
-    kalmanHedgeStep(s, tf(prices[1], this.transform), tf(prices[0], this.transform));
-    const e = s[HEDGE_E];
+    pairStep(s, tf(prices[1], this.transform), tf(prices[0], this.transform));
+    const e = s[PAIR_E];
     const beta = s[0];
     this.forecastError = e;
-    this.forecastStd = Math.sqrt(s[HEDGE_Q]);
+    this.forecastStd = Math.sqrt(s[PAIR_Q]);
     this.value = e;
     this.reference = e;
     this.hedgeRatio = beta;
@@ -96,57 +97,8 @@ export class KalmanHedgeSpread extends SpreadBase {
   }
 }
 
-/** Slots of the hedge filter's state array: the forecast error and its variance of the last step. */
-export const HEDGE_E = 8;
-export const HEDGE_Q = 9;
-
-/**
- * The pairs filter's state in one typed array (V8 boxes doubles held in object fields):
- * [β, α, p00, p01, p11, δ/(1−δ), Vₑ, started, e_t, Q_t].
- */
-export function kalmanHedgeState(
-  delta: number,
-  observationVariance: number,
-  initialCovariance: number,
-): Float64Array {
-  const s = new Float64Array(10);
-  s[2] = initialCovariance;
-  s[4] = initialCovariance;
-  s[5] = delta / (1 - delta);
-  s[6] = observationVariance;
-  return s;
-}
-
-/**
- * One step of the random-walk pairs model (as the Kalman core's specialised loop): predict
- * P⁻ = P + δ/(1−δ)·I (not before the first bar), then update with c = [x, 1] and y. Leaves
- * e_t = y − (β⁻ x + α⁻) and Q_t = c P⁻ cᵀ + Vₑ in slots {@link HEDGE_E} and {@link HEDGE_Q}.
- * The one implementation shared by the strategy and the backtester's fused loop.
- */
-export function kalmanHedgeStep(s: Float64Array, x: number, y: number): void {
-  if (s[7] !== 0) {
-    s[2] += s[5];
-    s[4] += s[5];
-  }
-  s[7] = 1;
-  const p00 = s[2],
-    p01 = s[3],
-    p11 = s[4];
-  // g = P⁻ cᵀ, Q_t = c P⁻ cᵀ + Vₑ, e = y − (β⁻ x + α⁻)
-  const g0 = p00 * x + p01;
-  const g1 = p01 * x + p11;
-  const Qt = x * g0 + g1 + s[6];
-  const e = y - (s[0] * x + s[1]);
-  // K = g / Q_t, state += K e, P = P⁻ − g gᵀ / Q_t
-  const invQ = 1 / Qt;
-  s[0] += g0 * invQ * e;
-  s[1] += g1 * invQ * e;
-  s[2] = p00 - g0 * g0 * invQ;
-  s[3] = p01 - g0 * g1 * invQ;
-  s[4] = p11 - g1 * g1 * invQ;
-  s[HEDGE_E] = e;
-  s[HEDGE_Q] = Qt;
-}
+/** The pairs filter's state ({@link createPairState}) under the name the fused loop imports. */
+export const kalmanHedgeState = createPairState;
 
 /** Options of {@link KalmanFairValueSpread}. */
 export interface FairValueOptions {

@@ -154,10 +154,7 @@ describe('sweep and walk-forward on EWC/EWA', () => {
       const noise = learnNoise(
         frame.get('EWC').subarray(w.trainStart, w.trainEnd),
         frame.get('EWA').subarray(w.trainStart, w.trainEnd),
-        {
-          delta: 1e-4,
-          observationVariance: 1e-3,
-        },
+        { delta: 1e-4, observationVariance: 1e-3, initialCovariance: 0, transform: 'price' },
       );
       expect(w.params.delta).toBe(noise.delta);
       expect(w.params.ve).toBe(noise.observationVariance);
