@@ -11,7 +11,8 @@
 import { BandRule } from '../strategy/rules.js';
 import { CapitalSizing, UnitSizing, type Sizing } from '../strategy/sizing.js';
 import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
-import { HEDGE_E, HEDGE_Q, kalmanHedgeState, kalmanHedgeStep, tf } from '../strategy/spread.js';
+import { createPairState, PAIR_BETA, PAIR_E, PAIR_Q, pairStep } from '../kalman/pair.js';
+import { tf } from '../strategy/spread.js';
 import type { Bar } from '../strategy/types.js';
 import type { SeriesRecord } from '../execution/simulator.js';
 import { recordSignal } from '../execution/result.js';
@@ -78,7 +79,7 @@ export function kalmanPairTargets(
     throw new Error('kalmanPairTargets: spec does not fit');
   const transform = sp.transform;
   const log = transform === 'log';
-  const s = kalmanHedgeState(sp.delta, sp.observationVariance, sp.initialCovariance);
+  const s = createPairState(sp.delta, sp.observationVariance, sp.initialCovariance);
   const rule = bandRule(spec);
   const sizing = sizingOf(spec);
   const weights = new Float64Array(2);
@@ -92,10 +93,10 @@ export function kalmanPairTargets(
   for (let t = 0; t < n; t++) {
     const yt = yc[t];
     const xt = xc[t];
-    kalmanHedgeStep(s, tf(xt, transform), tf(yt, transform));
-    const e = s[HEDGE_E];
-    const sd = Math.sqrt(s[HEDGE_Q]);
-    const beta = s[0];
+    pairStep(s, tf(xt, transform), tf(yt, transform));
+    const e = s[PAIR_E];
+    const sd = Math.sqrt(s[PAIR_Q]);
+    const beta = s[PAIR_BETA];
     // setWeights of [1, −β]: shares per unit, or dollars (w / price) on log prices
     weights[0] = log ? 1 / yt : 1;
     weights[1] = log ? -beta / xt : -beta;
