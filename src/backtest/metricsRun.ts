@@ -67,10 +67,10 @@ export class MetricsRun {
         openRows[2 * t + 1] = xo[t];
       }
     }
-    specTargets(spec, [yc, xc], times, n, targets, NO_SIGNALS);
     let sim = this.#sim;
     if (sim === null || sim.options !== opts) sim = this.#sim = new Simulator(null, opts, 2, 'metrics');
     else sim.reset();
+    specTargets(spec, [yc, xc], times, n, targets, NO_SIGNALS);
     runAccount(sim, times, rows, openRows, targets, n, this.#rec);
     finishRun(sim, this.#rec.returns, out, o);
   }

@@ -40,13 +40,15 @@ export function isKalmanLevel(spec: StrategySpec): boolean {
   );
 }
 
-function bandRule(spec: StrategySpec): BandRule {
+/** The spec's band rule. */
+export function bandRule(spec: StrategySpec): BandRule {
   const r = spec.rule;
   if (r.type !== 'bands') throw new Error('bandRule: not a band rule');
   return new BandRule(r.entryZ, r.exitZ, r.stopZ, r.maxHoldBars);
 }
 
-function sizingOf(spec: StrategySpec): Sizing {
+/** The spec's sizing. */
+export function sizingOf(spec: StrategySpec): Sizing {
   return spec.sizing.type === 'units' ? new UnitSizing() : new CapitalSizing(spec.sizing.capital);
 }
 
@@ -72,20 +74,24 @@ export function kalmanPairTargets(
   xc: Float64Array,
   n: number,
   target: Float64Array,
-  rec: SignalRecord,
+  signals: SignalRecord,
 ): void {
   const sp = spec.spread;
   if (sp.type !== 'kalman-hedge' || !isKalmanPair(spec))
     throw new Error('kalmanPairTargets: spec does not fit');
   const transform = sp.transform;
   const log = transform === 'log';
-  const s = createPairState(sp.delta, sp.observationVariance, sp.initialCovariance);
+  const filter = createPairState(sp.delta, sp.observationVariance, sp.initialCovariance);
   const rule = bandRule(spec);
   const sizing = sizingOf(spec);
   const weights = new Float64Array(2);
-  const px = new Float64Array(2);
-  const out = new Float64Array(2);
-  const { value, z: zs, scale, units: unitSeries, hedgeRatio } = rec;
+  const prices = new Float64Array(2);
+  const shares = new Float64Array(2);
+  const valueSeries = signals.value;
+  const zSeries = signals.z;
+  const scaleSeries = signals.scale;
+  const unitSeries = signals.units;
+  const hedgeSeries = signals.hedgeRatio;
   // the global NaN read once: in the loop, on a path not yet taken when V8 compiles it, it is a
   // generic global load that makes z, and everything computed from it, a boxed number
   const nan = NaN;
@@ -93,32 +99,32 @@ export function kalmanPairTargets(
   for (let t = 0; t < n; t++) {
     const yt = yc[t];
     const xt = xc[t];
-    pairStep(s, tf(xt, transform), tf(yt, transform));
-    const e = s[PAIR_E];
-    const sd = Math.sqrt(s[PAIR_Q]);
-    const beta = s[PAIR_BETA];
+    pairStep(filter, tf(xt, transform), tf(yt, transform));
+    const e = filter[PAIR_E];
+    const sd = Math.sqrt(filter[PAIR_Q]);
+    const beta = filter[PAIR_BETA];
     // setWeights of [1, −β]: shares per unit, or dollars (w / price) on log prices
     weights[0] = log ? 1 / yt : 1;
     weights[1] = log ? -beta / xt : -beta;
     const z = sd > 0 ? e / sd : nan;
     units = rule.next(z, units);
-    px[0] = yt;
-    px[1] = xt;
-    sizing.shares(units, weights, px, out);
-    target[2 * t] = out[0];
-    target[2 * t + 1] = out[1];
-    if (value !== null) {
-      value[t] = e;
-      zs![t] = z;
-      scale![t] = sd;
+    prices[0] = yt;
+    prices[1] = xt;
+    sizing.shares(units, weights, prices, shares);
+    target[2 * t] = shares[0];
+    target[2 * t + 1] = shares[1];
+    if (valueSeries !== null) {
+      valueSeries[t] = e;
+      zSeries![t] = z;
+      scaleSeries![t] = sd;
       unitSeries![t] = units;
-      hedgeRatio![t] = beta;
+      hedgeSeries![t] = beta;
     }
   }
   // the series that are constant for the family: no fair value, a centre of 0
-  if (value !== null) {
-    rec.centre!.fill(0, 0, n);
-    rec.fairValue!.fill(NaN, 0, n);
+  if (valueSeries !== null) {
+    signals.centre!.fill(0, 0, n);
+    signals.fairValue!.fill(NaN, 0, n);
   }
 }
 
