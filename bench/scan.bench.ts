@@ -17,6 +17,7 @@ import { readPrices, readWideCsvSync } from '../src/data/readers.js';
 import { LocalExecutor } from '../src/scan/executor.js';
 import { writeScanOutputs } from '../src/scan/output.js';
 import { KERNEL_OUT, kalmanPairMetrics, kernelParams } from '../src/scan/pairKernel.js';
+import { METRICS_OUT, MetricsRun } from '../src/backtest/metricsRun.js';
 import { resolveScanSetup, scanPairs } from '../src/scan/scan.js';
 import type { BenchResult } from './harness.js';
 
@@ -74,6 +75,27 @@ function kernelNsPerBar(u: PriceFrame): number {
   for (let r = 0; r < 12; r++) {
     const t0 = process.hrtime.bigint();
     for (const [y, x] of pairs) kalmanPairMetrics(spec, options, y, x, null, null, n, scratch, out, 0);
+    if (r >= 7) samples.push(Number(process.hrtime.bigint() - t0) / pairs.length / n);
+  }
+  return samples.sort((a, b) => a - b)[2];
+}
+
+/**
+ * The same backtests through the accounting kernel at its metrics-only recording level
+ * (backtest/metricsRun.ts: the strategy's batch signal pass, then src/execution/kernel.ts),
+ * measured as {@link kernelNsPerBar}: what the scan would cost on the one kernel.
+ */
+function metricsRunNsPerBar(u: PriceFrame): number {
+  const { spec, options } = resolveScanSetup('kalman-pair', { execution: 'close' }, false);
+  const closes = u.symbols.map((s) => u.get(s, 'close'));
+  const pairs = kernelPairs(closes.length).map(([i, j]) => [closes[i], closes[j]]);
+  const n = u.length;
+  const run = new MetricsRun();
+  const out = new Float64Array(METRICS_OUT);
+  const samples: number[] = [];
+  for (let r = 0; r < 12; r++) {
+    const t0 = process.hrtime.bigint();
+    for (const [y, x] of pairs) run.run(spec, options, y, x, null, null, u.times, n, out, 0);
     if (r >= 7) samples.push(Number(process.hrtime.bigint() - t0) / pairs.length / n);
   }
   return samples.sort((a, b) => a - b)[2];
@@ -205,6 +227,7 @@ export async function main(): Promise<BenchResult[]> {
     // before the big scans (measured after them, the kernel's first optimisation in this thread
     // was once delayed by seconds)
     const kernel = kernelNsPerBar(big);
+    const metricsRun = metricsRunNsPerBar(big);
     const plain = await time('scan 500 symbols × 2,520 bars (124,750 pairs), 2 threads', 3.0, 3, () =>
       scanPairs(big, { executor, backtest: { execution: 'close' } }),
     );
@@ -214,6 +237,9 @@ export async function main(): Promise<BenchResult[]> {
     );
     console.log(
       `  the backtest kernel alone: ${fmt(kernel)} ns per bar per pair (one thread, 780 of its pairs)`,
+    );
+    console.log(
+      `  the same backtests through the accounting kernel, metrics only: ${fmt(metricsRun)} ns per bar per pair (${fmt(metricsRun / kernel)}× the scan's kernel)`,
     );
     const cKernel = cKernelNsPerBar(big);
     console.log(

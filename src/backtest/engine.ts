@@ -1,26 +1,29 @@
 /**
- * The batch backtester: validates the inputs, runs a {@link Simulator} over every bar of a
- * frame and records its per-bar state, then computes the metrics. Nothing in bar t's results
- * can depend on a later bar (the simulator only ever has bars up to t).
+ * The batch backtester: validates the inputs, turns the strategy's signal into every bar's
+ * targets, runs the accounting kernel over them recording every series, fill and trade, and
+ * finishes the metrics. Nothing in bar t's results can depend on a later bar (a target at t
+ * depends on prices up to t; the kernel fills it at t's close or later).
  */
 import type { PriceFrame } from '../data/frame.js';
 import { KalrevError } from '../errors.js';
 import {
-  buildStrategy,
   legsOf,
   resolveStrategy,
   warmupBars,
   type StrategyInput,
   type StrategySpec,
 } from '../strategy/spec.js';
-import { StrategyError, type SignalState, type Strategy } from '../strategy/types.js';
-import { BORROW, COMMISSION, SLIPPAGE, type Ledger, type Fills, type Trade } from '../execution/ledger.js';
-import { fitsKalmanLoop, runKalmanLoop } from './kalmanLoop.js';
-import type { SeriesRecord } from '../execution/simulator.js';
-import { runFused } from './fusedLoop.js';
-import { MeanReversionStrategy } from '../strategy/meanReversion.js';
-import { computeMetrics, tradeOutcomes, type Metrics } from '../execution/metrics.js';
-import { recordBar, Simulator } from '../execution/simulator.js';
+import { StrategyError, type Strategy } from '../strategy/types.js';
+import { runAccount, Simulator } from '../execution/simulator.js';
+import {
+  newRecord,
+  recordSignal,
+  runResult,
+  type BacktestResult,
+  type FullRecord,
+  type RunResult,
+} from '../execution/result.js';
+import { specTargets } from './targets.js';
 import {
   legWithoutOpens,
   resolveBacktestOptions,
@@ -28,65 +31,12 @@ import {
   type ResolvedBacktestOptions,
 } from '../execution/options.js';
 
+export type { BacktestResult, RunResult, SignalSeries } from '../execution/result.js';
+export type { Fills, Trade } from '../execution/ledger.js';
+
 /** The data cannot be backtested as given (NaN or non-positive prices, too few bars). */
 export class BacktestError extends KalrevError {
   override name = 'BacktestError';
-}
-
-/** The strategy's internal series, one value per bar (for reports). */
-export interface SignalSeries {
-  value: Float64Array;
-  z: Float64Array;
-  centre: Float64Array;
-  scale: Float64Array;
-  units: Float64Array;
-  hedgeRatio: Float64Array;
-  fairValue: Float64Array;
-}
-
-export type { Fills, Trade } from '../execution/ledger.js';
-
-/**
- * What {@link backtest} returns: the run's symbols, resolved strategy and options, the per-bar
- * equity and signal series, the fills, the round-trip trades and the metrics.
- */
-export interface BacktestResult {
-  symbols: string[];
-  times: Float64Array;
-  /** Account equity at each close. */
-  equity: Float64Array;
-  /** Return of each bar on the chosen basis (the first bar's is 0). */
-  returns: Float64Array;
-  /** Shares held per leg at each close after that bar's fills (n × legs, row-major). */
-  positions: Float64Array;
-  /** Target shares per leg computed on each bar (n × legs). */
-  targets: Float64Array;
-  grossExposure: Float64Array;
-  netExposure: Float64Array;
-  cash: Float64Array;
-  fills: Fills;
-  trades: Trade[];
-  signals: SignalSeries;
-  metrics: Metrics;
-  /** Total costs paid. */
-  costs: { commission: number; slippage: number; borrow: number };
-  /**
-   * Whether equity reached zero (marked at a close): the account was then liquidated at that
-   * close and traded no more (docs/strategies.md, "Ruin").
-   */
-  ruined: boolean;
-  /** The bar it was ruined on, and that bar's time (−1 and NaN when not ruined). */
-  ruinBar: number;
-  ruinTime: number;
-  options: ResolvedBacktestOptions;
-  /** The strategy spec, when the strategy was given as a spec or preset. */
-  strategy?: StrategySpec;
-}
-
-/** A Float64Array whose contents are arbitrary: for buffers the caller fills completely. */
-function uninitializedFloat64(length: number): Float64Array {
-  const bytes = Buffer.allocUnsafeSlow(length * 8);
-  return new Float64Array(bytes.buffer, bytes.byteOffset, length);
 }
 
 function checkPrices(frame: PriceFrame, symbol: string, data: Float64Array, field: string): void {
@@ -120,7 +70,6 @@ export function backtest(
   if (typeof strategy === 'string' || !('step' in strategy))
     spec = resolveStrategy(strategy as StrategyInput);
   const opts = resolveBacktestOptions(options);
-  const fused = spec !== undefined && fitsKalmanLoop(spec);
   const n = frame.length;
   if (spec) {
     // checked before the strategy is built: its windows are allocated at their full length
@@ -129,7 +78,6 @@ export function backtest(
       throw new BacktestError(
         `${frame.source}: the strategy needs ${need} bars before its first signal (lookback and training windows), but the data has ${n}`,
       );
-    if (!fused) strat = buildStrategy(spec);
   } else strat = strategy as Strategy;
   const legs = spec ? legsOf(spec) : strat!.legs;
   const symbols = opts.symbols ?? frame.symbols.slice(0, legs);
@@ -147,126 +95,49 @@ export function backtest(
     );
   const open = opts.execution === 'next-open' ? symbols.map((s) => frame.get(s, 'open')) : null;
   if (open) symbols.forEach((s, i) => checkPrices(frame, s, open[i], 'open'));
-  const result = run(frame, strat, close, open, opts, fused ? spec! : null, spec !== undefined);
+  const result = run(frame, strat, close, open, opts, spec ?? null);
   return { ...result, symbols, options: opts, strategy: spec };
 }
 
-/** A run's result before the caller adds what it knows (symbols, options, the spec). */
-export type RunResult = Omit<BacktestResult, 'symbols' | 'options' | 'strategy'>;
-
-/** Every per-bar series of a run, none skipped. @internal */
-export type FullRecord = { [K in keyof SeriesRecord]: Float64Array };
+/** Per-leg columns as one row-major block (n × L); one leg's column is its own block. */
+function rows(cols: readonly Float64Array[], n: number): Float64Array {
+  const L = cols.length;
+  if (L === 1) return cols[0];
+  const out = new Float64Array(n * L);
+  for (let i = 0; i < L; i++) {
+    const c = cols[i];
+    for (let t = 0; t < n; t++) out[t * L + i] = c[t];
+  }
+  return out;
+}
 
 /**
- * The per-bar series of an n-bar run on L legs, as views into one block: one allocation
- * instead of fifteen, and not zero-filled, since every loop writes every slot of every series
- * on every bar (zeroing and first-touching ~40 doubles a bar cost as much as the loop itself).
- * @internal
+ * A strategy built here from a spec: its targets in a batch pass, then the accounting kernel
+ * over them. A strategy given as an object (it may be any Strategy, one that reads the account
+ * included) runs bar by bar through the same kernel.
  */
-export function newRecord(n: number, L: number): FullRecord {
-  const block = uninitializedFloat64((13 + 2 * L) * n);
-  let offset = 0;
-  const take = (size: number) => block.subarray(offset, (offset += size));
-  return {
-    equity: take(n),
-    returns: take(n),
-    positions: take(n * L),
-    targets: take(n * L),
-    grossExposure: take(n),
-    netExposure: take(n),
-    cash: take(n),
-    tradedNotional: take(n),
-    value: take(n),
-    z: take(n),
-    centre: take(n),
-    scale: take(n),
-    units: take(n),
-    hedgeRatio: take(n),
-    fairValue: take(n),
-  };
-}
-
-/** The strategy's published state after bar t into a record (the engine's and a journal replay's). @internal */
-export function recordSignal(s: SignalState, t: number, rec: FullRecord): void {
-  rec.value[t] = s.value;
-  rec.z[t] = s.z;
-  rec.centre[t] = s.centre;
-  rec.scale[t] = s.scale;
-  rec.units[t] = s.units;
-  rec.hedgeRatio[t] = s.hedgeRatio;
-  rec.fairValue[t] = s.fairValue;
-}
-
-/** A finished run as a result: its record, fills, trades, costs and metrics. @internal */
-export function runResult(
-  ledger: Ledger,
-  rec: FullRecord,
-  times: Float64Array,
-  opts: ResolvedBacktestOptions,
-): RunResult {
-  const trades = ledger.trades;
-  const sums = ledger.sums;
-  const metrics = computeMetrics({
-    returns: rec.returns,
-    equity: rec.equity,
-    grossExposure: rec.grossExposure,
-    tradedNotional: rec.tradedNotional,
-    ...tradeOutcomes(trades),
-    periodsPerYear: opts.periodsPerYear,
-    riskFreeRate: opts.riskFreeRate,
-    ruined: ledger.ruinBar >= 0,
-  });
-  return {
-    times,
-    equity: rec.equity,
-    returns: rec.returns,
-    positions: rec.positions,
-    targets: rec.targets,
-    grossExposure: rec.grossExposure,
-    netExposure: rec.netExposure,
-    cash: rec.cash,
-    fills: ledger.fills.trimmed(),
-    trades,
-    signals: {
-      value: rec.value,
-      z: rec.z,
-      centre: rec.centre,
-      scale: rec.scale,
-      units: rec.units,
-      hedgeRatio: rec.hedgeRatio,
-      fairValue: rec.fairValue,
-    },
-    metrics,
-    costs: { commission: sums[COMMISSION], slippage: sums[SLIPPAGE], borrow: sums[BORROW] },
-    ruined: ledger.ruinBar >= 0,
-    ruinBar: ledger.ruinBar,
-    ruinTime: ledger.ruinBar >= 0 ? times[ledger.ruinBar] : NaN,
-  };
-}
-
 function run(
   frame: PriceFrame,
   strategy: Strategy | null,
   close: Float64Array[],
   open: Float64Array[] | null,
   opts: ResolvedBacktestOptions,
-  fused: StrategySpec | null,
-  builtHere: boolean,
+  spec: StrategySpec | null,
 ): RunResult {
   const n = frame.length;
+  const L = close.length;
   const times = frame.times;
-  const record = newRecord(n, close.length);
-  // a strategy built here from a spec runs in a fused loop (the Kalman families in their own);
-  // one given as an object, through the Simulator (it may be any Strategy)
-  const ledger = fused
-    ? runKalmanLoop(fused, close, open, times, n, opts, record)
-    : builtHere && strategy instanceof MeanReversionStrategy
-      ? runFused(strategy, close, open, times, n, opts, record)
-      : simulate(strategy!, close, open, times, opts, record);
-  return runResult(ledger, record, times, opts);
+  const rec = newRecord(n, L);
+  let sim: Simulator;
+  if (spec !== null) {
+    specTargets(spec, close, times, n, rec.targets, rec);
+    sim = new Simulator(null, opts, L);
+    runAccount(sim, times, rows(close, n), open === null ? null : rows(open, n), rec.targets, n, rec);
+  } else sim = simulate(strategy!, close, open, times, opts, rec);
+  return runResult(sim, rec, times);
 }
 
-/** Any strategy through the Simulator, recording its per-bar state. */
+/** Any strategy through the Simulator bar by bar, recording its per-bar state. */
 function simulate(
   strategy: Strategy,
   close: Float64Array[],
@@ -274,10 +145,11 @@ function simulate(
   times: Float64Array,
   opts: ResolvedBacktestOptions,
   rec: FullRecord,
-): Ledger {
+): Simulator {
   const n = times.length;
   const L = close.length;
   const sim = new Simulator(strategy, opts);
+  sim.record = rec;
   const bar = sim.bar;
   const px = bar.close;
   const po = sim.open;
@@ -288,8 +160,7 @@ function simulate(
     if (open !== null) for (let i = 0; i < L; i++) po[i] = open[i][t];
     sim.step();
     recordSignal(signal, t, rec);
-    recordBar(sim, t, rec);
   }
   sim.markOpenTrade();
-  return sim.ledger;
+  return sim;
 }

@@ -5,6 +5,8 @@
  * last digit.
  */
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import { commissionOf, costRates, fillPrice, type CostRates } from './costs.js';
+import { newAccumulator, resetAccumulator } from './metrics.js';
 
 /** One round trip: from flat (or a reversal) to flat (or the next reversal). */
 export interface Trade {
@@ -51,7 +53,7 @@ export class FillLog implements Fills {
   commission!: Float64Array;
   length = 0;
   constructor(capacity = 256) {
-    this.#allocate(capacity);
+    this.#allocate(Math.max(capacity, 1));
   }
   push(bar: number, leg: number, shares: number, price: number, commission: number): void {
     if (this.length === this.bar.length) this.#grow();
@@ -115,171 +117,110 @@ export const BAR_NOTIONAL = 6;
 export const BAR_PNL = 7;
 
 /**
- * Cash, positions, costs and round trips of one run. A class rather than closures so that
- * V8 keeps its state in fields (fast) instead of captured context slots (slow).
+ * What a run records: `'full'` logs every fill and builds a {@link Trade} per round trip (a
+ * backtest, paper trading); `'metrics'` keeps only what the metrics need (a scan).
+ */
+export type RecordLevel = 'full' | 'metrics';
+
+/**
+ * Cash, positions, costs and round trips of one run, and its metric accumulator: the account
+ * the accounting kernel ({@link Simulator.runBars}, the one place that changes it) works on.
  */
 export class Ledger {
-  /** Shares held per leg: written only by {@link fill}. */
+  /** Shares held per leg. */
   readonly pos: Float64Array;
+  /** The open round trip (at the `'full'` level; null otherwise, and while flat). */
   trade: Trade | null = null;
   /**
    * The running sums live in one Float64Array: V8 stores a double object field as a boxed
    * number, so `this.cash += …` on a field allocates on every fill; a typed-array slot does not.
    */
   readonly sums = new Float64Array(8);
-  readonly trades: Trade[] = [];
-  readonly fills = new FillLog();
+  /** The metrics' running sums (metrics.ts). */
+  readonly acc: Float64Array;
+  trades: Trade[] = [];
+  /** Every fill (an empty log at the `'metrics'` level). */
+  readonly fills: FillLog;
   /** The bar on which equity reached zero and the account was liquidated (−1: not ruined). */
   ruinBar = -1;
-  readonly #slip: number;
-  readonly #bps: number;
-  readonly #perShare: number;
-  readonly #min: number;
-  readonly #borrowPerBar: number;
-  readonly #barPx: Float64Array;
-  /** Whether any leg is short (kept by {@link fill}, the only writer of `pos`). */
-  #short = false;
+  readonly rates: CostRates;
+  /** Whether any leg is short. */
+  short = false;
+  /** Whether a round trip is open. */
+  inTrade = false;
+  /** Whether fills and trades are logged (the `'full'` level). */
+  readonly full: boolean;
+  /** The last fill's price per leg (the reference price for a leg not traded), for trades. */
+  readonly fillPrices: Float64Array;
 
   constructor(
     readonly legs: number,
     opts: ResolvedBacktestOptions,
+    readonly level: RecordLevel = 'full',
   ) {
     this.sums[CASH] = opts.capital;
     this.pos = new Float64Array(legs);
-    this.#barPx = new Float64Array(legs);
-    const c = opts.costs;
-    this.#slip = c.slippageBps / 1e4;
-    this.#bps = c.commissionBps / 1e4;
-    this.#perShare = c.commissionPerShare;
-    this.#min = c.minCommission;
-    this.#borrowPerBar = c.borrowBps / 1e4 / opts.periodsPerYear;
+    this.fillPrices = new Float64Array(legs);
+    this.rates = costRates(opts);
+    this.full = level === 'full';
+    this.fills = new FillLog(this.full ? 256 : 0);
+    this.acc = newAccumulator(opts.periodsPerYear, opts.riskFreeRate);
   }
 
-  /** Short borrow on the positions held overnight, valued at the previous close. */
-  chargeBorrow(previousClose: Float64Array): void {
-    // nothing short, nothing to charge (the fee would be 0, and adding 0 changes no sum)
-    if (this.#borrowPerBar === 0 || !this.#short) return;
-    let shortValue = 0;
-    for (let i = 0; i < this.legs; i++) if (this.pos[i] < 0) shortValue -= this.pos[i] * previousClose[i];
-    const fee = shortValue * this.#borrowPerBar;
-    const sums = this.sums;
-    sums[CASH] -= fee;
-    sums[BORROW] += fee;
-    sums[BAR_PNL] -= fee;
-    if (this.trade !== null) sums[TRADE_CASH] -= fee;
+  /** Back to the state of a new ledger (a fresh trade list; the old one is left to its holder). */
+  reset(opts: ResolvedBacktestOptions): void {
+    this.sums.fill(0);
+    this.sums[CASH] = opts.capital;
+    this.pos.fill(0);
+    resetAccumulator(this.acc, opts.periodsPerYear, opts.riskFreeRate);
+    if (this.trades.length > 0) this.trades = [];
+    this.trade = null;
+    this.fills.length = 0;
+    this.ruinBar = -1;
+    this.short = false;
+    this.inTrade = false;
   }
 
-  /**
-   * Moves the position to `target` at reference `prices` (one per leg) on bar `t` (time `time`),
-   * slippage against the trader; `close` is the bar's close, which the bar's P&L marks the
-   * traded shares to. Returns the number of orders (legs traded).
-   */
-  fill(t: number, time: number, target: Float64Array, prices: Float64Array, close: Float64Array): number {
-    const L = this.legs;
-    const pos = this.pos;
-    const dirBefore = direction(pos);
-    const dirAfter = direction(target);
-    const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
-    const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
-    const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
-    let closeFlow = 0;
-    let keepFlow = 0;
-    let openFlow = 0;
-    const sums = this.sums;
-    // this fill's price per leg (the reference price for a leg not traded), for the trade record
-    const barPx = this.#barPx;
-    let orders = 0;
-    for (let i = 0; i < L; i++) {
-      const d = target[i] - pos[i];
-      if (d === 0) {
-        barPx[i] = prices[i];
-        continue;
-      }
-      orders++;
-      const ref = prices[i];
-      const px = d > 0 ? ref * (1 + this.#slip) : ref * (1 - this.#slip);
-      barPx[i] = px;
-      const size = d > 0 ? d : -d;
-      const notional = size * ref;
-      const commission = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
-      const flow = -d * px - commission;
-      sums[CASH] += flow;
-      sums[COMMISSION] += commission;
-      sums[SLIPPAGE] += notional * this.#slip;
-      sums[FILL_GROSS] += Math.abs(target[i]) * px;
-      sums[BAR_NOTIONAL] += notional;
-      sums[BAR_PNL] += d * (close[i] - px) - commission;
-      this.fills.push(t, i, d, px, commission);
-      if (closing && opening) {
-        // a reversal's order is split between the closing and the opening trade by shares
-        const share = Math.abs(pos[i]) / size;
-        closeFlow += pos[i] * px - commission * share;
-        openFlow += -target[i] * px - commission * (1 - share);
-      } else if (closing) closeFlow += flow;
-      else if (opening) openFlow += flow;
-      else keepFlow += flow;
-      pos[i] = target[i];
-    }
-    let short = false;
-    for (let i = 0; i < L; i++) if (pos[i] < 0) short = true;
-    this.#short = short;
-    if (this.trade !== null) {
-      sums[TRADE_CASH] += closeFlow + keepFlow;
-      if (closing) {
-        const tr = this.trade;
-        tr.exitBar = t;
-        tr.exitTime = time;
-        tr.exitPrices = toArray(barPx);
-        tr.pnl = sums[TRADE_CASH];
-        tr.holdingBars = t - tr.entryBar;
-        tr.closed = true;
-        this.trade = null;
-      }
-    }
-    if (opening) {
-      const tr: Trade = {
-        direction: dirAfter as 1 | -1,
-        entryBar: t,
-        entryTime: time,
-        exitBar: -1,
-        exitTime: NaN,
-        entryPrices: toArray(barPx),
-        exitPrices: nanArray(L),
-        pnl: 0,
-        holdingBars: 0,
-        closed: false,
-      };
-      this.trades.push(tr);
-      this.trade = tr;
-      sums[TRADE_CASH] = openFlow;
-    }
-    return orders;
+  /** Records a round trip opening on bar `t` at `time` (the `'full'` level). */
+  openRecord(t: number, time: number, dir: number): void {
+    const tr: Trade = {
+      direction: dir as 1 | -1,
+      entryBar: t,
+      entryTime: time,
+      exitBar: -1,
+      exitTime: NaN,
+      entryPrices: toArray(this.fillPrices),
+      exitPrices: nanArray(this.legs),
+      pnl: 0,
+      holdingBars: 0,
+      closed: false,
+    };
+    this.trades.push(tr);
+    this.trade = tr;
+  }
+
+  /** Records the open round trip closing on bar `t` at `time` with P&L `pnl`. */
+  closeRecord(t: number, time: number, pnl: number): void {
+    const tr = this.trade;
+    if (tr === null) return;
+    tr.exitBar = t;
+    tr.exitTime = time;
+    tr.exitPrices = toArray(this.fillPrices);
+    tr.pnl = pnl;
+    tr.holdingBars = t - tr.entryBar;
+    tr.closed = true;
+    this.trade = null;
   }
 
   /**
-   * Ruin: equity marked at bar `t`'s close is at or below zero. Closes every position at that
-   * close, with the usual slippage and commission, and records the bar; the callers then trade
-   * no more. Returns whether there was anything to close.
-   */
-  liquidate(t: number, time: number, close: Float64Array): boolean {
-    this.ruinBar = t;
-    let open = false;
-    for (let i = 0; i < this.legs; i++) if (this.pos[i] !== 0) open = true;
-    if (open) this.fill(t, time, new Float64Array(this.legs), close, close);
-    return open;
-  }
-
-  /**
-   * The price and commission {@link fill} would give one leg's order of `shares` (signed) at
-   * reference price `ref`: the same formula, for a broker that fills orders one at a time (the
+   * The price and commission the kernel's fill gives one leg's order of `shares` (signed) at
+   * reference price `ref`: the same formulas, for a broker that fills orders one at a time (the
    * live paper broker). Writes [price, commission] into `out`.
    */
   quote(shares: number, ref: number, out: Float64Array): Float64Array {
-    const px = shares > 0 ? ref * (1 + this.#slip) : ref * (1 - this.#slip);
     const size = shares > 0 ? shares : -shares;
-    const notional = size * ref;
-    out[0] = px;
-    out[1] = Math.max(this.#min, this.#bps * notional + this.#perShare * size);
+    out[0] = fillPrice(shares, ref, this.rates.slip);
+    out[1] = commissionOf(size, size * ref, this.rates);
     return out;
   }
 }
@@ -298,8 +239,8 @@ function nanArray(L: number): number[] {
   return out;
 }
 
-/** +1 / −1 by the first non-zero leg's sign, 0 when flat. */
-export function direction(a: Float64Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return a[i] > 0 ? 1 : -1;
+/** +1 / −1 by the sign of the first non-zero of the L legs at `a[o …]`, 0 when flat. */
+export function direction(a: Float64Array, o: number, L: number): number {
+  for (let i = 0; i < L; i++) if (a[o + i] !== 0) return a[o + i] > 0 ? 1 : -1;
   return 0;
 }

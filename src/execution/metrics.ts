@@ -67,31 +67,84 @@ export interface MetricsInput {
   ruined?: boolean;
 }
 
-export function computeMetrics(m: MetricsInput): Metrics {
-  const r = m.returns;
-  const n = r.length;
-  const P = m.periodsPerYear;
-  const rfBar = m.riskFreeRate / P;
-  let growth = 1;
-  let sum = 0;
-  let peak = 1;
-  let maxDd = 0;
-  let ddRun = 0;
-  let maxDdRun = 0;
-  let downside = 0;
-  let inMarket = 0;
-  let traded = 0;
-  let equitySum = 0;
-  const gross = m.grossExposure;
-  const notional = m.tradedNotional;
-  const equity = m.equity;
-  for (let t = 0; t < n; t++) {
-    const x = r[t];
-    growth *= 1 + x;
-    sum += x;
+// Slots of a metric accumulator (see newAccumulator): the sums over the bars and the trades
+// that the formulas above need, kept as a run goes, so that no pass over the bars is repeated.
+const A_GROWTH = 0;
+const A_SUM = 1;
+const A_PEAK = 2;
+const A_MAX_DD = 3;
+const A_DD_RUN = 4;
+const A_MAX_DD_RUN = 5;
+const A_DOWNSIDE = 6;
+const A_IN_MARKET = 7;
+const A_TRADED = 8;
+const A_EQUITY_SUM = 9;
+const A_TRADES = 10;
+const A_CLOSED = 11;
+const A_WINS = 12;
+const A_GAINS = 13;
+const A_LOSSES = 14;
+const A_RF_BAR = 15;
+const A_BARS = 16;
+const ACCUMULATOR_SIZE = 17;
+
+/**
+ * A fresh metric accumulator: a Float64Array (unboxed doubles, no object shape to change under
+ * compiled code) for a run at `periodsPerYear` bars a year and risk-free rate `riskFreeRate`.
+ * {@link accumulateBars} and {@link accumulateTrade} add to it, {@link finishMetrics} reads it.
+ * @internal
+ */
+export function newAccumulator(periodsPerYear: number, riskFreeRate: number): Float64Array {
+  return resetAccumulator(new Float64Array(ACCUMULATOR_SIZE), periodsPerYear, riskFreeRate);
+}
+
+/** An accumulator back to its fresh state. @internal */
+export function resetAccumulator(
+  acc: Float64Array,
+  periodsPerYear: number,
+  riskFreeRate: number,
+): Float64Array {
+  acc.fill(0);
+  acc[A_GROWTH] = 1;
+  acc[A_PEAK] = 1;
+  acc[A_RF_BAR] = riskFreeRate / periodsPerYear;
+  return acc;
+}
+
+/**
+ * Adds bars [from, to) of a run's series: each bar's return on the chosen basis, the gross
+ * exposure and equity at its close and the notional it traded. The one per-bar step of the
+ * metrics, for every run; the sums are kept in locals over the bars (a typed-array slot per
+ * sum would be a store and a load on every bar's dependency chain).
+ * @internal
+ */
+export function accumulateBars(
+  acc: Float64Array,
+  returns: Float64Array,
+  grossExposure: Float64Array,
+  tradedNotional: Float64Array,
+  equity: Float64Array,
+  from: number,
+  to: number,
+): void {
+  const rfBar = acc[A_RF_BAR];
+  let growth = acc[A_GROWTH];
+  let sum = acc[A_SUM];
+  let peak = acc[A_PEAK];
+  let maxDd = acc[A_MAX_DD];
+  let ddRun = acc[A_DD_RUN];
+  let maxDdRun = acc[A_MAX_DD_RUN];
+  let downside = acc[A_DOWNSIDE];
+  let inMarket = acc[A_IN_MARKET];
+  let traded = acc[A_TRADED];
+  let equitySum = acc[A_EQUITY_SUM];
+  for (let t = from; t < to; t++) {
+    const r = returns[t];
+    growth *= 1 + r;
+    sum += r;
     // min(excess, 0)² without a branch: the sign of a return is a coin flip, so a branch on it
     // mispredicts on every other bar (adding 0 for a gain leaves the sum unchanged)
-    const below = Math.min(x - rfBar, 0);
+    const below = Math.min(r - rfBar, 0);
     downside += below * below;
     if (growth >= peak) {
       peak = growth;
@@ -102,47 +155,112 @@ export function computeMetrics(m: MetricsInput): Metrics {
       const dd = 1 - growth / peak;
       if (dd > maxDd) maxDd = dd;
     }
-    if (gross[t] > 0) inMarket++;
-    traded += notional[t];
+    if (grossExposure[t] > 0) inMarket++;
+    traded += tradedNotional[t];
     equitySum += equity[t];
   }
-  const mean = sum / n;
+  acc[A_GROWTH] = growth;
+  acc[A_SUM] = sum;
+  acc[A_PEAK] = peak;
+  acc[A_MAX_DD] = maxDd;
+  acc[A_DD_RUN] = ddRun;
+  acc[A_MAX_DD_RUN] = maxDdRun;
+  acc[A_DOWNSIDE] = downside;
+  acc[A_IN_MARKET] = inMarket;
+  acc[A_TRADED] = traded;
+  acc[A_EQUITY_SUM] = equitySum;
+  acc[A_BARS] += to - from;
+}
+
+/** Counts a round trip when it opens. @internal */
+export function openTrade(acc: Float64Array): void {
+  acc[A_TRADES]++;
+}
+
+/** Folds a closed round trip's P&L in (closed trades in the order they closed). @internal */
+export function closeTrade(acc: Float64Array, pnl: number): void {
+  acc[A_CLOSED]++;
+  if (pnl > 0) {
+    acc[A_WINS]++;
+    acc[A_GAINS] += pnl;
+  } else acc[A_LOSSES] -= pnl;
+}
+
+/**
+ * The 13 metrics (METRIC_NAMES order) of an accumulated run into `out[o …]`: the one finish
+ * step. `returns` holds the run's per-bar returns (for the variance, in a second pass: a
+ * running variance would round differently); `ruined` caps Sharpe and Sortino at 0.
+ * @internal
+ */
+export function finishMetrics(
+  acc: Float64Array,
+  returns: Float64Array,
+  periodsPerYear: number,
+  ruined: boolean,
+  out: Float64Array,
+  o: number,
+): void {
+  // Every quotient is computed and then chosen (a ratio whose denominator is not positive is
+  // NaN), so that no run takes a path that earlier runs did not (a scan's hot path).
+  const n = acc[A_BARS];
+  const P = periodsPerYear;
+  const rfBar = acc[A_RF_BAR];
+  const growth = acc[A_GROWTH];
+  const maxDd = acc[A_MAX_DD];
+  const closed = acc[A_CLOSED];
+  const gains = acc[A_GAINS];
+  const losses = acc[A_LOSSES];
+  const mean = acc[A_SUM] / n;
   let ss = 0;
-  for (let t = 0; t < n; t++) ss += (r[t] - mean) * (r[t] - mean);
+  for (let t = 0; t < n; t++) ss += (returns[t] - mean) * (returns[t] - mean);
   const std = n > 1 ? Math.sqrt(ss / (n - 1)) : NaN;
   const apr = Math.pow(growth, P / n) - 1;
-  const downsideDev = Math.sqrt(downside / n);
-  let wins = 0;
-  let closed = 0;
-  let gains = 0;
-  let losses = 0;
-  for (let i = 0; i < m.tradePnl.length; i++) {
-    if (!m.tradeClosed[i]) continue;
-    const pnl = m.tradePnl[i];
-    closed++;
-    if (pnl > 0) {
-      wins++;
-      gains += pnl;
-    } else losses -= pnl;
-  }
-  const div = (a: number, b: number) => (b > 0 ? a / b : NaN);
+  const downsideDev = Math.sqrt(acc[A_DOWNSIDE] / n);
+  const excessMean = Math.sqrt(P) * (mean - rfBar);
+  const sharpe = excessMean / std;
+  const sortino = excessMean / downsideDev;
+  const calmar = apr / maxDd;
+  const winRate = acc[A_WINS] / closed;
+  const profitFactor = gains / losses;
+  const noLossFactor = gains > 0 ? Infinity : NaN;
+  const exposure = acc[A_IN_MARKET] / n;
+  const equityMean = acc[A_EQUITY_SUM] / n;
+  const turnover = (acc[A_TRADED] * (P / n)) / equityMean;
+  out[o] = growth - 1;
+  out[o + 1] = apr;
+  out[o + 2] = std * Math.sqrt(P);
   // a ruined account never shows a positive risk-adjusted return, whatever its returns before
-  const capped = (x: number) => (m.ruined === true && x > 0 ? 0 : x);
-  return {
-    totalReturn: growth - 1,
-    apr,
-    annualVolatility: std * Math.sqrt(P),
-    sharpe: capped(div(Math.sqrt(P) * (mean - rfBar), std)),
-    sortino: capped(div(Math.sqrt(P) * (mean - rfBar), downsideDev)),
-    calmar: div(apr, maxDd),
-    maxDrawdown: maxDd,
-    maxDrawdownDuration: maxDdRun,
-    trades: m.tradePnl.length,
-    winRate: div(wins, closed),
-    profitFactor: losses > 0 ? gains / losses : gains > 0 ? Infinity : NaN,
-    exposure: n > 0 ? inMarket / n : NaN,
-    turnover: div(traded * (P / n), equitySum / n),
-  };
+  out[o + 3] = std > 0 ? (ruined && sharpe > 0 ? 0 : sharpe) : NaN;
+  out[o + 4] = downsideDev > 0 ? (ruined && sortino > 0 ? 0 : sortino) : NaN;
+  out[o + 5] = maxDd > 0 ? calmar : NaN;
+  out[o + 6] = maxDd;
+  out[o + 7] = acc[A_MAX_DD_RUN];
+  out[o + 8] = acc[A_TRADES];
+  out[o + 9] = closed > 0 ? winRate : NaN;
+  out[o + 10] = losses > 0 ? profitFactor : noLossFactor;
+  out[o + 11] = n > 0 ? exposure : NaN;
+  out[o + 12] = equityMean > 0 ? turnover : NaN;
+}
+
+/** A row of {@link finishMetrics} as a Metrics object. @internal */
+export function metricsOf(row: Float64Array, o = 0): Metrics {
+  const m = {} as Metrics;
+  for (let i = 0; i < METRIC_NAMES.length; i++) m[METRIC_NAMES[i]] = row[o + i];
+  return m;
+}
+
+/** The metrics of a run given as its per-bar series and its trades. */
+export function computeMetrics(m: MetricsInput): Metrics {
+  const acc = newAccumulator(m.periodsPerYear, m.riskFreeRate);
+  const r = m.returns;
+  accumulateBars(acc, r, m.grossExposure, m.tradedNotional, m.equity, 0, r.length);
+  for (let i = 0; i < m.tradePnl.length; i++) {
+    openTrade(acc);
+    if (m.tradeClosed[i]) closeTrade(acc, m.tradePnl[i]);
+  }
+  const row = new Float64Array(METRIC_NAMES.length);
+  finishMetrics(acc, r, m.periodsPerYear, m.ruined === true, row, 0);
+  return metricsOf(row);
 }
 
 /** The P&L and closed flag of each trade, as computeMetrics takes them. */

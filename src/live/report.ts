@@ -2,9 +2,9 @@
  * Reading a journal back: the run as a {@link BacktestResult} (what `kalrev report` renders),
  * and the short status `kalrev status` prints.
  */
-import { newRecord, recordSignal, runResult, type BacktestResult } from '../backtest/engine.js';
 import type { ResolvedBacktestOptions } from '../backtest/options.js';
-import { recordBar, Simulator } from '../execution/simulator.js';
+import { newRecord, recordSignal, runResult, type BacktestResult } from '../execution/result.js';
+import { Simulator } from '../execution/simulator.js';
 import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
 import type { Bar } from '../strategy/types.js';
 import { JournalError } from './errors.js';
@@ -48,6 +48,7 @@ function resultOf(file: string): BacktestResult {
     const n = rows.filter((r) => r.phase === 'live').length;
     const times = new Float64Array(n);
     const rec = newRecord(n, L);
+    sim.record = rec;
     const warm: Bar = { index: 0, time: 0, close: new Float64Array(L) };
     let t = 0;
     for (const row of rows) {
@@ -65,12 +66,11 @@ function resultOf(file: string): BacktestResult {
       sim.step();
       times[t] = row.time;
       recordSignal(strategy.signal, t, rec);
-      recordBar(sim, t, rec);
       t++;
     }
     sim.markOpenTrade();
     return {
-      ...runResult(sim.ledger, rec, times, cfg.options),
+      ...runResult(sim, rec, times),
       symbols: cfg.symbols,
       options: cfg.options,
       strategy: cfg.strategy,

@@ -97,9 +97,6 @@ export class KalmanHedgeSpread extends SpreadBase {
   }
 }
 
-/** The pairs filter's state ({@link createPairState}) under the name the fused loop imports. */
-export const kalmanHedgeState = createPairState;
-
 /** Options of {@link KalmanFairValueSpread}. */
 export interface FairValueOptions {
   transitionCovariance: number;

@@ -1,5 +1,6 @@
 /**
- * The scanner's metrics-only kernel (src/scan/pairKernel.ts) against `backtest()`: every one of
+ * The scanner's metrics-only kernel (src/scan/pairKernel.ts), and the accounting kernel at its
+ * metrics-only recording level (src/backtest/metricsRun.ts), against `backtest()`: every one of
  * the 13 metrics equal to the last bit (Object.is, NaN included), on random strategies, options
  * and data, on the bundled prices and on the benchmark's synthetic universe; and the scan, which
  * runs the kernel, against backtest() with next-open fills.
@@ -13,6 +14,7 @@ import { resolveBacktestOptions, type BacktestOptions } from '../../src/backtest
 import { PriceFrame } from '../../src/data/frame.js';
 import { InlineExecutor, scanPairs } from '../../src/scan/index.js';
 import { fitsPairKernel, kalmanPairMetricsObject } from '../../src/scan/pairKernel.js';
+import { pairMetrics } from '../../src/backtest/metricsRun.js';
 import { resolveStrategy, type StrategyInput } from '../../src/strategy/spec.js';
 import { ohlcFrame } from '../backtest/load.js';
 
@@ -41,6 +43,19 @@ function both(frame: PriceFrame, strategy: StrategyInput, options: BacktestOptio
   const reference = backtest(frame, spec, { ...options, symbols: [ys, xs] });
   // the ruin bar too (−1 when the account survived)
   expect(kernel.ruinBar).toBe(reference.ruinBar);
+  // the accounting kernel at the metrics-only recording level (what the scan is to run on):
+  // the same 13 metrics and ruin bar as the full backtest
+  const metricsOnly = pairMetrics(
+    spec,
+    opts,
+    frame.get(ys, 'close'),
+    frame.get(xs, 'close'),
+    withOpen ? frame.get(ys, 'open') : null,
+    withOpen ? frame.get(xs, 'open') : null,
+    frame.times,
+  );
+  expect(metricsOnly.ruinBar).toBe(reference.ruinBar);
+  expect(differences(metricsOnly, reference.metrics)).toEqual([]);
   return { kernel, reference: reference.metrics, trades: reference.trades.length, ruined: reference.ruined };
 }
 

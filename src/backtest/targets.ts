@@ -1,0 +1,219 @@
+/**
+ * Batch signal passes: a strategy built from a spec turns prices into every bar's target
+ * shares at once, row-major (n × legs), for the accounting kernel to consume. A strategy
+ * never reads the account (sizing does not depend on equity), so computing its targets ahead
+ * is no look-ahead: bar t's target depends on prices up to bar t only. Each pass runs the
+ * strategy's own parts (the Kalman pair step, `BandRule`, the sizings) in the order
+ * `MeanReversionStrategy.step` runs them, so the targets equal the streaming strategy's to the
+ * last bit (test/backtest/fast.test.ts).
+ * @internal
+ */
+import { BandRule } from '../strategy/rules.js';
+import { CapitalSizing, UnitSizing, type Sizing } from '../strategy/sizing.js';
+import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
+import { createPairState, PAIR_BETA, PAIR_E, PAIR_Q, pairStep } from '../kalman/pair.js';
+import { tf } from '../strategy/spread.js';
+import type { Bar } from '../strategy/types.js';
+import type { SeriesRecord } from '../execution/simulator.js';
+import { recordSignal } from '../execution/result.js';
+import { kalmanLevelSignal } from './kalmanLevelSignal.js';
+
+/** The per-bar signal series a pass writes (each may be null to skip it). */
+export type SignalRecord = Pick<
+  SeriesRecord,
+  'value' | 'z' | 'centre' | 'scale' | 'units' | 'hedgeRatio' | 'fairValue'
+>;
+
+/** Whether the spec is the Kalman-pairs family (spread `kalman-hedge`, normaliser `kalman`, rule `bands`). */
+export function isKalmanPair(spec: StrategySpec): boolean {
+  return (
+    spec.spread.type === 'kalman-hedge' && spec.normaliser.type === 'kalman' && spec.rule.type === 'bands'
+  );
+}
+
+/** Whether the spec is the one-asset Kalman family (`kalman-fair-value`, `rolling`, `bands`). */
+export function isKalmanLevel(spec: StrategySpec): boolean {
+  return (
+    spec.spread.type === 'kalman-fair-value' &&
+    spec.normaliser.type === 'rolling' &&
+    spec.rule.type === 'bands'
+  );
+}
+
+/** The spec's band rule. */
+export function bandRule(spec: StrategySpec): BandRule {
+  const r = spec.rule;
+  if (r.type !== 'bands') throw new Error('bandRule: not a band rule');
+  return new BandRule(r.entryZ, r.exitZ, r.stopZ, r.maxHoldBars);
+}
+
+/** The spec's sizing. */
+export function sizingOf(spec: StrategySpec): Sizing {
+  return spec.sizing.type === 'units' ? new UnitSizing() : new CapitalSizing(spec.sizing.capital);
+}
+
+/** An empty signal record (a scan records no signals). */
+export const NO_SIGNALS: SignalRecord = {
+  value: null,
+  z: null,
+  centre: null,
+  scale: null,
+  units: null,
+  hedgeRatio: null,
+  fairValue: null,
+};
+
+/**
+ * The Kalman-pairs family over bars [0, n) of y = `yc`, x = `xc`: targets (2 a bar) into
+ * `target`, the signal series into `rec`. KalmanHedgeSpread + KalmanNormaliser + the rule and
+ * sizing, step for step.
+ */
+export function kalmanPairTargets(
+  spec: StrategySpec,
+  yc: Float64Array,
+  xc: Float64Array,
+  n: number,
+  target: Float64Array,
+  signals: SignalRecord,
+): void {
+  const sp = spec.spread;
+  if (sp.type !== 'kalman-hedge' || !isKalmanPair(spec))
+    throw new Error('kalmanPairTargets: spec does not fit');
+  const transform = sp.transform;
+  const log = transform === 'log';
+  const filter = createPairState(sp.delta, sp.observationVariance, sp.initialCovariance);
+  const rule = bandRule(spec);
+  const sizing = sizingOf(spec);
+  const weights = new Float64Array(2);
+  const prices = new Float64Array(2);
+  const shares = new Float64Array(2);
+  const valueSeries = signals.value;
+  const zSeries = signals.z;
+  const scaleSeries = signals.scale;
+  const unitSeries = signals.units;
+  const hedgeSeries = signals.hedgeRatio;
+  // the global NaN read once: in the loop, on a path not yet taken when V8 compiles it, it is a
+  // generic global load that makes z, and everything computed from it, a boxed number
+  const nan = NaN;
+  let units = 0;
+  for (let t = 0; t < n; t++) {
+    const yt = yc[t];
+    const xt = xc[t];
+    pairStep(filter, tf(xt, transform), tf(yt, transform));
+    const e = filter[PAIR_E];
+    const sd = Math.sqrt(filter[PAIR_Q]);
+    const beta = filter[PAIR_BETA];
+    // setWeights of [1, −β]: shares per unit, or dollars (w / price) on log prices
+    weights[0] = log ? 1 / yt : 1;
+    weights[1] = log ? -beta / xt : -beta;
+    const z = sd > 0 ? e / sd : nan;
+    units = rule.next(z, units);
+    prices[0] = yt;
+    prices[1] = xt;
+    sizing.shares(units, weights, prices, shares);
+    target[2 * t] = shares[0];
+    target[2 * t + 1] = shares[1];
+    if (valueSeries !== null) {
+      valueSeries[t] = e;
+      zSeries![t] = z;
+      scaleSeries![t] = sd;
+      unitSeries![t] = units;
+      hedgeSeries![t] = beta;
+    }
+  }
+  // the series that are constant for the family: no fair value, a centre of 0
+  if (valueSeries !== null) {
+    signals.centre!.fill(0, 0, n);
+    signals.fairValue!.fill(NaN, 0, n);
+  }
+}
+
+/**
+ * The one-asset Kalman family over bars [0, n) of `close`: targets into `target`, the signal
+ * series into `rec`. The filter and the rolling window run first (kalmanLevelSignal.ts), then
+ * the rule and the sizing bar by bar.
+ */
+export function kalmanLevelTargets(
+  spec: StrategySpec,
+  close: Float64Array,
+  n: number,
+  target: Float64Array,
+  rec: SignalRecord,
+): void {
+  const sp = spec.spread;
+  if (sp.type !== 'kalman-fair-value' || !isKalmanLevel(spec))
+    throw new Error('kalmanLevelTargets: spec does not fit');
+  const log = sp.transform === 'log';
+  const scratch = () => new Float64Array(n);
+  const value = rec.value ?? scratch();
+  const centre = rec.centre ?? scratch();
+  const scale = rec.scale ?? scratch();
+  kalmanLevelSignal(spec, close, n, value, rec.fairValue ?? scratch(), centre, scale);
+  const rule = bandRule(spec);
+  const sizing = sizingOf(spec);
+  const weights = new Float64Array(1);
+  const px = new Float64Array(1);
+  const out = new Float64Array(1);
+  const zs = rec.z;
+  const unitSeries = rec.units;
+  const nan = NaN; // read once (see kalmanPairTargets)
+  let units = 0;
+  for (let t = 0; t < n; t++) {
+    const yt = close[t];
+    weights[0] = log ? 1 / yt : 1;
+    const sd = scale[t];
+    const z = sd > 0 ? (value[t] - centre[t]) / sd : nan;
+    units = rule.next(z, units);
+    px[0] = yt;
+    sizing.shares(units, weights, px, out);
+    target[t] = out[0];
+    if (zs !== null) {
+      zs[t] = z;
+      unitSeries![t] = units;
+    }
+  }
+  if (rec.hedgeRatio !== null) rec.hedgeRatio.fill(NaN, 0, n);
+}
+
+/**
+ * Any strategy built from a spec, through its own `step` bar by bar: targets (L a bar) into
+ * `target`, its published state into `rec`.
+ */
+export function strategyTargets(
+  spec: StrategySpec,
+  close: readonly Float64Array[],
+  times: Float64Array,
+  n: number,
+  target: Float64Array,
+  rec: SignalRecord,
+): void {
+  const strategy = buildStrategy(spec);
+  const L = close.length;
+  const bar: Bar = { index: 0, time: 0, close: new Float64Array(L) };
+  const s = strategy.signal;
+  for (let t = 0; t < n; t++) {
+    bar.index = t;
+    bar.time = times[t];
+    for (let i = 0; i < L; i++) bar.close[i] = close[i][t];
+    const out = strategy.step(bar);
+    for (let i = 0; i < L; i++) target[t * L + i] = out[i];
+    recordSignal(s, t, rec);
+  }
+}
+
+/**
+ * The targets of a strategy built from `spec` over bars [0, n) (row-major, L a bar), by the
+ * family's batch pass.
+ */
+export function specTargets(
+  spec: StrategySpec,
+  close: readonly Float64Array[],
+  times: Float64Array,
+  n: number,
+  target: Float64Array,
+  rec: SignalRecord,
+): void {
+  if (isKalmanPair(spec)) kalmanPairTargets(spec, close[0], close[1], n, target, rec);
+  else if (isKalmanLevel(spec)) kalmanLevelTargets(spec, close[0], n, target, rec);
+  else strategyTargets(spec, close, times, n, target, rec);
+}

@@ -1,0 +1,308 @@
+/**
+ * The accounting kernel: one account's execution timing, fills, costs, marking, ruin and
+ * metric sums over the bars of a run, implemented once (docs/design.md). A backtest gives
+ * {@link runBars} every bar's targets in one call (a metrics-only run, backtest/metricsRun.ts,
+ * the same at the `'metrics'` recording level); the live runner and a journal replay one bar at
+ * a time through `Simulator.step`, with the strategy between steps 1–3 and 5–6.
+ */
+import {
+  BAR_NOTIONAL,
+  BAR_PNL,
+  BORROW,
+  CASH,
+  COMMISSION,
+  direction,
+  FILL_GROSS,
+  SLIPPAGE,
+  TRADE_CASH,
+} from './ledger.js';
+import { commissionOf, fillPrice } from './costs.js';
+import { accumulateBars, closeTrade, openTrade } from './metrics.js';
+import {
+  BEGIN,
+  END,
+  EQUITY,
+  GROSS,
+  HAS_PENDING,
+  NET,
+  PREV_EQUITY,
+  PREV_GROSS,
+  RETURN,
+  type SeriesRecord,
+  type Simulator,
+} from './simulator.js';
+
+// the stages of a bar
+const PENDING = 0;
+const SETTLE = 1;
+const MARK = 2;
+const RUINED = 3;
+const DONE = 4;
+
+/**
+ * The six steps of docs/strategies.md for rows [from, to) of row-major per-bar data
+ * (`close`, `open`, `target`: L values a row; `open` is read for 'next-open' only), as the
+ * account's next bars:
+ *   1. charge short borrow for the positions held overnight since the previous close;
+ *   2. 'next-open': fill the previous bar's target at this bar's open;
+ *   3. 'next-close': fill the previous bar's target at this bar's close;
+ *   4. (the strategy: its targets are given)
+ *   5. 'close': fill the target at this bar's close; otherwise keep it for the next bar;
+ *   6. mark to this bar's close: equity, exposures, the bar's return, the metric sums; at
+ *      equity ≤ 0 the account is ruined: it closes every position at this close, the bar's
+ *      return is −1 on either basis, and it trades no more.
+ * `phases` runs steps 1–3 ({@link BEGIN}), 5–6 ({@link END}) or all ({@link WHOLE}).
+ * Series go to `rec` (null: none) at the account's bar index.
+ */
+export function runBars(
+  sim: Simulator,
+  from: number,
+  to: number,
+  times: Float64Array,
+  close: Float64Array,
+  open: Float64Array | null,
+  target: Float64Array,
+  phases: number,
+  rec: SeriesRecord | null,
+): void {
+  const ledger = sim.ledger;
+  const sums = ledger.sums;
+  const pos = ledger.pos;
+  const acc = ledger.acc;
+  const full = ledger.full;
+  const fillPrices = ledger.fillPrices;
+  const st = sim.state;
+  const pending = sim.pendingTarget;
+  const prev = sim.previousClose;
+  const flat = sim.flat;
+  const L = sim.legs;
+  const begin = (phases & BEGIN) !== 0;
+  const end = (phases & END) !== 0;
+  const atClose = sim.atClose;
+  const fillAt = sim.atNextOpen ? open! : close;
+  const grossBasis = sim.grossBasis;
+  const rates = ledger.rates;
+  const slip = rates.slip;
+  const borrowRate = rates.borrowPerBar;
+  // the series the metrics are accumulated from: the caller's record at the account's bar
+  // index, or this simulator's own buffers from 0
+  const out = rec ?? sim.ownRecord(to - from);
+  const returns = out.returns;
+  const grossSeries = out.grossExposure;
+  const notionalSeries = out.tradedNotional;
+  const equitySeries = out.equity;
+  let bar = sim.barsDone;
+  const k0 = rec === null ? 0 : bar;
+  let k = k0;
+  // The account's scalars in locals for the loop: V8 keeps a typed array's slots in memory,
+  // a store and a load on every bar's dependency chain; they are written back at the end.
+  let cash = sums[CASH];
+  let commissionSum = sums[COMMISSION];
+  let slippageSum = sums[SLIPPAGE];
+  let borrowSum = sums[BORROW];
+  let tradeCash = sums[TRADE_CASH];
+  let fillGross = sums[FILL_GROSS];
+  let notional = sums[BAR_NOTIONAL];
+  let pnl = sums[BAR_PNL];
+  let hasPending = st[HAS_PENDING] !== 0;
+  let prevEquity = st[PREV_EQUITY];
+  let prevGross = st[PREV_GROSS];
+  let eq = st[EQUITY];
+  let gross = st[GROSS];
+  let value = st[NET];
+  let r = st[RETURN];
+  let ruined = ledger.ruinBar >= 0;
+  let short = ledger.short;
+  let inTrade = ledger.inTrade;
+  for (let t = from; t < to; t++) {
+    const c = t * L;
+    if (begin) {
+      // 1: borrow on the positions held overnight, valued at the previous close, and their
+      // move to this close: the bar's P&L so far
+      pnl = 0;
+      fillGross = 0;
+      notional = 0;
+      if (bar > 0) {
+        // nothing short, nothing to charge (the fee would be 0, and adding 0 changes no sum)
+        if (short && borrowRate !== 0) {
+          let shortValue = 0;
+          for (let i = 0; i < L; i++) if (pos[i] < 0) shortValue -= pos[i] * prev[i];
+          const fee = shortValue * borrowRate;
+          cash -= fee;
+          borrowSum += fee;
+          pnl -= fee;
+          if (inTrade) tradeCash -= fee;
+        }
+        for (let i = 0; i < L; i++) pnl += pos[i] * (close[c + i] - prev[i]);
+      }
+    }
+    // The bar's fills, in this order, each through the one fill below: the pending target at
+    // this open or close (steps 2–3), the new target at this close (step 5), everything at
+    // this close when the mark finds the account ruined (step 6).
+    let stage = begin ? PENDING : end ? SETTLE : DONE;
+    while (stage !== DONE) {
+      let goal = flat;
+      let go = 0;
+      let ref = close;
+      if (stage === PENDING) {
+        stage = end ? SETTLE : DONE;
+        if (!hasPending) continue;
+        hasPending = false;
+        goal = pending;
+        ref = fillAt;
+      } else if (stage === SETTLE) {
+        // 5: fill the target now or keep it for the next bar; a ruined account trades no
+        // more (its strategy still runs and its signals are recorded)
+        stage = MARK;
+        if (ruined) continue;
+        let differs = false;
+        for (let i = 0; i < L; i++) if (target[c + i] !== pos[i]) differs = true;
+        if (!atClose) {
+          for (let i = 0; i < L; i++) pending[i] = target[c + i];
+          hasPending = differs;
+          continue;
+        }
+        if (!differs) continue;
+        goal = target;
+        go = c;
+      } else if (stage === MARK) {
+        // 6: mark to the close
+        value = 0;
+        gross = 0;
+        for (let i = 0; i < L; i++) {
+          const v = pos[i] * close[c + i];
+          value += v;
+          gross += v < 0 ? -v : v;
+          prev[i] = close[c + i];
+        }
+        eq = cash + value;
+        stage = DONE;
+        if (!(eq <= 0) || ruined) {
+          if (grossBasis) {
+            // Chan: P&L over the gross exposure held at the previous close; when flat then,
+            // over the gross exposure the bar's fills opened; 0 when there was none
+            const base = prevGross > 0 ? prevGross : fillGross;
+            r = base > 0 ? pnl / base : 0;
+          } else r = prevEquity > 0 ? pnl / prevEquity : 0;
+          continue;
+        }
+        // ruin: everything closed at this close, the whole account lost (docs/strategies.md)
+        ruined = true;
+        ledger.ruinBar = bar;
+        sim.ruinFillAt = ledger.fills.length;
+        hasPending = false;
+        r = -1;
+        stage = RUINED;
+        let open = false;
+        for (let i = 0; i < L; i++) if (pos[i] !== 0) open = true;
+        if (!open) continue;
+      } else {
+        // after the ruin's fills: flat, equity is the cash left
+        value = 0;
+        gross = 0;
+        eq = cash;
+        stage = DONE;
+        continue;
+      }
+      // The fill: the position to goal[go …] at reference prices ref[c …], slippage against
+      // the trader, commission per order; the bar's P&L marks the traded shares to its close.
+      const dirBefore = direction(pos, 0, L);
+      const dirAfter = direction(goal, go, L);
+      const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
+      const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
+      const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
+      let closeFlow = 0;
+      let keepFlow = 0;
+      let openFlow = 0;
+      short = false;
+      for (let i = 0; i < L; i++) {
+        const g = goal[go + i];
+        const d = g - pos[i];
+        if (d === 0) {
+          if (full) fillPrices[i] = ref[c + i];
+          if (g < 0) short = true;
+          continue;
+        }
+        const rp = ref[c + i];
+        const px = fillPrice(d, rp, slip);
+        const size = d > 0 ? d : -d;
+        const traded = size * rp;
+        const commission = commissionOf(size, traded, rates);
+        const flow = -d * px - commission;
+        cash += flow;
+        commissionSum += commission;
+        slippageSum += traded * slip;
+        fillGross += Math.abs(g) * px;
+        notional += traded;
+        pnl += d * (close[c + i] - px) - commission;
+        if (full) {
+          fillPrices[i] = px;
+          ledger.fills.push(bar, i, d, px, commission);
+        }
+        if (closing && opening) {
+          // a reversal's order is split between the closing and the opening trade by shares
+          const share = Math.abs(pos[i]) / size;
+          closeFlow += pos[i] * px - commission * share;
+          openFlow += -g * px - commission * (1 - share);
+        } else if (closing) closeFlow += flow;
+        else if (opening) openFlow += flow;
+        else keepFlow += flow;
+        pos[i] = g;
+        if (g < 0) short = true;
+      }
+      if (inTrade) {
+        tradeCash += closeFlow + keepFlow;
+        if (closing) {
+          closeTrade(acc, tradeCash);
+          inTrade = false;
+          if (full) ledger.closeRecord(bar, times[t], tradeCash);
+        }
+      }
+      if (opening) {
+        openTrade(acc);
+        inTrade = true;
+        if (full) ledger.openRecord(bar, times[t], dirAfter);
+        tradeCash = openFlow;
+      }
+    }
+    if (!end) continue;
+    prevEquity = eq;
+    prevGross = gross;
+    returns[k] = r;
+    grossSeries[k] = gross;
+    notionalSeries[k] = notional;
+    equitySeries[k] = eq;
+    if (rec !== null) {
+      if (rec.netExposure !== null) rec.netExposure[k] = value;
+      if (rec.cash !== null) rec.cash[k] = cash;
+      if (rec.positions !== null) {
+        const o = k * L;
+        for (let i = 0; i < L; i++) {
+          rec.positions[o + i] = pos[i];
+          rec.targets![o + i] = target[c + i];
+        }
+      }
+    }
+    k++;
+    bar++;
+  }
+  sums[CASH] = cash;
+  sums[COMMISSION] = commissionSum;
+  sums[SLIPPAGE] = slippageSum;
+  sums[BORROW] = borrowSum;
+  sums[TRADE_CASH] = tradeCash;
+  sums[FILL_GROSS] = fillGross;
+  sums[BAR_NOTIONAL] = notional;
+  sums[BAR_PNL] = pnl;
+  ledger.short = short;
+  ledger.inTrade = inTrade;
+  st[HAS_PENDING] = hasPending ? 1 : 0;
+  st[PREV_EQUITY] = prevEquity;
+  st[PREV_GROSS] = prevGross;
+  st[EQUITY] = eq;
+  st[GROSS] = gross;
+  st[NET] = value;
+  st[RETURN] = r;
+  sim.barsDone = bar;
+  if (end) accumulateBars(acc, returns, grossSeries, notionalSeries, equitySeries, k0, k);
+}
