@@ -60,7 +60,7 @@ export function sweepCommand(): Command {
             ? `--test ${f.test}: walk-forward needs --train too (the training window before each test window)`
             : `--train ${f.train}: walk-forward needs --test too (the test window after each training window)`,
         );
-      const executor = executorFrom(f);
+      const executor = await executorFrom(f);
       const { frame } = await readPrices(f.data, { repair: { dropNonPositive: true } });
       const pair = f.pair;
       if (f.train !== undefined && f.train + 2 > frame.length)

@@ -17,7 +17,6 @@ import {
   type ReadResult,
 } from './finish.js';
 import type { PriceFrame } from './frame.js';
-import { readParquet } from './parquet.js';
 import type { Repair } from './repair.js';
 import { BarsBuilder, isBarsHeader, Located, WideBuilder, type Builder, type Cell } from './table.js';
 import { requireRows } from './validate.js';
@@ -240,6 +239,7 @@ export async function readPrices(
     kind = dir ? 'folder' : /\.parquet$/i.test(path) ? 'parquet' : 'auto';
   }
   if (kind === 'folder') return readFolder(path, rest);
-  if (kind === 'parquet') return readParquet(path, rest);
+  // imported here: the Parquet reader's library is not needed to read CSV, and takes long to load
+  if (kind === 'parquet') return (await import('./parquet.js')).readParquet(path, rest);
   return readCsvAsync(path, kind, rest);
 }
