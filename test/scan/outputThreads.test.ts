@@ -10,6 +10,13 @@ import { PriceFrame } from '../../src/data/frame.js';
 import { scanCsv, writeScanOutputs } from '../../src/scan/output.js';
 import { scanPairs } from '../../src/scan/scan.js';
 
+/** Where a pair of symbols y = S_i, x = S_j (i < j) sits in job order. */
+const pairIndex = (p: { y: string; x: string }): number => {
+  const index = (s: string) => (s === 'A,"quoted"' ? 3 : Number(s.slice(1)));
+  const [i, j] = [index(p.y), index(p.x)];
+  return (i * (2 * 202 - i - 1)) / 2 + (j - i - 1);
+};
+
 const dir = mkdtempSync(join(tmpdir(), 'kalrev-scan-threads-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -80,5 +87,12 @@ describe('scan.csv on several threads', () => {
       expect(lines[i + 1]).toBe(expected);
     }
     expect(lines.filter((l) => l.includes('"A,""quoted"""')).length).toBe(201);
+    // the rows above were formatted from the scan's result rows (its objects never read); once
+    // the objects are read, the table is formatted from them, to the same bytes
+    const fromRows = scanCsv(scan);
+    expect(scan.pairs.length).toBe(20_301);
+    expect(scan.ranked.every((p, i) => p.rank === i + 1 && scan.pairs[pairIndex(p)] === p)).toBe(true);
+    expect(scan.ruined).toBe(scan.ranked.filter((p) => p.ruined).length);
+    expect(scanCsv(scan)).toBe(fromRows);
   }, 120_000);
 });
