@@ -11,12 +11,29 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { CsvError, parse } from 'csv-parse';
-import { parse as parseSync, type Options } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type { Options } from 'csv-parse/sync';
 import { DataError } from './errors.js';
 import type { Cell } from './table.js';
 
 const OPTIONS: Options = { bom: true, skip_empty_lines: true };
+
+/**
+ * csv-parse, loaded when a file needs it (most price files take the plain path, and loading it
+ * is a noticeable part of a command's start). Its CommonJS build, for a synchronous load; its
+ * errors are then that build's CsvError.
+ */
+let csvParse: { stream: typeof import('csv-parse'); sync: typeof import('csv-parse/sync') } | undefined;
+function csvParser() {
+  if (csvParse === undefined) {
+    const require = createRequire(import.meta.url);
+    csvParse = {
+      stream: require('csv-parse') as typeof import('csv-parse'),
+      sync: require('csv-parse/sync') as typeof import('csv-parse/sync'),
+    };
+  }
+  return csvParse;
+}
 
 /**
  * Receives each record (fields as text) and its index: 0 is the header. The arrays are only
@@ -61,8 +78,10 @@ const CSV_PROBLEMS: Record<string, string> = {
  * error a binary file happens to hit is meaningless to its user.
  */
 function csvError(e: unknown, file: string): DataError | undefined {
-  if (!(e instanceof CsvError)) return undefined;
-  const err = e as CsvError & { lines?: number; column?: number | string | null };
+  // each CommonJS bundle of csv-parse has its own CsvError class
+  const p = csvParse;
+  if (p === undefined || !(e instanceof p.stream.CsvError || e instanceof p.sync.CsvError)) return undefined;
+  const err = e as import('csv-parse').CsvError & { lines?: number; column?: number | string | null };
   const line = typeof err.lines === 'number' && err.lines > 0 ? err.lines : undefined;
   const column = typeof err.column === 'number' ? err.column + 1 : undefined;
   if (isBinary(file))
@@ -133,7 +152,7 @@ export async function scanCsv(file: string, sink: RecordSink, numeric?: NumericF
 
 async function streamCsv(file: string, sink: RecordSink): Promise<number> {
   const input = createReadStream(file, { highWaterMark: 1 << 20 });
-  const parser = parse(OPTIONS);
+  const parser = csvParser().stream.parse(OPTIONS);
   input.on('error', (e) => parser.destroy(e));
   input.pipe(parser);
   let record = 0;
@@ -155,7 +174,7 @@ export function scanCsvSync(file: string, sink: RecordSink, numeric?: NumericFie
     const buf = readFileSync(file);
     const plain = plainRecords(buf);
     if (plain !== null) return deliver(buf, plain, sink, numeric);
-    records = parseSync(buf, OPTIONS) as string[][];
+    records = csvParser().sync.parse(buf, OPTIONS) as string[][];
   } catch (e) {
     throw convert(e, file);
   }
@@ -181,7 +200,7 @@ export function csvLines(file: string): (record: number) => number {
   if (!plainLines(buf, starts)) {
     starts.length = 0;
     try {
-      parseSync(buf, {
+      csvParser().sync.parse(buf, {
         ...OPTIONS,
         on_record: (fields: string[], context: { lines: number }) => {
           let newlines = 0;
