@@ -149,7 +149,7 @@ function cKernelNsPerBar(u: PriceFrame): number | string {
 }
 
 /** The universe as a wide CSV file (closes to 8 significant digits, as price files have them). */
-function writeUniverseCsv(u: PriceFrame, file: string): void {
+export function writeUniverseCsv(u: PriceFrame, file: string): void {
   const cols = u.symbols.map((s) => u.get(s, 'close'));
   const lines = [`date,${u.symbols.join(',')}`];
   for (let t = 0; t < u.length; t++)
