@@ -10,8 +10,7 @@ import { LocalExecutor, type Executor } from '../scan/executor.js';
 import { SCAN_TOP, writeScanOutputs, type ScanTableFormat } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
 import { ScanError } from '../scan/errors.js';
-import { QueueExecutor } from '../scan/queue.js';
-import { scanPairs } from '../scan/scan.js';
+import { bestPairs, scanPairs } from '../scan/scan.js';
 import type { Screens } from '../scan/evaluate.js';
 import { loadScanRun } from '../app/scan.js';
 import { ConfigError, parseRunSpec, type RunSpecLayers } from '../app/spec.js';
@@ -63,14 +62,26 @@ export function specLayers(config: string | undefined, cmd: Command, name: 'scan
 
 /**
  * The executor the flags ask for: the queue when --queue is given (its URL checked first), else
- * worker threads.
+ * worker threads. The queue's module (BullMQ and ioredis) is imported only for a queue run:
+ * loading it takes longer than reading most universes.
  */
-export function executorFrom(f: { queue?: string; prefix: string; threads?: number }): Executor {
+export async function executorFrom(f: {
+  queue?: string;
+  prefix: string;
+  threads?: number;
+}): Promise<Executor> {
   if (f.queue !== undefined && f.threads !== undefined)
     throw new ScanError('--threads and --queue: a queue run uses the workers’ cores, not threads; give one');
-  return f.queue !== undefined
-    ? new QueueExecutor({ url: f.queue, label: '--queue', prefix: f.prefix, idleTimeoutMs: 10 * 60_000 })
-    : new LocalExecutor({ threads: f.threads });
+  if (f.queue !== undefined) {
+    const { QueueExecutor } = await import('../scan/queue.js');
+    return new QueueExecutor({
+      url: f.queue,
+      label: '--queue',
+      prefix: f.prefix,
+      idleTimeoutMs: 10 * 60_000,
+    });
+  }
+  return new LocalExecutor({ threads: f.threads });
 }
 
 export function scanCommand(): Command {
@@ -121,21 +132,26 @@ export function scanCommand(): Command {
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress bar or summary')
     .action(async (f: ScanFlags, cmd: Command) => {
+      // where the run's time goes, in --json: from the process's start to here, then each step
+      const started = performance.now();
       const layers = specLayers(f.config, cmd, 'scan');
-      const executor = executorFrom(f);
-      const { frame, repairs, spec } = await loadScanRun(layers, 'scan');
-      if (!f.quiet && !f.json) for (const r of repairs) console.error(`repair: ${r.message}`);
-      if (f.minBars > frame.length)
-        throw new ConfigError(
-          `--min-bars ${f.minBars}: longer than the data (${spec.data} has ${frame.length} bars), so no pair could qualify`,
-        );
-      const screens: Screens = {};
-      if (f.minCorr !== undefined) screens.minCorrelation = f.minCorr;
-      if (f.maxPvalue !== undefined) screens.maxPValue = f.maxPvalue;
-      if (f.halfLife !== undefined) screens.halfLife = f.halfLife;
-      if (f.minPrice !== undefined) screens.minPrice = f.minPrice;
-      const bar = progressBar('scan');
+      const executor = await executorFrom(f);
       try {
+        // the threads load their modules while this one reads the data
+        if (executor instanceof LocalExecutor) executor.start();
+        const { frame, repairs, spec } = await loadScanRun(layers, 'scan');
+        const read = performance.now();
+        if (!f.quiet && !f.json) for (const r of repairs) console.error(`repair: ${r.message}`);
+        if (f.minBars > frame.length)
+          throw new ConfigError(
+            `--min-bars ${f.minBars}: longer than the data (${spec.data} has ${frame.length} bars), so no pair could qualify`,
+          );
+        const screens: Screens = {};
+        if (f.minCorr !== undefined) screens.minCorrelation = f.minCorr;
+        if (f.maxPvalue !== undefined) screens.maxPValue = f.maxPvalue;
+        if (f.halfLife !== undefined) screens.halfLife = f.halfLife;
+        if (f.minPrice !== undefined) screens.minPrice = f.minPrice;
+        const bar = progressBar('scan');
         const scan = await scanPairs(frame, {
           strategy: spec.strategy,
           backtest: spec.options,
@@ -147,23 +163,31 @@ export function scanCommand(): Command {
           onProgress: f.quiet || f.json ? undefined : bar.update,
         });
         bar.finish();
+        const scanned = performance.now();
         const files = await writeScanOutputs(scan, frame, f.out, { top: f.top, formats: f.format });
+        const written = performance.now();
+        const ms = (a: number, b: number) => Math.round(b - a);
+        const timings = {
+          startMs: Math.round(started),
+          readMs: ms(started, read),
+          scanMs: ms(read, scanned),
+          writeMs: ms(scanned, written),
+        };
         // the printed table: the best 10 (fewer with a smaller --top)
-        const best = scan.ranked.slice(0, Math.min(10, f.top)).map((p) => {
+        const best = bestPairs(scan, Math.min(10, f.top)).map((p) => {
           const row: Record<string, string | number> = { rank: p.rank, y: p.y, x: p.x };
           row[scan.rankBy] = p.metrics![scan.rankBy];
           if (p.ruined) row.ruinedAt = p.ruinedAt;
           return row;
         });
         // backtests whose account reached zero equity: ranked after all the others
-        const ruined = scan.ranked.filter((p) => p.ruined).length;
+        const ruined = scan.ruined;
+        const pairs = Object.values(scan.counts).reduce((a, b) => a + b, 0);
         if (f.json)
-          console.log(
-            JSON.stringify({ pairs: scan.pairs.length, counts: scan.counts, ruined, best, files }, null, 2),
-          );
+          console.log(JSON.stringify({ pairs, counts: scan.counts, ruined, best, files, timings }, null, 2));
         else if (!f.quiet) {
           console.log(
-            `kalrev scan: ${scan.symbols.length} symbols, ${scan.pairs.length} pairs in ${(scan.elapsedMs / 1000).toFixed(2)} s (${scan.executor})`,
+            `kalrev scan: ${scan.symbols.length} symbols, ${pairs} pairs in ${(scan.elapsedMs / 1000).toFixed(2)} s (${scan.executor})`,
           );
           console.log(
             `  ${Object.entries(scan.counts)

@@ -56,7 +56,7 @@ export function sweepCommand(): Command {
             : `--train ${f.train}: walk-forward needs --test too (the test window after each training window)`,
         );
       const layers = specLayers(f.config, cmd, 'sweep');
-      const executor = executorFrom(f);
+      const executor = await executorFrom(f);
       const { frame, spec } = await loadScanRun(layers, 'sweep');
       if (spec.symbols.length !== 2)
         throw new ConfigError(

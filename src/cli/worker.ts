@@ -6,7 +6,6 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { redact } from '../redact.js';
-import { checkQueueUrl, runQueueWorker } from '../scan/queue.js';
 import { decimal } from './common.js';
 
 interface WorkerFlags {
@@ -50,6 +49,8 @@ export function workerCommand(): Command {
     )
     .option('--quiet', 'print nothing but errors')
     .action(async (o: WorkerFlags) => {
+      // imported here: BullMQ and ioredis take long to load, and every other command loads this file
+      const { checkQueueUrl, runQueueWorker } = await import('../scan/queue.js');
       // the URL is checked (and its password registered for masking) before anything is printed
       checkQueueUrl(o.queue, '--queue');
       const queue = redact(o.queue);

@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { alignFrames, type AlignmentReport, type Join } from './align.js';
-import { csvLines, fileError, scanCsv, scanCsvSync, type RecordSink } from './csv.js';
+import { csvLines, fileError, scanCsv, scanCsvSync, type NumericFields, type RecordSink } from './csv.js';
 import { DataError } from './errors.js';
 import {
   finishTable,
@@ -17,7 +17,6 @@ import {
   type ReadResult,
 } from './finish.js';
 import type { PriceFrame } from './frame.js';
-import { readParquet } from './parquet.js';
 import type { Repair } from './repair.js';
 import { BarsBuilder, isBarsHeader, Located, WideBuilder, type Builder, type Cell } from './table.js';
 import { requireRows } from './validate.js';
@@ -62,12 +61,16 @@ function csvJob(file: string, kind: CsvKind, options: BarsReadOptions) {
       dropNonPositive: options.repair?.dropNonPositive ?? false,
     });
   };
-  const sink: RecordSink = (fields, record) => {
+  const sink: RecordSink = (fields, record, values) => {
     if (builder === undefined) builder = makeBuilder(fields);
-    else builder.row(fields, record);
+    else builder.row(fields, record, values);
   };
+  // a wide file's columns after the date are all prices: their plain decimals may come as numbers
+  const numeric: NumericFields = (fields) =>
+    builder instanceof WideBuilder ? Array.from({ length: fields }, (_, f) => f > 0) : undefined;
   return {
     sink,
+    numeric,
     convert: (e: unknown) => c.error(e),
     finish: () => finishTable(builder!, file, options, c),
   };
@@ -76,7 +79,7 @@ function csvJob(file: string, kind: CsvKind, options: BarsReadOptions) {
 async function readCsvAsync(file: string, kind: CsvKind, options: BarsReadOptions): Promise<ReadResult> {
   const job = csvJob(file, kind, options);
   try {
-    await scanCsv(file, job.sink);
+    await scanCsv(file, job.sink, job.numeric);
   } catch (e) {
     throw job.convert(e);
   }
@@ -86,7 +89,7 @@ async function readCsvAsync(file: string, kind: CsvKind, options: BarsReadOption
 function readCsvSync(file: string, kind: CsvKind, options: BarsReadOptions): ReadResult {
   const job = csvJob(file, kind, options);
   try {
-    scanCsvSync(file, job.sink);
+    scanCsvSync(file, job.sink, job.numeric);
   } catch (e) {
     throw job.convert(e);
   }
@@ -236,6 +239,7 @@ export async function readPrices(
     kind = dir ? 'folder' : /\.parquet$/i.test(path) ? 'parquet' : 'auto';
   }
   if (kind === 'folder') return readFolder(path, rest);
-  if (kind === 'parquet') return readParquet(path, rest);
+  // imported here: the Parquet reader's library is not needed to read CSV, and takes long to load
+  if (kind === 'parquet') return (await import('./parquet.js')).readParquet(path, rest);
   return readCsvAsync(path, kind, rest);
 }

@@ -125,7 +125,7 @@ export interface Group {
   times: number[];
   /** Record index of each row, for messages and repairs. */
   records: number[];
-  columns: { symbol: string; field: PriceField; data: number[] }[];
+  columns: { symbol: string; field: PriceField; data: number[] | Float64Array }[];
 }
 
 /** What a builder hands over once every row is in. */
@@ -143,7 +143,11 @@ export interface Built {
 
 /** Builds tables row by row. */
 export interface Builder {
-  row(cells: readonly Cell[], record: number): void;
+  /**
+   * One record. Where `values[f]` is a number (not NaN) it is field f's value, already read
+   * (a front end's fast path for plain positive decimals), and `cells[f]` is not to be read.
+   */
+  row(cells: readonly Cell[], record: number, values?: Float64Array): void;
   finish(): Built;
 }
 
@@ -165,6 +169,10 @@ export class WideBuilder implements Builder {
   readonly #names: string[];
   readonly #dropNonPositive: boolean;
   readonly #nonPositive = new Map<string, number[]>();
+  // the values row by row, one growing typed array: a number[] per column grows in the young
+  // generation, and copying hundreds of those at every scavenge was most of reading a wide file
+  #values = new Float64Array(1 << 12);
+  #rows = 0;
 
   constructor(header: readonly Cell[], symbols?: readonly string[], dropNonPositive = false) {
     this.#dropNonPositive = dropNonPositive;
@@ -193,15 +201,24 @@ export class WideBuilder implements Builder {
     };
   }
 
-  row(cells: readonly Cell[], record: number): void {
+  row(cells: readonly Cell[], record: number, values?: Float64Array): void {
     const g = this.#group;
     g.times.push(readTime(cells[0], record, 0));
     g.records.push(record);
     const index = this.#index;
     const columns = g.columns;
-    for (let k = 0; k < index.length; k++) {
+    const w = index.length;
+    if ((this.#rows + 1) * w > this.#values.length) {
+      const grown = new Float64Array(Math.max(2 * this.#values.length, (this.#rows + 1) * w));
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    const out = this.#values;
+    const o = this.#rows++ * w;
+    for (let k = 0; k < w; k++) {
       const c = index[k];
-      const v = readNumber(cells[c]);
+      const read = values === undefined ? NaN : values[c];
+      const v = read === read ? read : readNumber(cells[c]);
       if (v === UNPARSEABLE)
         throw at(
           `unparseable number "${cellText(cells[c])}" in column ${this.#names[c]}`,
@@ -220,16 +237,24 @@ export class WideBuilder implements Builder {
         const list = this.#nonPositive.get(columns[k].symbol);
         if (list === undefined) this.#nonPositive.set(columns[k].symbol, [record]);
         else list.push(record);
-        columns[k].data.push(NaN);
+        out[o + k] = NaN;
         continue;
       }
-      columns[k].data.push(v);
+      out[o + k] = v;
     }
   }
 
   finish(): Built {
     const g = this.#group;
     if (g.times.length === 0) throw at('no data rows after the header', 0, -1, 'no-rows');
+    const rows = this.#rows;
+    const w = this.#index.length;
+    const all = this.#values;
+    g.columns.forEach((c, k) => {
+      const data = new Float64Array(rows);
+      for (let r = 0, i = k; r < rows; r++, i += w) data[r] = all[i];
+      c.data = data;
+    });
     return {
       groups: [g],
       symbols: g.columns.map((c) => c.symbol),
@@ -392,7 +417,8 @@ export class BarsBuilder implements Builder {
     }
     g.times.push(time);
     g.records.push(record);
-    for (let k = 0; k < fields.length; k++) g.columns[k].data.push(values[k]);
+    // a bars group's columns are number[] (pushed to; see the constructor of the group above)
+    for (let k = 0; k < fields.length; k++) (g.columns[k].data as number[]).push(values[k]);
   }
 
   finish(): Built {
@@ -503,7 +529,7 @@ export function orderGroup(g: Group, repair: RepairOptions, dateField: number): 
     g.records = final.map((i) => records[i]);
     for (const c of g.columns) {
       const data = c.data;
-      c.data = final.map((i) => data[i]);
+      c.data = Float64Array.from(final, (i) => data[i]);
     }
   }
   return pending;
@@ -518,7 +544,8 @@ export function assemble(groups: readonly Group[], symbols: readonly string[], s
   const columns = new Map<string, Partial<Record<PriceField, Float64Array>>>(symbols.map((s) => [s, {}]));
   if (groups.length === 1) {
     times = Float64Array.from(groups[0].times);
-    for (const c of groups[0].columns) columns.get(c.symbol)![c.field] = Float64Array.from(c.data);
+    for (const c of groups[0].columns)
+      columns.get(c.symbol)![c.field] = c.data instanceof Float64Array ? c.data : Float64Array.from(c.data);
   } else {
     let total = 0;
     for (const g of groups) total += g.times.length;

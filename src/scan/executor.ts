@@ -120,19 +120,23 @@ function sharedUniverse(u: Universe): Universe {
 }
 
 /**
- * A worker running the script next to this module. From TypeScript sources (tests), the thread
- * first registers tsx's loader, then imports the .ts script.
+ * A worker thread running the module `name` of this folder (`threadWorker`, `csvWorker`). From
+ * TypeScript sources (tests), the thread first registers tsx's loader, then imports the .ts
+ * module; should that fail, it posts `{ type: 'error', run: -1, message }`.
+ * @internal
  */
-function startWorker(): Worker {
+export function moduleWorker(name: string): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./threadWorker.js', here));
-  const script = JSON.stringify(new URL('./threadWorker.ts', here).href);
+  if (!here.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, here));
+  const script = JSON.stringify(new URL(`./${name}.ts`, here).href);
   const code =
     `const { parentPort } = require('node:worker_threads');` +
     `import('tsx/esm/api').then((api) => { api.register(); return import(${script}); })` +
     `.catch((e) => parentPort.postMessage({ type: 'error', run: -1, message: String(e && e.stack) }));`;
   return new Worker(code, { eval: true });
 }
+
+const startWorker = (): Worker => moduleWorker('threadWorker');
 
 /** Worker threads on this machine. */
 export class LocalExecutor implements Executor {
@@ -150,6 +154,14 @@ export class LocalExecutor implements Executor {
   #spawn(): Worker[] {
     if (this.#workers.length === 0) for (let i = 0; i < this.threads; i++) this.#workers.push(startWorker());
     return this.#workers;
+  }
+
+  /**
+   * Starts the threads now rather than at the first run, so that they load their modules while
+   * this thread does something else (reads the data). `close()` ends them.
+   */
+  start(): void {
+    this.#spawn();
   }
 
   run(ctx: TaskContext, jobs: Int32Array, onProgress?: ProgressCallback): Promise<Float64Array> {

@@ -8,7 +8,8 @@
  * inline script: no network, work from file://. Every name in them goes through
  * ../report/escape.ts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { backtest } from '../backtest/engine.js';
 import type { Metrics } from '../execution/metrics.js';
@@ -17,8 +18,23 @@ import type { PriceFrame } from '../data/frame.js';
 import { ESC_JS, escapeHtml as esc, scriptJson as json } from '../report/escape.js';
 import { createPairState, PAIR_E, PAIR_Q, pairStep } from '../kalman/pair.js';
 import type { StrategySpec } from '../strategy/spec.js';
-import { METRIC_KEYS, STATUS } from './evaluate.js';
-import type { PairResult, ScanResult } from './scan.js';
+import { CSV_NUMBERS_BEFORE_METRICS, CSV_TEXTS, formatCsvRows, type CsvRows } from './csvTable.js';
+import { ScanError } from './errors.js';
+import {
+  JOB,
+  METRIC_KEYS,
+  R_BARS,
+  R_BETA,
+  R_CORR,
+  R_HALFLIFE,
+  R_METRICS,
+  R_PVALUE,
+  R_STATUS,
+  ROW,
+  STATUS,
+} from './evaluate.js';
+import { moduleWorker } from './executor.js';
+import { bestPairs, rowTexts, scanRows, type PairResult, type ScanResult, type ScanRows } from './scan.js';
 import type { SweepResult } from './sweep.js';
 
 const COLUMNS = [
@@ -43,14 +59,6 @@ function csvText(s: string): string {
   return QUOTE.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/**
- * A number for the CSV, read back to the same double: 17 significant digits always are, and
- * toPrecision writes them several times faster than String()'s shortest form on computed values,
- * most of writing a large scan's CSV.
- */
-const csvNumber = (v: number): string =>
-  Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toPrecision(17) : '';
-
 /** Every pair: ranked pairs first (best first), then the rest in job order. */
 function allRows(scan: ScanResult): PairResult[] {
   const rest = scan.pairs.filter((p) => p.status !== 'ok');
@@ -59,42 +67,156 @@ function allRows(scan: ScanResult): PairResult[] {
 
 /** Every pair as one CSV line: ranked pairs first (best first), then the rest in job order. */
 export function scanCsv(scan: ScanResult): string {
-  return scanCsvBytes(scan).toString('utf8');
+  const rows = tableRows(scan, false);
+  return csvHeader() + formatCsvRows(rows, 0, rows.rows).toString('utf8');
+}
+
+/** scan.csv's rows: from the scan's result rows when its objects were never read, else from those. */
+function tableRows(scan: ScanResult, shared: boolean): CsvRows {
+  const t = scanRows(scan);
+  return t !== undefined && !t.read ? csvRowsOfScan(t, shared) : csvRows(allRows(scan), shared);
+}
+
+/** Pairs in the scan. */
+function pairCount(scan: ScanResult): number {
+  const t = scanRows(scan);
+  return t !== undefined && !t.read ? t.jobs.length / JOB : scan.pairs.length;
+}
+
+function csvHeader(): string {
+  return [...COLUMNS, ...METRIC_KEYS].join(',') + '\n';
 }
 
 /**
- * {@link scanCsv} as UTF-8 bytes, written row by row into a growing buffer: a large scan's
- * table is a few million cells, and one string of it (built, joined, then encoded) takes
- * several times longer.
+ * The rows as typed arrays for {@link formatCsvRows}, on shared memory when `shared` (for the
+ * formatting threads). Texts are interned: symbols and dates repeat in every row, and each is
+ * quoted once.
  */
-function scanCsvBytes(scan: ScanResult): Buffer {
-  const rows = allRows(scan);
-  let buf = Buffer.allocUnsafe(Math.max(1 << 16, rows.length * 300));
-  let o = 0;
-  const put = (s: string) => {
-    if (buf.length - o < 3 * s.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * buf.length, o + 3 * s.length));
-      buf.copy(grown, 0, 0, o);
-      buf = grown;
-    }
-    o += buf.write(s, o);
-  };
-  put([...COLUMNS, ...METRIC_KEYS].join(',') + '\n');
-  // symbols repeat in every row: quote each once
-  const names = new Map<string, string>();
-  const name = (s: string) => {
-    let q = names.get(s);
-    if (q === undefined) names.set(s, (q = csvText(s)));
-    return q;
-  };
-  for (let i = 0; i < rows.length; i++) {
-    const p = rows[i];
-    let line = `${p.rank},${name(p.y)},${name(p.x)},${p.status},${p.bars},${p.first},${p.last},${csvNumber(p.correlation)},${csvNumber(p.pvalue)},${csvNumber(p.halfLife)},${csvNumber(p.olsBeta)},${p.ruined},${p.ruinedAt}`;
+function csvRows(pairs: PairResult[], shared: boolean): CsvRows {
+  const { width, numbers, textIndex, texts, text, name } = csvRowsOf(pairs.length, shared);
+  for (let r = 0; r < pairs.length; r++) {
+    const p = pairs[r];
+    const n = r * width;
+    numbers[n] = p.rank;
+    numbers[n + 1] = p.bars;
+    numbers[n + 2] = p.correlation;
+    numbers[n + 3] = p.pvalue;
+    numbers[n + 4] = p.halfLife;
+    numbers[n + 5] = p.olsBeta;
     const m = p.metrics;
-    for (const k of METRIC_KEYS) line += m ? `,${csvNumber(m[k])}` : ',';
-    put(line + '\n');
+    for (let c = 0; c < METRIC_KEYS.length; c++)
+      numbers[n + CSV_NUMBERS_BEFORE_METRICS + c] = m ? m[METRIC_KEYS[c]] : NaN;
+    const k = r * CSV_TEXTS;
+    textIndex[k] = name(p.y);
+    textIndex[k + 1] = name(p.x);
+    textIndex[k + 2] = text(p.status);
+    textIndex[k + 3] = text(p.first);
+    textIndex[k + 4] = text(p.last);
+    textIndex[k + 5] = text(String(p.ruined));
+    textIndex[k + 6] = text(p.ruinedAt);
   }
-  return buf.subarray(0, o);
+  return { rows: pairs.length, width, numbers, textIndex, texts };
+}
+
+/** Empty {@link CsvRows} for `count` rows, and the interning of their texts. */
+function csvRowsOf(count: number, shared: boolean) {
+  const width = CSV_NUMBERS_BEFORE_METRICS + METRIC_KEYS.length;
+  const alloc = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const numbers = new Float64Array(alloc(count * width * 8));
+  const textIndex = new Int32Array(alloc(count * CSV_TEXTS * 4));
+  const texts: string[] = [];
+  const known = new Map<string, number>();
+  const text = (s: string) => {
+    let i = known.get(s);
+    if (i === undefined) known.set(s, (i = texts.push(s) - 1));
+    return i;
+  };
+  const names = new Map<string, number>();
+  const name = (s: string) => {
+    let i = names.get(s);
+    if (i === undefined) names.set(s, (i = text(csvText(s))));
+    return i;
+  };
+  return { width, numbers, textIndex, texts, text, name };
+}
+
+/**
+ * {@link csvRows} of a scan's result rows, in the same order (ranked pairs, then the rest in job
+ * order) and with the same cells as its {@link PairResult} objects would give (rowTexts decodes
+ * the texts for both).
+ */
+function csvRowsOfScan(t: ScanRows, shared: boolean): CsvRows {
+  const { jobs, rows, order } = t;
+  const symbols = t.universe.symbols;
+  const count = jobs.length / JOB;
+  const { width, numbers, textIndex, texts, text, name } = csvRowsOf(count, shared);
+  const dates = new Map<number, string>();
+  const cells: string[] = [];
+  const truth = [text('false'), text('true')];
+  let r = 0;
+  const put = (k: number, rank: number) => {
+    const o = k * ROW;
+    const n = r * width;
+    numbers[n] = rank;
+    numbers[n + 1] = rows[o + R_BARS];
+    numbers[n + 2] = rows[o + R_CORR];
+    numbers[n + 3] = rows[o + R_PVALUE];
+    numbers[n + 4] = rows[o + R_HALFLIFE];
+    numbers[n + 5] = rows[o + R_BETA];
+    const ok = rows[o + R_STATUS] === 0;
+    for (let c = 0; c < METRIC_KEYS.length; c++)
+      numbers[n + CSV_NUMBERS_BEFORE_METRICS + c] = ok ? rows[o + R_METRICS + c] : NaN;
+    rowTexts(rows, k, dates, cells);
+    const i = r * CSV_TEXTS;
+    textIndex[i] = name(symbols[jobs[k * JOB]]);
+    textIndex[i + 1] = name(symbols[jobs[k * JOB + 1]]);
+    textIndex[i + 2] = text(cells[0]);
+    textIndex[i + 3] = text(cells[1]);
+    textIndex[i + 4] = text(cells[2]);
+    textIndex[i + 5] = truth[cells[3] === '' ? 0 : 1];
+    textIndex[i + 6] = text(cells[3]);
+    r++;
+  };
+  for (let i = 0; i < order.length; i++) put(order[i], i + 1);
+  for (let k = 0; k < count; k++) if (rows[k * ROW + R_STATUS] !== 0) put(k, 0);
+  return { rows: count, width, numbers, textIndex, texts };
+}
+
+/** Tables with fewer rows are formatted in this thread (a thread takes a few ms to start). */
+const THREADED_CSV_ROWS = 20_000;
+
+/**
+ * scan.csv's bytes: the header, then every row, formatted in slices on `threads` threads when the
+ * table is large (this thread is free meanwhile: the caller writes the other files).
+ */
+async function scanCsvBytes(scan: ScanResult, threads: number): Promise<Buffer[]> {
+  const header = Buffer.from(csvHeader());
+  if (threads <= 1 || pairCount(scan) < THREADED_CSV_ROWS) {
+    const rows = tableRows(scan, false);
+    return [header, formatCsvRows(rows, 0, rows.rows)];
+  }
+  const workers = Array.from({ length: threads }, () => moduleWorker('csvWorker'));
+  const rows = tableRows(scan, true);
+  const parts = workers.map(
+    (w, i) =>
+      new Promise<Buffer>((resolve, reject) => {
+        w.once('message', (m: { type: 'bytes'; bytes: Uint8Array } | { type: 'error'; message: string }) =>
+          m.type === 'bytes'
+            ? resolve(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength))
+            : reject(new ScanError(`writing scan.csv: ${m.message}`)),
+        );
+        w.once('error', reject);
+        w.once('exit', () => reject(new ScanError('writing scan.csv: a formatting thread ended early')));
+        const from = Math.floor((i * rows.rows) / threads);
+        const to = Math.floor(((i + 1) * rows.rows) / threads);
+        w.postMessage({ rows, from, to });
+      }),
+  );
+  try {
+    return [header, ...(await Promise.all(parts))];
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 /** Every pair as a Parquet file with scan.csv's columns and rows (missing numbers as null). */
@@ -160,6 +282,11 @@ export interface ScanOutputOptions {
   top?: number;
   /** Formats of the table of every pair (default `['csv']`). */
   formats?: readonly ScanTableFormat[];
+  /**
+   * Threads formatting a large scan.csv (default one per core; 1: in this thread). The bytes
+   * do not depend on it.
+   */
+  threads?: number;
 }
 
 /** Default of {@link ScanOutputOptions.top}. */
@@ -170,9 +297,9 @@ function scanSummary(scan: ScanResult, shown: number) {
   return {
     source: scan.source,
     symbols: scan.symbols.length,
-    pairs: scan.pairs.length,
+    pairs: pairCount(scan),
     backtested: scan.counts.ok,
-    screenedOut: scan.pairs.length - scan.counts.ok,
+    screenedOut: pairCount(scan) - scan.counts.ok,
     shown,
     counts: scan.counts,
     rankBy: scan.rankBy,
@@ -196,14 +323,15 @@ export async function writeScanOutputs(
   o: ScanOutputOptions = {},
 ): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
-  const ranked = scan.ranked.slice(0, o.top ?? SCAN_TOP);
+  const ranked = bestPairs(scan, o.top ?? SCAN_TOP);
   const summary = scanSummary(scan, ranked.length);
   const files: string[] = [];
   const formats = o.formats ?? ['csv'];
-  if (formats.includes('csv')) {
-    files.push(join(dir, 'scan.csv'));
-    writeFileSync(files[files.length - 1], scanCsvBytes(scan));
-  }
+  // scan.csv is formatted on other threads while this one writes the other files
+  const csv = formats.includes('csv') ? scanCsvBytes(scan, o.threads ?? availableParallelism()) : undefined;
+  // a rejection is handled where it is awaited, below, after the other files
+  csv?.catch(() => undefined);
+  if (csv) files.push(join(dir, 'scan.csv'));
   if (formats.includes('parquet')) {
     files.push(join(dir, 'scan.parquet'));
     writeFileSync(files[files.length - 1], new Uint8Array(await scanParquet(scan)));
@@ -211,7 +339,17 @@ export async function writeScanOutputs(
   files.push(join(dir, 'scan.json'), join(dir, 'scan.html'));
   writeFileSync(files[files.length - 2], fileJson({ ...summary, ranked }) + '\n');
   writeFileSync(files[files.length - 1], scanHtml(summary, ranked, pageData(scan, frame, ranked)));
+  if (csv) writeParts(join(dir, 'scan.csv'), await csv);
   return files;
+}
+
+function writeParts(file: string, parts: Buffer[]): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (const p of parts) for (let o = 0; o < p.length;) o += writeSync(fd, p, o, p.length - o);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Equity points per pair on the page. */

@@ -100,12 +100,17 @@ export interface ScanResult {
   screens: Screens;
   minBars: number;
   rankBy: keyof Metrics;
-  /** Every pair in job order (i < j in universe order: y = symbols[i], x = symbols[j]). */
+  /**
+   * Every pair in job order (i < j in universe order: y = symbols[i], x = symbols[j]). Made
+   * when first read: a large scan's outputs are written from its rows without these objects.
+   */
   pairs: PairResult[];
-  /** Backtested pairs, best first. */
+  /** Backtested pairs, best first (the same objects as in `pairs`; made when first read). */
   ranked: PairResult[];
   /** Pairs per status. */
   counts: Record<PairStatus, number>;
+  /** Backtested pairs whose account was ruined (ranked after all the others). */
+  ruined: number;
   executor: string;
   elapsedMs: number;
 }
@@ -151,37 +156,91 @@ export function allPairJobs(count: number): Int32Array {
 }
 
 /**
- * The pairs that were backtested, best first by `rankBy` (NaN last; ties keep universe order),
- * every ruined pair after every pair that was not, whatever its metric.
- * Sorts indices on a typed array of the metric: a comparator reading `metrics[rankBy]` from
- * the objects costs a keyed property load per comparison, most of a 124,750-pair sort.
+ * The pairs that were backtested (indices in job order), best first by `rankBy` (NaN last; ties
+ * keep job order), every ruined pair after every pair that was not, whatever its metric.
  */
-function rank(pairs: PairResult[], rankBy: keyof Metrics): PairResult[] {
-  const ok = pairs.filter((p) => p.status === 'ok');
-  const key = new Float64Array(ok.length);
-  const ruined = new Uint8Array(ok.length);
-  for (let i = 0; i < ok.length; i++) {
-    key[i] = ok[i].metrics![rankBy];
-    ruined[i] = ok[i].ruined ? 1 : 0;
+function rankRows(rows: Float64Array, count: number, rankBy: keyof Metrics): Int32Array {
+  let ok = 0;
+  for (let k = 0; k < count; k++) if (rows[k * ROW + R_STATUS] === 0) ok++;
+  const index = new Int32Array(ok);
+  const key = new Float64Array(ok);
+  const ruined = new Uint8Array(ok);
+  const m = R_METRICS + M[rankBy];
+  for (let k = 0, i = 0; k < count; k++) {
+    const o = k * ROW;
+    if (rows[o + R_STATUS] !== 0) continue;
+    index[i] = k;
+    key[i] = rows[o + m];
+    ruined[i] = rowRuined(rows, o) ? 1 : 0;
+    i++;
   }
-  const asc = ASCENDING.has(rankBy);
-  const order = Array.from({ length: ok.length }, (_, i) => i);
+  const order = sortedOrder(key, ruined, ASCENDING.has(rankBy));
+  for (let i = 0; i < ok; i++) order[i] = index[order[i]];
+  return order;
+}
+
+/**
+ * The order of `key`'s entries: those not flagged in `last` before those flagged; within each,
+ * numbers ascending (or descending), then NaN; ties in index order. A stable sort with a
+ * comparator does this; here each entry becomes one exact double, (rank of its key among the
+ * distinct keys) × n + its index, and those are sorted natively (several times faster).
+ * @internal exported for the test that holds it equal to the comparator sort
+ */
+export function sortedOrder(key: Float64Array, last: Uint8Array, ascending: boolean): Int32Array {
+  const n = key.length;
+  // sign-adjusted keys (−0 as 0, so that it ties with 0 as the comparator's a − b does)
+  const k = new Float64Array(n);
+  for (let i = 0; i < n; i++) k[i] = (ascending ? key[i] : -key[i]) + 0;
+  const distinct = k.slice().sort();
+  let u = 0;
+  for (let i = 0; i < n; i++) {
+    const v = distinct[i];
+    if (v !== v) break;
+    if (u === 0 || v !== distinct[u - 1]) distinct[u++] = v;
+  }
+  // ranks: 0 … u − 1 for numbers, u for NaN, then u + 1 more for the flagged entries
+  const groups = 2 * (u + 1);
+  if (groups * n > Number.MAX_SAFE_INTEGER) return comparatorOrder(k, last);
+  const composite = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = k[i];
+    let r = u;
+    if (v === v) {
+      let lo = 0;
+      let hi = u - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (distinct[mid] < v) lo = mid + 1;
+        else hi = mid;
+      }
+      r = lo;
+    }
+    composite[i] = (r + (last[i] ? u + 1 : 0)) * n + i;
+  }
+  composite.sort();
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = composite[i] % n;
+  return order;
+}
+
+/** {@link sortedOrder} by a stable comparator sort (ascending keys given). */
+function comparatorOrder(k: Float64Array, last: Uint8Array): Int32Array {
+  const order = Array.from({ length: k.length }, (_, i) => i);
   order.sort((i, j) => {
-    if (ruined[i] !== ruined[j]) return ruined[i] - ruined[j];
-    const a = key[i];
-    const b = key[j];
+    if (last[i] !== last[j]) return last[i] - last[j];
+    const a = k[i];
+    const b = k[j];
     const an = a !== a;
     const bn = b !== b;
     if (an || bn) return an === bn ? 0 : an ? 1 : -1;
-    return asc ? a - b : b - a;
+    return a - b;
   });
-  const ranked = new Array<PairResult>(ok.length);
-  for (let i = 0; i < ok.length; i++) {
-    ranked[i] = ok[order[i]];
-    ranked[i].rank = i + 1;
-  }
-  return ranked;
+  return Int32Array.from(order);
 }
+
+/** Whether the pair of the row at `o` was backtested and its account ruined. */
+const rowRuined = (rows: Float64Array, o: number): boolean =>
+  rows[o + R_STATUS] === 0 && !Number.isNaN(rows[o + R_RUIN]);
 
 /** Each metric's place in a row, after R_METRICS (METRIC_KEYS order). */
 const M = Object.fromEntries(METRIC_KEYS.map((k, i) => [k, i])) as Record<
@@ -210,9 +269,27 @@ function rowMetrics(rows: Float64Array, o: number): Metrics {
 }
 
 /**
- * Decodes one result row. `dates` memoises the ISO dates of a run: the pairs of a universe
- * share a handful of first and last bars, and formatting a date is most of a row's cost.
+ * The texts of result row k (status, first and last date, ruinedAt: '' when none), as
+ * {@link PairResult} has them, into `out`. `dates` memoises the ISO dates of a run: the pairs of
+ * a universe share a handful of first and last bars, and formatting a date is most of a row's
+ * cost.
+ * @internal
  */
+export function rowTexts(rows: Float64Array, k: number, dates: Map<number, string>, out: string[]): void {
+  const o = k * ROW;
+  const date = (ms: number) => {
+    let s = dates.get(ms);
+    if (s === undefined) dates.set(ms, (s = isoTime(ms)));
+    return s;
+  };
+  const bars = rows[o + R_BARS];
+  out[0] = STATUS[rows[o + R_STATUS]];
+  out[1] = bars > 0 ? date(rows[o + R_FIRST]) : '';
+  out[2] = bars > 0 ? date(rows[o + R_LAST]) : '';
+  out[3] = rowRuined(rows, o) ? date(rows[o + R_RUIN]) : '';
+}
+
+/** Decodes one result row (rank 0: set by the caller). */
 export function rowToPair(
   u: Universe,
   y: number,
@@ -222,31 +299,57 @@ export function rowToPair(
   dates: Map<number, string> = new Map(),
 ): PairResult {
   const o = k * ROW;
-  const status = STATUS[rows[o + R_STATUS]];
-  const bars = rows[o + R_BARS];
-  const ruinTime = rows[o + R_RUIN];
-  const ruined = status === 'ok' && !Number.isNaN(ruinTime);
-  const date = (ms: number) => {
-    let s = dates.get(ms);
-    if (s === undefined) dates.set(ms, (s = isoTime(ms)));
-    return s;
-  };
+  const t: string[] = [];
+  rowTexts(rows, k, dates, t);
+  const status = t[0] as PairStatus;
   return {
     y: u.symbols[y],
     x: u.symbols[x],
     status,
-    bars,
-    first: bars > 0 ? date(rows[o + R_FIRST]) : '',
-    last: bars > 0 ? date(rows[o + R_LAST]) : '',
+    bars: rows[o + R_BARS],
+    first: t[1],
+    last: t[2],
     correlation: rows[o + R_CORR],
     pvalue: rows[o + R_PVALUE],
     halfLife: rows[o + R_HALFLIFE],
     olsBeta: rows[o + R_BETA],
     metrics: status === 'ok' ? rowMetrics(rows, o) : null,
-    ruined,
-    ruinedAt: ruined ? date(ruinTime) : '',
+    ruined: rowRuined(rows, o),
+    ruinedAt: t[3],
     rank: 0,
   };
+}
+
+/**
+ * A scan's result rows, for its outputs: scan.csv is formatted from these, without the
+ * {@link PairResult} objects, unless the result's `pairs` or `ranked` were read (their objects
+ * may then have been changed, and the outputs show them).
+ * @internal
+ */
+export interface ScanRows {
+  universe: Universe;
+  jobs: Int32Array;
+  rows: Float64Array;
+  /** The backtested pairs' indices, best first. */
+  order: Int32Array;
+  /** Pair k's object (made once, shared with `pairs` and `ranked`). */
+  pairAt(k: number): PairResult;
+  /** Whether `pairs` or `ranked` have been read or replaced. */
+  read: boolean;
+}
+
+const SCAN_ROWS = new WeakMap<ScanResult, ScanRows>();
+
+/** The rows of a result of {@link scanPairs} (undefined for another object). @internal */
+export function scanRows(scan: ScanResult): ScanRows | undefined {
+  return SCAN_ROWS.get(scan);
+}
+
+/** The best `n` ranked pairs, making only their objects when the rest were never read. @internal */
+export function bestPairs(scan: ScanResult, n: number): PairResult[] {
+  const t = SCAN_ROWS.get(scan);
+  if (t === undefined || t.read) return scan.ranked.slice(0, n);
+  return Array.from(t.order.subarray(0, Math.min(n, t.order.length)), (k) => t.pairAt(k));
 }
 
 /**
@@ -285,14 +388,32 @@ export async function scanPairs(data: PriceFrame | Universe, options: ScanOption
   const jobs = allPairJobs(S);
   const executor = options.executor ?? new InlineExecutor();
   const rows = await executor.run(ctx, jobs, options.onProgress);
-  const pairs: PairResult[] = new Array(jobs.length / JOB);
-  const dates = new Map<number, string>();
-  for (let k = 0; k < pairs.length; k++)
-    pairs[k] = rowToPair(universe, jobs[k * JOB], jobs[k * JOB + 1], rows, k, dates);
-  const ranked = rank(pairs, rankBy);
+  const count = jobs.length / JOB;
+  const order = rankRows(rows, count, rankBy);
+  const rankOf = new Int32Array(count);
+  for (let i = 0; i < order.length; i++) rankOf[order[i]] = i + 1;
   const counts = Object.fromEntries(STATUS.map((s) => [s, 0])) as Record<PairStatus, number>;
-  for (const p of pairs) counts[p.status]++;
-  return {
+  let ruined = 0;
+  for (let k = 0; k < count; k++) {
+    counts[STATUS[rows[k * ROW + R_STATUS]]]++;
+    if (rowRuined(rows, k * ROW)) ruined++;
+  }
+  // the PairResult objects, made when first asked for: 124,750 of them take longer to make
+  // (and to collect) than writing scan.csv from the rows
+  const dates = new Map<number, string>();
+  const made: (PairResult | undefined)[] = new Array<PairResult | undefined>(count);
+  const pairAt = (k: number): PairResult => {
+    let p = made[k];
+    if (p === undefined) {
+      p = made[k] = rowToPair(universe, jobs[k * JOB], jobs[k * JOB + 1], rows, k, dates);
+      p.rank = rankOf[k];
+    }
+    return p;
+  };
+  let pairs: PairResult[] | undefined;
+  let ranked: PairResult[] | undefined;
+  const table: ScanRows = { universe, jobs, rows, order, pairAt, read: false };
+  const result: ScanResult = {
     source: universe.source,
     symbols: universe.symbols,
     strategy: spec,
@@ -300,12 +421,29 @@ export async function scanPairs(data: PriceFrame | Universe, options: ScanOption
     screens,
     minBars,
     rankBy,
-    pairs,
-    ranked,
+    get pairs(): PairResult[] {
+      table.read = true;
+      return (pairs ??= Array.from({ length: count }, (_, k) => pairAt(k)));
+    },
+    set pairs(v: PairResult[]) {
+      table.read = true;
+      pairs = v;
+    },
+    get ranked(): PairResult[] {
+      table.read = true;
+      return (ranked ??= Array.from(order, (k) => pairAt(k)));
+    },
+    set ranked(v: PairResult[]) {
+      table.read = true;
+      ranked = v;
+    },
     counts,
+    ruined,
     executor: executor.name,
     elapsedMs: performance.now() - t0,
   };
+  SCAN_ROWS.set(result, table);
+  return result;
 }
 
 function validateScreens(s: Screens): void {
