@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of docs/design.md, lowest first: each folder of src/ may import the folders it
- * lists and nothing else (the files at src/'s root — errors, redaction — are below every
+ * lists and nothing else (the files at src/'s root — errors, redaction, HTML escaping — are below every
  * layer; src/index.ts is the public API and may import anything). An import that points up
  * or sideways fails `npm run lint`.
  */
@@ -72,12 +72,17 @@ export default tseslint.config(
   ...Object.keys(LAYERS).map(boundaryRule),
   {
     // the root files sit below every layer
-    files: ['src/errors.ts', 'src/redact.ts'],
+    files: ['src/errors.ts', 'src/redact.ts', 'src/escape.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['./*/*'], message: 'src/errors.ts and src/redact.ts sit below every layer' }],
+          patterns: [
+            {
+              group: ['./*/*'],
+              message: 'src/errors.ts, src/redact.ts and src/escape.ts sit below every layer',
+            },
+          ],
         },
       ],
     },

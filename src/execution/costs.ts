@@ -4,7 +4,7 @@
  * short borrow per bar. The accounting kernel and the paper broker's quotes both price through
  * these functions.
  */
-import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import type { ResolvedBacktestOptions } from './options.js';
 
 /** The cost rates of a run, resolved to fractions and per-bar amounts. @internal */
 export interface CostRates {

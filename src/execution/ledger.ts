@@ -4,7 +4,7 @@
  * backtester and the live paper broker both account through this class, so they agree to the
  * last digit.
  */
-import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import type { ResolvedBacktestOptions } from './options.js';
 import { commissionOf, costRates, fillPrice, type CostRates } from './costs.js';
 import { newAccumulator, resetAccumulator } from './metrics.js';
 

@@ -4,7 +4,7 @@
  * paper) hands to the accounting.
  */
 import { z } from 'zod';
-import { StrategyError } from '../strategy/types.js';
+import { StrategyError } from '../errors.js';
 
 /** Default costs: documented, not zero (see docs/strategies.md). */
 export const DEFAULT_COSTS = {

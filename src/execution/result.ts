@@ -3,7 +3,7 @@
  * ledger's fills, trades and costs, and the metrics from the kernel's accumulator through the
  * one finish step. Shared by the backtester and the live report (a journal replayed).
  */
-import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import type { ResolvedBacktestOptions } from './options.js';
 import type { StrategySpec } from '../strategy/spec.js';
 import type { SignalState } from '../strategy/types.js';
 import { BORROW, COMMISSION, SLIPPAGE, type Fills, type Trade } from './ledger.js';

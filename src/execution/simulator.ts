@@ -8,7 +8,7 @@
 import type { Bar, Strategy } from '../strategy/types.js';
 import { BAR_NOTIONAL, Ledger, TRADE_CASH, type RecordLevel } from './ledger.js';
 import { runBars } from './kernel.js';
-import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import type { ResolvedBacktestOptions } from './options.js';
 
 /**
  * Where the kernel writes its per-bar series. Any may be null to skip it but the four the

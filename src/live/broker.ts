@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { Broker, MarketBar, OrderRequest, OrderState } from '../execution/broker.js';
 import { Ledger } from '../execution/ledger.js';
-import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import type { ResolvedBacktestOptions } from '../execution/options.js';
 
 export type {
   Broker,

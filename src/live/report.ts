@@ -2,7 +2,7 @@
  * Reading a journal back: the run as a {@link BacktestResult} (what `kalrev report` renders),
  * and the short status `kalrev status` prints.
  */
-import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import type { ResolvedBacktestOptions } from '../execution/options.js';
 import { newRecord, recordSignal, runResult, type BacktestResult } from '../execution/result.js';
 import { Simulator } from '../execution/simulator.js';
 import { buildStrategy, type StrategySpec } from '../strategy/spec.js';

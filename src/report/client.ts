@@ -4,7 +4,7 @@
  * zoom, shift-drag pan and a crosshair tooltip, and makes the trades table sortable. It makes no
  * request. `window.kalrevCharts` exposes the uPlot instances (the browser test reads them).
  */
-import { ESC_JS } from './escape.js';
+import { ESC_JS } from '../escape.js';
 
 export const CLIENT_CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2937;background:#f8fafc}

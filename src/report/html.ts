@@ -11,7 +11,7 @@ import type { BacktestResult, Metrics } from '../backtest/index.js';
 import { isoTime, type PriceFrame } from '../data/index.js';
 import { analysisRows, type Analysis } from './analysis.js';
 import { CLIENT_CSS, CLIENT_JS } from './client.js';
-import { escapeHtml, scriptJson } from './escape.js';
+import { escapeHtml, scriptJson } from '../escape.js';
 import { hedgeRatioBand } from './hedge.js';
 import { METRIC_NAMES, drawdownSeries, finiteOrNull, monthlyReturns, returnIndex } from './writers.js';
 

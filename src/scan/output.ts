@@ -15,7 +15,7 @@ import { backtest } from '../backtest/engine.js';
 import type { Metrics } from '../execution/metrics.js';
 import { alignFrames } from '../data/align.js';
 import type { PriceFrame } from '../data/frame.js';
-import { ESC_JS, escapeHtml as esc, scriptJson as json } from '../report/escape.js';
+import { ESC_JS, escapeHtml as esc, scriptJson as json } from '../escape.js';
 import { createPairState, PAIR_E, PAIR_Q, pairStep } from '../kalman/pair.js';
 import type { StrategySpec } from '../strategy/spec.js';
 import { CSV_NUMBERS_BEFORE_METRICS, CSV_TEXTS, formatCsvRows, type CsvRows } from './csvTable.js';

@@ -1,5 +1,3 @@
-import { KalrevError } from '../errors.js';
-
 /**
  * One bar as a strategy sees it: this bar's prices for each leg, nothing later. The engine
  * and the live runner reuse one Bar object and its arrays from bar to bar, so a strategy must
@@ -44,16 +42,4 @@ export interface SignalState {
   fairValue: number;
 }
 
-/**
- * A strategy or backtest option is invalid. The message names the parameter and what was
- * expected and given.
- */
-export class StrategyError extends KalrevError {
-  override name = 'StrategyError';
-  /** The parameter at fault, as a dotted path (`spread.delta`, `rule.entryZ`, …). */
-  readonly parameter: string;
-  constructor(parameter: string, message: string) {
-    super(`${parameter}: ${message}`);
-    this.parameter = parameter;
-  }
-}
+export { StrategyError } from '../errors.js';

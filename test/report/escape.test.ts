@@ -1,6 +1,6 @@
 /** The escaping helpers every HTML writer uses (src/report/escape.ts). */
 import { describe, expect, it } from 'vitest';
-import { ESC_JS, escapeHtml, scriptJson } from '../../src/report/escape.js';
+import { ESC_JS, escapeHtml, scriptJson } from '../../src/escape.js';
 
 const HOSTILE = `</script><!--<img src=x onerror="a('1')">&amp;\u2028\u2029`;
 
