@@ -7,7 +7,7 @@
  *   difference) on the prices; the spread is the Engle-Granger residual y − βx − α, and ADF,
  *   half-life, Hurst and the variance ratio are computed on it.
  */
-import type { PriceFrame } from '../data/index.js';
+import type { PriceFrame } from '../data/frame.js';
 import {
   adfuller,
   coint,

@@ -5,8 +5,8 @@
  * except the initial mean, which is the first value (pykalman's 0 makes the first estimates
  * meaningless for prices). With `em: N`, Q, R and the initial state are learned by N EM iterations.
  */
-import { isoTime, type PriceField, type PriceFrame } from '../data/index.js';
-import { FrameError } from '../data/index.js';
+import { isoTime, type PriceField, type PriceFrame } from '../data/frame.js';
+import { FrameError } from '../data/frame.js';
 import { KalmanFilter } from '../kalman/index.js';
 
 /** Options of {@link filterColumn}: the smoother instead of the filter, EM iterations, the noise variances. */

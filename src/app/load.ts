@@ -2,13 +2,10 @@
  * Reading the legs a command works on: read the file (only the symbols asked for), align them by
  * date (inner join) and say what was dropped.
  */
-import {
-  alignFrames,
-  readPrices,
-  type AlignmentReport,
-  type PriceFrame,
-  type Repair,
-} from '../data/index.js';
+import { alignFrames, type AlignmentReport } from '../data/align.js';
+import { readPrices } from '../data/readers.js';
+import { type PriceFrame } from '../data/frame.js';
+import { type Repair } from '../data/repair.js';
 
 /** Reads `path` and aligns `symbols` (default: the file's first `count` symbols). */
 export async function loadLegs(

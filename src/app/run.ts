@@ -6,13 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { backtest, type BacktestResult } from '../backtest/engine.js';
-import {
-  alignFrames,
-  readPrices,
-  type AlignmentReport,
-  type PriceFrame,
-  type Repair,
-} from '../data/index.js';
+import { alignFrames, type AlignmentReport } from '../data/align.js';
+import { readPrices } from '../data/readers.js';
+import { type PriceFrame } from '../data/frame.js';
+import { type Repair } from '../data/repair.js';
 import { legWithoutOpens } from '../execution/options.js';
 import { equityCsv, metricsJson, tradesCsv } from '../report/writers.js';
 import type { Analysis } from '../report/analysis.js';

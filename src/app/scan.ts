@@ -2,7 +2,9 @@
  * `scan` and `sweep` from a run spec: the universe (or pair) named by the config file or the
  * flags, read once, and the spec resolved against it.
  */
-import { readPrices, type PriceFrame, type Repair } from '../data/index.js';
+import { readPrices } from '../data/readers.js';
+import { type PriceFrame } from '../data/frame.js';
+import { type Repair } from '../data/repair.js';
 import { ConfigError, resolveRunSpec, type RunSpec, type RunSpecLayers } from './spec.js';
 import { flagOf } from './flags.js';
 

@@ -9,7 +9,7 @@ import type { Metrics } from '../execution/metrics.js';
 import { backtestRun, writeRunFolder, type Run } from '../app/run.js';
 import { defaultPreset } from '../app/paper.js';
 import { parseRunSpec, type RunSpecInput } from '../app/spec.js';
-import { isoTime } from '../data/index.js';
+import { isoTime } from '../data/frame.js';
 import { formatMetric, metricLabel } from '../report/html.js';
 import { METRIC_NAMES, metricsObject } from '../report/writers.js';
 import { progress, readJson, say, table, type OutputOptions } from './common.js';

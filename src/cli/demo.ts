@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { alignFrames, readWideCsv } from '../data/index.js';
+import { alignFrames } from '../data/align.js';
+import { readWideCsv } from '../data/readers.js';
 import { dynamicHedgeRatio } from '../kalman/hedgeRatio.js';
 import { summarisePath } from '../app/summary.js';
 import { decimal } from './common.js';

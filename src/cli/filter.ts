@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { readPrices } from '../data/index.js';
+import { readPrices } from '../data/readers.js';
 import { filterColumn, filteredCsv } from '../app/filter.js';
 import { integer, number, type OutputOptions } from './common.js';
 import { bundledData } from './paths.js';

@@ -10,17 +10,34 @@ import { Command, CommanderError } from 'commander';
 import { inspect } from 'node:util';
 import { KalrevError } from '../errors.js';
 import { redact } from '../redact.js';
-import { analyzeCommand } from './analyze.js';
-import { backtestCommand } from './backtest.js';
-import { demoCommand } from './demo.js';
-import { filterCommand } from './filter.js';
-import { paperCommand } from './paper.js';
 import { packageVersion } from './paths.js';
-import { reportCommand } from './report.js';
-import { scanCommand } from './scan.js';
-import { statusCommand } from './status.js';
-import { sweepCommand } from './sweep.js';
-import { workerCommand } from './worker.js';
+
+/**
+ * The commands, in the order `--help` lists them, each loaded only when needed: a run loads its
+ * own command's modules (a scan never loads the journal's SQLite or the report's charts), and
+ * only `--help` or a bare argument loads them all.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
+  ['backtest', async () => (await import('./backtest.js')).backtestCommand()],
+  ['analyze', async () => (await import('./analyze.js')).analyzeCommand()],
+  ['filter', async () => (await import('./filter.js')).filterCommand()],
+  ['report', async () => (await import('./report.js')).reportCommand()],
+  ['scan', async () => (await import('./scan.js')).scanCommand()],
+  ['sweep', async () => (await import('./sweep.js')).sweepCommand()],
+  ['worker', async () => (await import('./worker.js')).workerCommand()],
+  ['paper', async () => (await import('./paper.js')).paperCommand()],
+  ['status', async () => (await import('./status.js')).statusCommand()],
+  ['demo', async () => (await import('./demo.js')).demoCommand()],
+];
+
+/** The commands `argv` needs: the one it names, or all of them (help, the default command). */
+function neededCommands(argv: string[]): Promise<Command[]> {
+  // the program's own options (--debug, --help, --version) take no value, so the first word
+  // that is not an option is the command's name, if it names one
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  const named = COMMANDS.find(([name]) => name === word);
+  return Promise.all((named ? [named] : COMMANDS).map(([, load]) => load()));
+}
 
 /**
  * Runs the command line `argv` (as `process.argv`: node, script, then the arguments) and returns
@@ -35,18 +52,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     .version(packageVersion())
     .option('--debug', 'show stack traces on errors')
     .exitOverride();
-  for (const command of [
-    backtestCommand(),
-    analyzeCommand(),
-    filterCommand(),
-    reportCommand(),
-    scanCommand(),
-    sweepCommand(),
-    workerCommand(),
-    paperCommand(),
-    statusCommand(),
-    demoCommand(),
-  ]) {
+  for (const command of await neededCommands(argv)) {
     // usage errors exit with 2 through the handler below, like every other bad input
     command.exitOverride();
     // a usage error quotes the argument, which may be a URL with a password

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { BacktestResult, Metrics } from '../backtest/index.js';
-import { isoTime, type PriceFrame } from '../data/index.js';
+import { isoTime, type PriceFrame } from '../data/frame.js';
 import { analysisRows, type Analysis } from './analysis.js';
 import { CLIENT_CSS, CLIENT_JS } from './client.js';
 import { escapeHtml, scriptJson } from '../escape.js';

@@ -5,7 +5,7 @@
  */
 import type { BacktestResult, Metrics } from '../backtest/index.js';
 import { METRIC_NAMES } from '../execution/metrics.js';
-import { isoTime } from '../data/index.js';
+import { isoTime } from '../data/frame.js';
 
 export { METRIC_NAMES };
 
