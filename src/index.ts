@@ -226,6 +226,8 @@ export {
   JournalError,
   JournalCorruptError,
   JournalLockedError,
+  BrokerMismatchError,
+  BrokerConnectionError,
 } from './live/index.js';
 export type {
   PaperSession,

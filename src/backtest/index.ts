@@ -11,4 +11,4 @@ export {
   type BacktestOptions,
   type Costs,
   type ResolvedBacktestOptions,
-} from './options.js';
+} from '../execution/options.js';

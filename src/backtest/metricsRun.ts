@@ -10,7 +10,7 @@ import type { StrategySpec } from '../strategy/spec.js';
 import { metricsRecord, runAccount, Simulator, type SeriesRecord } from '../execution/simulator.js';
 import { finishRun } from '../execution/result.js';
 import { METRIC_NAMES, metricsOf, type Metrics } from '../execution/metrics.js';
-import type { ResolvedBacktestOptions } from './options.js';
+import type { ResolvedBacktestOptions } from '../execution/options.js';
 import { NO_SIGNALS, specTargets } from './targets.js';
 
 /** Numbers {@link MetricsRun.run} writes: the 13 metrics, then the ruin bar (−1: not ruined). */

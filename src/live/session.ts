@@ -47,7 +47,7 @@ export function brokerFactory(name: string): BrokerFactory {
 /** Options of {@link openPaperSession}: the configuration, the journal file, the feed and the logger. */
 export interface PaperSessionOptions {
   config: PaperConfig;
-  /** The broker: a name of {@link BROKERS} (default `paper`) or a factory. */
+  /** The broker: a name of {@link BROKERS} or a factory (default: the configuration's broker, `paper`). */
   broker?: string | BrokerFactory;
   /** The journal file (created if missing). */
   state: string;
@@ -139,7 +139,9 @@ export function makeFeed(
  */
 export function openPaperSession(options: PaperSessionOptions): PaperSession {
   const makeBroker =
-    typeof options.broker === 'function' ? options.broker : brokerFactory(options.broker ?? 'paper');
+    typeof options.broker === 'function'
+      ? options.broker
+      : brokerFactory(options.broker ?? options.config.broker ?? 'paper');
   checkFeed(options.feed, options.config.symbols);
   if (options.warmup !== undefined) checkCsvSymbols(options.warmup, options.config.symbols, '--warmup');
   const clock = options.clock ?? Date.now;

@@ -11,7 +11,7 @@
  */
 import { backtest } from '../backtest/engine.js';
 import { METRIC_NAMES } from '../execution/metrics.js';
-import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import type { ResolvedBacktestOptions } from '../execution/options.js';
 import { PriceFrame, type PriceField } from '../data/frame.js';
 import { coint } from '../stats/coint.js';
 import { halfLife } from '../stats/halflife.js';

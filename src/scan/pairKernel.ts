@@ -35,7 +35,7 @@
  * Branch-free formulations (masks instead of branches) were tried and measured slower in V8.
  */
 import { METRIC_NAMES, type Metrics } from '../execution/metrics.js';
-import type { ResolvedBacktestOptions } from '../backtest/options.js';
+import type { ResolvedBacktestOptions } from '../execution/options.js';
 import type { StrategySpec } from '../strategy/spec.js';
 
 /** Whether {@link kalmanPairMetrics} can run this strategy (every backtest option is supported). */

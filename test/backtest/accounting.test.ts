@@ -13,7 +13,7 @@ import { PriceFrame } from '../../src/data/frame.js';
 import { kalmanPairMetricsObject } from '../../src/scan/pairKernel.js';
 import { createStrategy, resolveStrategy, type StrategyInput } from '../../src/strategy/index.js';
 import type { Bar, SignalState, Strategy } from '../../src/strategy/types.js';
-import { resolveBacktestOptions } from '../../src/backtest/options.js';
+import { resolveBacktestOptions } from '../../src/execution/options.js';
 import { wideFrame } from './load.js';
 
 /** A strategy that returns scripted targets (shares per leg) bar by bar. */

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { syntheticUniverse } from '../../bench/scan.bench.js';
 import { backtest } from '../../src/backtest/index.js';
 import { METRIC_NAMES, type Metrics } from '../../src/execution/metrics.js';
-import { resolveBacktestOptions, type BacktestOptions } from '../../src/backtest/options.js';
+import { resolveBacktestOptions, type BacktestOptions } from '../../src/execution/options.js';
 import { PriceFrame } from '../../src/data/frame.js';
 import { InlineExecutor, scanPairs } from '../../src/scan/index.js';
 import { fitsPairKernel, kalmanPairMetricsObject } from '../../src/scan/pairKernel.js';
