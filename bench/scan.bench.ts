@@ -6,17 +6,16 @@
  * universe end to end.
  * Wall-clock times of whole runs; `npm run bench -- scan`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { METRIC_NAMES } from '../src/execution/metrics.js';
 import { PriceFrame } from '../src/data/frame.js';
 import { readPrices, readWideCsvSync } from '../src/data/readers.js';
 import { LocalExecutor, type Executor } from '../src/scan/executor.js';
 import { writeScanOutputs } from '../src/scan/output.js';
-import { KERNEL_OUT, kalmanPairMetrics, kernelParams } from '../src/scan/pairKernel.js';
+import { KERNEL_OUT, KERNEL_SCRATCH_PER_BAR, kalmanPairMetrics } from '../src/scan/pairKernel.js';
 import { METRICS_OUT, MetricsRun } from '../src/backtest/metricsRun.js';
 import { resolveScanSetup, scanPairs } from '../src/scan/scan.js';
 import type { BenchResult } from './harness.js';
@@ -69,7 +68,7 @@ function kernelNsPerBar(u: PriceFrame): number {
   const closes = u.symbols.map((s) => u.get(s, 'close'));
   const pairs = kernelPairs(closes.length).map(([i, j]) => [closes[i], closes[j]]);
   const n = u.length;
-  const scratch = new Float64Array(3 * n);
+  const scratch = new Float64Array(KERNEL_SCRATCH_PER_BAR * n);
   const out = new Float64Array(KERNEL_OUT);
   const samples: number[] = [];
   for (let r = 0; r < 12; r++) {
@@ -99,75 +98,6 @@ function metricsRunNsPerBar(u: PriceFrame): number {
     if (r >= 7) samples.push(Number(process.hrtime.bigint() - t0) / pairs.length / n);
   }
   return samples.sort((a, b) => a - b)[2];
-}
-
-/**
- * The same kernel in C (bench/reference/pair_kernel.c, pairKernel.ts line for line), compiled
- * here with `cc -O3 -march=native -ffp-contract=off` and run on the same pairs in one thread:
- * the speed of hand-written C for this backtest, beside the JavaScript kernel's. Its metrics are
- * checked equal to the JavaScript kernel's on every pair (all but apr and calmar, which go through
- * pow(), whose last bit libm and V8 may round differently), so both did the same work. Returns
- * the median pass's ns per bar (of 10), or why it could not run.
- */
-function cKernelNsPerBar(u: PriceFrame): number | string {
-  const cc = spawnSync('cc', ['--version']);
-  if (cc.error !== undefined || cc.status !== 0) return 'no C compiler (apt-get install -y gcc)';
-  const { spec, options } = resolveScanSetup('kalman-pair', { execution: 'close' }, false);
-  const n = u.length;
-  const S = u.symbols.length;
-  const dir = mkdtempSync(join(tmpdir(), 'kalrev-c-kernel-'));
-  try {
-    const source = fileURLToPath(new URL('../../bench/reference/pair_kernel.c', import.meta.url));
-    const exe = join(dir, 'pair_kernel');
-    const build = spawnSync('cc', ['-O3', '-march=native', '-ffp-contract=off', '-o', exe, source, '-lm']);
-    if (build.status !== 0) return `cc failed: ${build.stderr.toString().trim().split('\n')[0]}`;
-    const closes = new Float64Array(S * n);
-    u.symbols.forEach((s, k) => closes.set(u.get(s, 'close'), k * n));
-    const pairs = kernelPairs(S);
-    const write = (name: string, a: Float64Array | Int32Array) =>
-      writeFileSync(join(dir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    write('universe.bin', closes);
-    write('params.bin', kernelParams(spec, options));
-    write('pairs.bin', Int32Array.from(pairs.flat()));
-    const run = spawnSync(exe, [
-      join(dir, 'universe.bin'),
-      String(S),
-      String(n),
-      join(dir, 'params.bin'),
-      join(dir, 'pairs.bin'),
-      join(dir, 'out.bin'),
-      '10',
-    ]);
-    if (run.status !== 0) return `the C kernel failed: ${run.stderr.toString().trim()}`;
-    // copied: a Buffer's offset in its pool need not be a multiple of 8
-    const c = new Float64Array(new Uint8Array(readFileSync(join(dir, 'out.bin'))).buffer);
-    const js = new Float64Array(KERNEL_OUT);
-    const scratch = new Float64Array(3 * n);
-    // every metric but those two, and the ruin bar
-    const names = [...METRIC_NAMES, 'ruinBar'];
-    const notPow = names.map((m, i) => (m === 'apr' || m === 'calmar' ? -1 : i)).filter((i) => i >= 0);
-    for (let p = 0; p < pairs.length; p++) {
-      const [i, j] = pairs[p];
-      kalmanPairMetrics(
-        spec,
-        options,
-        closes.subarray(i * n, (i + 1) * n),
-        closes.subarray(j * n, (j + 1) * n),
-        null,
-        null,
-        n,
-        scratch,
-        js,
-        0,
-      );
-      for (const m of notPow)
-        if (!Object.is(js[m], c[p * KERNEL_OUT + m]))
-          return `the C kernel's ${names[m]} differs from the JavaScript kernel's on pair ${i},${j} (${c[p * KERNEL_OUT + m]} vs ${js[m]}): not the same computation`;
-    }
-    return Number(run.stdout.toString());
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** The universe as a wide CSV file (closes to 8 significant digits, as price files have them). */
@@ -293,12 +223,6 @@ export async function main(): Promise<BenchResult[]> {
     );
     console.log(
       `  the same backtests through the accounting kernel, metrics only: ${fmt(metricsRun)} ns per bar per pair (${fmt(metricsRun / kernel)}× the scan's kernel)`,
-    );
-    const cKernel = cKernelNsPerBar(big);
-    console.log(
-      typeof cKernel === 'number'
-        ? `  the same kernel in C (cc -O3 -march=native, equal metrics): ${fmt(cKernel)} ns per bar per pair; at that speed the kernels alone would take ${fmt((cKernel * pairBars) / 2 / 1e9)} s of this scan on 2 threads`
-        : `  the same kernel in C: not measured (${cKernel})`,
     );
     results.push(
       await time(

@@ -11,7 +11,6 @@ import {
   BORROW,
   CASH,
   COMMISSION,
-  direction,
   FILL_GROSS,
   SLIPPAGE,
   TRADE_CASH,
@@ -32,12 +31,13 @@ import {
   type Simulator,
 } from './simulator.js';
 
-// the stages of a bar
-const PENDING = 0;
-const SETTLE = 1;
-const MARK = 2;
-const RUINED = 3;
-const DONE = 4;
+// the bar's order: none, the pending target, the new target; after a ruin: every position
+// to flat (a fill), or nothing left to close
+const NO_FILL = 0;
+const FILL_PENDING = 1;
+const FILL_TARGET = 2;
+const FILL_FLAT = 3;
+const RUINED_FLAT = 4;
 
 /**
  * The six steps of docs/strategies.md for rows [from, to) of row-major per-bar data
@@ -74,7 +74,7 @@ export function runBars(
   const st = sim.state;
   const pending = sim.pendingTarget;
   const prev = sim.previousClose;
-  const flat = sim.flat;
+  const goal = sim.goal;
   const L = sim.legs;
   const begin = (phases & BEGIN) !== 0;
   const end = (phases & END) !== 0;
@@ -115,6 +115,9 @@ export function runBars(
   let short = ledger.short;
   let inTrade = ledger.inTrade;
   for (let t = from; t < to; t++) {
+    // The bar, on the account's state in locals: the region the scan's fused kernel is
+    // generated from (scripts/fuse), with the legs unrolled and the recording level fixed.
+    // @fuse-begin bar
     const c = t * L;
     if (begin) {
       // 1: borrow on the positions held overnight, valued at the previous close, and their
@@ -136,155 +139,154 @@ export function runBars(
         for (let i = 0; i < L; i++) pnl += pos[i] * (close[c + i] - prev[i]);
       }
     }
-    // The bar's fills, in this order, each through the one fill below: the pending target at
-    // this open or close (steps 2–3), the new target at this close (step 5), everything at
-    // this close when the mark finds the account ruined (step 6).
-    let stage = begin ? PENDING : end ? SETTLE : DONE;
-    while (stage !== DONE) {
-      let goal = flat;
-      let go = 0;
-      let ref = close;
-      if (stage === PENDING) {
-        stage = end ? SETTLE : DONE;
-        if (!hasPending) continue;
-        hasPending = false;
-        goal = pending;
-        ref = fillAt;
-      } else if (stage === SETTLE) {
-        // 5: fill the target now or keep it for the next bar; a ruined account trades no
-        // more (its strategy still runs and its signals are recorded)
-        stage = MARK;
-        if (ruined) continue;
-        let differs = false;
-        for (let i = 0; i < L; i++) if (target[c + i] !== pos[i]) differs = true;
-        if (!atClose) {
-          for (let i = 0; i < L; i++) pending[i] = target[c + i];
-          hasPending = differs;
-          continue;
-        }
-        if (!differs) continue;
-        goal = target;
-        go = c;
-      } else if (stage === MARK) {
-        // 6: mark to the close
-        value = 0;
-        gross = 0;
+    // The bar's order: the pending target at this open or close (steps 2–3), or the new
+    // target at this close (step 5); then, when the mark finds the account ruined, everything
+    // at this close (step 6). Each goes through the one fill below: the loop runs twice only
+    // on the bar of a ruin.
+    let kind = NO_FILL;
+    if (begin && hasPending) {
+      hasPending = false;
+      kind = FILL_PENDING;
+    } else if (end && atClose && !ruined) {
+      // a ruined account trades no more (its strategy still runs and its signals are recorded)
+      for (let i = 0; i < L; i++) if (target[c + i] !== pos[i]) kind = FILL_TARGET;
+    }
+    for (;;) {
+      if (kind !== NO_FILL && kind !== RUINED_FLAT) {
+        // The fill: the position to the goal (the pending target, the target, or flat) at the
+        // reference prices (this bar's fill price for a pending target, its close otherwise),
+        // slippage against the trader, commission per order; the bar's P&L marks the traded
+        // shares to its close. A position's direction is the sign of its first non-zero leg.
+        let dirBefore = 0;
+        let dirAfter = 0;
         for (let i = 0; i < L; i++) {
-          const v = pos[i] * close[c + i];
-          value += v;
-          gross += v < 0 ? -v : v;
-          prev[i] = close[c + i];
+          const g = kind === FILL_PENDING ? pending[i] : kind === FILL_TARGET ? target[c + i] : 0;
+          goal[i] = g;
+          if (dirBefore === 0 && pos[i] !== 0) dirBefore = pos[i] > 0 ? 1 : -1;
+          if (dirAfter === 0 && g !== 0) dirAfter = g > 0 ? 1 : -1;
         }
-        eq = cash + value;
-        stage = DONE;
-        if (!(eq <= 0) || ruined) {
-          if (grossBasis) {
-            // Chan: P&L over the gross exposure held at the previous close; when flat then,
-            // over the gross exposure the bar's fills opened; 0 when there was none
-            const base = prevGross > 0 ? prevGross : fillGross;
-            r = base > 0 ? pnl / base : 0;
-          } else r = prevEquity > 0 ? pnl / prevEquity : 0;
-          continue;
+        const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
+        const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
+        const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
+        let closeFlow = 0;
+        let keepFlow = 0;
+        let openFlow = 0;
+        short = false;
+        for (let i = 0; i < L; i++) {
+          const g = goal[i];
+          const d = g - pos[i];
+          const rp = kind === FILL_PENDING ? fillAt[c + i] : close[c + i];
+          if (d === 0) {
+            if (full) fillPrices[i] = rp;
+            if (g < 0) short = true;
+            continue;
+          }
+          const px = fillPrice(d, rp, slip);
+          const size = d > 0 ? d : -d;
+          const traded = size * rp;
+          const commission = commissionOf(size, traded, rates);
+          const flow = -d * px - commission;
+          cash += flow;
+          commissionSum += commission;
+          slippageSum += traded * slip;
+          fillGross += Math.abs(g) * px;
+          notional += traded;
+          pnl += d * (close[c + i] - px) - commission;
+          if (full) {
+            fillPrices[i] = px;
+            ledger.fills.push(bar, i, d, px, commission);
+          }
+          if (closing && opening) {
+            // a reversal's order is split between the closing and the opening trade by shares
+            const share = Math.abs(pos[i]) / size;
+            closeFlow += pos[i] * px - commission * share;
+            openFlow += -g * px - commission * (1 - share);
+          } else if (closing) closeFlow += flow;
+          else if (opening) openFlow += flow;
+          else keepFlow += flow;
+          pos[i] = g;
+          if (g < 0) short = true;
         }
-        // ruin: everything closed at this close, the whole account lost (docs/strategies.md)
-        ruined = true;
-        ledger.ruinBar = bar;
-        sim.ruinFillAt = ledger.fills.length;
-        hasPending = false;
-        r = -1;
-        stage = RUINED;
-        let open = false;
-        for (let i = 0; i < L; i++) if (pos[i] !== 0) open = true;
-        if (!open) continue;
-      } else {
-        // after the ruin's fills: flat, equity is the cash left
+        if (inTrade) {
+          tradeCash += closeFlow + keepFlow;
+          if (closing) {
+            closeTrade(acc, tradeCash);
+            inTrade = false;
+            if (full) ledger.closeRecord(bar, times[t], tradeCash);
+          }
+        }
+        if (opening) {
+          openTrade(acc);
+          inTrade = true;
+          if (full) ledger.openRecord(bar, times[t], dirAfter);
+          tradeCash = openFlow;
+        }
+      }
+      if (kind >= FILL_FLAT) {
+        // after a ruin: flat, equity is the cash left
         value = 0;
         gross = 0;
         eq = cash;
-        stage = DONE;
-        continue;
+        break;
       }
-      // The fill: the position to goal[go …] at reference prices ref[c …], slippage against
-      // the trader, commission per order; the bar's P&L marks the traded shares to its close.
-      const dirBefore = direction(pos, 0, L);
-      const dirAfter = direction(goal, go, L);
-      const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
-      const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
-      const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
-      let closeFlow = 0;
-      let keepFlow = 0;
-      let openFlow = 0;
-      short = false;
+      if (!end) break;
+      // 5: the target is filled at the next bar's open or close
+      if (!atClose && !ruined) {
+        let differs = false;
+        for (let i = 0; i < L; i++) if (target[c + i] !== pos[i]) differs = true;
+        for (let i = 0; i < L; i++) pending[i] = target[c + i];
+        hasPending = differs;
+      }
+      // 6: mark to the close
+      value = 0;
+      gross = 0;
       for (let i = 0; i < L; i++) {
-        const g = goal[go + i];
-        const d = g - pos[i];
-        if (d === 0) {
-          if (full) fillPrices[i] = ref[c + i];
-          if (g < 0) short = true;
-          continue;
-        }
-        const rp = ref[c + i];
-        const px = fillPrice(d, rp, slip);
-        const size = d > 0 ? d : -d;
-        const traded = size * rp;
-        const commission = commissionOf(size, traded, rates);
-        const flow = -d * px - commission;
-        cash += flow;
-        commissionSum += commission;
-        slippageSum += traded * slip;
-        fillGross += Math.abs(g) * px;
-        notional += traded;
-        pnl += d * (close[c + i] - px) - commission;
-        if (full) {
-          fillPrices[i] = px;
-          ledger.fills.push(bar, i, d, px, commission);
-        }
-        if (closing && opening) {
-          // a reversal's order is split between the closing and the opening trade by shares
-          const share = Math.abs(pos[i]) / size;
-          closeFlow += pos[i] * px - commission * share;
-          openFlow += -g * px - commission * (1 - share);
-        } else if (closing) closeFlow += flow;
-        else if (opening) openFlow += flow;
-        else keepFlow += flow;
-        pos[i] = g;
-        if (g < 0) short = true;
+        const v = pos[i] * close[c + i];
+        value += v;
+        gross += v < 0 ? -v : v;
+        prev[i] = close[c + i];
       }
-      if (inTrade) {
-        tradeCash += closeFlow + keepFlow;
-        if (closing) {
-          closeTrade(acc, tradeCash);
-          inTrade = false;
-          if (full) ledger.closeRecord(bar, times[t], tradeCash);
-        }
+      eq = cash + value;
+      if (!(eq <= 0) || ruined) {
+        if (grossBasis) {
+          // Chan: P&L over the gross exposure held at the previous close; when flat then,
+          // over the gross exposure the bar's fills opened; 0 when there was none
+          const base = prevGross > 0 ? prevGross : fillGross;
+          r = base > 0 ? pnl / base : 0;
+        } else r = prevEquity > 0 ? pnl / prevEquity : 0;
+        break;
       }
-      if (opening) {
-        openTrade(acc);
-        inTrade = true;
-        if (full) ledger.openRecord(bar, times[t], dirAfter);
-        tradeCash = openFlow;
-      }
+      // ruin: everything closed at this close, the whole account lost (docs/strategies.md)
+      ruined = true;
+      ledger.ruinBar = bar;
+      if (full) sim.ruinFillAt = ledger.fills.length;
+      hasPending = false;
+      r = -1;
+      kind = RUINED_FLAT;
+      for (let i = 0; i < L; i++) if (pos[i] !== 0) kind = FILL_FLAT;
     }
-    if (!end) continue;
-    prevEquity = eq;
-    prevGross = gross;
-    returns[k] = r;
-    grossSeries[k] = gross;
-    notionalSeries[k] = notional;
-    equitySeries[k] = eq;
-    if (rec !== null) {
-      if (rec.netExposure !== null) rec.netExposure[k] = value;
-      if (rec.cash !== null) rec.cash[k] = cash;
-      if (rec.positions !== null) {
-        const o = k * L;
-        for (let i = 0; i < L; i++) {
-          rec.positions[o + i] = pos[i];
-          rec.targets![o + i] = target[c + i];
+    if (end) {
+      prevEquity = eq;
+      prevGross = gross;
+      returns[k] = r;
+      grossSeries[k] = gross;
+      notionalSeries[k] = notional;
+      equitySeries[k] = eq;
+      if (rec !== null) {
+        if (rec.netExposure !== null) rec.netExposure[k] = value;
+        if (rec.cash !== null) rec.cash[k] = cash;
+        if (rec.positions !== null) {
+          const o = k * L;
+          for (let i = 0; i < L; i++) {
+            rec.positions[o + i] = pos[i];
+            rec.targets![o + i] = target[c + i];
+          }
         }
       }
+      k++;
+      bar++;
     }
-    k++;
-    bar++;
+    // @fuse-end bar
   }
   sums[CASH] = cash;
   sums[COMMISSION] = commissionSum;

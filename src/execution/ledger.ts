@@ -238,9 +238,3 @@ function nanArray(L: number): number[] {
   for (let i = 0; i < L; i++) out[i] = NaN;
   return out;
 }
-
-/** +1 / −1 by the sign of the first non-zero of the L legs at `a[o …]`, 0 when flat. */
-export function direction(a: Float64Array, o: number, L: number): number {
-  for (let i = 0; i < L; i++) if (a[o + i] !== 0) return a[o + i] > 0 ? 1 : -1;
-  return 0;
-}

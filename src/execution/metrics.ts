@@ -127,6 +127,9 @@ export function accumulateBars(
   from: number,
   to: number,
 ): void {
+  // The sums in locals, the bars' terms, the sums back: the regions the scan's fused kernel
+  // is generated from (scripts/fuse), which adds each bar's terms as it goes.
+  // @fuse-begin accumulator-load
   const rfBar = acc[A_RF_BAR];
   let growth = acc[A_GROWTH];
   let sum = acc[A_SUM];
@@ -136,15 +139,17 @@ export function accumulateBars(
   let maxDdRun = acc[A_MAX_DD_RUN];
   let downside = acc[A_DOWNSIDE];
   let inMarket = acc[A_IN_MARKET];
-  let traded = acc[A_TRADED];
+  let turnoverSum = acc[A_TRADED];
   let equitySum = acc[A_EQUITY_SUM];
+  // @fuse-end accumulator-load
   for (let t = from; t < to; t++) {
-    const r = returns[t];
-    growth *= 1 + r;
-    sum += r;
+    // @fuse-begin accumulate
+    const ret = returns[t];
+    growth *= 1 + ret;
+    sum += ret;
     // min(excess, 0)² without a branch: the sign of a return is a coin flip, so a branch on it
     // mispredicts on every other bar (adding 0 for a gain leaves the sum unchanged)
-    const below = Math.min(r - rfBar, 0);
+    const below = Math.min(ret - rfBar, 0);
     downside += below * below;
     if (growth >= peak) {
       peak = growth;
@@ -156,9 +161,11 @@ export function accumulateBars(
       if (dd > maxDd) maxDd = dd;
     }
     if (grossExposure[t] > 0) inMarket++;
-    traded += tradedNotional[t];
+    turnoverSum += tradedNotional[t];
     equitySum += equity[t];
+    // @fuse-end accumulate
   }
+  // @fuse-begin accumulator-store
   acc[A_GROWTH] = growth;
   acc[A_SUM] = sum;
   acc[A_PEAK] = peak;
@@ -167,9 +174,10 @@ export function accumulateBars(
   acc[A_MAX_DD_RUN] = maxDdRun;
   acc[A_DOWNSIDE] = downside;
   acc[A_IN_MARKET] = inMarket;
-  acc[A_TRADED] = traded;
+  acc[A_TRADED] = turnoverSum;
   acc[A_EQUITY_SUM] = equitySum;
   acc[A_BARS] += to - from;
+  // @fuse-end accumulator-store
 }
 
 /** Counts a round trip when it opens. @internal */

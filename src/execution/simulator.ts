@@ -107,6 +107,8 @@ export class Simulator {
   readonly previousClose: Float64Array;
   readonly time1 = new Float64Array(1);
   readonly flat: Float64Array;
+  /** The fill's goal per leg (the accounting kernel's scratch). */
+  readonly goal: Float64Array;
   /** [equity, gross, net, return, previous equity, previous gross, has pending] */
   readonly state = new Float64Array(7);
   /** Bars processed: an integer field (V8 keeps it unboxed), not a slot of the double state. */
@@ -137,6 +139,7 @@ export class Simulator {
     this.pendingTarget = new Float64Array(L);
     this.previousClose = new Float64Array(L);
     this.flat = new Float64Array(L);
+    this.goal = new Float64Array(L);
     this.state[PREV_EQUITY] = options.capital;
     this.atClose = options.execution === 'close';
     this.atNextOpen = options.execution === 'next-open';

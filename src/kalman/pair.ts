@@ -119,27 +119,40 @@ export function pairStep(s: Float64Array, x: number, y: number): void {
   // every slot is read once and written once: V8 keeps a typed array's values in memory across
   // the caller's loop, so fewer round trips through it are a shorter loop-carried chain
   let p00 = s[2],
-    p11 = s[4];
-  if (s[7] !== 0) {
-    const q = s[5];
+    p01 = s[3],
+    p11 = s[4],
+    beta = s[0],
+    alpha = s[1];
+  const started = s[7] !== 0,
+    q = s[5],
+    ve = s[6];
+  // The step on the state in locals (p00, p01, p11, beta, alpha; q, ve; the flag `started`),
+  // leaving e and Qt: the region the scan's fused kernel is generated from (scripts/fuse).
+  // @fuse-begin pair-step
+  if (started) {
     p00 += q;
     p11 += q;
   }
-  const p01 = s[3],
-    beta = s[0],
-    alpha = s[1];
   // g = P⁻ cᵀ, Q_t = c P⁻ cᵀ + Vₑ, e = y − (β⁻ x + α⁻)
   const g0 = p00 * x + p01;
   const g1 = p01 * x + p11;
-  const Qt = x * g0 + g1 + s[6];
+  const Qt = x * g0 + g1 + ve;
   const e = y - (beta * x + alpha);
   // K = g / Q_t, state += K e, P = P⁻ − g gᵀ / Q_t
   const invQ = 1 / Qt;
-  s[0] = beta + g0 * invQ * e;
-  s[1] = alpha + g1 * invQ * e;
-  s[2] = p00 - g0 * g0 * invQ;
-  s[3] = p01 - g0 * g1 * invQ;
-  s[4] = p11 - g1 * g1 * invQ;
+  beta = beta + g0 * invQ * e;
+  alpha = alpha + g1 * invQ * e;
+  const n00 = p00 - g0 * g0 * invQ;
+  const n01 = p01 - g0 * g1 * invQ;
+  p11 = p11 - g1 * g1 * invQ;
+  p00 = n00;
+  p01 = n01;
+  // @fuse-end pair-step
+  s[0] = beta;
+  s[1] = alpha;
+  s[2] = p00;
+  s[3] = p01;
+  s[4] = p11;
   s[7] = 1;
   s[8] = e;
   s[9] = Qt;

@@ -16,7 +16,7 @@ import { PriceFrame, type PriceField } from '../data/frame.js';
 import { coint } from '../stats/coint.js';
 import { halfLife } from '../stats/halflife.js';
 import { warmupBars, type StrategySpec } from '../strategy/spec.js';
-import { fitsPairKernel, kalmanPairMetrics } from './pairKernel.js';
+import { fitsPairKernel, kalmanPairMetrics, KERNEL_SCRATCH_PER_BAR } from './pairKernel.js';
 import type { Universe } from './universe.js';
 
 /** Screens applied to a pair's overlap before it is backtested (each optional). */
@@ -85,7 +85,7 @@ export class PairEvaluator {
   readonly #yo: Float64Array;
   readonly #xo: Float64Array;
   readonly #t: Float64Array;
-  // scratch: the half-life screen's spread, then the kernel's (3 doubles a bar)
+  // scratch: the half-life screen's spread, then the kernel's (KERNEL_SCRATCH_PER_BAR doubles a bar)
   readonly #scratch: Float64Array;
   readonly #fused: boolean[];
 
@@ -119,7 +119,7 @@ export class PairEvaluator {
     this.#yo = f();
     this.#xo = f();
     this.#t = f();
-    this.#scratch = new Float64Array(3 * n);
+    this.#scratch = new Float64Array(KERNEL_SCRATCH_PER_BAR * n);
     this.#fused = ctx.specs.map((s) => fitsPairKernel(s));
   }
 

@@ -26,31 +26,45 @@ export class BandRule implements Rule {
   ) {}
 
   next(z: number, units: number): number {
+    const entryZ = this.entryZ,
+      exitZ = this.exitZ,
+      stopZ = this.stopZ,
+      maxHoldBars = this.maxHoldBars;
+    let held = this.#held,
+      blocked = this.#blocked,
+      target = units;
+    // The rule on its state in locals (held, blocked), from `units` to `target`: the region the
+    // scan's fused kernel is generated from (scripts/fuse).
+    // @fuse-begin band-rule
     if (z !== z) {
-      if (units !== 0) this.#held++;
-      return units;
-    }
-    if (this.#blocked !== 0 && Math.abs(z) <= this.entryZ) this.#blocked = 0;
-    let target = units;
-    if (units > 0) {
-      if (z > this.entryZ) target = -1;
-      else if (z > -this.exitZ) target = 0;
-    } else if (units < 0) {
-      if (z < -this.entryZ) target = 1;
-      else if (z < this.exitZ) target = 0;
-    } else if (z > this.entryZ) target = -1;
-    else if (z < -this.entryZ) target = 1;
-    if (target === this.#blocked) target = 0;
-    if (target !== 0 && target === units) {
-      this.#held++;
-      // stop: the spread moved beyond ±stopZ against the position; or held too long
-      const stopped = (target > 0 && z < -this.stopZ) || (target < 0 && z > this.stopZ);
-      if (stopped || this.#held >= this.maxHoldBars) {
-        this.#blocked = target;
-        target = 0;
+      if (units !== 0) held++;
+    } else {
+      // if |z| ≤ entryZ the blocked side is freed, without a branch on z (a coin flip the CPU
+      // often mispredicts): blocked & 0 is 0, blocked & −1 is blocked
+      blocked &= +(Math.abs(z) <= entryZ) - 1;
+      if (units > 0) {
+        if (z > entryZ) target = -1;
+        else if (z > -exitZ) target = 0;
+      } else if (units < 0) {
+        if (z < -entryZ) target = 1;
+        else if (z < exitZ) target = 0;
+      } else if (z > entryZ) target = -1;
+      else if (z < -entryZ) target = 1;
+      if (target === blocked) target = 0;
+      if (target !== 0 && target === units) {
+        held++;
+        // stop: the spread moved beyond ±stopZ against the position; or held too long
+        const stopped = (target > 0 && z < -stopZ) || (target < 0 && z > stopZ);
+        if (stopped || held >= maxHoldBars) {
+          blocked = target;
+          target = 0;
+        }
       }
+      if (target !== units) held = 0;
     }
-    if (target !== units) this.#held = 0;
+    // @fuse-end band-rule
+    this.#held = held;
+    this.#blocked = blocked;
     return target;
   }
 }

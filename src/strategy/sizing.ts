@@ -11,7 +11,10 @@ export interface Sizing {
 /** Units of the spread as they are: 1 unit = `weights` shares (Chan's convention). */
 export class UnitSizing implements Sizing {
   shares(units: number, weights: Float64Array, _prices: Float64Array, out: Float64Array): void {
-    for (let i = 0; i < out.length; i++) out[i] = units * weights[i];
+    const L = out.length;
+    // @fuse-begin unit-sizing
+    for (let i = 0; i < L; i++) out[i] = units * weights[i];
+    // @fuse-end unit-sizing
   }
 }
 
@@ -23,19 +26,29 @@ export class UnitSizing implements Sizing {
  * current β (Chan's convention).
  */
 export class CapitalSizing implements Sizing {
-  #held: Float64Array | null = null;
+  #held: Float64Array = new Float64Array(0);
   #lastUnits = 0;
+  #sized = false;
   constructor(readonly capital: number) {}
   shares(units: number, weights: Float64Array, prices: Float64Array, out: Float64Array): void {
-    if (units !== this.#lastUnits || this.#held === null) {
-      const held = (this.#held ??= new Float64Array(out.length));
-      let gross = 0;
-      for (let i = 0; i < out.length; i++) gross += Math.abs(weights[i] * prices[i]);
-      const k = units === 0 || !(gross > 0) ? 0 : (units * this.capital) / gross;
-      for (let i = 0; i < out.length; i++) held[i] = k * weights[i];
-      this.#lastUnits = units;
-    }
+    const L = out.length;
+    if (this.#held.length !== L) this.#held = new Float64Array(L);
     const held = this.#held;
-    for (let i = 0; i < out.length; i++) out[i] = held[i]; // a loop: TypedArray#set costs more for two values
+    const capital = this.capital;
+    let lastUnits = this.#lastUnits,
+      sized = this.#sized;
+    // @fuse-begin capital-sizing
+    if (units !== lastUnits || !sized) {
+      let gross = 0;
+      for (let i = 0; i < L; i++) gross += Math.abs(weights[i] * prices[i]);
+      const k = units === 0 || !(gross > 0) ? 0 : (units * capital) / gross;
+      for (let i = 0; i < L; i++) held[i] = k * weights[i];
+      lastUnits = units;
+      sized = true;
+    }
+    for (let i = 0; i < L; i++) out[i] = held[i];
+    // @fuse-end capital-sizing
+    this.#lastUnits = lastUnits;
+    this.#sized = sized;
   }
 }

@@ -40,7 +40,10 @@ export function setWeights(
   prices: Float64Array,
   transform: PriceTransform,
 ): void {
-  for (let i = 0; i < out.length; i++) out[i] = transform === 'log' ? w[i] / prices[i] : w[i];
+  const L = out.length;
+  // @fuse-begin weights
+  for (let i = 0; i < L; i++) out[i] = transform === 'log' ? w[i] / prices[i] : w[i];
+  // @fuse-end weights
 }
 
 export const tf = (p: number, transform: PriceTransform) => (transform === 'log' ? Math.log(p) : p);

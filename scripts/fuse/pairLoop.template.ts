@@ -1,0 +1,155 @@
+/**
+ * The scan's pair backtest in one pass (a template: scripts/fuse.ts replaces each `// @fuse`
+ * line by a region of the library's own source). The Kalman pairs strategy (the filter step,
+ * the z-score, the hedge weights, the band rule, the sizing) and the accounting kernel's bar,
+ * both legs unrolled and every value in a local, at the `'metrics'` recording level: what
+ * `backtest()` computes, operation for operation, with nothing allocated.
+ *
+ * Why fused: the strategy's batch pass and the kernel each keep their state in typed arrays
+ * and objects, which V8 reads and writes through memory on every bar; here every value is a
+ * local, the pair's legs are two names instead of an index, and the recording level's branches
+ * are gone. The filter runs one bar ahead of the rest: the rule's and the fill's branches on z
+ * are coin flips that the CPU often mispredicts, and a misprediction then does not discard the
+ * filter's next step, which comes before it in program order.
+ */
+import { commissionOf, fillPrice, type CostRates } from '../execution/costs.js';
+import { closeTrade, openTrade } from '../execution/metrics.js';
+
+/** Slots of the parameter block {@link pairLoop} reads (one double each). */
+export const P_Q = 0; // δ/(1−δ)
+export const P_VE = 1;
+export const P_INIT_COV = 2;
+export const P_LOG = 3; // 1: log prices
+export const P_ENTRY = 4;
+export const P_EXIT = 5;
+export const P_STOP = 6;
+export const P_MAX_HOLD = 7;
+export const P_CAPITAL_SIZING = 8; // 1: capital sizing, 0: units
+export const P_UNIT_CAPITAL = 9;
+export const P_MODE = 10; // 0 close, 1 next-open, 2 next-close
+export const P_GROSS = 11; // 1: returns on gross exposure
+export const P_CAPITAL = 12;
+/** Doubles in the parameter block. */
+export const PARAMS = 13;
+
+/**
+ * The backtest of bars [0, n) of y = `yc`, x = `xc` with the parameters `prm` and cost rates
+ * `rates`: the trades into `acc` as they close, each bar's terms of the metric sums into `acc`,
+ * the per-bar returns into `returns` (for their variance). The filter
+ * takes `yf`, `xf` (the closes, or their logs); `yo`, `xo` are the fill prices of a pending
+ * target (the opens for next-open, the closes otherwise). Returns the ruin bar (−1: none).
+ */
+export function pairLoop(
+  prm: Float64Array,
+  rates: CostRates,
+  acc: Float64Array,
+  yc: Float64Array,
+  xc: Float64Array,
+  yf: Float64Array,
+  xf: Float64Array,
+  yo: Float64Array,
+  xo: Float64Array,
+  n: number,
+  returns: Float64Array,
+): number {
+  const q = prm[P_Q];
+  const ve = prm[P_VE];
+  const logPrices = prm[P_LOG] !== 0;
+  const entryZ = prm[P_ENTRY];
+  const exitZ = prm[P_EXIT];
+  const stopZ = prm[P_STOP];
+  const maxHoldBars = prm[P_MAX_HOLD];
+  const capitalSizing = prm[P_CAPITAL_SIZING] !== 0;
+  const capital = prm[P_UNIT_CAPITAL];
+  const atClose = prm[P_MODE] === 0;
+  const grossBasis = prm[P_GROSS] !== 0;
+  const slip = rates.slip;
+  const borrowRate = rates.borrowPerBar;
+  // the global NaN read once: in the loop, on a path not yet taken when V8 compiles it, it
+  // would be a generic global load that makes z, and everything computed from it, a boxed number
+  const nan = NaN;
+  // the filter's state
+  let beta = 0;
+  let alpha = 0;
+  let p00 = prm[P_INIT_COV];
+  let p01 = 0;
+  let p11 = prm[P_INIT_COV];
+  // the rule's and the sizing's state
+  let units = 0;
+  let held = 0;
+  let blocked = 0;
+  let lastUnits = 0;
+  let sized = false;
+  let h0 = 0;
+  let h1 = 0;
+  // the account
+  let pos0 = 0;
+  let pos1 = 0;
+  let prevY = 0;
+  let prevX = 0;
+  let pend0 = 0;
+  let pend1 = 0;
+  let goal0 = 0;
+  let goal1 = 0;
+  let cash = prm[P_CAPITAL];
+  let commissionSum = 0;
+  let slippageSum = 0;
+  let borrowSum = 0;
+  let tradeCash = 0;
+  let fillGross = 0;
+  let notional = 0;
+  let pnl = 0;
+  let hasPending = false;
+  let prevEquity = prm[P_CAPITAL];
+  let prevGross = 0;
+  let eq = 0;
+  let gross = 0;
+  let value = 0;
+  let r = 0;
+  let ruined = false;
+  let ruinBar = -1;
+  let short = false;
+  let inTrade = false;
+  let bar = 0;
+  let k = 0;
+  // iteration s takes bar s's filter step, then everything else for bar s − 1
+  let zNext = 0;
+  let betaNext = 0;
+  // the sums the metrics are finished from
+  // @fuse accumulator-load
+  for (let s = 0; s <= n; s++) {
+    const z = zNext;
+    const hedge = betaNext;
+    if (s < n) {
+      const x = xf[s];
+      const y = yf[s];
+      const started = s > 0;
+      // @fuse pair-step
+      // the z-score of the forecast error (KalmanNormaliser)
+      const scale = Math.sqrt(Qt);
+      zNext = scale > 0 ? e / scale : nan;
+      betaNext = beta;
+    }
+    if (s === 0) continue;
+    const t = s - 1;
+    const cy = yc[t];
+    const cx = xc[t];
+    let w0 = 0;
+    let w1 = 0;
+    // @fuse weights
+    let target = units;
+    // @fuse band-rule
+    units = target;
+    let tg0 = 0;
+    let tg1 = 0;
+    if (capitalSizing) {
+      // @fuse capital-sizing
+    } else {
+      // @fuse unit-sizing
+    }
+    // @fuse bar
+    // @fuse accumulate
+  }
+  // @fuse accumulator-store
+  return ruinBar;
+}
