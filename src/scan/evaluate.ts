@@ -5,8 +5,8 @@
  *
  * The backtest is exactly `backtest()` of the pair's overlap frame (the bars on which both legs
  * have a close, as `alignFrames` keeps them): for the Kalman pairs family a metrics-only kernel
- * (pairKernel.ts: the same arithmetic as the backtester's fused loop and `computeMetrics`, in
- * one pass with everything in locals, held equal to `backtest()` by test/scan/pairKernel.test.ts)
+ * (pairKernel.ts: a loop generated from the strategy's parts and the accounting kernel, in one
+ * pass with everything in locals, held equal to `backtest()` by test/scan/pairKernel.test.ts)
  * writes the metrics straight into the row; any other strategy goes through `backtest()` itself.
  */
 import { backtest } from '../backtest/engine.js';
