@@ -3,6 +3,7 @@
  * .ci/run): two `kalrev worker` processes, one killed with SIGKILL while it holds a chunk.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PriceFrame } from '../../src/data/index.js';
 import {
@@ -43,6 +44,12 @@ function universe(symbols: number, bars: number): PriceFrame {
     closes[`S${String(s).padStart(3, '0')}`] = c;
   }
   return PriceFrame.fromCloses(dates, closes, 'synthetic');
+}
+
+/** Resolves once the kernel reports process `pid` stopped (state T). */
+async function frozen(pid: number): Promise<void> {
+  while (!/^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')))
+    await new Promise((r) => setImmediate(r));
 }
 
 const children: ChildProcess[] = [];
@@ -105,6 +112,10 @@ describe.skipIf(!up)('QueueExecutor with two kalrev worker processes on a local 
       for (let i = 0; i < 2000 && killedJob === undefined; i++) {
         await new Promise((r) => setTimeout(r, 20));
         if (progressed < 200) continue;
+        // A is frozen before its chunks are looked at, so the chunk seen held cannot be
+        // completed between the look and the kill
+        a.child.kill('SIGSTOP');
+        await frozen(a.child.pid!);
         const active = await watcher.getActive();
         seen = active.map((j) => j.processedBy).join(',');
         const held = active.find((j) => j.processedBy === 'A');
@@ -113,7 +124,7 @@ describe.skipIf(!up)('QueueExecutor with two kalrev worker processes on a local 
           killedJob = held.id;
           b = startWorker('B');
           await b.ready;
-        }
+        } else a.child.kill('SIGCONT');
       }
     })();
     const scan = await scanPairs(frame, { ...options, executor, onProgress: (done) => (progressed = done) });
