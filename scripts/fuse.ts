@@ -8,7 +8,8 @@
  *   legs (a `continue` in such a loop becomes a break out of that leg's block);
  * - expressions are replaced as the splice's map says, by their source text with white space
  *   removed: `pos[i]` by `pos0` and `pos1` (one name a leg), `full` by `false`, …;
- * - an assignment to an expression mapped to {@link DROP} is left out;
+ * - a statement mapped to {@link DROP} (`k++`), or an assignment to an expression mapped to it,
+ *   is left out;
  * - the region file's numeric top-level constants (`const PENDING = 0;`) are inlined;
  * - `if`, `?:`, `!`, `&&`, `||`, `===` and `!==` on constants are folded, so the code of a
  *   recording level the kernel does not use disappears.
@@ -47,6 +48,40 @@ export const DROP = '<drop>';
 
 const LEGS_2 = (a: string, b: string) => [a, b] as const;
 
+/** The accounting kernel's bar at the `'metrics'` level, both phases, two legs in locals. */
+const BAR = {
+  L: '2',
+  begin: 'true',
+  end: 'true',
+  full: 'false',
+  rec: 'null',
+  'pos[i]': LEGS_2('pos0', 'pos1'),
+  'prev[i]': LEGS_2('prevY', 'prevX'),
+  'close[c+i]': LEGS_2('cy', 'cx'),
+  'target[c+i]': LEGS_2('tg0', 'tg1'),
+  'pending[i]': LEGS_2('pend0', 'pend1'),
+  'goal[i]': LEGS_2('goal0', 'goal1'),
+  'fillAt[c+i]': LEGS_2('yo[t]', 'xo[t]'),
+  'ledger.ruinBar': 'ruinBar',
+  // the account's bar and the series index are the data's row (the pair starts at row 0)
+  bar: 't',
+  k: 't',
+  'bar++': DROP,
+  'k++': DROP,
+  // the metric sums are added up as the bars go (accumulate), not from these series, and the
+  // cost totals are not among the scan's metrics
+  'grossSeries[k]': DROP,
+  'notionalSeries[k]': DROP,
+  'equitySeries[k]': DROP,
+  commissionSum: DROP,
+  slippageSum: DROP,
+  borrowSum: DROP,
+} as const;
+/** The bar of a live account: not ruined (a ruin leaves the kernel's main loop). */
+const LIVE = { ...BAR, ruined: 'false' } as const;
+/** The bar after a ruin: flat, trading no more; the strategy's targets are not read. */
+const RUINED = { ...BAR, ruined: 'true', 'target[c+i]': '0' } as const;
+
 /** The kernels this script generates. */
 export const KERNELS: readonly FusedKernel[] = [
   {
@@ -80,29 +115,18 @@ export const KERNELS: readonly FusedKernel[] = [
         legs: 2,
         map: { 'weights[i]': LEGS_2('w0', 'w1'), 'out[i]': LEGS_2('tg0', 'tg1') },
       },
-      bar: {
-        from: 'src/execution/kernel.ts',
-        legs: 2,
-        map: {
-          L: '2',
-          begin: 'true',
-          end: 'true',
-          full: 'false',
-          rec: 'null',
-          'pos[i]': LEGS_2('pos0', 'pos1'),
-          'prev[i]': LEGS_2('prevY', 'prevX'),
-          'close[c+i]': LEGS_2('cy', 'cx'),
-          'target[c+i]': LEGS_2('tg0', 'tg1'),
-          'pending[i]': LEGS_2('pend0', 'pend1'),
-          'goal[i]': LEGS_2('goal0', 'goal1'),
-          'fillAt[c+i]': LEGS_2('yo[t]', 'xo[t]'),
-          'ledger.ruinBar': 'ruinBar',
-          // the metric sums are added up as the bars go (accumulate), not from these series
-          'grossSeries[k]': DROP,
-          'notionalSeries[k]': DROP,
-          'equitySeries[k]': DROP,
-        },
-      },
+      'bar-open': { from: 'src/execution/kernel.ts', legs: 2, map: BAR },
+      'bar-order': { from: 'src/execution/kernel.ts', legs: 2, map: LIVE },
+      fill: { from: 'src/execution/kernel.ts', legs: 2, map: BAR },
+      mark: { from: 'src/execution/kernel.ts', legs: 2, map: LIVE },
+      'bar-return': { from: 'src/execution/kernel.ts', map: BAR },
+      'bar-record': { from: 'src/execution/kernel.ts', legs: 2, map: BAR },
+      ruin: { from: 'src/execution/kernel.ts', legs: 2, map: { ...BAR, ruined: DROP } },
+      'ruined-mark': { from: 'src/execution/kernel.ts', map: BAR },
+      'bar-open-ruined': { from: 'src/execution/kernel.ts', region: 'bar-open', legs: 2, map: RUINED },
+      'bar-order-ruined': { from: 'src/execution/kernel.ts', region: 'bar-order', legs: 2, map: RUINED },
+      'fill-ruined': { from: 'src/execution/kernel.ts', region: 'fill', legs: 2, map: RUINED },
+      'mark-ruined': { from: 'src/execution/kernel.ts', region: 'mark', legs: 2, map: RUINED },
       'accumulator-load': { from: 'src/execution/metrics.ts' },
       accumulate: {
         from: 'src/execution/metrics.ts',
@@ -206,6 +230,7 @@ class Rewriter {
     const key = squeeze(node.getText(this.sf));
     const v = this.#map.get(key);
     if (v === undefined) return undefined;
+    if (v === DROP) throw new FuseError(`${this.where}: '${key}' is dropped but read`);
     if (typeof v === 'string') return expressionOf(v);
     if (env.leg === null) throw new FuseError(`${this.where}: '${key}' outside a loop over the legs`);
     return expressionOf(v[env.leg]);
@@ -235,13 +260,7 @@ class Rewriter {
       const m = this.#mapped(node, env);
       if (m) return m;
     }
-    if (
-      ts.isExpressionStatement(node) &&
-      ts.isBinaryExpression(node.expression) &&
-      node.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-      this.#map.get(squeeze(node.expression.left.getText(this.sf))) === DROP
-    )
-      return undefined;
+    if (ts.isExpressionStatement(node) && this.#dropped(node.expression)) return undefined;
     if (ts.isForStatement(node) && this.splice.legs !== undefined) {
       const i = legLoopVariable(node);
       if (i !== null) return this.#unroll(node, i);
@@ -253,6 +272,13 @@ class Rewriter {
     if (ts.isIterationStatement(node, false) && env.label !== null) env = { ...env, label: null }; // a continue inside targets this loop
     const out = ts.visitEachChild(node, (n) => this.visit(n, env), undefined);
     return fold(out);
+  }
+
+  /** Whether a statement's expression is dropped: itself, or the target it assigns, maps to DROP. */
+  #dropped(e: ts.Expression): boolean {
+    const drop = (n: ts.Node) => n.pos >= 0 && this.#map.get(squeeze(n.getText(this.sf))) === DROP;
+    if (drop(e)) return true;
+    return ts.isBinaryExpression(e) && isAssignment(e.operatorToken.kind) && drop(e.left);
   }
 
   expr(node: ts.Expression, env: Env): ts.Expression {
@@ -275,6 +301,11 @@ class Rewriter {
   }
 }
 
+/** Whether an operator assigns (`=`, `+=`, `-=`, …). */
+function isAssignment(op: ts.SyntaxKind): boolean {
+  return op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment;
+}
+
 /** Whether a statement declares a name in its block. */
 function declares(st: ts.Statement): boolean {
   return ts.isVariableStatement(st) || ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st);
@@ -295,6 +326,18 @@ function legLoopVariable(node: ts.ForStatement): string | null {
   if (!inc || !ts.isPostfixUnaryExpression(inc) || !ts.isIdentifier(inc.operand) || inc.operand.text !== i)
     return null;
   return i;
+}
+
+/** Whether evaluating `e` has no effect (no call, assignment, increment or `new` in it). */
+function pure(e: ts.Node): boolean {
+  if (ts.isCallExpression(e) || ts.isNewExpression(e)) return false;
+  if (ts.isBinaryExpression(e) && isAssignment(e.operatorToken.kind)) return false;
+  if (
+    (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) &&
+    (e.operator === ts.SyntaxKind.PlusPlusToken || e.operator === ts.SyntaxKind.MinusMinusToken)
+  )
+    return false;
+  return ts.forEachChild(e, (c) => (pure(c) ? undefined : true)) !== true;
 }
 
 /** Folds a node whose condition or operands are now constants. */
@@ -320,6 +363,13 @@ function fold(node: ts.Node): ts.Node | ts.Node[] | undefined {
     const b = constantOf(node.right);
     if (op === ts.SyntaxKind.AmpersandAmpersandToken && a !== undefined) return a ? node.right : node.left;
     if (op === ts.SyntaxKind.BarBarToken && a !== undefined) return a ? node.left : node.right;
+    // on a boolean (the regions' conditions are), `x && true` and `x || false` are x
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken && b === true) return node.left;
+    if (op === ts.SyntaxKind.BarBarToken && b === false) return node.left;
+    // and `x && false` is false, `x || true` true, when x has no effect to keep
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken && b === false && pure(node.left))
+      return literalOf(false);
+    if (op === ts.SyntaxKind.BarBarToken && b === true && pure(node.left)) return literalOf(true);
     if (a !== undefined && b !== undefined) {
       if (op === ts.SyntaxKind.EqualsEqualsEqualsToken) return literalOf(a === b);
       if (op === ts.SyntaxKind.ExclamationEqualsEqualsToken) return literalOf(a !== b);

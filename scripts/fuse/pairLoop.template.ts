@@ -92,9 +92,6 @@ export function pairLoop(
   let goal0 = 0;
   let goal1 = 0;
   let cash = prm[P_CAPITAL];
-  let commissionSum = 0;
-  let slippageSum = 0;
-  let borrowSum = 0;
   let tradeCash = 0;
   let fillGross = 0;
   let notional = 0;
@@ -106,18 +103,16 @@ export function pairLoop(
   let gross = 0;
   let value = 0;
   let r = 0;
-  let ruined = false;
   let ruinBar = -1;
   let short = false;
   let inTrade = false;
-  let bar = 0;
-  let k = 0;
   // iteration s takes bar s's filter step, then everything else for bar s − 1
   let zNext = 0;
   let betaNext = 0;
   // the sums the metrics are finished from
   // @fuse accumulator-load
-  for (let s = 0; s <= n; s++) {
+  let s = 0;
+  for (; s <= n; s++) {
     const z = zNext;
     const hedge = betaNext;
     if (s < n) {
@@ -147,8 +142,41 @@ export function pairLoop(
     } else {
       // @fuse unit-sizing
     }
-    // @fuse bar
+    // @fuse bar-open
+    let kind = 0;
+    // @fuse bar-order
+    // @fuse fill
+    // @fuse mark
+    // a ruin leaves the loop: its code and state stay out of the live account's bars
+    if (ruinNow) break;
+    // @fuse bar-return
+    // @fuse bar-record
     // @fuse accumulate
+  }
+  if (s <= n) {
+    // ruined on bar s − 1: everything closed at its close, then flat to the end
+    let t = s - 1;
+    let cy = yc[t];
+    let cx = xc[t];
+    let kind = 0;
+    // @fuse ruin
+    // @fuse fill-ruined
+    // @fuse ruined-mark
+    // @fuse bar-record
+    // @fuse accumulate
+    for (s++; s <= n; s++) {
+      t = s - 1;
+      cy = yc[t];
+      cx = xc[t];
+      // @fuse bar-open-ruined
+      kind = 0;
+      // @fuse bar-order-ruined
+      // @fuse fill-ruined
+      // @fuse mark-ruined
+      // @fuse bar-return
+      // @fuse bar-record
+      // @fuse accumulate
+    }
   }
   // @fuse accumulator-store
   return ruinBar;

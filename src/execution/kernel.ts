@@ -117,7 +117,9 @@ export function runBars(
   for (let t = from; t < to; t++) {
     // The bar, on the account's state in locals: the region the scan's fused kernel is
     // generated from (scripts/fuse), with the legs unrolled and the recording level fixed.
-    // @fuse-begin bar
+    // The bar, in regions the scan's fused kernel is generated from (scripts/fuse): its main
+    // loop takes them with `ruined` false and leaves it at a ruin for a tail of its own.
+    // @fuse-begin bar-open
     const c = t * L;
     if (begin) {
       // 1: borrow on the positions held overnight, valued at the previous close, and their
@@ -139,11 +141,13 @@ export function runBars(
         for (let i = 0; i < L; i++) pnl += pos[i] * (close[c + i] - prev[i]);
       }
     }
+    // @fuse-end bar-open
     // The bar's order: the pending target at this open or close (steps 2–3), or the new
     // target at this close (step 5); then, when the mark finds the account ruined, everything
     // at this close (step 6). Each goes through the one fill below: the loop runs twice only
     // on the bar of a ruin.
     let kind = NO_FILL;
+    // @fuse-begin bar-order
     if (begin && hasPending) {
       hasPending = false;
       kind = FILL_PENDING;
@@ -151,7 +155,9 @@ export function runBars(
       // a ruined account trades no more (its strategy still runs and its signals are recorded)
       for (let i = 0; i < L; i++) if (target[c + i] !== pos[i]) kind = FILL_TARGET;
     }
+    // @fuse-end bar-order
     for (;;) {
+      // @fuse-begin fill
       if (kind !== NO_FILL && kind !== RUINED_FLAT) {
         // The fill: the position to the goal (the pending target, the target, or flat) at the
         // reference prices (this bar's fill price for a pending target, its close otherwise),
@@ -222,14 +228,18 @@ export function runBars(
           tradeCash = openFlow;
         }
       }
+      // @fuse-end fill
       if (kind >= FILL_FLAT) {
+        // @fuse-begin ruined-mark
         // after a ruin: flat, equity is the cash left
         value = 0;
         gross = 0;
         eq = cash;
+        // @fuse-end ruined-mark
         break;
       }
       if (!end) break;
+      // @fuse-begin mark
       // 5: the target is filled at the next bar's open or close
       if (!atClose && !ruined) {
         let differs = false;
@@ -247,15 +257,20 @@ export function runBars(
         prev[i] = close[c + i];
       }
       eq = cash + value;
-      if (!(eq <= 0) || ruined) {
+      const ruinNow = eq <= 0 && !ruined;
+      // @fuse-end mark
+      if (!ruinNow) {
+        // @fuse-begin bar-return
         if (grossBasis) {
           // Chan: P&L over the gross exposure held at the previous close; when flat then,
           // over the gross exposure the bar's fills opened; 0 when there was none
           const base = prevGross > 0 ? prevGross : fillGross;
           r = base > 0 ? pnl / base : 0;
         } else r = prevEquity > 0 ? pnl / prevEquity : 0;
+        // @fuse-end bar-return
         break;
       }
+      // @fuse-begin ruin
       // ruin: everything closed at this close, the whole account lost (docs/strategies.md)
       ruined = true;
       ledger.ruinBar = bar;
@@ -264,8 +279,10 @@ export function runBars(
       r = -1;
       kind = RUINED_FLAT;
       for (let i = 0; i < L; i++) if (pos[i] !== 0) kind = FILL_FLAT;
+      // @fuse-end ruin
     }
     if (end) {
+      // @fuse-begin bar-record
       prevEquity = eq;
       prevGross = gross;
       returns[k] = r;
@@ -285,8 +302,8 @@ export function runBars(
       }
       k++;
       bar++;
+      // @fuse-end bar-record
     }
-    // @fuse-end bar
   }
   sums[CASH] = cash;
   sums[COMMISSION] = commissionSum;

@@ -94,9 +94,6 @@ export function pairLoop(
   let goal0 = 0;
   let goal1 = 0;
   let cash = prm[P_CAPITAL];
-  let commissionSum = 0;
-  let slippageSum = 0;
-  let borrowSum = 0;
   let tradeCash = 0;
   let fillGross = 0;
   let notional = 0;
@@ -108,12 +105,9 @@ export function pairLoop(
   let gross = 0;
   let value = 0;
   let r = 0;
-  let ruined = false;
   let ruinBar = -1;
   let short = false;
   let inTrade = false;
-  let bar = 0;
-  let k = 0;
   // iteration s takes bar s's filter step, then everything else for bar s − 1
   let zNext = 0;
   let betaNext = 0;
@@ -130,7 +124,8 @@ export function pairLoop(
   let inMarket = acc[7];
   let turnoverSum = acc[8];
   let equitySum = acc[9];
-  for (let s = 0; s <= n; s++) {
+  let s = 0;
+  for (; s <= n; s++) {
     const z = zNext;
     const hedge = betaNext;
     if (s < n) {
@@ -215,20 +210,19 @@ export function pairLoop(
       tg0 = units * w0;
       tg1 = units * w1;
     }
-    // @fuse bar: src/execution/kernel.ts, region 'bar'
+    // @fuse bar-open: src/execution/kernel.ts, region 'bar-open'
     const c = t * 2;
     {
       pnl = 0;
       fillGross = 0;
       notional = 0;
-      if (bar > 0) {
+      if (t > 0) {
         if (short && borrowRate !== 0) {
           let shortValue = 0;
           if (pos0 < 0) shortValue -= pos0 * prevY;
           if (pos1 < 0) shortValue -= pos1 * prevX;
           const fee = shortValue * borrowRate;
           cash -= fee;
-          borrowSum += fee;
           pnl -= fee;
           if (inTrade) tradeCash -= fee;
         }
@@ -237,25 +231,330 @@ export function pairLoop(
       }
     }
     let kind = 0;
+    // @fuse bar-order: src/execution/kernel.ts, region 'bar-order'
     if (hasPending) {
       hasPending = false;
       kind = 1;
-    } else if (atClose && !ruined) {
+    } else if (atClose) {
       if (tg0 !== pos0) kind = 2;
       if (tg1 !== pos1) kind = 2;
     }
-    for (;;) {
+    // @fuse fill: src/execution/kernel.ts, region 'fill'
+    if (kind !== 0 && kind !== 4) {
+      let dirBefore = 0;
+      let dirAfter = 0;
+      {
+        const g = kind === 1 ? pend0 : kind === 2 ? tg0 : 0;
+        goal0 = g;
+        if (dirBefore === 0 && pos0 !== 0) dirBefore = pos0 > 0 ? 1 : -1;
+        if (dirAfter === 0 && g !== 0) dirAfter = g > 0 ? 1 : -1;
+      }
+      {
+        const g = kind === 1 ? pend1 : kind === 2 ? tg1 : 0;
+        goal1 = g;
+        if (dirBefore === 0 && pos1 !== 0) dirBefore = pos1 > 0 ? 1 : -1;
+        if (dirAfter === 0 && g !== 0) dirAfter = g > 0 ? 1 : -1;
+      }
+      const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
+      const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
+      const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
+      let closeFlow = 0;
+      let keepFlow = 0;
+      let openFlow = 0;
+      short = false;
+      leg2: {
+        const g = goal0;
+        const d = g - pos0;
+        const rp = kind === 1 ? yo[t] : cy;
+        if (d === 0) {
+          if (g < 0) short = true;
+          break leg2;
+        }
+        const px = fillPrice(d, rp, slip);
+        const size = d > 0 ? d : -d;
+        const traded = size * rp;
+        const commission = commissionOf(size, traded, rates);
+        const flow = -d * px - commission;
+        cash += flow;
+        fillGross += Math.abs(g) * px;
+        notional += traded;
+        pnl += d * (cy - px) - commission;
+        if (closing && opening) {
+          const share = Math.abs(pos0) / size;
+          closeFlow += pos0 * px - commission * share;
+          openFlow += -g * px - commission * (1 - share);
+        } else if (closing) closeFlow += flow;
+        else if (opening) openFlow += flow;
+        else keepFlow += flow;
+        pos0 = g;
+        if (g < 0) short = true;
+      }
+      leg3: {
+        const g = goal1;
+        const d = g - pos1;
+        const rp = kind === 1 ? xo[t] : cx;
+        if (d === 0) {
+          if (g < 0) short = true;
+          break leg3;
+        }
+        const px = fillPrice(d, rp, slip);
+        const size = d > 0 ? d : -d;
+        const traded = size * rp;
+        const commission = commissionOf(size, traded, rates);
+        const flow = -d * px - commission;
+        cash += flow;
+        fillGross += Math.abs(g) * px;
+        notional += traded;
+        pnl += d * (cx - px) - commission;
+        if (closing && opening) {
+          const share = Math.abs(pos1) / size;
+          closeFlow += pos1 * px - commission * share;
+          openFlow += -g * px - commission * (1 - share);
+        } else if (closing) closeFlow += flow;
+        else if (opening) openFlow += flow;
+        else keepFlow += flow;
+        pos1 = g;
+        if (g < 0) short = true;
+      }
+      if (inTrade) {
+        tradeCash += closeFlow + keepFlow;
+        if (closing) {
+          closeTrade(acc, tradeCash);
+          inTrade = false;
+        }
+      }
+      if (opening) {
+        openTrade(acc);
+        inTrade = true;
+        tradeCash = openFlow;
+      }
+    }
+    // @fuse mark: src/execution/kernel.ts, region 'mark'
+    if (!atClose) {
+      let differs = false;
+      if (tg0 !== pos0) differs = true;
+      if (tg1 !== pos1) differs = true;
+      pend0 = tg0;
+      pend1 = tg1;
+      hasPending = differs;
+    }
+    value = 0;
+    gross = 0;
+    {
+      const v = pos0 * cy;
+      value += v;
+      gross += v < 0 ? -v : v;
+      prevY = cy;
+    }
+    {
+      const v = pos1 * cx;
+      value += v;
+      gross += v < 0 ? -v : v;
+      prevX = cx;
+    }
+    eq = cash + value;
+    const ruinNow = eq <= 0;
+    // a ruin leaves the loop: its code and state stay out of the live account's bars
+    if (ruinNow) break;
+    // @fuse bar-return: src/execution/kernel.ts, region 'bar-return'
+    if (grossBasis) {
+      const base = prevGross > 0 ? prevGross : fillGross;
+      r = base > 0 ? pnl / base : 0;
+    } else r = prevEquity > 0 ? pnl / prevEquity : 0;
+    // @fuse bar-record: src/execution/kernel.ts, region 'bar-record'
+    prevEquity = eq;
+    prevGross = gross;
+    returns[t] = r;
+    // @fuse accumulate: src/execution/metrics.ts, region 'accumulate'
+    const ret = r;
+    growth *= 1 + ret;
+    sum += ret;
+    const below = Math.min(ret - rfBar, 0);
+    downside += below * below;
+    if (growth >= peak) {
+      peak = growth;
+      ddRun = 0;
+    } else {
+      ddRun++;
+      if (ddRun > maxDdRun) maxDdRun = ddRun;
+      const dd = 1 - growth / peak;
+      if (dd > maxDd) maxDd = dd;
+    }
+    if (gross > 0) inMarket++;
+    turnoverSum += notional;
+    equitySum += eq;
+  }
+  if (s <= n) {
+    // ruined on bar s − 1: everything closed at its close, then flat to the end
+    let t = s - 1;
+    let cy = yc[t];
+    let cx = xc[t];
+    let kind = 0;
+    // @fuse ruin: src/execution/kernel.ts, region 'ruin'
+    ruinBar = t;
+    hasPending = false;
+    r = -1;
+    kind = 4;
+    if (pos0 !== 0) kind = 3;
+    if (pos1 !== 0) kind = 3;
+    // @fuse fill-ruined: src/execution/kernel.ts, region 'fill'
+    if (kind !== 0 && kind !== 4) {
+      let dirBefore = 0;
+      let dirAfter = 0;
+      {
+        const g = kind === 1 ? pend0 : kind === 2 ? 0 : 0;
+        goal0 = g;
+        if (dirBefore === 0 && pos0 !== 0) dirBefore = pos0 > 0 ? 1 : -1;
+        if (dirAfter === 0 && g !== 0) dirAfter = g > 0 ? 1 : -1;
+      }
+      {
+        const g = kind === 1 ? pend1 : kind === 2 ? 0 : 0;
+        goal1 = g;
+        if (dirBefore === 0 && pos1 !== 0) dirBefore = pos1 > 0 ? 1 : -1;
+        if (dirAfter === 0 && g !== 0) dirAfter = g > 0 ? 1 : -1;
+      }
+      const reversal = dirBefore !== 0 && dirAfter !== 0 && dirBefore !== dirAfter;
+      const closing = dirBefore !== 0 && (dirAfter === 0 || reversal);
+      const opening = dirAfter !== 0 && (dirBefore === 0 || reversal);
+      let closeFlow = 0;
+      let keepFlow = 0;
+      let openFlow = 0;
+      short = false;
+      leg2: {
+        const g = goal0;
+        const d = g - pos0;
+        const rp = kind === 1 ? yo[t] : cy;
+        if (d === 0) {
+          if (g < 0) short = true;
+          break leg2;
+        }
+        const px = fillPrice(d, rp, slip);
+        const size = d > 0 ? d : -d;
+        const traded = size * rp;
+        const commission = commissionOf(size, traded, rates);
+        const flow = -d * px - commission;
+        cash += flow;
+        fillGross += Math.abs(g) * px;
+        notional += traded;
+        pnl += d * (cy - px) - commission;
+        if (closing && opening) {
+          const share = Math.abs(pos0) / size;
+          closeFlow += pos0 * px - commission * share;
+          openFlow += -g * px - commission * (1 - share);
+        } else if (closing) closeFlow += flow;
+        else if (opening) openFlow += flow;
+        else keepFlow += flow;
+        pos0 = g;
+        if (g < 0) short = true;
+      }
+      leg3: {
+        const g = goal1;
+        const d = g - pos1;
+        const rp = kind === 1 ? xo[t] : cx;
+        if (d === 0) {
+          if (g < 0) short = true;
+          break leg3;
+        }
+        const px = fillPrice(d, rp, slip);
+        const size = d > 0 ? d : -d;
+        const traded = size * rp;
+        const commission = commissionOf(size, traded, rates);
+        const flow = -d * px - commission;
+        cash += flow;
+        fillGross += Math.abs(g) * px;
+        notional += traded;
+        pnl += d * (cx - px) - commission;
+        if (closing && opening) {
+          const share = Math.abs(pos1) / size;
+          closeFlow += pos1 * px - commission * share;
+          openFlow += -g * px - commission * (1 - share);
+        } else if (closing) closeFlow += flow;
+        else if (opening) openFlow += flow;
+        else keepFlow += flow;
+        pos1 = g;
+        if (g < 0) short = true;
+      }
+      if (inTrade) {
+        tradeCash += closeFlow + keepFlow;
+        if (closing) {
+          closeTrade(acc, tradeCash);
+          inTrade = false;
+        }
+      }
+      if (opening) {
+        openTrade(acc);
+        inTrade = true;
+        tradeCash = openFlow;
+      }
+    }
+    // @fuse ruined-mark: src/execution/kernel.ts, region 'ruined-mark'
+    value = 0;
+    gross = 0;
+    eq = cash;
+    // @fuse bar-record: src/execution/kernel.ts, region 'bar-record'
+    prevEquity = eq;
+    prevGross = gross;
+    returns[t] = r;
+    // @fuse accumulate: src/execution/metrics.ts, region 'accumulate'
+    const ret = r;
+    growth *= 1 + ret;
+    sum += ret;
+    const below = Math.min(ret - rfBar, 0);
+    downside += below * below;
+    if (growth >= peak) {
+      peak = growth;
+      ddRun = 0;
+    } else {
+      ddRun++;
+      if (ddRun > maxDdRun) maxDdRun = ddRun;
+      const dd = 1 - growth / peak;
+      if (dd > maxDd) maxDd = dd;
+    }
+    if (gross > 0) inMarket++;
+    turnoverSum += notional;
+    equitySum += eq;
+    for (s++; s <= n; s++) {
+      t = s - 1;
+      cy = yc[t];
+      cx = xc[t];
+      // @fuse bar-open-ruined: src/execution/kernel.ts, region 'bar-open'
+      const c = t * 2;
+      {
+        pnl = 0;
+        fillGross = 0;
+        notional = 0;
+        if (t > 0) {
+          if (short && borrowRate !== 0) {
+            let shortValue = 0;
+            if (pos0 < 0) shortValue -= pos0 * prevY;
+            if (pos1 < 0) shortValue -= pos1 * prevX;
+            const fee = shortValue * borrowRate;
+            cash -= fee;
+            pnl -= fee;
+            if (inTrade) tradeCash -= fee;
+          }
+          pnl += pos0 * (cy - prevY);
+          pnl += pos1 * (cx - prevX);
+        }
+      }
+      kind = 0;
+      // @fuse bar-order-ruined: src/execution/kernel.ts, region 'bar-order'
+      if (hasPending) {
+        hasPending = false;
+        kind = 1;
+      } else;
+      // @fuse fill-ruined: src/execution/kernel.ts, region 'fill'
       if (kind !== 0 && kind !== 4) {
         let dirBefore = 0;
         let dirAfter = 0;
         {
-          const g = kind === 1 ? pend0 : kind === 2 ? tg0 : 0;
+          const g = kind === 1 ? pend0 : kind === 2 ? 0 : 0;
           goal0 = g;
           if (dirBefore === 0 && pos0 !== 0) dirBefore = pos0 > 0 ? 1 : -1;
           if (dirAfter === 0 && g !== 0) dirAfter = g > 0 ? 1 : -1;
         }
         {
-          const g = kind === 1 ? pend1 : kind === 2 ? tg1 : 0;
+          const g = kind === 1 ? pend1 : kind === 2 ? 0 : 0;
           goal1 = g;
           if (dirBefore === 0 && pos1 !== 0) dirBefore = pos1 > 0 ? 1 : -1;
           if (dirAfter === 0 && g !== 0) dirAfter = g > 0 ? 1 : -1;
@@ -267,13 +566,13 @@ export function pairLoop(
         let keepFlow = 0;
         let openFlow = 0;
         short = false;
-        leg8: {
+        leg2: {
           const g = goal0;
           const d = g - pos0;
           const rp = kind === 1 ? yo[t] : cy;
           if (d === 0) {
             if (g < 0) short = true;
-            break leg8;
+            break leg2;
           }
           const px = fillPrice(d, rp, slip);
           const size = d > 0 ? d : -d;
@@ -281,8 +580,6 @@ export function pairLoop(
           const commission = commissionOf(size, traded, rates);
           const flow = -d * px - commission;
           cash += flow;
-          commissionSum += commission;
-          slippageSum += traded * slip;
           fillGross += Math.abs(g) * px;
           notional += traded;
           pnl += d * (cy - px) - commission;
@@ -296,13 +593,13 @@ export function pairLoop(
           pos0 = g;
           if (g < 0) short = true;
         }
-        leg9: {
+        leg3: {
           const g = goal1;
           const d = g - pos1;
           const rp = kind === 1 ? xo[t] : cx;
           if (d === 0) {
             if (g < 0) short = true;
-            break leg9;
+            break leg3;
           }
           const px = fillPrice(d, rp, slip);
           const size = d > 0 ? d : -d;
@@ -310,8 +607,6 @@ export function pairLoop(
           const commission = commissionOf(size, traded, rates);
           const flow = -d * px - commission;
           cash += flow;
-          commissionSum += commission;
-          slippageSum += traded * slip;
           fillGross += Math.abs(g) * px;
           notional += traded;
           pnl += d * (cx - px) - commission;
@@ -338,20 +633,7 @@ export function pairLoop(
           tradeCash = openFlow;
         }
       }
-      if (kind >= 3) {
-        value = 0;
-        gross = 0;
-        eq = cash;
-        break;
-      }
-      if (!atClose && !ruined) {
-        let differs = false;
-        if (tg0 !== pos0) differs = true;
-        if (tg1 !== pos1) differs = true;
-        pend0 = tg0;
-        pend1 = tg1;
-        hasPending = differs;
-      }
+      // @fuse mark-ruined: src/execution/kernel.ts, region 'mark'
       value = 0;
       gross = 0;
       {
@@ -367,46 +649,35 @@ export function pairLoop(
         prevX = cx;
       }
       eq = cash + value;
-      if (!(eq <= 0) || ruined) {
-        if (grossBasis) {
-          const base = prevGross > 0 ? prevGross : fillGross;
-          r = base > 0 ? pnl / base : 0;
-        } else r = prevEquity > 0 ? pnl / prevEquity : 0;
-        break;
-      }
-      ruined = true;
-      ruinBar = bar;
-      hasPending = false;
-      r = -1;
-      kind = 4;
-      if (pos0 !== 0) kind = 3;
-      if (pos1 !== 0) kind = 3;
-    }
-    {
+      const ruinNow = false;
+      // @fuse bar-return: src/execution/kernel.ts, region 'bar-return'
+      if (grossBasis) {
+        const base = prevGross > 0 ? prevGross : fillGross;
+        r = base > 0 ? pnl / base : 0;
+      } else r = prevEquity > 0 ? pnl / prevEquity : 0;
+      // @fuse bar-record: src/execution/kernel.ts, region 'bar-record'
       prevEquity = eq;
       prevGross = gross;
-      returns[k] = r;
-      k++;
-      bar++;
+      returns[t] = r;
+      // @fuse accumulate: src/execution/metrics.ts, region 'accumulate'
+      const ret = r;
+      growth *= 1 + ret;
+      sum += ret;
+      const below = Math.min(ret - rfBar, 0);
+      downside += below * below;
+      if (growth >= peak) {
+        peak = growth;
+        ddRun = 0;
+      } else {
+        ddRun++;
+        if (ddRun > maxDdRun) maxDdRun = ddRun;
+        const dd = 1 - growth / peak;
+        if (dd > maxDd) maxDd = dd;
+      }
+      if (gross > 0) inMarket++;
+      turnoverSum += notional;
+      equitySum += eq;
     }
-    // @fuse accumulate: src/execution/metrics.ts, region 'accumulate'
-    const ret = r;
-    growth *= 1 + ret;
-    sum += ret;
-    const below = Math.min(ret - rfBar, 0);
-    downside += below * below;
-    if (growth >= peak) {
-      peak = growth;
-      ddRun = 0;
-    } else {
-      ddRun++;
-      if (ddRun > maxDdRun) maxDdRun = ddRun;
-      const dd = 1 - growth / peak;
-      if (dd > maxDd) maxDd = dd;
-    }
-    if (gross > 0) inMarket++;
-    turnoverSum += notional;
-    equitySum += eq;
   }
   // @fuse accumulator-store: src/execution/metrics.ts, region 'accumulator-store'
   acc[0] = growth;

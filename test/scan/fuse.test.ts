@@ -80,6 +80,32 @@ describe('scripts/fuse.ts rewrites', () => {
     expect(out).toContain('kept[k] = v;');
   });
 
+  it('drops a statement mapped to DROP and compound assignments to a dropped name; reading one is an error', async () => {
+    const out = await run('k++;\nsum += v;\nkept += v;\nseries[k] = v;', {
+      from: '',
+      map: { 'k++': DROP, sum: DROP, k: 't' },
+    });
+    expect(out).not.toContain('k++');
+    expect(out).not.toContain('sum');
+    expect(out).toContain('kept += v;');
+    expect(out).toContain('series[t] = v;');
+    await expect(run('x = sum;', { from: '', map: { sum: DROP } })).rejects.toThrow(
+      /src\.ts region 'r': 'sum' is dropped but read/,
+    );
+  });
+
+  it('folds `x && true`, `x || false`, and `x && false` or `x || true` when x has no effect', async () => {
+    const out = await run(
+      'a = eq <= 0 && !ruined;\nb = eq > 0 || ruined;\nc = eq <= 0 && ruined;\nd = f() && ruined;',
+      { from: '', map: { ruined: 'false' } },
+    );
+    expect(out).toContain('a = eq <= 0;');
+    expect(out).toContain('b = eq > 0;');
+    expect(out).toContain('c = false;');
+    // a call is kept for its effect
+    expect(out).toContain('d = f() && false;');
+  });
+
   it('names the file and region it cannot find, and a per-leg name used outside the legs', async () => {
     await expect(run('x = 1;', { from: '', region: 'missing' })).rejects.toThrow(
       new FuseError("src.ts: no region 'missing' (// @fuse-begin missing … // @fuse-end missing)"),
