@@ -183,6 +183,8 @@ function warmUp(spec: StrategySpec, opts: ResolvedBacktestOptions, bit: number):
     x[t] = 50 + 5 * Math.sin(t / 3);
     y[t] = 0.8 * x[t] + 10 + 6 * (seed / 2147483647 - 0.5); // a spread that swings through every band
   }
+  // the same spread mirrored: its first trade, and so the ruin's liquidation, goes the other way
+  const mirrored = y.map((v, t) => 2 * (0.8 * x[t] + 10) - v);
   const hugeY = y.map((v) => v * 1e160); // Q_t overflows, the filter's state and z turn NaN
   const hugeX = x.map((v) => v * 1e160);
   const rules = [
@@ -206,10 +208,25 @@ function warmUp(spec: StrategySpec, opts: ResolvedBacktestOptions, bit: number):
     } as ResolvedBacktestOptions;
     kalmanPairMetrics(s, o, y, x, x, y, n, scratch, out, 0);
     kalmanPairMetrics(s, o, hugeY, hugeX, x, y, n, scratch, out, 0);
-    // ruin: a commission of 30 % of the notional takes equity below zero after a few dozen
-    // bars (with the rule that trades); a ruin on the first bars made V8 compile a slower loop
-    const ruinous = { ...o, costs: { ...o.costs, commissionBps: 3000 } };
-    kalmanPairMetrics(s, ruinous, y, x, x, y, n, scratch, out, 0);
+    // ruin, so that the liquidation and the bars after it are compiled from real feedback: by a
+    // commission of 30 % of the notional (after a few dozen bars, with the rule that trades; a
+    // ruin on the first bars made V8 compile a slower loop), and by the first adverse move of
+    // a position a thousand times the capital (ruined holding it, in every execution mode);
+    // on four pairings of the series, so that the liquidation has sold and bought each leg
+    const noCosts = {
+      commissionBps: 0,
+      commissionPerShare: 0,
+      minCommission: 0,
+      slippageBps: 0,
+      borrowBps: 0,
+    };
+    const ruinous = [
+      { ...o, costs: { ...o.costs, commissionBps: 3000 } },
+      { ...o, capital: 1e-3, costs: noCosts },
+    ];
+    for (const r of ruinous)
+      for (const ys of [y, mirrored, x])
+        for (const xs of [x, y]) if (ys !== xs) kalmanPairMetrics(s, r, ys, xs, xs, ys, n, scratch, out, 0);
   }
 }
 
