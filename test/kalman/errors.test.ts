@@ -1,6 +1,6 @@
 /** Bad input gets a KalmanModelError naming the parameter, the expected shape and what was given. */
 import { describe, expect, it } from 'vitest';
-import { KalmanFilter, KalmanModelError, KalrevError } from '../../src/index.js';
+import { KalmanFilter, KalmanModelError, KalrevError, pairModel } from '../../src/index.js';
 
 function errorOf(fn: () => unknown): KalmanModelError {
   try {
@@ -125,6 +125,17 @@ describe('KalmanModelError', () => {
       ).message,
     ).toBe(
       'observations: -Infinity at [1][1] is not a valid observation (use null or NaN to mark a missing value)',
+    );
+    // the pairs model's own loop (pairFilter.generated.ts)
+    const pair = new KalmanFilter(
+      pairModel(Float64Array.of(1, 2, 3, 4), {
+        delta: 1e-4,
+        observationVariance: 1e-3,
+        initialCovariance: 0,
+      }),
+    );
+    expect(errorOf(() => pair.filter(Float64Array.of(1, NaN, 2, -Infinity))).message).toBe(
+      'observations: -Infinity at [3] is not a valid observation (use null or NaN to mark a missing value)',
     );
     expect(errorOf(() => kf.filterUpdate([0], [[1]], Infinity)).message).toBe(
       'observation: Infinity at [0] is not a valid observation (use null or NaN for missing)',
