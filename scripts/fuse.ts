@@ -82,39 +82,44 @@ const LIVE = { ...BAR, ruined: 'false' } as const;
 /** The bar after a ruin: flat, trading no more; the strategy's targets are not read. */
 const RUINED = { ...BAR, ruined: 'true', 'target[c+i]': '0' } as const;
 
+/** The Kalman-pairs strategy's parts, both legs in locals: the filter step to the sizing. */
+const STRATEGY: Record<string, Splice> = {
+  'pair-step': { from: 'src/kalman/pair.ts' },
+  weights: {
+    from: 'src/strategy/spread.ts',
+    legs: 2,
+    map: {
+      'out[i]': LEGS_2('w0', 'w1'),
+      'w[i]': LEGS_2('1', '-hedge'),
+      'prices[i]': LEGS_2('cy', 'cx'),
+      "transform==='log'": 'logPrices',
+    },
+  },
+  'band-rule': { from: 'src/strategy/rules.ts' },
+  'capital-sizing': {
+    from: 'src/strategy/sizing.ts',
+    legs: 2,
+    map: {
+      'held[i]': LEGS_2('h0', 'h1'),
+      'weights[i]': LEGS_2('w0', 'w1'),
+      'prices[i]': LEGS_2('cy', 'cx'),
+      'out[i]': LEGS_2('tg0', 'tg1'),
+    },
+  },
+  'unit-sizing': {
+    from: 'src/strategy/sizing.ts',
+    legs: 2,
+    map: { 'weights[i]': LEGS_2('w0', 'w1'), 'out[i]': LEGS_2('tg0', 'tg1') },
+  },
+};
+
 /** The kernels this script generates. */
 export const KERNELS: readonly FusedKernel[] = [
   {
     template: 'scripts/fuse/pairLoop.template.ts',
     output: 'src/scan/pairLoop.generated.ts',
     splices: {
-      'pair-step': { from: 'src/kalman/pair.ts' },
-      weights: {
-        from: 'src/strategy/spread.ts',
-        legs: 2,
-        map: {
-          'out[i]': LEGS_2('w0', 'w1'),
-          'w[i]': LEGS_2('1', '-hedge'),
-          'prices[i]': LEGS_2('cy', 'cx'),
-          "transform==='log'": 'logPrices',
-        },
-      },
-      'band-rule': { from: 'src/strategy/rules.ts' },
-      'capital-sizing': {
-        from: 'src/strategy/sizing.ts',
-        legs: 2,
-        map: {
-          'held[i]': LEGS_2('h0', 'h1'),
-          'weights[i]': LEGS_2('w0', 'w1'),
-          'prices[i]': LEGS_2('cy', 'cx'),
-          'out[i]': LEGS_2('tg0', 'tg1'),
-        },
-      },
-      'unit-sizing': {
-        from: 'src/strategy/sizing.ts',
-        legs: 2,
-        map: { 'weights[i]': LEGS_2('w0', 'w1'), 'out[i]': LEGS_2('tg0', 'tg1') },
-      },
+      ...STRATEGY,
       'bar-open': { from: 'src/execution/kernel.ts', legs: 2, map: BAR },
       'bar-order': { from: 'src/execution/kernel.ts', legs: 2, map: LIVE },
       fill: { from: 'src/execution/kernel.ts', legs: 2, map: BAR },
@@ -139,6 +144,11 @@ export const KERNELS: readonly FusedKernel[] = [
       },
       'accumulator-store': { from: 'src/execution/metrics.ts', map: { from: '0', to: 'n' } },
     },
+  },
+  {
+    template: 'scripts/fuse/pairTargets.template.ts',
+    output: 'src/backtest/pairTargets.generated.ts',
+    splices: STRATEGY,
   },
 ];
 

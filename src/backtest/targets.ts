@@ -11,8 +11,9 @@
 import { BandRule } from '../strategy/rules.js';
 import { CapitalSizing, UnitSizing, type Sizing } from '../strategy/sizing.js';
 import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
-import { createPairState, PAIR_BETA, PAIR_E, PAIR_Q, pairStep } from '../kalman/pair.js';
-import { tf } from '../strategy/spread.js';
+import { tf, type PriceTransform } from '../strategy/spread.js';
+import { PAIR_STRATEGY_PARAMS, setPairStrategyParams } from '../strategy/pairParams.js';
+import { pairTargetsLoop } from './pairTargets.generated.js';
 import type { Bar } from '../strategy/types.js';
 import type { SeriesRecord } from '../execution/simulator.js';
 import { recordSignal } from '../execution/result.js';
@@ -76,53 +77,26 @@ export function kalmanPairTargets(
   target: Float64Array,
   signals: SignalRecord,
 ): void {
-  const sp = spec.spread;
-  if (sp.type !== 'kalman-hedge' || !isKalmanPair(spec))
-    throw new Error('kalmanPairTargets: spec does not fit');
-  const transform = sp.transform;
-  const log = transform === 'log';
-  const filter = createPairState(sp.delta, sp.observationVariance, sp.initialCovariance);
-  const rule = bandRule(spec);
-  const sizing = sizingOf(spec);
-  const weights = new Float64Array(2);
-  const prices = new Float64Array(2);
-  const shares = new Float64Array(2);
-  const valueSeries = signals.value;
-  const zSeries = signals.z;
-  const scaleSeries = signals.scale;
-  const unitSeries = signals.units;
-  const hedgeSeries = signals.hedgeRatio;
-  // the global NaN read once: in the loop, on a path not yet taken when V8 compiles it, it is a
-  // generic global load that makes z, and everything computed from it, a boxed number
-  const nan = NaN;
-  let units = 0;
-  for (let t = 0; t < n; t++) {
-    const yt = yc[t];
-    const xt = xc[t];
-    pairStep(filter, tf(xt, transform), tf(yt, transform));
-    const e = filter[PAIR_E];
-    const sd = Math.sqrt(filter[PAIR_Q]);
-    const beta = filter[PAIR_BETA];
-    // setWeights of [1, −β]: shares per unit, or dollars (w / price) on log prices
-    weights[0] = log ? 1 / yt : 1;
-    weights[1] = log ? -beta / xt : -beta;
-    const z = sd > 0 ? e / sd : nan;
-    units = rule.next(z, units);
-    prices[0] = yt;
-    prices[1] = xt;
-    sizing.shares(units, weights, prices, shares);
-    target[2 * t] = shares[0];
-    target[2 * t + 1] = shares[1];
-    if (valueSeries !== null) {
-      valueSeries[t] = e;
-      zSeries![t] = z;
-      scaleSeries![t] = sd;
-      unitSeries![t] = units;
-      hedgeSeries![t] = beta;
+  if (!isKalmanPair(spec)) throw new Error('kalmanPairTargets: spec does not fit');
+  const prm = new Float64Array(PAIR_STRATEGY_PARAMS);
+  setPairStrategyParams(spec, prm);
+  // the filter's inputs: the prices, or their logs (a call to Math.log in the loop would make
+  // V8 keep more of the loop's values on the stack)
+  const transform = (spec.spread as { transform: PriceTransform }).transform;
+  let yf = yc;
+  let xf = xc;
+  if (transform === 'log') {
+    yf = new Float64Array(n);
+    xf = new Float64Array(n);
+    for (let t = 0; t < n; t++) {
+      yf[t] = tf(yc[t], transform);
+      xf[t] = tf(xc[t], transform);
     }
   }
+  // the loop generated from the strategy's parts (scripts/fuse)
+  pairTargetsLoop(prm, yc, xc, yf, xf, n, target, signals);
   // the series that are constant for the family: no fair value, a centre of 0
-  if (valueSeries !== null) {
+  if (signals.value !== null) {
     signals.centre!.fill(0, 0, n);
     signals.fairValue!.fill(NaN, 0, n);
   }

@@ -31,24 +31,8 @@ import {
   resetAccumulator,
   type Metrics,
 } from '../execution/metrics.js';
-import {
-  P_CAPITAL,
-  P_CAPITAL_SIZING,
-  P_ENTRY,
-  P_EXIT,
-  P_GROSS,
-  P_INIT_COV,
-  P_LOG,
-  P_MAX_HOLD,
-  P_MODE,
-  P_Q,
-  P_STOP,
-  P_UNIT_CAPITAL,
-  P_VE,
-  PARAMS,
-  pairLoop,
-} from './pairLoop.generated.js';
-import { pairTransitionVariance } from '../kalman/pair.js';
+import { P_CAPITAL, P_GROSS, P_MODE, PARAMS, pairLoop } from './pairLoop.generated.js';
+import { P_CAPITAL_SIZING, P_LOG, setPairStrategyParams } from '../strategy/pairParams.js';
 import type { ResolvedBacktestOptions } from '../execution/options.js';
 import type { StrategySpec } from '../strategy/spec.js';
 
@@ -134,20 +118,7 @@ const PRM = new Float64Array(PARAMS);
 const ACC = newAccumulator(252, 0);
 
 function setParams(spec: StrategySpec, opts: ResolvedBacktestOptions): void {
-  const sp = spec.spread;
-  const rs = spec.rule;
-  if (sp.type !== 'kalman-hedge' || rs.type !== 'bands')
-    throw new Error('kalmanPairMetrics: spec does not fit');
-  PRM[P_Q] = pairTransitionVariance(sp.delta);
-  PRM[P_VE] = sp.observationVariance;
-  PRM[P_INIT_COV] = sp.initialCovariance;
-  PRM[P_LOG] = sp.transform === 'log' ? 1 : 0;
-  PRM[P_ENTRY] = rs.entryZ;
-  PRM[P_EXIT] = rs.exitZ;
-  PRM[P_STOP] = rs.stopZ ?? Infinity; // BandRule's defaults
-  PRM[P_MAX_HOLD] = rs.maxHoldBars ?? Infinity;
-  PRM[P_CAPITAL_SIZING] = spec.sizing.type === 'capital' ? 1 : 0;
-  PRM[P_UNIT_CAPITAL] = spec.sizing.type === 'capital' ? spec.sizing.capital : 0;
+  setPairStrategyParams(spec, PRM);
   PRM[P_MODE] = opts.execution === 'close' ? 0 : opts.execution === 'next-open' ? 1 : 2;
   PRM[P_GROSS] = opts.returns === 'gross' ? 1 : 0;
   PRM[P_CAPITAL] = opts.capital;

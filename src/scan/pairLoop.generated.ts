@@ -16,27 +16,30 @@
  */
 import { commissionOf, fillPrice, type CostRates } from '../execution/costs.js';
 import { closeTrade, openTrade } from '../execution/metrics.js';
+import {
+  PAIR_STRATEGY_PARAMS,
+  P_CAPITAL_SIZING,
+  P_ENTRY,
+  P_EXIT,
+  P_INIT_COV,
+  P_LOG,
+  P_MAX_HOLD,
+  P_Q,
+  P_STOP,
+  P_UNIT_CAPITAL,
+  P_VE,
+} from '../strategy/pairParams.js';
 
-/** Slots of the parameter block {@link pairLoop} reads (one double each). */
-export const P_Q = 0; // δ/(1−δ)
-export const P_VE = 1;
-export const P_INIT_COV = 2;
-export const P_LOG = 3; // 1: log prices
-export const P_ENTRY = 4;
-export const P_EXIT = 5;
-export const P_STOP = 6;
-export const P_MAX_HOLD = 7;
-export const P_CAPITAL_SIZING = 8; // 1: capital sizing, 0: units
-export const P_UNIT_CAPITAL = 9;
-export const P_MODE = 10; // 0 close, 1 next-open, 2 next-close
-export const P_GROSS = 11; // 1: returns on gross exposure
-export const P_CAPITAL = 12;
+/** Slots of the parameter block {@link pairLoop} reads after the strategy's (one double each). */
+export const P_MODE = PAIR_STRATEGY_PARAMS; // 0 close, 1 next-open, 2 next-close
+export const P_GROSS = PAIR_STRATEGY_PARAMS + 1; // 1: returns on gross exposure
+export const P_CAPITAL = PAIR_STRATEGY_PARAMS + 2;
 /** Doubles in the parameter block. */
-export const PARAMS = 13;
+export const PARAMS = PAIR_STRATEGY_PARAMS + 3;
 
 /**
  * The backtest of bars [0, n) of y = `yc`, x = `xc` with the parameters `prm` and cost rates
- * `rates`: the trades into `acc` as they close, each bar's terms of the metric sums into `acc`,
+ * `rates` (strategy/pairParams.ts, then the slots above): the trades into `acc` as they close, each bar's terms of the metric sums into `acc`,
  * the per-bar returns into `returns` (for their variance). The filter
  * takes `yf`, `xf` (the closes, or their logs); `yo`, `xo` are the fill prices of a pending
  * target (the opens for next-open, the closes otherwise). Returns the ruin bar (−1: none).
