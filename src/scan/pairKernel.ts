@@ -23,6 +23,7 @@
  *   loop through its on-stack-replacement version, which boxes every loop variable (2-3×
  *   slower).
  */
+import { isKalmanPair } from '../backtest/targets.js';
 import { costRates } from '../execution/costs.js';
 import {
   finishMetrics,
@@ -37,11 +38,7 @@ import type { ResolvedBacktestOptions } from '../execution/options.js';
 import type { StrategySpec } from '../strategy/spec.js';
 
 /** Whether {@link kalmanPairMetrics} can run this strategy (every backtest option is supported). */
-export function fitsPairKernel(spec: StrategySpec): boolean {
-  return (
-    spec.spread.type === 'kalman-hedge' && spec.normaliser.type === 'kalman' && spec.rule.type === 'bands'
-  );
-}
+export const fitsPairKernel: (spec: StrategySpec) => boolean = isKalmanPair;
 
 /** Number of metrics written by {@link kalmanPairMetrics}, in METRIC_NAMES order. */
 export const KERNEL_METRICS = METRIC_NAMES.length;
