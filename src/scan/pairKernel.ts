@@ -195,6 +195,11 @@ function warmUp(spec: StrategySpec, opts: ResolvedBacktestOptions, bit: number):
     for (const r of ruinous)
       for (const ys of [y, mirrored, x])
         for (const xs of [x, y]) if (ys !== xs) kalmanPairMetrics(s, r, ys, xs, xs, ys, n, scratch, out, 0);
+    // and ruined holding one leg only: with no initial covariance the hedge ratio is 0 on the
+    // first bar, so a position taken then has no second leg
+    const unhedged = { ...s, spread: { ...s.spread, initialCovariance: 0 } } as StrategySpec;
+    kalmanPairMetrics(unhedged, ruinous[1], y, x, x, y, n, scratch, out, 0);
+    kalmanPairMetrics(unhedged, ruinous[1], mirrored, x, x, mirrored, n, scratch, out, 0);
   }
 }
 

@@ -8,11 +8,23 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 describe('the scan kernel after its warm-up', () => {
-  for (const execution of ['close', 'next-close'])
-    it(`is never deoptimised on the 67-ETF universe (execution ${execution})`, () => {
+  for (const [execution, commissionBps] of [
+    ['close', 1],
+    ['next-close', 1],
+    // ruined on the fill itself, some with one leg flat
+    ['next-close', 1000],
+  ] as const)
+    it(`is never deoptimised on the 67-ETF universe (execution ${execution}, commission ${commissionBps} bp)`, () => {
       const run = spawnSync(
         process.execPath,
-        ['--trace-deopt', '--import', 'tsx', 'test/scan/fixtures/kernel-deopt-entry.ts', execution],
+        [
+          '--trace-deopt',
+          '--import',
+          'tsx',
+          'test/scan/fixtures/kernel-deopt-entry.ts',
+          execution,
+          String(commissionBps),
+        ],
         { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       );
       expect(run.status, run.stderr).toBe(0);
