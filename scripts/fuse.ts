@@ -84,6 +84,7 @@ const RUINED = { ...BAR, ruined: 'true', 'target[c+i]': '0' } as const;
 
 /** The Kalman-pairs strategy's parts, both legs in locals: the filter step to the sizing. */
 const STRATEGY: Record<string, Splice> = {
+  'strategy-state': { from: 'scripts/fuse/pairStrategy.template.ts' },
   'pair-step': { from: 'src/kalman/pair.ts' },
   weights: {
     from: 'src/strategy/spread.ts',

@@ -11,8 +11,8 @@
 import { BandRule } from '../strategy/rules.js';
 import { CapitalSizing, UnitSizing, type Sizing } from '../strategy/sizing.js';
 import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
-import { tf, type PriceTransform } from '../strategy/spread.js';
-import { PAIR_STRATEGY_PARAMS, setPairStrategyParams } from '../strategy/pairParams.js';
+import { tf } from '../strategy/spread.js';
+import { P_LOG, PAIR_STRATEGY_PARAMS, setPairStrategyParams } from '../strategy/pairParams.js';
 import { pairTargetsLoop } from './pairTargets.generated.js';
 import type { Bar } from '../strategy/types.js';
 import type { SeriesRecord } from '../execution/simulator.js';
@@ -82,15 +82,14 @@ export function kalmanPairTargets(
   setPairStrategyParams(spec, prm);
   // the filter's inputs: the prices, or their logs (a call to Math.log in the loop would make
   // V8 keep more of the loop's values on the stack)
-  const transform = (spec.spread as { transform: PriceTransform }).transform;
   let yf = yc;
   let xf = xc;
-  if (transform === 'log') {
+  if (prm[P_LOG] !== 0) {
     yf = new Float64Array(n);
     xf = new Float64Array(n);
     for (let t = 0; t < n; t++) {
-      yf[t] = tf(yc[t], transform);
-      xf[t] = tf(xc[t], transform);
+      yf[t] = tf(yc[t], 'log');
+      xf[t] = tf(xc[t], 'log');
     }
   }
   // the loop generated from the strategy's parts (scripts/fuse)

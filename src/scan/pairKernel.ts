@@ -25,6 +25,7 @@
  */
 import { isKalmanPair } from '../backtest/targets.js';
 import { costRates } from '../execution/costs.js';
+import { tf } from '../strategy/spread.js';
 import {
   finishMetrics,
   METRIC_NAMES,
@@ -106,7 +107,7 @@ export function kalmanPairMetrics(
 }
 
 function logs(p: Float64Array, n: number, out: Float64Array): Float64Array {
-  for (let t = 0; t < n; t++) out[t] = Math.log(p[t]);
+  for (let t = 0; t < n; t++) out[t] = tf(p[t], 'log');
   return out;
 }
 
