@@ -47,6 +47,7 @@ export interface FusedKernel {
 export const DROP = '<drop>';
 
 const LEGS_2 = (a: string, b: string) => [a, b] as const;
+const LEGS_1 = (a: string) => [a] as const;
 
 /** The accounting kernel's bar at the `'metrics'` level, both phases, two legs in locals. */
 const BAR = {
@@ -85,6 +86,7 @@ const RUINED = { ...BAR, ruined: 'true', 'target[c+i]': '0' } as const;
 /** The Kalman-pairs strategy's parts, both legs in locals: the filter step to the sizing. */
 const STRATEGY: Record<string, Splice> = {
   'strategy-state': { from: 'scripts/fuse/pairStrategy.template.ts' },
+  'rule-state': { from: 'scripts/fuse/pairStrategy.template.ts' },
   'pair-step': { from: 'src/kalman/pair.ts' },
   weights: {
     from: 'src/strategy/spread.ts',
@@ -111,6 +113,37 @@ const STRATEGY: Record<string, Splice> = {
     from: 'src/strategy/sizing.ts',
     legs: 2,
     map: { 'weights[i]': LEGS_2('w0', 'w1'), 'out[i]': LEGS_2('tg0', 'tg1') },
+  },
+};
+
+/** The one-asset Kalman strategy's rule and sizing, its one leg in locals. */
+const LEVEL: Record<string, Splice> = {
+  'rule-state': { from: 'scripts/fuse/pairStrategy.template.ts' },
+  weights: {
+    from: 'src/strategy/spread.ts',
+    legs: 1,
+    map: {
+      'out[i]': LEGS_1('w0'),
+      'w[i]': LEGS_1('1'),
+      'prices[i]': LEGS_1('cy'),
+      "transform==='log'": 'logPrices',
+    },
+  },
+  'band-rule': { from: 'src/strategy/rules.ts' },
+  'capital-sizing': {
+    from: 'src/strategy/sizing.ts',
+    legs: 1,
+    map: {
+      'held[i]': LEGS_1('h0'),
+      'weights[i]': LEGS_1('w0'),
+      'prices[i]': LEGS_1('cy'),
+      'out[i]': LEGS_1('tg0'),
+    },
+  },
+  'unit-sizing': {
+    from: 'src/strategy/sizing.ts',
+    legs: 1,
+    map: { 'weights[i]': LEGS_1('w0'), 'out[i]': LEGS_1('tg0') },
   },
 };
 
@@ -150,6 +183,11 @@ export const KERNELS: readonly FusedKernel[] = [
     template: 'scripts/fuse/pairTargets.template.ts',
     output: 'src/backtest/pairTargets.generated.ts',
     splices: STRATEGY,
+  },
+  {
+    template: 'scripts/fuse/levelTargets.template.ts',
+    output: 'src/backtest/levelTargets.generated.ts',
+    splices: LEVEL,
   },
 ];
 

@@ -56,6 +56,8 @@ export function pairLoop(
   returns: Float64Array,
 ): number {
   // @fuse strategy-state
+  // @fuse rule-state
+  let h1 = 0;
   const atClose = prm[P_MODE] === 0;
   const grossBasis = prm[P_GROSS] !== 0;
   const slip = rates.slip;

@@ -46,6 +46,8 @@ export function pairTargetsLoop(
   rec: PairSignalSeries,
 ): void {
   // @fuse strategy-state
+  // @fuse rule-state
+  let h1 = 0;
   const valueSeries = rec.value;
   const zSeries = rec.z;
   const scaleSeries = rec.scale;

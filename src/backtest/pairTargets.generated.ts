@@ -50,6 +50,12 @@ export function pairTargetsLoop(
   // @fuse strategy-state: scripts/fuse/pairStrategy.template.ts, region 'strategy-state'
   const q = prm[P_Q];
   const ve = prm[P_VE];
+  let beta = 0;
+  let alpha = 0;
+  let p00 = prm[P_INIT_COV];
+  let p01 = 0;
+  let p11 = prm[P_INIT_COV];
+  // @fuse rule-state: scripts/fuse/pairStrategy.template.ts, region 'rule-state'
   const logPrices = prm[P_LOG] !== 0;
   const entryZ = prm[P_ENTRY];
   const exitZ = prm[P_EXIT];
@@ -58,11 +64,6 @@ export function pairTargetsLoop(
   const capitalSizing = prm[P_CAPITAL_SIZING] !== 0;
   const capital = prm[P_UNIT_CAPITAL];
   const nan = NaN;
-  let beta = 0;
-  let alpha = 0;
-  let p00 = prm[P_INIT_COV];
-  let p01 = 0;
-  let p11 = prm[P_INIT_COV];
   let units = 0;
   let held = 0;
   let blocked = 0;

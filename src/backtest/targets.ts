@@ -8,12 +8,11 @@
  * last bit (test/backtest/fast.test.ts).
  * @internal
  */
-import { BandRule } from '../strategy/rules.js';
-import { CapitalSizing, UnitSizing, type Sizing } from '../strategy/sizing.js';
 import { buildStrategy, type StrategySpec } from '../strategy/spec.js';
 import { tf } from '../strategy/spread.js';
-import { P_LOG, PAIR_STRATEGY_PARAMS, setPairStrategyParams } from '../strategy/pairParams.js';
+import { P_LOG, PAIR_STRATEGY_PARAMS, setPairStrategyParams, setRuleParams } from '../strategy/pairParams.js';
 import { pairTargetsLoop } from './pairTargets.generated.js';
+import { levelTargetsLoop } from './levelTargets.generated.js';
 import type { Bar } from '../strategy/types.js';
 import type { SeriesRecord } from '../execution/simulator.js';
 import { recordSignal } from '../execution/result.js';
@@ -39,18 +38,6 @@ export function isKalmanLevel(spec: StrategySpec): boolean {
     spec.normaliser.type === 'rolling' &&
     spec.rule.type === 'bands'
   );
-}
-
-/** The spec's band rule. */
-export function bandRule(spec: StrategySpec): BandRule {
-  const r = spec.rule;
-  if (r.type !== 'bands') throw new Error('bandRule: not a band rule');
-  return new BandRule(r.entryZ, r.exitZ, r.stopZ, r.maxHoldBars);
-}
-
-/** The spec's sizing. */
-export function sizingOf(spec: StrategySpec): Sizing {
-  return spec.sizing.type === 'units' ? new UnitSizing() : new CapitalSizing(spec.sizing.capital);
 }
 
 /** An empty signal record (a scan records no signals). */
@@ -104,7 +91,7 @@ export function kalmanPairTargets(
 /**
  * The one-asset Kalman family over bars [0, n) of `close`: targets into `target`, the signal
  * series into `rec`. The filter and the rolling window run first (kalmanLevelSignal.ts), then
- * the rule and the sizing bar by bar.
+ * the rule and the sizing in one generated loop.
  */
 export function kalmanLevelTargets(
   spec: StrategySpec,
@@ -116,35 +103,15 @@ export function kalmanLevelTargets(
   const sp = spec.spread;
   if (sp.type !== 'kalman-fair-value' || !isKalmanLevel(spec))
     throw new Error('kalmanLevelTargets: spec does not fit');
-  const log = sp.transform === 'log';
   const scratch = () => new Float64Array(n);
   const value = rec.value ?? scratch();
   const centre = rec.centre ?? scratch();
   const scale = rec.scale ?? scratch();
   kalmanLevelSignal(spec, close, n, value, rec.fairValue ?? scratch(), centre, scale);
-  const rule = bandRule(spec);
-  const sizing = sizingOf(spec);
-  const weights = new Float64Array(1);
-  const px = new Float64Array(1);
-  const out = new Float64Array(1);
-  const zs = rec.z;
-  const unitSeries = rec.units;
-  const nan = NaN; // read once (see kalmanPairTargets)
-  let units = 0;
-  for (let t = 0; t < n; t++) {
-    const yt = close[t];
-    weights[0] = log ? 1 / yt : 1;
-    const sd = scale[t];
-    const z = sd > 0 ? (value[t] - centre[t]) / sd : nan;
-    units = rule.next(z, units);
-    px[0] = yt;
-    sizing.shares(units, weights, px, out);
-    target[t] = out[0];
-    if (zs !== null) {
-      zs[t] = z;
-      unitSeries![t] = units;
-    }
-  }
+  const prm = new Float64Array(PAIR_STRATEGY_PARAMS);
+  setRuleParams(spec, prm);
+  // the loop generated from the rule and the sizing (scripts/fuse)
+  levelTargetsLoop(prm, close, value, centre, scale, n, target, rec);
   if (rec.hedgeRatio !== null) rec.hedgeRatio.fill(NaN, 0, n);
 }
 

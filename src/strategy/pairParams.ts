@@ -1,7 +1,7 @@
 /**
- * The Kalman-pairs strategy's parameters as one block of doubles, for the loops generated from
- * its parts (scripts/fuse): the backtest's signal pass (backtest/pairTargets.generated.ts) and
- * the scan's kernel (scan/pairLoop.generated.ts). A Float64Array's slots are unboxed doubles
+ * The Kalman strategies' parameters as one block of doubles, for the loops generated from
+ * their parts (scripts/fuse): the backtest's signal passes (backtest/pairTargets.generated.ts,
+ * backtest/levelTargets.generated.ts) and the scan's kernel (scan/pairLoop.generated.ts). A Float64Array's slots are unboxed doubles
  * whose shape no object change can alter under the compiled loop.
  * @internal
  */
@@ -24,13 +24,23 @@ export const PAIR_STRATEGY_PARAMS = 10;
 /** Writes the parameters of a Kalman-pairs `spec` to `prm[0 … PAIR_STRATEGY_PARAMS)`. */
 export function setPairStrategyParams(spec: StrategySpec, prm: Float64Array): void {
   const sp = spec.spread;
-  const rs = spec.rule;
-  if (sp.type !== 'kalman-hedge' || rs.type !== 'bands' || spec.normaliser.type !== 'kalman')
+  if (sp.type !== 'kalman-hedge' || spec.normaliser.type !== 'kalman')
     throw new Error('setPairStrategyParams: not a Kalman-pairs spec');
   prm[P_Q] = pairTransitionVariance(sp.delta);
   prm[P_VE] = sp.observationVariance;
   prm[P_INIT_COV] = sp.initialCovariance;
-  prm[P_LOG] = sp.transform === 'log' ? 1 : 0;
+  setRuleParams(spec, prm);
+}
+
+/**
+ * Writes the parameters of a band-rule `spec`'s rule and sizing, and whether its spread works on
+ * log prices, to their slots of `prm` (the `rule-state` region of scripts/fuse reads them).
+ */
+export function setRuleParams(spec: StrategySpec, prm: Float64Array): void {
+  const sp = spec.spread;
+  const rs = spec.rule;
+  if (rs.type !== 'bands') throw new Error('setRuleParams: not a band rule');
+  prm[P_LOG] = 'transform' in sp && sp.transform === 'log' ? 1 : 0;
   prm[P_ENTRY] = rs.entryZ;
   prm[P_EXIT] = rs.exitZ;
   prm[P_STOP] = rs.stopZ ?? Infinity; // BandRule's defaults

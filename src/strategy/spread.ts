@@ -48,6 +48,9 @@ export function setWeights(
 
 export const tf = (p: number, transform: PriceTransform) => (transform === 'log' ? Math.log(p) : p);
 
+/** A one-asset model's hedge: one unit of the spread is one unit of the asset. */
+const UNIT_WEIGHT = [1] as const;
+
 /** The fields every spread model publishes after each bar. */
 abstract class SpreadBase implements SpreadModel {
   abstract readonly legs: number;
@@ -141,7 +144,7 @@ export class KalmanFairValueSpread extends SpreadBase {
 
   update(prices: Float64Array): void {
     const p = tf(prices[0], this.options.transform);
-    this.weights[0] = this.options.transform === 'log' ? 1 / prices[0] : 1;
+    setWeights(this.weights, UNIT_WEIGHT, prices, this.options.transform);
     if (this.#warm !== null) {
       this.#warm.push(p);
       if (this.#warm.length < this.#plan!.warmup) return;
