@@ -1,0 +1,400 @@
+/**
+ * A book of pair sleeves in one account: each sleeve is one pair's strategy, funded from the
+ * book's cash when it starts and accounted by the one accounting kernel exactly as a single
+ * backtest of that pair at the sleeve's capital; the book's equity is its free cash plus its
+ * sleeves' equity, and its metrics come from the book's series through the one finish step.
+ *
+ * A sleeve trades on its own capital: one that loses all of it is ruined and stops (the
+ * kernel's rule), and the others go on. The book is ruined when its equity reaches zero: it
+ * then trades no more and its metrics say so.
+ */
+import type { PriceFrame } from '../data/frame.js';
+import { KalrevError } from '../errors.js';
+import {
+  accumulateBars,
+  closeTrade,
+  finishMetrics,
+  METRIC_NAMES,
+  metricsOf,
+  newAccumulator,
+  openTrade,
+  type Metrics,
+} from '../execution/metrics.js';
+import type { ResolvedBacktestOptions } from '../execution/options.js';
+import { newRecord, runResult, type RunResult } from '../execution/result.js';
+import { runAccount, Simulator } from '../execution/simulator.js';
+import type { Trade } from '../execution/ledger.js';
+import { legsOf, warmupBars, type StrategySpec } from '../strategy/spec.js';
+import { specTargets } from './targets.js';
+
+/** A book cannot be run as asked (bad sleeves, weights or data); names what is wrong. */
+export class PortfolioError extends KalrevError {
+  override name = 'PortfolioError';
+}
+
+/** What a sleeve does when it leaves the selection while in a position. */
+export type LeavePolicy = 'close' | 'exit';
+
+/** One sleeve of a book: a pair, its strategy, when it warms up, trades and stops, and its share of the book. */
+export interface SleevePlan {
+  /** The dependent leg and the hedge leg. */
+  y: string;
+  x: string;
+  strategy: StrategySpec;
+  /** First bar the strategy sees (its filter warms up from here; no trading before `start`). */
+  warmFrom: number;
+  /** First bar it may trade: it is funded at the previous close (the book's capital at bar 0). */
+  start: number;
+  /** First bar it opens nothing new: with `'close'` its targets are flat from here; with `'exit'` it keeps its position until its rule changes it. `n`: never. */
+  stop: number;
+  onStop: LeavePolicy;
+  /** Share of the book's equity it is funded with (the weights of the sleeves starting together sum to at most 1). */
+  weight: number;
+}
+
+/** A sleeve after the run. */
+export interface SleeveResult {
+  y: string;
+  x: string;
+  /** Bars of the frame: trading start, stop, and the last bar it was accounted (inclusive). */
+  start: number;
+  stop: number;
+  last: number;
+  weight: number;
+  /** The cash it was funded with, and its equity at its last bar. */
+  capital: number;
+  finalEquity: number;
+  /** Its P&L (final equity − capital): its contribution to the book. */
+  pnl: number;
+  /** Bars it ended with a position. */
+  barsHeld: number;
+  trades: Trade[];
+  ruined: boolean;
+  /** The full single-pair result over bars [start, last] (index 0 = bar `start`). */
+  run: RunResult;
+}
+
+/** What {@link runBook} returns: the book's series from its first trading bar, its metrics and its sleeves. */
+export interface BookResult {
+  /** First bar of the frame the book's series start at. */
+  from: number;
+  times: Float64Array;
+  equity: Float64Array;
+  returns: Float64Array;
+  grossExposure: Float64Array;
+  netExposure: Float64Array;
+  tradedNotional: Float64Array;
+  /** Cash not funded to any sleeve. */
+  freeCash: Float64Array;
+  /** Sleeves holding a position at each close. */
+  openSleeves: Float64Array;
+  metrics: Metrics;
+  ruined: boolean;
+  /** Bar (of the frame) and time the book was ruined at (−1 / NaN when it was not). */
+  ruinBar: number;
+  ruinTime: number;
+  sleeves: SleeveResult[];
+  options: ResolvedBacktestOptions;
+}
+
+/** The spec with its capital sizing (if any) at the sleeve's capital. */
+function atCapital(spec: StrategySpec, capital: number): StrategySpec {
+  return spec.sizing.type === 'capital' ? { ...spec, sizing: { type: 'capital', capital } } : spec;
+}
+
+/** The bar after `from` where either column is not a positive price (or n). */
+function pricedUntil(a: Float64Array, b: Float64Array, from: number, n: number): number {
+  for (let t = from; t < n; t++)
+    if (!(a[t] > 0 && b[t] > 0) || a[t] === Infinity || b[t] === Infinity) return t;
+  return n;
+}
+
+/**
+ * Runs one sleeve funded with `capital`: the strategy's targets over its bars from `warmFrom`
+ * (flat before `start`, and from `stop` as its leave policy says), then the accounting kernel
+ * over [start, end) at that capital. Exactly `backtest()` of the same bars when the sleeve
+ * trades from its first bar and never stops.
+ */
+function runSleeve(
+  frame: PriceFrame,
+  plan: SleevePlan,
+  capital: number,
+  opts: ResolvedBacktestOptions,
+  end: number,
+): SleeveRun {
+  const { warmFrom, start } = plan;
+  const spec = atCapital(plan.strategy, capital);
+  const m = end - warmFrom;
+  const yc = frame.get(plan.y, 'close').subarray(warmFrom, end);
+  const xc = frame.get(plan.x, 'close').subarray(warmFrom, end);
+  const times = frame.times.subarray(warmFrom, end);
+  const sig = newRecord(m, 2);
+  specTargets(spec, [yc, xc], times, m, sig.targets, sig);
+  const a = start - warmFrom;
+  const tg = sig.targets;
+  tg.fill(0, 0, 2 * a);
+  const s = plan.stop - warmFrom;
+  if (s < m) {
+    if (plan.onStop === 'close') tg.fill(0, 2 * s);
+    else {
+      // keep the position held at the stop until the rule changes it; flat from then on
+      const units = sig.units;
+      const held = s > 0 ? units[s - 1] : 0;
+      let t = s;
+      while (t < m && held !== 0 && units[t] === held) t++;
+      tg.fill(0, 2 * t);
+    }
+  }
+  const k = m - a;
+  const rows = (col: 'close' | 'open') => {
+    const out = new Float64Array(2 * k);
+    const yv = frame.get(plan.y, col);
+    const xv = frame.get(plan.x, col);
+    for (let t = 0; t < k; t++) {
+      out[2 * t] = yv[start + t];
+      out[2 * t + 1] = xv[start + t];
+    }
+    return out;
+  };
+  const rec = newRecord(k, 2);
+  const sim = new Simulator(null, { ...opts, capital }, 2);
+  const open = opts.execution === 'next-open' ? rows('open') : null;
+  runAccount(sim, times.subarray(a), rows('close'), open, tg.subarray(2 * a), k, rec);
+  const run = runResult(sim, rec, times.subarray(a));
+  // the strategy's signal over the traded bars, for reports
+  for (const key of Object.keys(run.signals) as (keyof RunResult['signals'])[])
+    run.signals[key] = sig[key].subarray(a);
+  return { run, traded: rec.tradedNotional };
+}
+
+/** Checks the plans against the frame before anything runs. */
+function checkPlans(frame: PriceFrame, plans: readonly SleevePlan[]): void {
+  const n = frame.length;
+  plans.forEach((p, i) => {
+    const where = `sleeve ${i + 1} (${p.y}/${p.x})`;
+    for (const s of [p.y, p.x])
+      if (!frame.has(s, 'close'))
+        throw new PortfolioError(`${where}: ${s} is not in the data (${frame.source})`);
+    if (p.y === p.x) throw new PortfolioError(`${where}: a pair needs two different symbols`);
+    if (legsOf(p.strategy) !== 2)
+      throw new PortfolioError(
+        `${where}: a sleeve's strategy trades a pair (2 legs), this one ${legsOf(p.strategy)}`,
+      );
+    if (!(p.warmFrom >= 0 && p.warmFrom <= p.start && p.start < n && p.stop > p.start && p.stop <= n))
+      throw new PortfolioError(
+        `${where}: bars out of order (warm-up from ${p.warmFrom}, start ${p.start}, stop ${p.stop}, data ${n} bars)`,
+      );
+    if (!(p.weight > 0 && p.weight <= 1))
+      throw new PortfolioError(`${where}: weight must be in (0, 1], got ${p.weight}`);
+    const need = warmupBars(p.strategy);
+    const yc = frame.get(p.y, 'close');
+    const xc = frame.get(p.x, 'close');
+    if (pricedUntil(yc, xc, p.warmFrom, p.start + 1) <= p.start)
+      throw new PortfolioError(
+        `${where}: both legs need a price on every bar from ${frame.date(p.warmFrom)} to ${frame.date(p.start)} (warm-up and first bar)`,
+      );
+    if (need >= n - p.warmFrom)
+      throw new PortfolioError(
+        `${where}: the strategy needs ${need} bars before its first signal; the data has ${n - p.warmFrom} from its warm-up`,
+      );
+  });
+}
+
+/** Whether a sleeve ends bar j flat with nothing to fill next. */
+function isFlat(run: RunResult, j: number): boolean {
+  const p = run.positions;
+  const g = run.targets;
+  return p[2 * j] === 0 && p[2 * j + 1] === 0 && g[2 * j] === 0 && g[2 * j + 1] === 0;
+}
+
+interface SleeveRun {
+  run: RunResult;
+  traded: Float64Array;
+}
+
+/**
+ * Runs a book. Sleeves are funded in the order they start: each with `weight` × the book's
+ * equity at the previous close (the capital before the first bar), the sleeves starting
+ * together scaled down to the free cash when they would take more. A sleeve is accounted until
+ * its legs' data ends (after that it holds its last equity); one that has stopped and is flat
+ * gives its equity back to the free cash at the next funding.
+ */
+export function runBook(
+  frame: PriceFrame,
+  plans: readonly SleevePlan[],
+  opts: ResolvedBacktestOptions,
+): BookResult {
+  if (plans.length === 0) throw new PortfolioError('a book needs at least one sleeve');
+  checkPlans(frame, plans);
+  const n = frame.length;
+  const order = plans.map((_, i) => i).sort((a, b) => plans[a].start - plans[b].start || a - b);
+  const from = plans[order[0]].start;
+  const m = n - from;
+  const sleeveEquity = new Float64Array(m);
+  const gross = new Float64Array(m);
+  const net = new Float64Array(m);
+  const traded = new Float64Array(m);
+  const free = new Float64Array(m);
+  const openSleeves = new Float64Array(m);
+  const runs: (SleeveRun | null)[] = plans.map(() => null);
+  const capitals = new Float64Array(plans.length);
+  const released = new Uint8Array(plans.length);
+  let freeNow = opts.capital;
+  let i = 0;
+  while (i < order.length) {
+    const s = plans[order[i]].start;
+    const group: number[] = [];
+    while (i < order.length && plans[order[i]].start === s) group.push(order[i++]);
+    const b = s - from;
+    // the book's equity at the previous close: every sleeve that traded then has run
+    const bookEquity = b === 0 ? opts.capital : free[b - 1] + sleeveEquity[b - 1];
+    for (let k = 0; k < plans.length; k++) {
+      const r = runs[k];
+      if (r === null || released[k] || plans[k].stop > s) continue;
+      const o = plans[k].start - from;
+      const q = r.run.equity;
+      const j = Math.min(b - 1 - o, q.length - 1);
+      if (j === q.length - 1 || isFlat(r.run, j)) {
+        // flat for good (its targets stay flat after its stop): its cash back to the book
+        released[k] = 1;
+        freeNow += q[j];
+        for (let t = b; t < m; t++) sleeveEquity[t] -= q[j];
+      }
+    }
+    let want = 0;
+    for (const k of group) want += plans[k].weight * bookEquity;
+    const scale = want > freeNow ? Math.max(freeNow, 0) / want : 1;
+    for (const k of group) {
+      const p = plans[k];
+      const capital = p.weight * bookEquity * scale;
+      if (!(capital > 0)) continue; // a ruined book funds nothing
+      const end = pricedUntil(frame.get(p.y, 'close'), frame.get(p.x, 'close'), p.start, n);
+      const sr = runSleeve(frame, p, capital, opts, end);
+      runs[k] = sr;
+      capitals[k] = capital;
+      freeNow -= capital;
+      const o = p.start - from;
+      const run = sr.run;
+      const q = run.equity;
+      const len = q.length;
+      for (let t = 0; t < len; t++) {
+        sleeveEquity[o + t] += q[t];
+        gross[o + t] += run.grossExposure[t];
+        net[o + t] += run.netExposure[t];
+        traded[o + t] += sr.traded[t];
+        if (run.positions[2 * t] !== 0 || run.positions[2 * t + 1] !== 0) openSleeves[o + t]++;
+      }
+      // after its data ends a sleeve holds its equity at its last close
+      for (let t = o + len; t < m; t++) sleeveEquity[t] += q[len - 1];
+    }
+    free.fill(freeNow, b);
+  }
+  const sleeves: SleeveResult[] = [];
+  for (const k of order) {
+    const sr = runs[k];
+    if (sr === null) continue;
+    const p = plans[k];
+    const run = sr.run;
+    const q = run.equity;
+    let barsHeld = 0;
+    for (let t = 0; t < q.length; t++)
+      if (run.positions[2 * t] !== 0 || run.positions[2 * t + 1] !== 0) barsHeld++;
+    sleeves.push({
+      y: p.y,
+      x: p.x,
+      start: p.start,
+      stop: p.stop,
+      last: p.start + q.length - 1,
+      weight: p.weight,
+      capital: capitals[k],
+      finalEquity: q[q.length - 1],
+      pnl: q[q.length - 1] - capitals[k],
+      barsHeld,
+      trades: run.trades,
+      ruined: run.ruined,
+      run,
+    });
+  }
+  const equity = new Float64Array(m);
+  for (let t = 0; t < m; t++) equity[t] = free[t] + sleeveEquity[t];
+  return finishBook(frame, from, equity, gross, net, traded, free, openSleeves, sleeves, opts);
+}
+
+/**
+ * The book's returns on the chosen basis, its ruin (equity at or below zero: from that bar on
+ * it trades no more, its equity held), and its metrics through the one finish step, its trades
+ * being every sleeve's.
+ */
+function finishBook(
+  frame: PriceFrame,
+  from: number,
+  equity: Float64Array,
+  gross: Float64Array,
+  net: Float64Array,
+  traded: Float64Array,
+  free: Float64Array,
+  openSleeves: Float64Array,
+  sleeves: SleeveResult[],
+  opts: ResolvedBacktestOptions,
+): BookResult {
+  const m = equity.length;
+  const returns = new Float64Array(m);
+  let ruinBar = -1;
+  let prevEquity = opts.capital;
+  let prevGross = 0;
+  for (let t = 0; t < m; t++) {
+    if (ruinBar >= 0) {
+      // a ruined book is over: flat from its ruin bar on
+      equity[t] = equity[t - 1];
+      gross[t] = 0;
+      net[t] = 0;
+      traded[t] = 0;
+      openSleeves[t] = 0;
+      returns[t] = 0;
+      continue;
+    }
+    const pnl = equity[t] - prevEquity;
+    if (equity[t] <= 0) {
+      ruinBar = t;
+      returns[t] = -1;
+    } else if (opts.returns === 'gross') {
+      const base = prevGross > 0 ? prevGross : gross[t];
+      returns[t] = base > 0 ? pnl / base : 0;
+    } else returns[t] = prevEquity > 0 ? pnl / prevEquity : 0;
+    prevEquity = equity[t];
+    prevGross = gross[t];
+  }
+  const acc = newAccumulator(opts.periodsPerYear, opts.riskFreeRate);
+  accumulateBars(acc, returns, gross, traded, equity, 0, m);
+  const end = ruinBar >= 0 ? from + ruinBar : Infinity;
+  const closed: Trade[] = [];
+  for (const s of sleeves)
+    for (const tr of s.trades) {
+      if (s.start + tr.entryBar > end) continue;
+      openTrade(acc);
+      if (tr.closed && s.start + tr.exitBar <= end) closed.push({ ...tr, exitBar: s.start + tr.exitBar });
+    }
+  // closed trades fold in the order they closed (the accumulator's convention)
+  closed.sort((a, b) => a.exitBar - b.exitBar);
+  for (const tr of closed) closeTrade(acc, tr.pnl);
+  const row = new Float64Array(METRIC_NAMES.length);
+  finishMetrics(acc, returns, opts.periodsPerYear, ruinBar >= 0, row, 0);
+  const times = frame.times.subarray(from);
+  return {
+    from,
+    times,
+    equity,
+    returns,
+    grossExposure: gross,
+    netExposure: net,
+    tradedNotional: traded,
+    freeCash: free,
+    openSleeves,
+    metrics: metricsOf(row),
+    ruined: ruinBar >= 0,
+    ruinBar: ruinBar >= 0 ? from + ruinBar : -1,
+    ruinTime: ruinBar >= 0 ? times[ruinBar] : NaN,
+    sleeves,
+    options: opts,
+  };
+}
