@@ -299,7 +299,7 @@ function mean(a: Float64Array, m: number): number {
 }
 
 /** Slope of the OLS of y on x with a constant. */
-function olsBeta(y: Float64Array, x: Float64Array, m: number): number {
+export function olsBeta(y: Float64Array, x: Float64Array, m: number): number {
   // One pass (it runs on every pair, screens or not): sums of the prices' deviations from the
   // first bar, so price levels do not cancel, in two interleaved sets so that the additions'
   // dependency chains overlap; then the centred sums Σdxdy − ΣdxΣdy/m and Σdx² − (Σdx)²/m.

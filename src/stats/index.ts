@@ -27,3 +27,4 @@ export {
   type RollingOptions,
 } from './rolling.js';
 export { normalCdf, normalSf } from './normal.js';
+export { benjaminiHochberg } from './multipleTesting.js';

@@ -1,0 +1,173 @@
+/**
+ * A book of pair sleeves: equal to the sum of single-pair backtests when nothing is shared,
+ * and never looking ahead through its walk-forward selection.
+ */
+import { describe, expect, it } from 'vitest';
+import { backtest } from '../../src/backtest/engine.js';
+import { runBook, PortfolioError, type SleevePlan } from '../../src/backtest/portfolio.js';
+import { resolveBacktestOptions } from '../../src/execution/options.js';
+import { resolveStrategy, type StrategySpec } from '../../src/strategy/spec.js';
+import { sleevePlans, walkForwardSelection, type SelectionOptions } from '../../src/scan/selection.js';
+import { PriceFrame, type PriceField } from '../../src/data/frame.js';
+import { rng, syntheticUniverse } from './universe.js';
+
+const EXECUTIONS = ['close', 'next-open', 'next-close'] as const;
+const atCapital = (spec: StrategySpec, capital: number): StrategySpec => ({
+  ...spec,
+  sizing: { type: 'capital', capital },
+});
+
+describe('a book with fixed equal capital and no selection', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6])
+    it(`equals the sum of its single-pair backtests at capital/K to the last digit (universe ${seed})`, () => {
+      const u = rng(100 + seed);
+      const frame = syntheticUniverse(8, 400, seed);
+      const K = [2, 4, 5][seed % 3];
+      const C = 25_000 * K;
+      const execution = EXECUTIONS[seed % 3];
+      const spec = resolveStrategy({ preset: 'kalman-pair', rule: { entryZ: 0.8 + u(), exitZ: 0 } });
+      const pairs: [string, string][] = [];
+      while (pairs.length < K) {
+        const a = frame.symbols[Math.floor(u() * 8)];
+        const b = frame.symbols[Math.floor(u() * 8)];
+        if (a !== b && !pairs.some(([y, x]) => y === a && x === b)) pairs.push([a, b]);
+      }
+      const opts = resolveBacktestOptions({ execution, capital: C });
+      const plans: SleevePlan[] = pairs.map(([y, x]) => ({
+        y,
+        x,
+        strategy: spec,
+        warmFrom: 0,
+        start: 0,
+        stop: frame.length,
+        onStop: 'close',
+        weight: 1 / K,
+      }));
+      const book = runBook(frame, plans, opts);
+      const singles = pairs.map(([y, x]) =>
+        backtest(frame, atCapital(spec, C / K), { ...opts, capital: C / K, symbols: [y, x] }),
+      );
+      expect(book.sleeves.map((s) => s.capital)).toEqual(pairs.map(() => C / K));
+      book.sleeves.forEach((s, k) => {
+        expect(Array.from(s.run.equity)).toEqual(Array.from(singles[k].equity));
+        expect(Array.from(s.run.fills.shares)).toEqual(Array.from(singles[k].fills.shares));
+        expect(Array.from(s.run.fills.price)).toEqual(Array.from(singles[k].fills.price));
+        expect(s.trades).toEqual(singles[k].trades);
+      });
+      for (let t = 0; t < frame.length; t++) {
+        let sum = 0;
+        for (const s of singles) sum += s.equity[t];
+        expect(book.equity[t]).toBe(sum);
+      }
+      expect(book.metrics.trades).toBe(singles.reduce((a, s) => a + s.trades.length, 0));
+      expect(singles.reduce((a, s) => a + s.trades.length, 0)).toBeGreaterThan(K);
+    });
+});
+
+/** `frame` with every price after bar `t` multiplied by a random factor in [0.5, 1.5). */
+function perturbedAfter(frame: PriceFrame, t: number, seed: number): PriceFrame {
+  const u = rng(seed);
+  const columns: Record<string, Partial<Record<PriceField, Float64Array>>> = {};
+  for (const s of frame.symbols) {
+    const close = frame.get(s, 'close').slice();
+    const open = frame.get(s, 'open').slice();
+    for (let i = t + 1; i < frame.length; i++) {
+      const k = 0.5 + u();
+      close[i] *= k;
+      open[i] *= k;
+    }
+    columns[s] = { close, open };
+  }
+  return new PriceFrame({ times: frame.times, columns, source: 'perturbed' });
+}
+
+describe('walk-forward selection and the book never look ahead', () => {
+  const frame = syntheticUniverse(10, 520, 11, true);
+  const spec = resolveStrategy('kalman-pair');
+  const sel: SelectionOptions = { top: 3, rebalance: 40, train: 120, fdr: 1, halfLife: [0, 1e9] };
+  for (const execution of ['close', 'next-open'] as const)
+    it(`changing every price after bar t changes no selection, target or fill at or before t (${execution})`, async () => {
+      const opts = resolveBacktestOptions({ execution });
+      const run = async (f: PriceFrame) => {
+        const periods = await walkForwardSelection({
+          frame: f,
+          strategy: spec,
+          options: opts,
+          selection: sel,
+        });
+        const book = runBook(f, sleevePlans(periods, spec, sel, f.length), opts);
+        return { periods, book };
+      };
+      const a = await run(frame);
+      expect(a.book.sleeves.length).toBeGreaterThan(3);
+      for (const t of [250, 333, 400]) {
+        const b = await run(perturbedAfter(frame, t, t));
+        const before = (p: { start: number }) => p.start <= t;
+        expect(b.periods.filter(before)).toEqual(a.periods.filter(before));
+        const sa = a.book.sleeves.filter(before);
+        const sb = b.book.sleeves.filter(before);
+        expect(sb.map((s) => [s.y, s.x, s.start, s.capital])).toEqual(
+          sa.map((s) => [s.y, s.x, s.start, s.capital]),
+        );
+        sa.forEach((s, k) => {
+          const upTo = t - s.start + 1; // bars of the sleeve at or before t
+          const rb = sb[k].run;
+          expect(Array.from(rb.targets.subarray(0, 2 * upTo))).toEqual(
+            Array.from(s.run.targets.subarray(0, 2 * upTo)),
+          );
+          const fills = (r: typeof rb) =>
+            Array.from(r.fills.bar)
+              .map((bar, i) => [bar, r.fills.leg[i], r.fills.shares[i], r.fills.price[i]])
+              .filter(([bar]) => bar < upTo);
+          expect(fills(rb)).toEqual(fills(s.run));
+        });
+        const m = t - a.book.from + 1;
+        expect(Array.from(b.book.equity.subarray(0, m))).toEqual(Array.from(a.book.equity.subarray(0, m)));
+        // and something after t did change
+        expect(b.book.equity[b.book.equity.length - 1]).not.toBe(a.book.equity[a.book.equity.length - 1]);
+      }
+    });
+
+  it('selects only pairs whose legs both have a close on every bar of the training window', async () => {
+    const opts = resolveBacktestOptions({ execution: 'close' });
+    const periods = await walkForwardSelection({ frame, strategy: spec, options: opts, selection: sel });
+    let held = 0;
+    for (const p of periods)
+      for (const pick of p.pairs) {
+        held++;
+        for (const s of [pick.y, pick.x]) {
+          const c = frame.get(s, 'close');
+          for (let t = p.start - sel.train; t < p.start; t++) expect(c[t]).toBeGreaterThan(0);
+        }
+      }
+    expect(held).toBeGreaterThan(10);
+    // late listings were eligible only once they had a full window
+    expect(periods[0].eligible).toBeLessThan(10);
+  });
+});
+
+describe('runBook refuses plans it cannot run', () => {
+  const frame = syntheticUniverse(4, 200, 3);
+  const spec = resolveStrategy('kalman-pair');
+  const opts = resolveBacktestOptions({ execution: 'close' });
+  const plan = (p: Partial<SleevePlan>): SleevePlan => ({
+    y: 'S000',
+    x: 'S001',
+    strategy: spec,
+    warmFrom: 0,
+    start: 0,
+    stop: 200,
+    onStop: 'close',
+    weight: 0.5,
+    ...p,
+  });
+  it.each([
+    [{ y: 'NOPE' }, /NOPE is not in the data/],
+    [{ x: 'S000' }, /two different symbols/],
+    [{ weight: 0 }, /weight must be in \(0, 1\]/],
+    [{ start: 300 }, /bars out of order/],
+  ] as const)('%o', (p, message) => {
+    expect(() => runBook(frame, [plan(p)], opts)).toThrow(PortfolioError);
+    expect(() => runBook(frame, [plan(p)], opts)).toThrow(message);
+  });
+});
