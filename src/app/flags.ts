@@ -7,17 +7,19 @@
 import { EXECUTION_TIMINGS, RETURN_BASES } from '../execution/options.js';
 import { STRATEGY_PARAMETERS, type ParameterRow } from '../strategy/parameters.js';
 import { PRESET_NAMES } from './presets.js';
+import { METRIC_NAMES } from '../execution/metrics.js';
 
 /** The commands that take run-spec flags. */
-export type SpecCommand = 'backtest' | 'scan' | 'sweep' | 'paper';
+export type SpecCommand = 'backtest' | 'scan' | 'sweep' | 'paper' | 'portfolio';
 
 /** A row of the table: a parameter, and the commands that take its flag. */
 export interface SpecParameter extends ParameterRow {
-  /** The commands that take the flag (default: all four). */
+  /** The commands that take the flag (default: all). */
   commands?: readonly SpecCommand[];
 }
 
-const ALL: readonly SpecCommand[] = ['backtest', 'scan', 'sweep', 'paper'];
+const ALL: readonly SpecCommand[] = ['backtest', 'scan', 'sweep', 'paper', 'portfolio'];
+const BOOK: readonly SpecCommand[] = ['portfolio'];
 const num = { kind: 'number' } as const;
 
 /** Every run-spec parameter with a flag or a grid name, in the order the help lists them. */
@@ -28,7 +30,7 @@ export const SPEC_PARAMETERS: readonly SpecParameter[] = [
     arg: '<path>',
     value: { kind: 'string' },
     help: 'prices: a CSV (wide, long or Yahoo), a Parquet file or a folder of per-symbol files',
-    commands: ['backtest', 'scan', 'sweep'],
+    commands: ['backtest', 'scan', 'sweep', 'portfolio'],
   },
   {
     path: 'symbols',
@@ -130,6 +132,158 @@ export const SPEC_PARAMETERS: readonly SpecParameter[] = [
     path: `strategy.${p.path}`,
     ...(p.implies ? { implies: { ...p.implies, path: `strategy.${p.implies.path}` } } : {}),
   })),
+  {
+    path: 'portfolio.pairs',
+    flag: '--pairs',
+    arg: '<Y,X...>',
+    value: { kind: 'pairs' },
+    help: 'the book: these pairs, held throughout (instead of --select)',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.top',
+    flag: '--select',
+    arg: '<top:K>',
+    value: { kind: 'top' },
+    help: 'the book: the K best pairs, selected walk-forward on each training window',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.rebalance',
+    flag: '--rebalance',
+    arg: '<bars>',
+    value: { kind: 'integer' },
+    help: 'bars between selections (63)',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.train',
+    flag: '--train',
+    arg: '<bars>',
+    value: { kind: 'integer' },
+    help: 'training window of each selection and warm-up of each new sleeve (252)',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.allocation',
+    flag: '--allocation',
+    arg: '<how>',
+    value: { kind: 'choice', choices: ['equal', 'inverse-vol', 'fixed'] },
+    help: 'funding of the sleeves: equal, inverse spread volatility, or --weights',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.weights',
+    flag: '--weights',
+    arg: '<w,...>',
+    value: { kind: 'numbers' },
+    help: 'fixed weights of --pairs, in order, summing to 1',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.fdr',
+    flag: '--fdr',
+    arg: '<q>',
+    value: num,
+    help: 'false discovery rate of the Engle-Granger tests across the pairs tested (0.05)',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.maxPValue',
+    flag: '--max-pvalue',
+    arg: '<p>',
+    value: num,
+    help: 'also a raw Engle-Granger p-value ≤ p',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.halfLife',
+    flag: '--half-life',
+    arg: '<min,max>',
+    value: { kind: 'range' },
+    help: 'half-life of the OLS spread within [min, max] bars (1, train/2)',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.minCorrelation',
+    flag: '--min-corr',
+    arg: '<r>',
+    value: num,
+    help: 'correlation of the legs’ daily returns ≥ r',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.minPrice',
+    flag: '--min-price',
+    arg: '<p>',
+    value: num,
+    help: 'both legs’ lowest close over the window ≥ p',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.rankBy',
+    flag: '--rank-by',
+    arg: '<metric>',
+    value: { kind: 'choice', choices: METRIC_NAMES },
+    help: 'in-sample metric the survivors are ranked by (sharpe)',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.minScore',
+    flag: '--min-score',
+    arg: '<v>',
+    value: num,
+    help: 'the worst in-sample --rank-by value a pair is held with (0 for sharpe)',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.onLeave',
+    flag: '--on-leave',
+    arg: '<how>',
+    value: { kind: 'choice', choices: ['exit', 'close'] },
+    help: 'a pair that leaves the selection: keeps its position to its exit (default), or closes at once',
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.maxGrossLeverage',
+    flag: '--max-gross-leverage',
+    arg: '<x>',
+    value: num,
+    help: "the book's gross exposure ≤ x × its equity, checked when a sleeve takes a position",
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.maxNetLeverage',
+    flag: '--max-net-leverage',
+    arg: '<x>',
+    value: num,
+    help: "|the book's net exposure| ≤ x × its equity",
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.maxSleeveExposure',
+    flag: '--max-sleeve-exposure',
+    arg: '<x>',
+    value: num,
+    help: "one sleeve's gross exposure ≤ x × the book's equity",
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.maxSymbolExposure',
+    flag: '--max-symbol-exposure',
+    arg: '<x>',
+    value: num,
+    help: "|one symbol's net exposure over every sleeve| ≤ x × the book's equity",
+    commands: BOOK,
+  },
+  {
+    path: 'portfolio.maxOpenPairs',
+    flag: '--max-open-pairs',
+    arg: '<n>',
+    value: { kind: 'integer' },
+    help: 'sleeves in a position at once ≤ n (an entry beyond is skipped)',
+    commands: BOOK,
+  },
   {
     path: 'repair',
     flag: '--repair',

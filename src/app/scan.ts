@@ -21,7 +21,10 @@ export interface ScanRun {
  * execution defaults to the next close.
  * @throws ConfigError when no data is named, or the spec has paper-only sections.
  */
-export async function loadScanRun(layers: RunSpecLayers, command: 'scan' | 'sweep'): Promise<ScanRun> {
+export async function loadScanRun(
+  layers: RunSpecLayers,
+  command: 'scan' | 'sweep' | 'portfolio',
+): Promise<ScanRun> {
   const data = layers.flags?.data ?? layers.file?.data;
   if (data === undefined)
     throw new ConfigError(

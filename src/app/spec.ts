@@ -30,6 +30,7 @@ import {
 import { StrategyError } from '../strategy/types.js';
 import { flagOf } from './flags.js';
 import { BACKTEST_PRESETS, PRESET_NAMES } from './presets.js';
+import { portfolioSchema, type PortfolioSpec } from './portfolioSpec.js';
 
 /** A configuration value is invalid; the message names the file and the key, or the flag. */
 export class ConfigError extends KalrevError {
@@ -88,6 +89,8 @@ export const runSpecSchema = z.strictObject({
   risk: riskSchema.optional(),
   /** Paper trading: how a multi-leg bar is assembled from a stream. */
   pairing: pairingSchema.optional(),
+  /** A book of pairs (`kalrev portfolio`): fixed pairs or a walk-forward selection, and the funding. */
+  portfolio: portfolioSchema.partial().optional(),
 });
 
 /** A run spec as a user writes it (a config file, run.json, or flags). */
@@ -111,6 +114,7 @@ export interface RunSpec {
   orders?: OrdersConfig;
   risk?: RiskConfig;
   pairing?: PairingConfig;
+  portfolio?: PortfolioSpec;
 }
 
 /** The schema of a resolved run, for checking `run.json` files written by kalrev. */
@@ -211,7 +215,7 @@ function sets(spec: RunSpecInput | undefined, path: string): boolean {
  */
 export function resolveRunSpec(layers: RunSpecLayers, defaults: RunSpecDefaults = {}): RunSpec {
   try {
-    return resolveUnchecked(layers.file ?? {}, layers.flags ?? {}, defaults);
+    return resolveUnchecked(layers.file ?? {}, layers.flags ?? {}, defaults, layers.source);
   } catch (e) {
     if (!(e instanceof StrategyError)) throw e;
     const path = specPath(e.parameter);
@@ -231,7 +235,33 @@ export function resolveRunSpec(layers: RunSpecLayers, defaults: RunSpecDefaults 
   }
 }
 
-function resolveUnchecked(file: ParsedRunSpec, flags: RunSpecInput, defaults: RunSpecDefaults): RunSpec {
+/** The `portfolio` section, the flags' keys over the file's; a bad value names its flag or its key. */
+function portfolioSection(
+  file: ParsedRunSpec,
+  flags: RunSpecInput,
+  source: string | undefined,
+): { portfolio?: PortfolioSpec } {
+  if (!flags.portfolio && !file.portfolio) return {};
+  const parsed = portfolioSchema.safeParse({ ...file.portfolio, ...flags.portfolio });
+  if (parsed.success) return { portfolio: parsed.data };
+  const issue = parsed.error.issues[0];
+  const key = issuePath(issue);
+  const path = `portfolio.${key}`;
+  const flag = flagOf(path);
+  const fromFlags = flags.portfolio !== undefined && key in flags.portfolio;
+  throw new ConfigError(
+    fromFlags && flag !== undefined
+      ? `${flag}: ${issue.message}`
+      : `${source ? `${source}: ` : ''}${path}: ${issue.message}`,
+  );
+}
+
+function resolveUnchecked(
+  file: ParsedRunSpec,
+  flags: RunSpecInput,
+  defaults: RunSpecDefaults,
+  source?: string,
+): RunSpec {
   const symbols = flags.symbols ?? file.symbols;
   const preset =
     flags.preset ??
@@ -261,7 +291,10 @@ function resolveUnchecked(file: ParsedRunSpec, flags: RunSpecInput, defaults: Ru
   const data = flags.data ?? file.data ?? defaults.data;
   const repair = flags.repair || file.repair ? { ...file.repair, ...flags.repair } : undefined;
   // paper's sections: the flags' keys over the file's (the file's were checked by the schema)
-  const section = <T>(key: 'orders' | 'risk' | 'pairing', schema: z.ZodType<T>): { [k: string]: T } =>
+  const section = <T>(
+    key: 'orders' | 'risk' | 'pairing' | 'portfolio',
+    schema: z.ZodType<T>,
+  ): { [k: string]: T } =>
     flags[key] || file[key] ? { [key]: schema.parse({ ...file[key], ...flags[key] }) } : {};
   const broker = flags.broker ?? file.broker;
   return {
@@ -275,6 +308,7 @@ function resolveUnchecked(file: ParsedRunSpec, flags: RunSpecInput, defaults: Ru
     ...section('orders', ordersSchema),
     ...section('risk', riskSchema),
     ...section('pairing', pairingSchema),
+    ...portfolioSection(file, flags, source),
   };
 }
 
@@ -293,5 +327,6 @@ export function runJson(run: RunSpec, dir: string, version: string): Record<stri
     strategy: run.strategy,
     options: run.options,
     ...(run.repair ? { repair: run.repair } : {}),
+    ...(run.portfolio ? { portfolio: run.portfolio } : {}),
   };
 }

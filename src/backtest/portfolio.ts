@@ -21,11 +21,14 @@ import {
   type Metrics,
 } from '../execution/metrics.js';
 import type { ResolvedBacktestOptions } from '../execution/options.js';
-import { newRecord, runResult, type RunResult } from '../execution/result.js';
+import { newRecord, runResult, type FullRecord, type RunResult } from '../execution/result.js';
 import { runAccount, Simulator } from '../execution/simulator.js';
 import type { Trade } from '../execution/ledger.js';
 import { legsOf, warmupBars, type StrategySpec } from '../strategy/spec.js';
 import { specTargets } from './targets.js';
+import { BookCapacity, hasLimits, limitsProblem, type BookLimits } from './bookLimits.js';
+
+export type { BookLimits } from './bookLimits.js';
 
 /** A book cannot be run as asked (bad sleeves, weights or data); names what is wrong. */
 export class PortfolioError extends KalrevError {
@@ -52,6 +55,14 @@ export interface SleevePlan {
   weight: number;
 }
 
+/** Options of a book beyond its sleeves. */
+export interface BookOptions {
+  /** Limits on exposure and open pairs (none by default). */
+  limits?: BookLimits;
+  /** The bar the book's series start at (default: its first sleeve's start): a walk-forward book starts at its first selection, held in cash until a pair passes. */
+  from?: number;
+}
+
 /** A sleeve after the run. */
 export interface SleeveResult {
   y: string;
@@ -68,6 +79,8 @@ export interface SleeveResult {
   pnl: number;
   /** Bars it ended with a position. */
   barsHeld: number;
+  /** Its entries the book's limits scaled down or refused. */
+  limited: number;
   trades: Trade[];
   ruined: boolean;
   /** The full single-pair result over bars [start, last] (index 0 = bar `start`). */
@@ -109,19 +122,23 @@ function pricedUntil(a: Float64Array, b: Float64Array, from: number, n: number):
   return n;
 }
 
+/** A sleeve's targets and signal before its accounting. */
+interface SleeveSignal {
+  plan: SleevePlan;
+  capital: number;
+  /** Bars of its signal (from `warmFrom`) and of its accounting (from `start`). */
+  m: number;
+  k: number;
+  sig: FullRecord;
+  /** Its targets from `start` (row-major, 2 a bar): what the accounting fills. */
+  targets: Float64Array;
+}
+
 /**
- * Runs one sleeve funded with `capital`: the strategy's targets over its bars from `warmFrom`
- * (flat before `start`, and from `stop` as its leave policy says), then the accounting kernel
- * over [start, end) at that capital. Exactly `backtest()` of the same bars when the sleeve
- * trades from its first bar and never stops.
+ * A sleeve funded with `capital`: the strategy's targets over its bars from `warmFrom` to `end`,
+ * flat before `start` and from `stop` as its leave policy says.
  */
-function runSleeve(
-  frame: PriceFrame,
-  plan: SleevePlan,
-  capital: number,
-  opts: ResolvedBacktestOptions,
-  end: number,
-): SleeveRun {
+function sleeveSignal(frame: PriceFrame, plan: SleevePlan, capital: number, end: number): SleeveSignal {
   const { warmFrom, start } = plan;
   const spec = atCapital(plan.strategy, capital);
   const m = end - warmFrom;
@@ -145,7 +162,20 @@ function runSleeve(
       tg.fill(0, 2 * t);
     }
   }
-  const k = m - a;
+  return { plan, capital, m, k: m - a, sig, targets: tg.subarray(2 * a) };
+}
+
+/**
+ * The accounting kernel over a sleeve's bars from `start` at its capital: exactly `backtest()`
+ * of the same bars when the sleeve trades from its first bar and never stops.
+ */
+function accountSleeve(
+  frame: PriceFrame,
+  ss: SleeveSignal,
+  opts: ResolvedBacktestOptions,
+): RunResult & { traded: Float64Array } {
+  const { plan, k, capital } = ss;
+  const start = plan.start;
   const rows = (col: 'close' | 'open') => {
     const out = new Float64Array(2 * k);
     const yv = frame.get(plan.y, col);
@@ -156,15 +186,17 @@ function runSleeve(
     }
     return out;
   };
+  const times = frame.times.subarray(start, start + k);
   const rec = newRecord(k, 2);
   const sim = new Simulator(null, { ...opts, capital }, 2);
   const open = opts.execution === 'next-open' ? rows('open') : null;
-  runAccount(sim, times.subarray(a), rows('close'), open, tg.subarray(2 * a), k, rec);
-  const run = runResult(sim, rec, times.subarray(a));
+  runAccount(sim, times, rows('close'), open, ss.targets, k, rec);
+  const run = runResult(sim, rec, times);
   // the strategy's signal over the traded bars, for reports
+  const a = ss.m - k;
   for (const key of Object.keys(run.signals) as (keyof RunResult['signals'])[])
-    run.signals[key] = sig[key].subarray(a);
-  return { run, traded: rec.tradedNotional };
+    run.signals[key] = ss.sig[key].subarray(a);
+  return { ...run, traded: rec.tradedNotional };
 }
 
 /** Checks the plans against the frame before anything runs. */
@@ -207,28 +239,30 @@ function isFlat(run: RunResult, j: number): boolean {
   return p[2 * j] === 0 && p[2 * j + 1] === 0 && g[2 * j] === 0 && g[2 * j + 1] === 0;
 }
 
-interface SleeveRun {
-  run: RunResult;
-  traded: Float64Array;
-}
-
 /**
  * Runs a book. Sleeves are funded in the order they start: each with `weight` × the book's
  * equity at the previous close (the capital before the first bar), the sleeves starting
  * together scaled down to the free cash when they would take more. A sleeve is accounted until
  * its legs' data ends (after that it holds its last equity); one that has stopped and is flat
- * gives its equity back to the free cash at the next funding.
+ * gives its equity back to the free cash at the next funding. With `limits`, each sleeve's
+ * targets are fitted into what the sleeves funded before it leave (bookLimits.ts), against the
+ * book's equity at its funding.
  */
 export function runBook(
   frame: PriceFrame,
   plans: readonly SleevePlan[],
   opts: ResolvedBacktestOptions,
+  book: BookOptions = {},
 ): BookResult {
+  const limits = book.limits;
   if (plans.length === 0) throw new PortfolioError('a book needs at least one sleeve');
   checkPlans(frame, plans);
+  const problem = limits ? limitsProblem(limits) : null;
+  if (problem !== null) throw new PortfolioError(`limits: ${problem}`);
   const n = frame.length;
   const order = plans.map((_, i) => i).sort((a, b) => plans[a].start - plans[b].start || a - b);
-  const from = plans[order[0]].start;
+  const from = Math.min(book.from ?? Infinity, plans[order[0]].start);
+  if (!(from >= 0)) throw new PortfolioError(`from must be a bar of the data, got ${book.from}`);
   const m = n - from;
   const sleeveEquity = new Float64Array(m);
   const gross = new Float64Array(m);
@@ -236,10 +270,12 @@ export function runBook(
   const traded = new Float64Array(m);
   const free = new Float64Array(m);
   const openSleeves = new Float64Array(m);
-  const runs: (SleeveRun | null)[] = plans.map(() => null);
+  const runs: (RunResult | null)[] = plans.map(() => null);
   const capitals = new Float64Array(plans.length);
   const released = new Uint8Array(plans.length);
   let freeNow = opts.capital;
+  const capacity = hasLimits(limits) ? new BookCapacity(frame, from, limits) : null;
+  const limitedBy = new Float64Array(plans.length);
   let i = 0;
   while (i < order.length) {
     const s = plans[order[i]].start;
@@ -252,9 +288,9 @@ export function runBook(
       const r = runs[k];
       if (r === null || released[k] || plans[k].stop > s) continue;
       const o = plans[k].start - from;
-      const q = r.run.equity;
+      const q = r.equity;
       const j = Math.min(b - 1 - o, q.length - 1);
-      if (j === q.length - 1 || isFlat(r.run, j)) {
+      if (j === q.length - 1 || isFlat(r, j)) {
         // flat for good (its targets stay flat after its stop): its cash back to the book
         released[k] = 1;
         freeNow += q[j];
@@ -264,24 +300,42 @@ export function runBook(
     let want = 0;
     for (const k of group) want += plans[k].weight * bookEquity;
     const scale = want > freeNow ? Math.max(freeNow, 0) / want : 1;
+    const signals: { k: number; ss: SleeveSignal }[] = [];
     for (const k of group) {
       const p = plans[k];
       const capital = p.weight * bookEquity * scale;
       if (!(capital > 0)) continue; // a ruined book funds nothing
       const end = pricedUntil(frame.get(p.y, 'close'), frame.get(p.x, 'close'), p.start, n);
-      const sr = runSleeve(frame, p, capital, opts, end);
-      runs[k] = sr;
-      capitals[k] = capital;
+      if (end === p.start) continue; // no price on its first bar: it cannot trade
+      signals.push({ k, ss: sleeveSignal(frame, p, capital, end) });
       freeNow -= capital;
+    }
+    if (capacity !== null) {
+      const cuts = capacity.fit(
+        signals.map(({ ss }) => ({
+          y: ss.plan.y,
+          x: ss.plan.x,
+          start: ss.plan.start,
+          targets: ss.targets,
+          bars: ss.k,
+        })),
+        bookEquity,
+      );
+      signals.forEach(({ k }, j) => (limitedBy[k] = cuts[j]));
+    }
+    for (const { k, ss } of signals) {
+      const p = plans[k];
+      const run = accountSleeve(frame, ss, opts);
+      runs[k] = run;
+      capitals[k] = ss.capital;
       const o = p.start - from;
-      const run = sr.run;
       const q = run.equity;
       const len = q.length;
       for (let t = 0; t < len; t++) {
         sleeveEquity[o + t] += q[t];
         gross[o + t] += run.grossExposure[t];
         net[o + t] += run.netExposure[t];
-        traded[o + t] += sr.traded[t];
+        traded[o + t] += run.traded[t];
         if (run.positions[2 * t] !== 0 || run.positions[2 * t + 1] !== 0) openSleeves[o + t]++;
       }
       // after its data ends a sleeve holds its equity at its last close
@@ -291,10 +345,9 @@ export function runBook(
   }
   const sleeves: SleeveResult[] = [];
   for (const k of order) {
-    const sr = runs[k];
-    if (sr === null) continue;
+    const run = runs[k];
+    if (run === null) continue;
     const p = plans[k];
-    const run = sr.run;
     const q = run.equity;
     let barsHeld = 0;
     for (let t = 0; t < q.length; t++)
@@ -310,6 +363,7 @@ export function runBook(
       finalEquity: q[q.length - 1],
       pnl: q[q.length - 1] - capitals[k],
       barsHeld,
+      limited: limitedBy[k],
       trades: run.trades,
       ruined: run.ruined,
       run,

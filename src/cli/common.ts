@@ -42,6 +42,47 @@ export const integer =
     return x;
   };
 
+/** Parses a variadic list of pairs (`--pairs EWA,EWC SPY,IWM`): each as `--pair`'s. */
+export const pairs =
+  (flag: string) =>
+  (v: string, previous: [string, string][] | undefined): [string, string][] => [
+    ...(previous ?? []),
+    pair(flag)(v),
+  ];
+
+/** Parses a comma-separated list of decimal numbers (`--weights 0.5,0.3,0.2`). */
+export const numbers =
+  (flag: string) =>
+  (v: string): number[] => {
+    const xs = v.split(',').map((s) => decimal(s.trim()));
+    if (xs.length === 0 || xs.some(Number.isNaN))
+      throw new InvalidArgumentError(`${flag} expects decimal numbers separated by commas, got "${v}".`);
+    return xs;
+  };
+
+/** Parses `min,max` (`--half-life 1,60`). */
+export const range =
+  (flag: string) =>
+  (v: string): [number, number] => {
+    const xs = v.split(',').map((s) => decimal(s.trim()));
+    if (xs.length !== 2 || xs.some(Number.isNaN))
+      throw new InvalidArgumentError(`${flag} expects min,max, got "${v}".`);
+    return xs as [number, number];
+  };
+
+/** Parses `top:K` (`--select top:10`): hold the K best pairs. */
+export const topK =
+  (flag: string) =>
+  (v: string): number => {
+    const m = /^top:(\d+)$/.exec(v.trim());
+    const k = m ? Number(m[1]) : NaN;
+    if (!(k >= 1 && k <= 1e6))
+      throw new InvalidArgumentError(
+        `${flag} expects top:K with K a whole number ≥ 1 (the pairs held), got "${v}".`,
+      );
+    return k;
+  };
+
 /**
  * Parses `--pair Y,X`: exactly two different, non-empty symbols (one symbol is `--symbol`'s).
  */

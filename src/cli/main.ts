@@ -24,6 +24,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['report', async () => (await import('./report.js')).reportCommand()],
   ['scan', async () => (await import('./scan.js')).scanCommand()],
   ['sweep', async () => (await import('./sweep.js')).sweepCommand()],
+  ['portfolio', async () => (await import('./portfolio.js')).portfolioCommand()],
   ['worker', async () => (await import('./worker.js')).workerCommand()],
   ['paper', async () => (await import('./paper.js')).paperCommand()],
   ['status', async () => (await import('./status.js')).statusCommand()],

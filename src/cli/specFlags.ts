@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { flagsOf, specFromFlags, type SpecCommand, type SpecParameter } from '../app/flags.js';
 import type { RunSpecInput } from '../app/spec.js';
-import { integer, number, pair } from './common.js';
+import { integer, number, numbers, pair, pairs, range, topK } from './common.js';
 
 function option(p: SpecParameter): Option {
   const flag = p.flag!;
@@ -17,6 +17,14 @@ function option(p: SpecParameter): Option {
       return o.argParser(integer(flag, p.value.min, p.value.max));
     case 'pair':
       return o.argParser(pair(flag));
+    case 'pairs':
+      return o.argParser(pairs(flag));
+    case 'numbers':
+      return o.argParser(numbers(flag));
+    case 'range':
+      return o.argParser(range(flag));
+    case 'top':
+      return o.argParser(topK(flag));
     case 'choice':
     case 'list':
       return o.choices(p.value.choices);

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { BacktestResult, Metrics } from '../backtest/index.js';
 import { isoTime, type PriceFrame } from '../data/frame.js';
+import type { ResolvedBacktestOptions } from '../execution/options.js';
 import { analysisRows, type Analysis } from './analysis.js';
 import { CLIENT_CSS, CLIENT_JS } from './client.js';
 import { escapeHtml, scriptJson } from '../escape.js';
@@ -54,7 +55,8 @@ const esc = escapeHtml;
 
 /** Seven significant digits are plenty for a chart and keep the file small. */
 const r7 = (v: number): number | null => (Number.isFinite(v) ? Number(v.toPrecision(7)) : null);
-const series = (a: ArrayLike<number>): (number | null)[] => Array.from(a, r7);
+/** A series for a chart's JSON: seven significant digits, null where not finite. */
+export const series = (a: ArrayLike<number>): (number | null)[] => Array.from(a, r7);
 
 const PERCENT = new Set(['totalReturn', 'apr', 'annualVolatility', 'maxDrawdown', 'winRate', 'exposure']);
 const LABELS: Record<string, string> = {
@@ -83,14 +85,16 @@ export function formatMetric(name: string, v: number): string {
 
 export const metricLabel = (name: string) => LABELS[name] ?? name;
 
-function metricCards(m: Metrics, attr: string): string {
+/** The 13 metrics as cards; `attr` names the attribute carrying each metric's name (a page's tests find them by it). */
+export function metricCards(m: Metrics, attr: string): string {
   return METRIC_NAMES.map((k) => {
     const v = finiteOrNull(m[k]);
     return `<div class="metric"><span class="label">${esc(metricLabel(k))}</span><span class="value" ${attr}="${k}" data-value="${v === null ? 'null' : String(v)}">${esc(formatMetric(k, m[k]))}</span></div>`;
   }).join('');
 }
 
-function heatmap(times: Float64Array, returns: Float64Array): string {
+/** The monthly returns heat map (compounded per calendar month, and per year). */
+export function heatmap(times: Float64Array, returns: Float64Array): string {
   const rows = monthlyReturns(times, returns);
   const years = [...new Set(rows.map((r) => r[0]))];
   const byKey = new Map(rows.map((r) => [`${r[0]}-${r[1]}`, r[2]]));
@@ -270,13 +274,17 @@ function describeStrategy(r: BacktestResult): string {
   return `spread ${s.spread.type} (${kv(s.spread)}) · normaliser ${s.normaliser.type}${kv(s.normaliser) ? ` (${kv(s.normaliser)})` : ''} · rule ${s.rule.type} (${kv(s.rule)}) · sizing ${s.sizing.type}${kv(s.sizing) ? ` (${kv(s.sizing)})` : ''}`;
 }
 
+/** How a run was executed and charged, as one line of text (plain: escape it for HTML). */
+export function describeExecution(o: ResolvedBacktestOptions): string {
+  return `execution ${o.execution} · returns on ${o.returns} · costs: commission ${o.costs.commissionBps} bps + $${o.costs.commissionPerShare}/share (min $${o.costs.minCommission}), slippage ${o.costs.slippageBps} bps, borrow ${o.costs.borrowBps} bps/yr · capital $${o.capital.toLocaleString('en-US')}`;
+}
+
 /** Renders report.html. */
 export function renderReport(input: ReportInput): string {
   const { result: r, frame, config } = input;
-  const o = r.options;
   const label = input.label ?? String(config.preset ?? 'backtest');
   const range = `${frame.date(0)} … ${frame.date(frame.length - 1)} (${frame.length} bars)`;
-  const execution = `execution ${o.execution} · returns on ${o.returns} · costs: commission ${o.costs.commissionBps} bps + $${o.costs.commissionPerShare}/share (min $${o.costs.minCommission}), slippage ${o.costs.slippageBps} bps, borrow ${o.costs.borrowBps} bps/yr · capital $${o.capital.toLocaleString('en-US')}`;
+  const execution = describeExecution(r.options);
   const cmp = input.comparison;
   const data = scriptJson(chartData(input));
   const { js, css } = uplotAssets();

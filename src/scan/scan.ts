@@ -35,7 +35,7 @@ import { InlineExecutor, type Executor, type ProgressCallback } from './executor
 import { universeFromFrame, type Universe } from './universe.js';
 
 /** Metrics where smaller is better (ranked ascending). */
-const ASCENDING = new Set<keyof Metrics>([
+export const ASCENDING_METRICS = new Set<keyof Metrics>([
   'maxDrawdown',
   'maxDrawdownDuration',
   'annualVolatility',
@@ -174,7 +174,7 @@ function rankRows(rows: Float64Array, count: number, rankBy: keyof Metrics): Int
     ruined[i] = rowRuined(rows, o) ? 1 : 0;
     i++;
   }
-  const order = sortedOrder(key, ruined, ASCENDING.has(rankBy));
+  const order = sortedOrder(key, ruined, ASCENDING_METRICS.has(rankBy));
   for (let i = 0; i < ok; i++) order[i] = index[order[i]];
   return order;
 }

@@ -14,7 +14,7 @@ import type { StrategySpec } from '../strategy/spec.js';
 import type { LeavePolicy, SleevePlan } from '../backtest/portfolio.js';
 import { ScanError } from './errors.js';
 import type { Executor, ProgressCallback } from './executor.js';
-import { scanPairs, type PairResult } from './scan.js';
+import { ASCENDING_METRICS, scanPairs, type PairResult } from './scan.js';
 
 /** How sleeves are funded: equally, by inverse spread volatility (risk parity), or by fixed weights. */
 export type Allocation = 'equal' | 'inverse-vol' | 'fixed';
@@ -39,6 +39,12 @@ export interface SelectionOptions {
   minPrice?: number;
   /** In-sample metric to rank survivors by (default `'sharpe'`). */
   rankBy?: keyof Metrics;
+  /**
+   * The worst in-sample value of the ranking metric a pair may be held with (default 0 for a
+   * metric where larger is better, none for drawdown, volatility and turnover): a pair that
+   * lost money in its window is not held however few others pass.
+   */
+  minScore?: number;
   /** How a pair that leaves the selection while in a position ends: at once, or at its exit (default). */
   onLeave?: LeavePolicy;
   allocation?: Exclude<Allocation, 'fixed'>;
@@ -173,8 +179,12 @@ export async function selectPairs(a: SelectAt): Promise<Omit<SelectionPeriod, 'e
   const maxP = sel.maxPValue ?? 1;
   const rankBy = sel.rankBy ?? 'sharpe';
   // scan.ranked is best first, ruined pairs last; a ruined pair is never held
+  const scoreOk = ASCENDING_METRICS.has(rankBy)
+    ? (v: number) => v <= (sel.minScore ?? Infinity)
+    : (v: number) => v >= (sel.minScore ?? 0);
   const survivors = scan.ranked.filter(
     (p) =>
+      scoreOk(p.metrics![rankBy]) &&
       p.status === 'ok' &&
       !p.ruined &&
       qOf.get(p)! <= fdr &&

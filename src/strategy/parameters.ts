@@ -12,6 +12,10 @@ export type FlagValue =
   | { kind: 'choice'; choices: readonly string[] }
   | { kind: 'string' }
   | { kind: 'pair' }
+  | { kind: 'pairs' }
+  | { kind: 'numbers' }
+  | { kind: 'range' }
+  | { kind: 'top' }
   | { kind: 'list'; choices: readonly string[] };
 
 /** One run-spec parameter: where it lives in the spec, its flag, and its name in a sweep grid. */

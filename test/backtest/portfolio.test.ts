@@ -171,3 +171,106 @@ describe('runBook refuses plans it cannot run', () => {
     expect(() => runBook(frame, [plan(p)], opts)).toThrow(message);
   });
 });
+
+describe("a book's limits", () => {
+  const frame = syntheticUniverse(6, 400, 21);
+  const spec = resolveStrategy({ preset: 'kalman-pair', rule: { entryZ: 0.7, exitZ: 0 } });
+  const C = 120_000;
+  const opts = resolveBacktestOptions({ execution: 'close', capital: C });
+  const S = frame.symbols;
+  const pairs: [string, string][] = [
+    [S[0], S[1]],
+    [S[0], S[2]],
+    [S[1], S[3]],
+    [S[2], S[4]],
+    [S[3], S[5]],
+    [S[4], S[5]],
+  ];
+  const plans = pairs.map(([y, x]): SleevePlan => ({
+    y,
+    x,
+    strategy: spec,
+    warmFrom: 0,
+    start: 0,
+    stop: 400,
+    onStop: 'close',
+    weight: 1 / 6,
+  }));
+  /** Per bar: each sleeve's target exposure per leg at the close (close execution: its position). */
+  const exposures = (book: ReturnType<typeof runBook>) =>
+    book.sleeves.map((s) => {
+      const yc = frame.get(s.y, 'close');
+      const xc = frame.get(s.x, 'close');
+      return Array.from({ length: 400 }, (_, t) => [
+        s.run.positions[2 * t] * yc[t],
+        s.run.positions[2 * t + 1] * xc[t],
+      ]);
+    });
+  /** [bar, sleeve] where a sleeve changes to a non-zero position. */
+  const entries = (book: ReturnType<typeof runBook>) => {
+    const out: [number, number][] = [];
+    book.sleeves.forEach((s, k) => {
+      for (let t = 1; t < 400; t++) {
+        const p = s.run.positions;
+        const moved = p[2 * t] !== p[2 * t - 2] || p[2 * t + 1] !== p[2 * t - 1];
+        if (moved && (p[2 * t] !== 0 || p[2 * t + 1] !== 0)) out.push([t, k]);
+      }
+    });
+    return out;
+  };
+  const free = runBook(frame, plans, opts);
+
+  it('at most maxOpenPairs sleeves hold a position at any close', () => {
+    expect(Math.max(...free.openSleeves)).toBeGreaterThan(2);
+    const book = runBook(frame, plans, opts, { limits: { maxOpenPairs: 2 } });
+    expect(Math.max(...book.openSleeves)).toBe(2);
+    expect(book.sleeves.reduce((a, s) => a + s.limited, 0)).toBeGreaterThan(0);
+  });
+
+  it('gross leverage, sleeve and symbol exposure within their caps whenever a position is taken', () => {
+    const limits = { maxGrossLeverage: 0.5, maxSleeveExposure: 0.15, maxSymbolExposure: 0.1 };
+    const book = runBook(frame, plans, opts, { limits });
+    expect(book.sleeves.every((s) => s.limited > 0)).toBe(true);
+    const ex = exposures(book);
+    const at = entries(book);
+    expect(at.length).toBeGreaterThan(10);
+    const tol = 1 + 1e-12;
+    // on the bar a sleeve takes a position: the book's gross, and the net of each of its symbols
+    for (const [t, k] of at) {
+      let gross = 0;
+      const bySymbol = new Map<string, number>();
+      book.sleeves.forEach((s, j) => {
+        const [ey, ex2] = ex[j][t];
+        gross += Math.abs(ey) + Math.abs(ex2);
+        bySymbol.set(s.y, (bySymbol.get(s.y) ?? 0) + ey);
+        bySymbol.set(s.x, (bySymbol.get(s.x) ?? 0) + ex2);
+      });
+      expect(gross).toBeLessThanOrEqual(0.5 * C * tol);
+      for (const sym of [book.sleeves[k].y, book.sleeves[k].x])
+        expect(Math.abs(bySymbol.get(sym)!)).toBeLessThanOrEqual(0.1 * C * tol);
+    }
+    // a sleeve's own exposure on the bar it takes a position
+    book.sleeves.forEach((s, k) => {
+      for (let t = 1; t < 400; t++) {
+        const p = s.run.positions;
+        if (p[2 * t] !== p[2 * t - 2] && p[2 * t] !== 0)
+          expect(Math.abs(ex[k][t][0]) + Math.abs(ex[k][t][1])).toBeLessThanOrEqual(0.15 * C * tol);
+      }
+    });
+  });
+
+  it('net leverage within its cap whenever a position is taken', () => {
+    const book = runBook(frame, plans, opts, { limits: { maxNetLeverage: 0.05 } });
+    const ex = exposures(book);
+    for (const [t] of entries(book)) {
+      let net = 0;
+      for (const e of ex) net += e[t][0] + e[t][1];
+      expect(Math.abs(net)).toBeLessThanOrEqual(0.05 * C * (1 + 1e-12));
+    }
+  });
+
+  it('no limits set: the same book as without limits', () => {
+    const book = runBook(frame, plans, opts, { limits: {} });
+    expect(Array.from(book.equity)).toEqual(Array.from(free.equity));
+  });
+});

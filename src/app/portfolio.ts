@@ -1,0 +1,213 @@
+/**
+ * `kalrev portfolio` from a run spec: the universe read once, the book's sleeves planned (fixed
+ * pairs, or the best K selected walk-forward on each training window), run in one account, and
+ * written to an output folder.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { PriceFrame } from '../data/frame.js';
+import type { Repair } from '../data/repair.js';
+import {
+  PortfolioError,
+  runBook,
+  type BookLimits,
+  type BookResult,
+  type SleevePlan,
+} from '../backtest/portfolio.js';
+import { olsBeta } from '../scan/evaluate.js';
+import type { Executor, ProgressCallback } from '../scan/executor.js';
+import {
+  sleevePlans,
+  spreadVolatility,
+  walkForwardSelection,
+  type SelectionOptions,
+  type SelectionPeriod,
+} from '../scan/selection.js';
+import { metricsJson } from '../report/writers.js';
+import { bookEquityCsv, renderPortfolioReport, selectionCsv, sleevesCsv } from '../report/portfolio.js';
+import { loadScanRun } from './scan.js';
+import { ConfigError, runJson, type RunSpec, type RunSpecLayers } from './spec.js';
+import { flagOf } from './flags.js';
+import type { PortfolioSpec } from './portfolioSpec.js';
+
+export { PortfolioError };
+
+/** A finished portfolio run: its data, resolved spec, selection and book. */
+export interface PortfolioRun {
+  frame: PriceFrame;
+  repairs: Repair[];
+  spec: RunSpec & { data: string; portfolio: PortfolioSpec };
+  /** The selection per rebalance period (null for fixed pairs). */
+  periods: SelectionPeriod[] | null;
+  book: BookResult;
+}
+
+const LIMIT_KEYS = [
+  'maxGrossLeverage',
+  'maxNetLeverage',
+  'maxSleeveExposure',
+  'maxSymbolExposure',
+  'maxOpenPairs',
+] as const satisfies readonly (keyof BookLimits & keyof PortfolioSpec)[];
+
+/** Where a portfolio option is set, for messages: its flag, or its key in the config file. */
+const where = (key: keyof PortfolioSpec) => flagOf(`portfolio.${key}`) ?? `portfolio.${key}`;
+
+/** The first bar from which both legs have a price on every bar to `to`, or −1. */
+function firstPriced(frame: PriceFrame, y: string, x: string): number {
+  const a = frame.get(y, 'close');
+  const b = frame.get(x, 'close');
+  let first = -1;
+  for (let t = 0; t < frame.length; t++) {
+    if (a[t] > 0 && b[t] > 0) {
+      if (first < 0) first = t;
+    } else if (first >= 0) break;
+  }
+  return first;
+}
+
+/** The sleeves of a book of fixed pairs: each from its legs' first common bar (after a training window for inverse-vol weights). */
+function fixedPlans(frame: PriceFrame, spec: RunSpec, p: PortfolioSpec): SleevePlan[] {
+  const pairs = p.pairs!;
+  const K = pairs.length;
+  if (p.allocation === 'fixed') {
+    if (p.weights === undefined || p.weights.length !== K)
+      throw new ConfigError(
+        `${where('weights')}: the fixed allocation needs one weight per pair (${K}), got ${p.weights?.length ?? 'none'}`,
+      );
+    const sum = p.weights.reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > 1e-9)
+      throw new ConfigError(`${where('weights')}: the weights must sum to 1, they sum to ${sum}`);
+  } else if (p.weights !== undefined)
+    throw new ConfigError(
+      `${where('weights')}: weights go with ${where('allocation')} fixed, not ${p.allocation}`,
+    );
+  const n = frame.length;
+  const seen = new Set<string>();
+  return pairs.map(([y, x], i) => {
+    for (const s of [y, x])
+      if (!frame.symbols.includes(s))
+        throw new ConfigError(
+          `${where('pairs')}: ${s} (pair ${y},${x}) is not in the data; it has ${frame.symbols.length} symbols`,
+        );
+    const key = `${y},${x}`;
+    if (seen.has(key)) throw new ConfigError(`${where('pairs')}: ${key} is given twice`);
+    seen.add(key);
+    const first = firstPriced(frame, y, x);
+    if (first < 0) throw new ConfigError(`${where('pairs')}: ${y} and ${x} have no bar priced together`);
+    const inverse = p.allocation === 'inverse-vol';
+    const start = inverse ? first + p.train : first;
+    if (start >= n)
+      throw new ConfigError(
+        `${where('train')}: ${y},${x} has ${n - first} bars together, not enough for a ${p.train}-bar window before it trades`,
+      );
+    let weight = p.allocation === 'fixed' ? p.weights![i] : 1 / K;
+    if (inverse) {
+      const yc = frame.get(y, 'close');
+      const xc = frame.get(x, 'close');
+      const beta = olsBeta(yc.subarray(first, start), xc.subarray(first, start), p.train);
+      weight = 1 / spreadVolatility(yc, xc, beta, first, start);
+    }
+    return { y, x, strategy: spec.strategy, warmFrom: first, start, stop: n, onStop: p.onLeave, weight };
+  });
+}
+
+/** Inverse-vol weights of fixed pairs normalised to sum to 1. */
+function normalise(plans: SleevePlan[]): SleevePlan[] {
+  const sum = plans.reduce((a, p) => a + p.weight, 0);
+  return plans.map((p) => ({ ...p, weight: p.weight / sum }));
+}
+
+/**
+ * Reads the data the spec names, plans the sleeves and runs the book. Walk-forward selection
+ * runs on `executor` (default: this thread).
+ * @throws ConfigError naming the flag or key at fault, PortfolioError, ScanError.
+ */
+export async function portfolioRun(
+  layers: RunSpecLayers,
+  executor?: Executor,
+  onProgress?: ProgressCallback,
+): Promise<PortfolioRun> {
+  const { frame, repairs, spec } = await loadScanRun(layers, 'portfolio');
+  const p = spec.portfolio;
+  if (p === undefined || (p.pairs === undefined) === (p.top === undefined))
+    throw new ConfigError(
+      `${where('pairs')} or ${where('top')}: a book holds either fixed pairs or the best K of each window; give one`,
+    );
+  if (spec.symbols.length > 0)
+    throw new ConfigError(
+      'symbols: a portfolio reads the whole universe; name its pairs with --pairs or select them',
+    );
+  let periods: SelectionPeriod[] | null = null;
+  let plans: SleevePlan[];
+  if (p.pairs !== undefined) {
+    plans = fixedPlans(frame, spec, p);
+    if (p.allocation === 'inverse-vol') plans = normalise(plans);
+  } else {
+    if (p.allocation === 'fixed')
+      throw new ConfigError(`${where('allocation')}: fixed weights go with fixed pairs (${where('pairs')})`);
+    const S = frame.symbols.length;
+    const possible = (S * (S - 1)) / 2;
+    if (p.top! > possible)
+      throw new ConfigError(
+        `${where('top')}: top:${p.top} is more than the ${possible} pairs ${S} symbols can form`,
+      );
+    const selection: SelectionOptions = {
+      top: p.top!,
+      rebalance: p.rebalance,
+      train: p.train,
+      fdr: p.fdr,
+      rankBy: p.rankBy,
+      onLeave: p.onLeave,
+      allocation: p.allocation,
+      ...(p.maxPValue !== undefined ? { maxPValue: p.maxPValue } : {}),
+      ...(p.halfLife !== undefined ? { halfLife: p.halfLife } : {}),
+      ...(p.minCorrelation !== undefined ? { minCorrelation: p.minCorrelation } : {}),
+      ...(p.minPrice !== undefined ? { minPrice: p.minPrice } : {}),
+      ...(p.minScore !== undefined ? { minScore: p.minScore } : {}),
+    };
+    if (p.train >= frame.length)
+      throw new ConfigError(`${where('train')}: ${p.train} bars, but the data has ${frame.length}`);
+    periods = await walkForwardSelection(
+      { frame, strategy: spec.strategy, options: spec.options, selection, ...(executor ? { executor } : {}) },
+      onProgress ? (done, total) => onProgress(done, total) : undefined,
+    );
+    plans = sleevePlans(periods, spec.strategy, selection, frame.length);
+    if (plans.length === 0)
+      throw new PortfolioError(
+        `no pair passed the screens in any of the ${periods.length} windows (false discovery rate ${p.fdr}); loosen ${where('fdr')} or ${where('halfLife')}, or give more data`,
+      );
+  }
+  const limits: BookLimits = {};
+  for (const key of LIMIT_KEYS) if (p[key] !== undefined) limits[key] = p[key];
+  const book = runBook(frame, plans, spec.options, {
+    limits,
+    ...(periods !== null && periods.length > 0 ? { from: periods[0].start } : {}),
+  });
+  return { frame, repairs, spec: { ...spec, portfolio: p }, periods, book };
+}
+
+/** The files of a portfolio run's output folder, written there. */
+export function writePortfolioFolder(dir: string, r: PortfolioRun, version: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const config = runJson(r.spec, dir, version);
+  const files: [string, string][] = [
+    ['metrics.json', metricsJson(r.book.metrics, r.book)],
+    ['equity.csv', bookEquityCsv(r.book)],
+    ['sleeves.csv', sleevesCsv(r.book, r.frame)],
+    ['run.json', JSON.stringify(config, null, 2) + '\n'],
+  ];
+  if (r.periods !== null) files.push(['selection.csv', selectionCsv(r.periods, r.frame)]);
+  files.push([
+    'report.html',
+    renderPortfolioReport({
+      book: r.book,
+      frame: r.frame,
+      config,
+      periods: r.periods,
+      dataLabel: relative(process.cwd(), r.spec.data) || r.spec.data,
+    }),
+  ]);
+  for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  return files.map(([name]) => join(dir, name));
+}
