@@ -161,9 +161,10 @@ export async function selectPairs(a: SelectAt): Promise<Omit<SelectionPeriod, 'e
     symbols: eligible,
     minBars: sel.train,
     rankBy: sel.rankBy ?? 'sharpe',
-    // every pair that reaches the test gets its p-value (the FDR is taken over all of them)
+    // every pair that reaches the test gets its p-value, and the FDR is taken over all of them;
+    // one above the rate can pass no step-up threshold, so only the others go on to a backtest
     screens: {
-      maxPValue: 1,
+      maxPValue: Math.min(sel.fdr ?? 0.05, sel.maxPValue ?? 1),
       halfLife: sel.halfLife ?? [1, sel.train / 2],
       ...(sel.minCorrelation !== undefined ? { minCorrelation: sel.minCorrelation } : {}),
       ...(sel.minPrice !== undefined ? { minPrice: sel.minPrice } : {}),
