@@ -322,7 +322,8 @@ export function runJson(run: RunSpec, dir: string, version: string): Record<stri
   return {
     kalrev: version,
     ...(rel !== undefined ? { data: rel === '' ? '.' : rel } : {}),
-    symbols: run.symbols,
+    // a portfolio names no legs: it reads the whole universe
+    ...(run.symbols.length > 0 ? { symbols: run.symbols } : {}),
     ...(run.preset !== undefined ? { preset: run.preset } : {}),
     strategy: run.strategy,
     options: run.options,
