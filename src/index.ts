@@ -23,6 +23,7 @@ export {
   rollingStd,
   rollingZScore,
   normalCdf,
+  benjaminiHochberg,
   normalSf,
 } from './stats/index.js';
 export type {
@@ -163,6 +164,21 @@ export type {
   Costs,
   ResolvedBacktestOptions,
 } from './backtest/index.js';
+
+// A book of pairs in one account: fixed or selected walk-forward, with its limits
+export { portfolio } from './app/portfolio.js';
+export { PortfolioError, runBook } from './backtest/portfolio.js';
+export type { PortfolioInput, PortfolioResult } from './app/portfolio.js';
+export type { PortfolioSpecInput } from './app/portfolioSpec.js';
+export type {
+  BookResult,
+  BookOptions,
+  BookLimits,
+  SleevePlan,
+  SleeveResult,
+  LeavePolicy,
+} from './backtest/portfolio.js';
+export type { SelectionPeriod, PairPick, Allocation } from './scan/selection.js';
 
 // The run spec: what backtest, scan, sweep and paper read from --config and write as run.json
 export { runSpecSchema, parseRunSpec, resolveRunSpec, ConfigError } from './app/spec.js';

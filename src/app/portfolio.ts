@@ -28,7 +28,13 @@ import { bookEquityCsv, renderPortfolioReport, selectionCsv, sleevesCsv } from '
 import { loadScanRun } from './scan.js';
 import { ConfigError, runJson, type RunSpec, type RunSpecLayers } from './spec.js';
 import { flagOf } from './flags.js';
-import type { PortfolioSpec } from './portfolioSpec.js';
+import { portfolioSchema, type PortfolioSpec, type PortfolioSpecInput } from './portfolioSpec.js';
+import { resolveStrategy, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
+import {
+  resolveBacktestOptions,
+  type BacktestOptions,
+  type ResolvedBacktestOptions,
+} from '../execution/options.js';
 
 export { PortfolioError };
 
@@ -67,7 +73,7 @@ function firstPriced(frame: PriceFrame, y: string, x: string): number {
 }
 
 /** The sleeves of a book of fixed pairs: each from its legs' first common bar (after a training window for inverse-vol weights). */
-function fixedPlans(frame: PriceFrame, spec: RunSpec, p: PortfolioSpec): SleevePlan[] {
+function fixedPlans(frame: PriceFrame, strategy: StrategySpec, p: PortfolioSpec): SleevePlan[] {
   const pairs = p.pairs!;
   const K = pairs.length;
   if (p.allocation === 'fixed') {
@@ -108,7 +114,7 @@ function fixedPlans(frame: PriceFrame, spec: RunSpec, p: PortfolioSpec): SleeveP
       const beta = olsBeta(yc.subarray(first, start), xc.subarray(first, start), p.train);
       weight = 1 / spreadVolatility(yc, xc, beta, first, start);
     }
-    return { y, x, strategy: spec.strategy, warmFrom: first, start, stop: n, onStop: p.onLeave, weight };
+    return { y, x, strategy, warmFrom: first, start, stop: n, onStop: p.onLeave, weight };
   });
 }
 
@@ -118,30 +124,60 @@ function normalise(plans: SleevePlan[]): SleevePlan[] {
   return plans.map((p) => ({ ...p, weight: p.weight / sum }));
 }
 
+/** What {@link portfolio} runs: the strategy of every sleeve, the execution, and the book. */
+export interface PortfolioInput {
+  /** Every sleeve's strategy (a preset name, a preset with changes, or a spec); default `'kalman-pair'`. */
+  strategy?: StrategyInput | string;
+  /** Execution, costs, returns basis and the book's capital, as `backtest()` takes them. */
+  options?: BacktestOptions;
+  /** The book: fixed `pairs` or the best `top` K of each window, funding and limits (the run spec's `portfolio` section). */
+  portfolio: PortfolioSpecInput;
+  /** Where the walk-forward selection's scans run (default: this thread). */
+  executor?: Executor;
+  onProgress?: ProgressCallback;
+}
+
+/** What {@link portfolio} returns: the book, and its selection per rebalance period (null for fixed pairs). */
+export interface PortfolioResult {
+  book: BookResult;
+  periods: SelectionPeriod[] | null;
+}
+
 /**
- * Reads the data the spec names, plans the sleeves and runs the book. Walk-forward selection
- * runs on `executor` (default: this thread).
- * @throws ConfigError naming the flag or key at fault, PortfolioError, ScanError.
+ * A book of pairs over a universe: fixed pairs, or the best K pairs of each training window
+ * selected walk-forward, each a sleeve of one account funded from its cash (docs/portfolio.md).
+ * @example
+ * const { book } = await portfolio(frame, { portfolio: { top: 10, rebalance: 63, train: 252 } });
+ * @throws ConfigError naming the option at fault, PortfolioError, ScanError.
  */
-export async function portfolioRun(
-  layers: RunSpecLayers,
+export async function portfolio(frame: PriceFrame, input: PortfolioInput): Promise<PortfolioResult> {
+  const parsed = portfolioSchema.safeParse(input.portfolio);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`portfolio.${issue.path.map(String).join('.')}: ${issue.message}`);
+  }
+  const strategy = resolveStrategy((input.strategy ?? 'kalman-pair') as StrategyInput);
+  const options = resolveBacktestOptions(input.options ?? {});
+  return runPortfolio(frame, strategy, options, parsed.data, input.executor, input.onProgress);
+}
+
+/** The book of a resolved spec over `frame`. */
+async function runPortfolio(
+  frame: PriceFrame,
+  strategy: StrategySpec,
+  options: ResolvedBacktestOptions,
+  p: PortfolioSpec,
   executor?: Executor,
   onProgress?: ProgressCallback,
-): Promise<PortfolioRun> {
-  const { frame, repairs, spec } = await loadScanRun(layers, 'portfolio');
-  const p = spec.portfolio;
-  if (p === undefined || (p.pairs === undefined) === (p.top === undefined))
+): Promise<PortfolioResult> {
+  if ((p.pairs === undefined) === (p.top === undefined))
     throw new ConfigError(
       `${where('pairs')} or ${where('top')}: a book holds either fixed pairs or the best K of each window; give one`,
-    );
-  if (spec.symbols.length > 0)
-    throw new ConfigError(
-      'symbols: a portfolio reads the whole universe; name its pairs with --pairs or select them',
     );
   let periods: SelectionPeriod[] | null = null;
   let plans: SleevePlan[];
   if (p.pairs !== undefined) {
-    plans = fixedPlans(frame, spec, p);
+    plans = fixedPlans(frame, strategy, p);
     if (p.allocation === 'inverse-vol') plans = normalise(plans);
   } else {
     if (p.allocation === 'fixed')
@@ -169,10 +205,10 @@ export async function portfolioRun(
     if (p.train >= frame.length)
       throw new ConfigError(`${where('train')}: ${p.train} bars, but the data has ${frame.length}`);
     periods = await walkForwardSelection(
-      { frame, strategy: spec.strategy, options: spec.options, selection, ...(executor ? { executor } : {}) },
+      { frame, strategy, options, selection, ...(executor ? { executor } : {}) },
       onProgress ? (done, total) => onProgress(done, total) : undefined,
     );
-    plans = sleevePlans(periods, spec.strategy, selection, frame.length);
+    plans = sleevePlans(periods, strategy, selection, frame.length);
     if (plans.length === 0)
       throw new PortfolioError(
         `no pair passed the screens in any of the ${periods.length} windows (false discovery rate ${p.fdr}); loosen ${where('fdr')} or ${where('halfLife')}, or give more data`,
@@ -180,10 +216,34 @@ export async function portfolioRun(
   }
   const limits: BookLimits = {};
   for (const key of LIMIT_KEYS) if (p[key] !== undefined) limits[key] = p[key];
-  const book = runBook(frame, plans, spec.options, {
+  const book = runBook(frame, plans, options, {
     limits,
     ...(periods !== null && periods.length > 0 ? { from: periods[0].start } : {}),
   });
+  return { book, periods };
+}
+
+/**
+ * Reads the data the spec names, plans the sleeves and runs the book. Walk-forward selection
+ * runs on `executor` (default: this thread).
+ * @throws ConfigError naming the flag or key at fault, PortfolioError, ScanError.
+ */
+export async function portfolioRun(
+  layers: RunSpecLayers,
+  executor?: Executor,
+  onProgress?: ProgressCallback,
+): Promise<PortfolioRun> {
+  const { frame, repairs, spec } = await loadScanRun(layers, 'portfolio');
+  const p = spec.portfolio;
+  if (p === undefined)
+    throw new ConfigError(
+      `${where('pairs')} or ${where('top')}: a book holds either fixed pairs or the best K of each window; give one`,
+    );
+  if (spec.symbols.length > 0)
+    throw new ConfigError(
+      'symbols: a portfolio reads the whole universe; name its pairs with --pairs or select them',
+    );
+  const { book, periods } = await runPortfolio(frame, spec.strategy, spec.options, p, executor, onProgress);
   return { frame, repairs, spec: { ...spec, portfolio: p }, periods, book };
 }
 

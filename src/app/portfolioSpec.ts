@@ -39,5 +39,7 @@ export const portfolioSchema = z.strictObject({
   maxOpenPairs: z.number().int().min(1).optional(),
 });
 
+/** The `portfolio` section as a user writes it (defaults filled in by parsing). */
+export type PortfolioSpecInput = z.input<typeof portfolioSchema>;
 /** The resolved `portfolio` section. */
 export type PortfolioSpec = z.output<typeof portfolioSchema>;

@@ -10,6 +10,8 @@ import { resolveStrategy, type StrategySpec } from '../../src/strategy/spec.js';
 import { sleevePlans, walkForwardSelection, type SelectionOptions } from '../../src/scan/selection.js';
 import { PriceFrame, type PriceField } from '../../src/data/frame.js';
 import { rng, syntheticUniverse } from './universe.js';
+import { portfolio } from '../../src/app/portfolio.js';
+import { ConfigError } from '../../src/app/spec.js';
 
 const EXECUTIONS = ['close', 'next-open', 'next-close'] as const;
 const atCapital = (spec: StrategySpec, capital: number): StrategySpec => ({
@@ -272,5 +274,71 @@ describe("a book's limits", () => {
   it('no limits set: the same book as without limits', () => {
     const book = runBook(frame, plans, opts, { limits: {} });
     expect(Array.from(book.equity)).toEqual(Array.from(free.equity));
+  });
+});
+
+describe('portfolio(): the library entry', () => {
+  const frame = syntheticUniverse(6, 500, 31, true);
+  const S = frame.symbols;
+
+  it('funds fixed pairs by inverse spread volatility over their first training window', async () => {
+    const pairs: [string, string][] = [
+      [S[0], S[1]],
+      [S[2], S[3]],
+      [S[4], S[5]],
+    ];
+    const { book, periods } = await portfolio(frame, {
+      options: { execution: 'close' },
+      portfolio: { pairs, allocation: 'inverse-vol', train: 100 },
+    });
+    expect(periods).toBeNull();
+    const w = book.sleeves.map((s) => s.weight);
+    expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 14);
+    book.sleeves.forEach((s) => {
+      // from the legs' first common bar (S003 is listed late), trading after the window
+      const first = [s.y, s.x].map((sym) => frame.get(sym, 'close').findIndex((v) => v > 0));
+      expect(s.start).toBe(Math.max(...first) + 100);
+      const yc = frame.get(s.y, 'close');
+      const xc = frame.get(s.x, 'close');
+      const from = s.start - 100;
+      // the hedge of the window by least squares, then the std of the hedged spread's returns
+      let my = 0,
+        mx = 0;
+      for (let t = from; t < s.start; t++) {
+        my += yc[t] / 100;
+        mx += xc[t] / 100;
+      }
+      let sxy = 0,
+        sxx = 0;
+      for (let t = from; t < s.start; t++) {
+        sxy += (xc[t] - mx) * (yc[t] - my);
+        sxx += (xc[t] - mx) ** 2;
+      }
+      const beta = sxy / sxx;
+      const r: number[] = [];
+      for (let t = from + 1; t < s.start; t++)
+        r.push((yc[t] - yc[t - 1] - beta * (xc[t] - xc[t - 1])) / (yc[t - 1] + Math.abs(beta) * xc[t - 1]));
+      const mean = r.reduce((a, b) => a + b, 0) / r.length;
+      const sd = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / (r.length - 1));
+      (s as { vol?: number }).vol = sd;
+    });
+    const wv = book.sleeves.map((s) => s.weight * (s as { vol?: number }).vol!);
+    for (const v of wv) expect(v / wv[0]).toBeCloseTo(1, 9);
+  });
+
+  it('refuses weights that do not sum to one, naming the option', async () => {
+    await expect(
+      portfolio(frame, {
+        portfolio: {
+          pairs: [
+            [S[0], S[1]],
+            [S[2], S[3]],
+          ],
+          allocation: 'fixed',
+          weights: [0.3, 0.3],
+        },
+      }),
+    ).rejects.toThrow(/--weights: the weights must sum to 1, they sum to 0.6/);
+    await expect(portfolio(frame, { portfolio: { top: 2, train: 10 } })).rejects.toThrow(ConfigError);
   });
 });
