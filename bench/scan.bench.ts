@@ -176,7 +176,7 @@ function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
 
-async function time(
+export async function time(
   name: string,
   target: number,
   runs: number,

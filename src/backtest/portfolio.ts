@@ -21,7 +21,7 @@ import {
   type Metrics,
 } from '../execution/metrics.js';
 import type { ResolvedBacktestOptions } from '../execution/options.js';
-import { newRecord, runResult, type FullRecord, type RunResult } from '../execution/result.js';
+import { newRecord, recordFrom, runResult, type FullRecord, type RunResult } from '../execution/result.js';
 import { runAccount, Simulator } from '../execution/simulator.js';
 import type { Trade } from '../execution/ledger.js';
 import { legsOf, warmupBars, type StrategySpec } from '../strategy/spec.js';
@@ -187,16 +187,14 @@ function accountSleeve(
     return out;
   };
   const times = frame.times.subarray(start, start + k);
-  const rec = newRecord(k, 2);
+  // the account's series are the signal record's from its first traded bar: one block a sleeve
+  const rec = recordFrom(ss.sig, ss.m - k, 2);
   const sim = new Simulator(null, { ...opts, capital }, 2);
   const open = opts.execution === 'next-open' ? rows('open') : null;
   runAccount(sim, times, rows('close'), open, ss.targets, k, rec);
-  const run = runResult(sim, rec, times);
-  // the strategy's signal over the traded bars, for reports
-  const a = ss.m - k;
-  for (const key of Object.keys(run.signals) as (keyof RunResult['signals'])[])
-    run.signals[key] = ss.sig[key].subarray(a);
-  return { ...run, traded: rec.tradedNotional };
+  const run = runResult(sim, rec, times) as RunResult & { traded: Float64Array };
+  run.traded = rec.tradedNotional;
+  return run;
 }
 
 /** Checks the plans against the frame before anything runs. */
@@ -268,7 +266,7 @@ export function runBook(
   const gross = new Float64Array(m);
   const net = new Float64Array(m);
   const traded = new Float64Array(m);
-  const free = new Float64Array(m);
+  const free = new Float64Array(m).fill(opts.capital);
   const openSleeves = new Float64Array(m);
   const runs: (RunResult | null)[] = plans.map(() => null);
   const capitals = new Float64Array(plans.length);
@@ -331,12 +329,16 @@ export function runBook(
       const o = p.start - from;
       const q = run.equity;
       const len = q.length;
+      const g = run.grossExposure;
+      const v = run.netExposure;
+      const d = run.traded;
+      const pos = run.positions;
       for (let t = 0; t < len; t++) {
         sleeveEquity[o + t] += q[t];
-        gross[o + t] += run.grossExposure[t];
-        net[o + t] += run.netExposure[t];
-        traded[o + t] += run.traded[t];
-        if (run.positions[2 * t] !== 0 || run.positions[2 * t + 1] !== 0) openSleeves[o + t]++;
+        gross[o + t] += g[t];
+        net[o + t] += v[t];
+        traded[o + t] += d[t];
+        if (pos[2 * t] !== 0 || pos[2 * t + 1] !== 0) openSleeves[o + t]++;
       }
       // after its data ends a sleeve holds its equity at its last close
       for (let t = o + len; t < m; t++) sleeveEquity[t] += q[len - 1];
@@ -421,16 +423,20 @@ function finishBook(
   const acc = newAccumulator(opts.periodsPerYear, opts.riskFreeRate);
   accumulateBars(acc, returns, gross, traded, equity, 0, m);
   const end = ruinBar >= 0 ? from + ruinBar : Infinity;
-  const closed: Trade[] = [];
+  // closed trades fold in the order they closed (the accumulator's convention): by exit bar
+  const exitBar: number[] = [];
+  const pnl: number[] = [];
   for (const s of sleeves)
     for (const tr of s.trades) {
       if (s.start + tr.entryBar > end) continue;
       openTrade(acc);
-      if (tr.closed && s.start + tr.exitBar <= end) closed.push({ ...tr, exitBar: s.start + tr.exitBar });
+      if (tr.closed && s.start + tr.exitBar <= end) {
+        exitBar.push(s.start + tr.exitBar);
+        pnl.push(tr.pnl);
+      }
     }
-  // closed trades fold in the order they closed (the accumulator's convention)
-  closed.sort((a, b) => a.exitBar - b.exitBar);
-  for (const tr of closed) closeTrade(acc, tr.pnl);
+  const order = Array.from(exitBar.keys()).sort((a, b) => exitBar[a] - exitBar[b] || a - b);
+  for (const i of order) closeTrade(acc, pnl[i]);
   const row = new Float64Array(METRIC_NAMES.length);
   finishMetrics(acc, returns, opts.periodsPerYear, ruinBar >= 0, row, 0);
   const times = frame.times.subarray(from);

@@ -99,6 +99,32 @@ export function newRecord(n: number, L: number): FullRecord {
   };
 }
 
+/**
+ * The bars of `rec` (an n-bar record on L legs) from bar `a` on, as a record of the same shape
+ * (views, no copy): a run accounted from bar `a` of a longer signal pass. @internal
+ */
+export function recordFrom(rec: FullRecord, a: number, L: number): FullRecord {
+  const at = (s: Float64Array, width = 1) => s.subarray(a * width);
+  // the same keys in the same order as newRecord: one object shape for the kernel's loads
+  return {
+    equity: at(rec.equity),
+    returns: at(rec.returns),
+    positions: at(rec.positions, L),
+    targets: at(rec.targets, L),
+    grossExposure: at(rec.grossExposure),
+    netExposure: at(rec.netExposure),
+    cash: at(rec.cash),
+    tradedNotional: at(rec.tradedNotional),
+    value: at(rec.value),
+    z: at(rec.z),
+    centre: at(rec.centre),
+    scale: at(rec.scale),
+    units: at(rec.units),
+    hedgeRatio: at(rec.hedgeRatio),
+    fairValue: at(rec.fairValue),
+  };
+}
+
 /** The strategy's published state after bar t into a record (a streaming run's). @internal */
 export function recordSignal(
   s: SignalState,

@@ -52,6 +52,9 @@ describe('kalrev portfolio --select top:K (walk-forward)', () => {
     // the book's series start at the first rebalance: bar 252 of 1,500
     expect(equity.length - 1).toBe(1500 - 252);
     expect(Number(equity[equity.length - 1][1])).toBeCloseTo(summary.finalEquity, 6);
+    // held in cash until the first pair passes (the first windows select none): not ruined
+    expect(Number(equity[1][1])).toBe(100_000);
+    expect(summary.metrics.ruined).toBe(false);
   });
 
   it('selects only pairs whose legs both have a close on every bar of their training window', () => {
