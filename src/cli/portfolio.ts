@@ -7,13 +7,11 @@ import { Command } from 'commander';
 import { LocalExecutor } from '../scan/executor.js';
 import { progressBar } from '../scan/progress.js';
 import { portfolioRun, writePortfolioFolder } from '../app/portfolio.js';
-import { parseRunSpec, type RunSpecLayers } from '../app/spec.js';
 import { metricsObject } from '../report/writers.js';
 import { metricsTable } from './backtest.js';
-import { readJson } from './common.js';
 import { packageVersion } from './paths.js';
-import { executorFrom, threadCount } from './scan.js';
-import { addSpecFlags, specFlags } from './specFlags.js';
+import { executorFrom, specLayers, threadCount } from './scan.js';
+import { addSpecFlags } from './specFlags.js';
 
 interface PortfolioFlags {
   config?: string;
@@ -40,12 +38,7 @@ export function portfolioCommand(): Command {
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress bar or summary')
     .action(async (f: PortfolioFlags, cmd: Command) => {
-      const layers: RunSpecLayers = {
-        ...(f.config !== undefined
-          ? { file: parseRunSpec(readJson(f.config), f.config), source: f.config }
-          : {}),
-        flags: specFlags(cmd, 'portfolio'),
-      };
+      const layers = specLayers(f.config, cmd, 'portfolio');
       const executor = await executorFrom(f);
       try {
         if (executor instanceof LocalExecutor) executor.start();

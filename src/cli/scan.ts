@@ -52,8 +52,12 @@ export const threadCount = (v: string): number => {
   return x;
 };
 
-/** The run-spec layers of a scan or sweep command line: its `--config` file and its flags. */
-export function specLayers(config: string | undefined, cmd: Command, name: 'scan' | 'sweep'): RunSpecLayers {
+/** The run-spec layers of a scan, sweep or portfolio command line: its `--config` file and its flags. */
+export function specLayers(
+  config: string | undefined,
+  cmd: Command,
+  name: 'scan' | 'sweep' | 'portfolio',
+): RunSpecLayers {
   return {
     ...(config !== undefined ? { file: parseRunSpec(readJson(config), config), source: config } : {}),
     flags: specFlags(cmd, name),

@@ -29,15 +29,19 @@ tr.loss td:last-child{color:#dc2626}tr.win td:last-child{color:#16a34a}
 .verdict{font-weight:600}pre{font-size:12px;background:#f8fafc;padding:8px;overflow:auto}
 `;
 
-export const CLIENT_JS = String.raw`
-(function () {
+/**
+ * The charts' core, shared by every page's script: the page's data `D` and its time axis, the
+ * list of charts (linked: zooming one zooms all), drag-zoom, pan and tooltips, the series
+ * helpers and `chart(id, series, data, extra)`, the resize hook and sortable tables. A page's
+ * script is this core followed by its own charts, in one function scope.
+ */
+export const CHART_CORE_JS = String.raw`
   'use strict';
   var D = JSON.parse(document.getElementById('kalrev-data').textContent);
   var charts = [];
   window.kalrevCharts = charts;
   var linking = false;
   var T0 = D.times[0], T1 = D.times[D.times.length - 1];
-  var C = { y: '#2563eb', x: '#d97706', fair: '#7c3aed', band: '#dc2626', exit: '#059669', grey: '#6b7280' };
 
   ${ESC_JS}
   function fmtDate(t) { return new Date(t * 1000).toISOString().slice(0, 10); }
@@ -147,6 +151,38 @@ export const CLIENT_JS = String.raw`
     return u;
   }
 
+  window.addEventListener('resize', function () {
+    charts.forEach(function (u) { u.setSize({ width: Math.max(320, u.root.parentNode.clientWidth), height: u.height }); });
+  });
+
+  // sortable tables
+  Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), function (table) {
+    var heads = table.querySelectorAll('th');
+    Array.prototype.forEach.call(heads, function (th, col) {
+      th.addEventListener('click', function () {
+        var asc = !th.classList.contains('asc');
+        Array.prototype.forEach.call(heads, function (h) { h.classList.remove('asc', 'desc'); });
+        th.classList.add(asc ? 'asc' : 'desc');
+        var num = th.getAttribute('data-kind') === 'num';
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
+          var c = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x < y ? -1 : x > y ? 1 : 0;
+          return asc ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+`;
+
+/** The single run's page: prices, spread, z-score, hedge ratio, equity and drawdown. */
+export const CLIENT_JS = String.raw`
+(function () {
+  ${CHART_CORE_JS}
+  var C = { y: '#2563eb', x: '#d97706', fair: '#7c3aed', band: '#dc2626', exit: '#059669', grey: '#6b7280' };
+
   // prices (both legs), the dependent leg's fair value and bands
   (function () {
     var s = [], d = [];
@@ -223,29 +259,5 @@ export const CLIENT_JS = String.raw`
     chart('chart-drawdown', [line('drawdown %', C.band, { fill: 'rgba(220,38,38,0.15)' })], [e.drawdown.map(function (v) { return v == null ? null : 100 * v; })]);
   })();
 
-  window.addEventListener('resize', function () {
-    charts.forEach(function (u) { u.setSize({ width: Math.max(320, u.root.parentNode.clientWidth), height: u.height }); });
-  });
-
-  // sortable tables
-  Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), function (table) {
-    var heads = table.querySelectorAll('th');
-    Array.prototype.forEach.call(heads, function (th, col) {
-      th.addEventListener('click', function () {
-        var asc = !th.classList.contains('asc');
-        Array.prototype.forEach.call(heads, function (h) { h.classList.remove('asc', 'desc'); });
-        th.classList.add(asc ? 'asc' : 'desc');
-        var num = th.getAttribute('data-kind') === 'num';
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
-          var c = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x < y ? -1 : x > y ? 1 : 0;
-          return asc ? c : -c;
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      });
-    });
-  });
 })();
 `;

@@ -10,7 +10,7 @@ import type { BookResult, SleeveResult } from '../backtest/portfolio.js';
 import { isoTime, type PriceFrame } from '../data/frame.js';
 import { escapeHtml, scriptJson } from '../escape.js';
 import { fmt } from './analysis.js';
-import { CLIENT_CSS } from './client.js';
+import { CHART_CORE_JS, CLIENT_CSS } from './client.js';
 import { describeExecution, heatmap, metricCards, series, uplotAssets } from './html.js';
 import { drawdownSeries, metricsObject, returnIndex } from './writers.js';
 
@@ -437,51 +437,15 @@ td.pos{color:#16a34a}td.neg{color:#dc2626}
 h3{font-size:13px;margin:12px 0 4px}
 `;
 
-// the book's charts: growth and drawdown, exposure and open sleeves; every time axis zooms together
+// the book's charts on the shared chart core: growth and drawdown, exposure and open sleeves
 const PORTFOLIO_JS = String.raw`
 (function () {
-  'use strict';
-  var D = JSON.parse(document.getElementById('kalrev-data').textContent);
-  var charts = [];
-  window.kalrevCharts = charts;
-  var linking = false;
-  function fmtDate(t) { return new Date(t * 1000).toISOString().slice(0, 10); }
-  function link() {
-    return { hooks: { setScale: [function (u, key) {
-      if (key !== 'x' || linking) return;
-      linking = true;
-      charts.forEach(function (c) { if (c !== u) c.setScale('x', { min: u.scales.x.min, max: u.scales.x.max }); });
-      linking = false;
-    }] } };
-  }
-  function line(label, color, extra) {
-    var s = { label: label, stroke: color, width: 1.25, points: { show: false } };
-    for (var k in extra || {}) s[k] = extra[k];
-    return s;
-  }
-  function chart(id, series, data) {
-    var el = document.getElementById(id);
-    var u = new uPlot({
-      width: Math.max(320, el.clientWidth),
-      height: el.classList.contains('short') ? 150 : 240,
-      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); },
-      cursor: { sync: { key: 'kalrev-book', setSeries: false }, drag: { x: true, y: false } },
-      scales: { x: { time: true } },
-      series: [{ label: 'date', value: function (u, v) { return v == null ? '' : fmtDate(v); } }].concat(series),
-      axes: [{}, { size: 60 }],
-      legend: { live: true },
-      plugins: [link()],
-    }, [D.times].concat(data), el);
-    charts.push(u);
-  }
+  ${CHART_CORE_JS}
   function pct(a) { return a.map(function (v) { return v == null ? null : 100 * v; }); }
   chart('chart-equity', [line('book (growth of 1)', '#2563eb')], [D.growth]);
   chart('chart-drawdown', [line('drawdown %', '#dc2626', { fill: 'rgba(220,38,38,0.15)' })], [pct(D.drawdown)]);
   chart('chart-exposure', [line('gross (× equity)', '#7c3aed'), line('net (× equity)', '#d97706')], [D.gross, D.net]);
   chart('chart-open', [line('open sleeves', '#059669', { fill: 'rgba(5,150,105,0.15)', paths: uPlot.paths.stepped({ align: 1 }) })], [D.openSleeves]);
-  window.addEventListener('resize', function () {
-    charts.forEach(function (u) { u.setSize({ width: Math.max(320, u.root.parentNode.clientWidth), height: u.height }); });
-  });
 })();
 `;
 
