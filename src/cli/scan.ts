@@ -88,6 +88,20 @@ export async function executorFrom(f: {
   return new LocalExecutor({ threads: f.threads });
 }
 
+/** The options of a command whose jobs run on an executor, and its output switches. */
+export function addExecutorOptions(command: Command, what: string): Command {
+  return command
+    .option(
+      '--threads <n>',
+      `worker threads for ${what} (default one per core; at most 4 per core)`,
+      threadCount,
+    )
+    .option('--queue <url>', `run ${what} on kalrev workers through Redis (redis://host:6379 or rediss://)`)
+    .option('--prefix <prefix>', 'queue key prefix', 'kalrev')
+    .option('--json', 'print the summary as JSON')
+    .option('--quiet', 'no progress bar or summary');
+}
+
 export function scanCommand(): Command {
   const command = new Command('scan')
     .description('screen, backtest and rank every pair of a universe')
@@ -95,7 +109,7 @@ export function scanCommand(): Command {
       '--config <file>',
       'a JSON run spec (as the run.json a backtest writes); its symbols: the universe',
     );
-  return addSpecFlags(command, 'scan')
+  addSpecFlags(command, 'scan')
     .option('--min-corr <r>', 'screen: correlation of daily returns ≥ r', num('--min-corr'))
     .option('--max-pvalue <p>', 'screen: Engle-Granger p-value ≤ p', num('--max-pvalue'))
     .option(
@@ -129,90 +143,83 @@ export function scanCommand(): Command {
       },
       ['csv'] as ScanTableFormat[],
     )
-    .option('--out <dir>', 'output folder', 'out/scan')
-    .option('--threads <n>', 'worker threads (default one per core; at most 4 per core)', threadCount)
-    .option('--queue <url>', 'run on kalrev workers through Redis (redis://host:6379 or rediss://)')
-    .option('--prefix <prefix>', 'queue key prefix', 'kalrev')
-    .option('--json', 'print the summary as JSON')
-    .option('--quiet', 'no progress bar or summary')
-    .action(async (f: ScanFlags, cmd: Command) => {
-      // where the run's time goes, in --json: from the process's start to here, then each step
-      const started = performance.now();
-      const layers = specLayers(f.config, cmd, 'scan');
-      const executor = await executorFrom(f);
-      try {
-        // the threads load their modules while this one reads the data
-        if (executor instanceof LocalExecutor) executor.start();
-        const { frame, repairs, spec } = await loadScanRun(layers, 'scan');
-        const read = performance.now();
-        if (!f.quiet && !f.json) for (const r of repairs) console.error(`repair: ${r.message}`);
-        if (f.minBars > frame.length)
-          throw new ConfigError(
-            `--min-bars ${f.minBars}: longer than the data (${spec.data} has ${frame.length} bars), so no pair could qualify`,
-          );
-        const screens: Screens = {};
-        if (f.minCorr !== undefined) screens.minCorrelation = f.minCorr;
-        if (f.maxPvalue !== undefined) screens.maxPValue = f.maxPvalue;
-        if (f.halfLife !== undefined) screens.halfLife = f.halfLife;
-        if (f.minPrice !== undefined) screens.minPrice = f.minPrice;
-        const bar = progressBar('scan');
-        const scan = await scanPairs(frame, {
-          strategy: spec.strategy,
-          backtest: spec.options,
-          ...(spec.symbols.length > 0 ? { symbols: spec.symbols } : {}),
-          screens,
-          minBars: f.minBars,
-          rankBy: f.rankBy,
-          executor,
-          onProgress: f.quiet || f.json ? undefined : bar.update,
-        });
-        bar.finish();
-        const scanned = performance.now();
-        const files = await writeScanOutputs(scan, frame, f.out, { top: f.top, formats: f.format });
-        const written = performance.now();
-        const ms = (a: number, b: number) => Math.round(b - a);
-        const timings = {
-          startMs: Math.round(started),
-          readMs: ms(started, read),
-          scanMs: ms(read, scanned),
-          writeMs: ms(scanned, written),
-        };
-        // the printed table: the best 10 (fewer with a smaller --top)
-        const best = bestPairs(scan, Math.min(10, f.top)).map((p) => {
-          const row: Record<string, string | number> = { rank: p.rank, y: p.y, x: p.x };
-          row[scan.rankBy] = p.metrics![scan.rankBy];
-          if (p.ruined) row.ruinedAt = p.ruinedAt;
-          return row;
-        });
-        // backtests whose account reached zero equity: ranked after all the others
-        const ruined = scan.ruined;
-        const pairs = Object.values(scan.counts).reduce((a, b) => a + b, 0);
-        if (f.json)
-          console.log(JSON.stringify({ pairs, counts: scan.counts, ruined, best, files, timings }, null, 2));
-        else if (!f.quiet) {
+    .option('--out <dir>', 'output folder', 'out/scan');
+  return addExecutorOptions(command, 'the scan').action(async (f: ScanFlags, cmd: Command) => {
+    // where the run's time goes, in --json: from the process's start to here, then each step
+    const started = performance.now();
+    const layers = specLayers(f.config, cmd, 'scan');
+    const executor = await executorFrom(f);
+    try {
+      // the threads load their modules while this one reads the data
+      if (executor instanceof LocalExecutor) executor.start();
+      const { frame, repairs, spec } = await loadScanRun(layers, 'scan');
+      const read = performance.now();
+      if (!f.quiet && !f.json) for (const r of repairs) console.error(`repair: ${r.message}`);
+      if (f.minBars > frame.length)
+        throw new ConfigError(
+          `--min-bars ${f.minBars}: longer than the data (${spec.data} has ${frame.length} bars), so no pair could qualify`,
+        );
+      const screens: Screens = {};
+      if (f.minCorr !== undefined) screens.minCorrelation = f.minCorr;
+      if (f.maxPvalue !== undefined) screens.maxPValue = f.maxPvalue;
+      if (f.halfLife !== undefined) screens.halfLife = f.halfLife;
+      if (f.minPrice !== undefined) screens.minPrice = f.minPrice;
+      const bar = progressBar('scan');
+      const scan = await scanPairs(frame, {
+        strategy: spec.strategy,
+        backtest: spec.options,
+        ...(spec.symbols.length > 0 ? { symbols: spec.symbols } : {}),
+        screens,
+        minBars: f.minBars,
+        rankBy: f.rankBy,
+        executor,
+        onProgress: f.quiet || f.json ? undefined : bar.update,
+      });
+      bar.finish();
+      const scanned = performance.now();
+      const files = await writeScanOutputs(scan, frame, f.out, { top: f.top, formats: f.format });
+      const written = performance.now();
+      const ms = (a: number, b: number) => Math.round(b - a);
+      const timings = {
+        startMs: Math.round(started),
+        readMs: ms(started, read),
+        scanMs: ms(read, scanned),
+        writeMs: ms(scanned, written),
+      };
+      // the printed table: the best 10 (fewer with a smaller --top)
+      const best = bestPairs(scan, Math.min(10, f.top)).map((p) => {
+        const row: Record<string, string | number> = { rank: p.rank, y: p.y, x: p.x };
+        row[scan.rankBy] = p.metrics![scan.rankBy];
+        if (p.ruined) row.ruinedAt = p.ruinedAt;
+        return row;
+      });
+      // backtests whose account reached zero equity: ranked after all the others
+      const ruined = scan.ruined;
+      const pairs = Object.values(scan.counts).reduce((a, b) => a + b, 0);
+      if (f.json)
+        console.log(JSON.stringify({ pairs, counts: scan.counts, ruined, best, files, timings }, null, 2));
+      else if (!f.quiet) {
+        console.log(
+          `kalrev scan: ${scan.symbols.length} symbols, ${pairs} pairs in ${(scan.elapsedMs / 1000).toFixed(2)} s (${scan.executor})`,
+        );
+        console.log(
+          `  ${Object.entries(scan.counts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        );
+        if (ruined > 0)
+          console.log(`  ${ruined} backtested pairs ruined their account (equity reached zero): ranked last`);
+        for (const b of best)
           console.log(
-            `kalrev scan: ${scan.symbols.length} symbols, ${pairs} pairs in ${(scan.elapsedMs / 1000).toFixed(2)} s (${scan.executor})`,
+            `  ${String(b.rank).padStart(3)}  ${b.y}/${b.x}  ${scan.rankBy} ${Number(b[scan.rankBy]).toFixed(3)}${b.ruinedAt === undefined ? '' : `  ruined ${String(b.ruinedAt)}`}`,
           );
-          console.log(
-            `  ${Object.entries(scan.counts)
-              .map(([k, v]) => `${k} ${v}`)
-              .join(', ')}`,
-          );
-          if (ruined > 0)
-            console.log(
-              `  ${ruined} backtested pairs ruined their account (equity reached zero): ranked last`,
-            );
-          for (const b of best)
-            console.log(
-              `  ${String(b.rank).padStart(3)}  ${b.y}/${b.x}  ${scan.rankBy} ${Number(b[scan.rankBy]).toFixed(3)}${b.ruinedAt === undefined ? '' : `  ruined ${String(b.ruinedAt)}`}`,
-            );
-          console.log(`  wrote ${files.join(', ')}`);
-          console.log(
-            '  in-sample results of many tests: confirm a pair with kalrev sweep --train/--test before trusting it',
-          );
-        }
-      } finally {
-        await executor.close();
+        console.log(`  wrote ${files.join(', ')}`);
+        console.log(
+          '  in-sample results of many tests: confirm a pair with kalrev sweep --train/--test before trusting it',
+        );
       }
-    });
+    } finally {
+      await executor.close();
+    }
+  });
 }
