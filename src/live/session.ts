@@ -179,7 +179,7 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
         async run(signal?: AbortSignal) {
           try {
             await runner.start();
-            if (options.warmup !== undefined && runner.sim.bars === 0) {
+            if (options.warmup !== undefined && runner.liveBars === 0) {
               const warm = new BarAssembler(
                 options.config.symbols,
                 options.config.pairing,
