@@ -67,7 +67,7 @@ function paperBook(spec: RunSpec, p: PortfolioSpec, at: string): { symbols: stri
     throw new ConfigError(
       `${at}strategy: a book's sleeves trade pairs; this strategy trades ${legsOf(spec.strategy)} leg`,
     );
-  const weights = bookWeights(p, p.pairs.length, key);
+  const weights = bookWeights(p, p.pairs.length, (k) => `portfolio.${k}`, at);
   const symbols: string[] = [];
   const seen = new Set<string>();
   const sleeves = p.pairs.map(([y, x], i) => {
