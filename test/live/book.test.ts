@@ -3,7 +3,9 @@
  * it equals `runBook` on the same bars (through `portfolioRun`, as `kalrev portfolio` runs it)
  * to the last digit: every sleeve's fills, trades and equity, and the book's equity and returns.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AssembledBar } from '../../src/live/assembler.js';
 import { portfolioRun, type PortfolioRun } from '../../src/app/portfolio.js';
 import type { PaperConfigInput } from '../../src/app/paper.js';
 import { Journal } from '../../src/live/journal.js';
@@ -133,4 +135,126 @@ describe('a paper book replayed equals runBook to the last digit', () => {
     },
     120_000,
   );
+});
+
+/** The file's bars as the assembler gives them: every symbol's close and open, in SYMBOLS order. */
+function barsOf(file: string): AssembledBar[] {
+  const byDate = new Map<string, Map<string, [number, number]>>();
+  for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+    const [date, symbol, open, , , close] = line.split(',');
+    if (!byDate.has(date)) byDate.set(date, new Map());
+    byDate.get(date)!.set(symbol, [Number(open), Number(close)]);
+  }
+  return [...byDate.keys()].sort().map((d, t) => ({
+    time: Date.parse(`${d}T00:00:00Z`),
+    close: Float64Array.from(SYMBOLS, (s) => byDate.get(d)!.get(s)![1]),
+    open: Float64Array.from(SYMBOLS, (s) => byDate.get(d)!.get(s)![0]),
+    flatten: false,
+    receivedAt: t,
+  }));
+}
+
+const BOOK: PaperConfigInput = {
+  preset: 'kalman-pair',
+  options: { execution: 'close' },
+  portfolio: { pairs: PAIRS },
+};
+
+/** Bars [from, to) through a session's runner (on `state` when given); closed. */
+async function trade(cfg: PaperConfigInput, to: number, state?: string, from = 0) {
+  const bars = barsOf(csv);
+  const s = session(cfg, 'stdin', { ...(state ? { state } : {}), clock: () => 5_000 });
+  for (let t = from; t < to; t++) await s.runner.processBar(bars[t]);
+  s.close();
+  return s;
+}
+
+function journalOf(state: string) {
+  const j = new Journal(state, { readonly: true });
+  const out = { bars: [...j.bars()], sleeves: j.sleeveBars(), events: j.events(), fills: j.fills() };
+  j.close();
+  return out;
+}
+
+describe('a paper book resumed', () => {
+  it('restores every sleeve from the journal and continues as an uninterrupted run', async () => {
+    const whole = await trade(BOOK, 300);
+    const first = await trade(BOOK, 140);
+    const again = await trade(BOOK, 300, first.state, 140);
+    const restored = again.lines.find((l) => l.event === 'restored');
+    expect(restored).toMatchObject({ bars: 140, live: 140 });
+    const a = journalOf(whole.state);
+    const b = journalOf(first.state);
+    expect(b.bars.map((r) => [r.equity, r.positions, r.target])).toEqual(
+      a.bars.map((r) => [r.equity, r.positions, r.target]),
+    );
+    expect([...b.sleeves.values()]).toEqual([...a.sleeves.values()]);
+    expect(b.fills).toEqual(a.fills);
+    expect(b.fills.length).toBeGreaterThan(30);
+  }, 120_000);
+});
+
+describe('the risk section applies to the whole book', () => {
+  it("daily loss: measured on the book's equity against the book's previous close; every sleeve flattens", async () => {
+    const limit = 250;
+    const s = await trade({ ...BOOK, risk: { dailyLossLimit: limit } }, 400);
+    const { bars, sleeves, events } = journalOf(s.state);
+    const hits = events.filter((e) => e.kind === 'daily-loss');
+    expect(hits.length).toBeGreaterThan(3);
+    for (const e of hits) {
+      const d = e.detail as { dayStart: number; equity: number; loss: number; limit: number };
+      const t = bars.findIndex((b) => b.time === e.time);
+      expect(t).toBeGreaterThan(0);
+      // the reference is the book's equity at the previous close (not a sleeve's)
+      expect(d.dayStart).toBe(bars[t - 1].equity);
+      expect(d.loss).toBe(d.dayStart - d.equity);
+      expect(d.loss).toBeGreaterThanOrEqual(limit);
+      // every sleeve goes flat on that bar (the day is one daily bar)
+      for (const v of sleeves.get(bars[t].seq)!) expect(v.positions!.map((p) => p + 0)).toEqual([0, 0]);
+      expect(bars[t].positions!.every((p) => p === 0)).toBe(true);
+    }
+    // the limit binds: without it the book loses more than the limit from one close to the next
+    const free = await trade(BOOK, 400);
+    const eq = journalOf(free.state).bars.map((b) => b.equity!);
+    expect(eq.some((e, t) => t > 0 && eq[t - 1] - e >= limit)).toBe(true);
+  }, 120_000);
+
+  it('max gross exposure: the sum over every sleeve is held to the limit, each sleeve scaled alike', async () => {
+    const limit = 60_000;
+    const s = await trade({ ...BOOK, risk: { maxGrossExposure: limit } }, 300);
+    const { bars, events } = journalOf(s.state);
+    const cuts = events.filter((e) => e.kind === 'cut');
+    expect(cuts.length).toBeGreaterThan(5);
+    for (const b of bars) expect(b.gross!).toBeLessThanOrEqual(limit * (1 + 1e-12));
+    // without the limit the book goes over it
+    const free = await trade(BOOK, 300);
+    expect(Math.max(...journalOf(free.state).bars.map((b) => b.gross!))).toBeGreaterThan(limit);
+  }, 120_000);
+
+  it('kill switch: every sleeve flat on the next bar, then the run stops', async () => {
+    const bars = barsOf(csv);
+    const s = session(BOOK, 'stdin', { clock: () => 5_000 });
+    let t = 0;
+    // trade until at least two sleeves hold a position
+    const desk = s.runner.desk as BookDesk;
+    const holding = () => desk.sleeves.filter((v) => v.sim.ledger.pos[0] !== 0).length;
+    for (; t < bars.length && holding() < 2; t++) await s.runner.processBar(bars[t]);
+    expect(holding()).toBeGreaterThanOrEqual(2);
+    const held = desk.sleeves.filter((v) => v.sim.ledger.pos[0] !== 0).map((v) => v.index);
+    s.runner.kill('test');
+    const out = await s.runner.processBar(bars[t]);
+    const flattened = out!.actions
+      .filter((a) => a.kind === 'flatten' && a.reason === 'kill')
+      .map((a) => a.sleeve);
+    expect(flattened).toEqual(expect.arrayContaining(held));
+    expect(desk.sleeves.every((v) => v.sim.ledger.pos.every((p) => p === 0))).toBe(true);
+    expect(s.runner.stopped).toBe(true);
+    expect(await s.runner.processBar(bars[t + 1])).toBeNull();
+    const venue = await s.broker.positions();
+    expect(SYMBOLS.map((sym) => Math.abs(venue.get(sym) ?? 0))).toEqual(
+      SYMBOLS.map(() => expect.closeTo(0, 9)),
+    );
+    s.close();
+    expect(journalStatus(s.state).health).toBe('killed');
+  }, 120_000);
 });
