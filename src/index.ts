@@ -236,6 +236,8 @@ export type {
   OrdersConfig,
   RiskConfig,
   PairingConfig,
+  BookConfig,
+  SleeveConfig,
   RunnerOptions,
   RunnerHooks,
   BarOutcome,
@@ -251,6 +253,7 @@ export type {
   WsFeedOptions,
   WsMapping,
   LiveStatus,
+  SleeveStatus,
   Logger,
   FeedErrorCode,
 } from './live/index.js';
