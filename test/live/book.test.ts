@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssembledBar } from '../../src/live/assembler.js';
 import { portfolioRun, type PortfolioRun } from '../../src/app/portfolio.js';
+import { runBook, type SleevePlan } from '../../src/backtest/portfolio.js';
+import { readLongCsvSync } from '../../src/data/readers.js';
+import { resolveBacktestOptions } from '../../src/execution/options.js';
+import { resolveStrategy } from '../../src/strategy/spec.js';
 import type { PaperConfigInput } from '../../src/app/paper.js';
 import { Journal } from '../../src/live/journal.js';
 import { journalStatus } from '../../src/live/report.js';
@@ -256,5 +260,45 @@ describe('the risk section applies to the whole book', () => {
     );
     s.close();
     expect(journalStatus(s.state).health).toBe('killed');
+  }, 120_000);
+});
+
+describe('a paper book warmed up', () => {
+  it('on history before its first live bar equals runBook with sleeves warming up from bar 0 and trading from there', async () => {
+    const W = 120;
+    const dir = tempDir();
+    const { file: history } = bookCsv(dir, SYMBOLS, 300, W, 'history.csv');
+    const { file: live } = bookCsv(dir, SYMBOLS, 300 + W, 400 - W, 'live.csv');
+    const s = session(BOOK, `csv:${live}`, { warmup: history });
+    await s.run();
+    s.close();
+    const { frame } = readLongCsvSync(csv);
+    const strategy = resolveStrategy({ preset: 'kalman-pair' });
+    const plans: SleevePlan[] = PAIRS.map(([y, x]) => ({
+      y,
+      x,
+      strategy,
+      warmFrom: 0,
+      start: W,
+      stop: frame.length,
+      onStop: 'close',
+      weight: 1 / 3,
+    }));
+    const book = runBook(frame, plans, resolveBacktestOptions({ execution: 'close' }));
+    const j = journalOf(s.state);
+    expect(j.bars.filter((b) => b.phase === 'warmup')).toHaveLength(W);
+    // the warm-up bars carry every sleeve's signal, and no account
+    const first = j.sleeves.get(0)!;
+    expect(first.map((v) => [v.sleeve, v.equity, v.target])).toEqual([
+      [0, null, null],
+      [1, null, null],
+      [2, null, null],
+    ]);
+    const liveBars = j.bars.filter((b) => b.phase === 'live');
+    expect(liveBars.map((b) => b.equity)).toEqual(Array.from(book.equity));
+    book.sleeves.forEach((sleeve, k) => {
+      expect(liveBars.map((b) => j.sleeves.get(b.seq)![k].equity)).toEqual(Array.from(sleeve.run.equity));
+      expect(sleeve.trades.length).toBeGreaterThan(3);
+    });
   }, 120_000);
 });
