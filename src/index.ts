@@ -252,6 +252,8 @@ export type {
   OrdersConfig,
   RiskConfig,
   PairingConfig,
+  BookConfig,
+  SleeveConfig,
   RunnerOptions,
   RunnerHooks,
   BarOutcome,
@@ -267,6 +269,7 @@ export type {
   WsFeedOptions,
   WsMapping,
   LiveStatus,
+  SleeveStatus,
   Logger,
   FeedErrorCode,
 } from './live/index.js';

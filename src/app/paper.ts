@@ -2,8 +2,16 @@
  * A paper run's configuration from a run spec: the same `--config` file (or `run.json`) and
  * flags as a backtest, plus the paper-only sections (orders, risk, pairing).
  */
-import { ordersSchema, pairingSchema, riskSchema, type PaperConfig } from '../live/config.js';
+import {
+  ordersSchema,
+  pairingSchema,
+  riskSchema,
+  type BookConfig,
+  type PaperConfig,
+} from '../live/config.js';
 import { legsOf } from '../strategy/spec.js';
+import { bookWeights } from './book.js';
+import type { PortfolioSpec } from './portfolioSpec.js';
 import {
   ConfigError,
   parseRunSpec,
@@ -17,13 +25,86 @@ import {
 export const defaultPreset = (legs: number | undefined): string =>
   legs === 1 ? 'kalman-single' : 'kalman-pair';
 
+/** Limits of `kalrev portfolio`'s book that paper trading does not apply (its `risk` section does). */
+const BOOK_LIMITS = [
+  'maxGrossLeverage',
+  'maxNetLeverage',
+  'maxSleeveExposure',
+  'maxSymbolExposure',
+  'maxOpenPairs',
+] as const satisfies readonly (keyof PortfolioSpec)[];
+
 /**
- * The paper configuration of a resolved run spec.
+ * A paper book from a run spec's `portfolio` section: fixed pairs, funded equally or with fixed
+ * weights from the first bar; its legs are the pairs' symbols, each once, in the order named.
+ * @throws ConfigError naming the key: no pairs, a selection (`top`), inverse-vol weights or a
+ * book limit (not traded yet), a pair of one symbol or given twice, weights that do not fit.
+ */
+function paperBook(spec: RunSpec, p: PortfolioSpec, at: string): { symbols: string[]; book: BookConfig } {
+  const key = (k: keyof PortfolioSpec) => `${at}portfolio.${k}`;
+  if (spec.symbols.length > 0)
+    throw new ConfigError(
+      `${at}symbols: a paper book trades the symbols of its pairs (portfolio.pairs); leave "symbols" out`,
+    );
+  if (p.top !== undefined)
+    throw new ConfigError(
+      `${key('top')}: paper trading holds fixed pairs; a walk-forward selection is not traded yet (give portfolio.pairs)`,
+    );
+  if (p.pairs === undefined)
+    throw new ConfigError(
+      `${key('pairs')}: a paper book needs its pairs, e.g. [["EWA", "EWC"], ["SPY", "IWM"]]`,
+    );
+  if (p.allocation === 'inverse-vol')
+    throw new ConfigError(
+      `${key('allocation')}: inverse-vol weights are not traded yet (they need a training window before the first bar); use "equal", or "fixed" with portfolio.weights`,
+    );
+  for (const limit of BOOK_LIMITS)
+    if (p[limit] !== undefined)
+      throw new ConfigError(
+        `${key(limit)}: the book limits of kalrev portfolio are not applied by paper trading; its risk section (maxGrossExposure, maxPositionValue, dailyLossLimit) applies to the whole book`,
+      );
+  if (legsOf(spec.strategy) !== 2)
+    throw new ConfigError(
+      `${at}strategy: a book's sleeves trade pairs; this strategy trades ${legsOf(spec.strategy)} leg`,
+    );
+  const weights = bookWeights(p, p.pairs.length, (k) => `portfolio.${k}`, at);
+  const symbols: string[] = [];
+  const seen = new Set<string>();
+  const sleeves = p.pairs.map(([y, x], i) => {
+    if (y === x)
+      throw new ConfigError(`${key('pairs')}: pair ${i + 1} (${y},${x}) needs two different symbols`);
+    const name = `${y},${x}`;
+    if (seen.has(name)) throw new ConfigError(`${key('pairs')}: ${name} is given twice`);
+    seen.add(name);
+    for (const s of [y, x]) if (!symbols.includes(s)) symbols.push(s);
+    return { y, x, weight: weights[i] };
+  });
+  return { symbols, book: { sleeves } };
+}
+
+/**
+ * The paper configuration of a resolved run spec: one strategy on its legs (`symbols`), or a
+ * book of fixed pairs (`portfolio.pairs`).
  * @param input the configuration as given (recorded in the journal).
- * @throws ConfigError when the legs are missing, repeated or do not fit the strategy.
+ * @throws ConfigError when the legs are missing, repeated or do not fit the strategy, or the
+ * book cannot be traded (naming the key).
  */
 export function paperConfig(spec: RunSpec, input: Record<string, unknown>, source?: string): PaperConfig {
   const at = source ? `${source}: ` : '';
+  if (spec.portfolio !== undefined) {
+    const { symbols, book } = paperBook(spec, spec.portfolio, at);
+    return {
+      symbols,
+      strategy: spec.strategy,
+      options: { symbols, ...spec.options },
+      broker: spec.broker ?? 'paper',
+      orders: spec.orders ?? ordersSchema.parse({}),
+      risk: spec.risk ?? riskSchema.parse({}),
+      pairing: spec.pairing ?? pairingSchema.parse({}),
+      book,
+      input,
+    };
+  }
   if (spec.symbols.length === 0)
     throw new ConfigError(
       `${at}symbols: paper trading needs the legs: give --pair Y,X (or --symbol S), or "symbols" in --config`,

@@ -29,6 +29,7 @@ import { loadScanRun } from './scan.js';
 import { ConfigError, runJson, type RunSpec, type RunSpecLayers } from './spec.js';
 import { flagOf } from './flags.js';
 import { portfolioSchema, type PortfolioSpec, type PortfolioSpecInput } from './portfolioSpec.js';
+import { bookWeights } from './book.js';
 import { resolveStrategy, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
 import {
   resolveBacktestOptions,
@@ -75,19 +76,7 @@ function firstPriced(frame: PriceFrame, y: string, x: string): number {
 /** The sleeves of a book of fixed pairs: each from its legs' first common bar (after a training window for inverse-vol weights). */
 function fixedPlans(frame: PriceFrame, strategy: StrategySpec, p: PortfolioSpec): SleevePlan[] {
   const pairs = p.pairs!;
-  const K = pairs.length;
-  if (p.allocation === 'fixed') {
-    if (p.weights === undefined || p.weights.length !== K)
-      throw new ConfigError(
-        `${where('weights')}: the fixed allocation needs one weight per pair (${K}), got ${p.weights?.length ?? 'none'}`,
-      );
-    const sum = p.weights.reduce((a, b) => a + b, 0);
-    if (Math.abs(sum - 1) > 1e-9)
-      throw new ConfigError(`${where('weights')}: the weights must sum to 1, they sum to ${sum}`);
-  } else if (p.weights !== undefined)
-    throw new ConfigError(
-      `${where('weights')}: weights go with ${where('allocation')} fixed, not ${p.allocation}`,
-    );
+  const weights = bookWeights(p, pairs.length, where);
   const n = frame.length;
   const seen = new Set<string>();
   return pairs.map(([y, x], i) => {
@@ -107,7 +96,7 @@ function fixedPlans(frame: PriceFrame, strategy: StrategySpec, p: PortfolioSpec)
       throw new ConfigError(
         `${where('train')}: ${y},${x} has ${n - first} bars together, not enough for a ${p.train}-bar window before it trades`,
       );
-    let weight = p.allocation === 'fixed' ? p.weights![i] : 1 / K;
+    let weight = weights[i];
     if (inverse) {
       const yc = frame.get(y, 'close');
       const xc = frame.get(x, 'close');

@@ -24,7 +24,8 @@ import type { ResolvedBacktestOptions } from '../execution/options.js';
 import { newRecord, recordFrom, runResult, type FullRecord, type RunResult } from '../execution/result.js';
 import { runAccount, Simulator } from '../execution/simulator.js';
 import type { Trade } from '../execution/ledger.js';
-import { legsOf, warmupBars, type StrategySpec } from '../strategy/spec.js';
+import { atCapital, legsOf, warmupBars, type StrategySpec } from '../strategy/spec.js';
+import { bookReturn, sleeveCapitals } from '../execution/book.js';
 import { specTargets } from './targets.js';
 import { BookCapacity, hasLimits, limitsProblem, type BookLimits } from './bookLimits.js';
 
@@ -108,11 +109,6 @@ export interface BookResult {
   ruinTime: number;
   sleeves: SleeveResult[];
   options: ResolvedBacktestOptions;
-}
-
-/** The spec with its capital sizing (if any) at the sleeve's capital. */
-function atCapital(spec: StrategySpec, capital: number): StrategySpec {
-  return spec.sizing.type === 'capital' ? { ...spec, sizing: { type: 'capital', capital } } : spec;
 }
 
 /** The bar after `from` where either column is not a positive price (or n). */
@@ -295,13 +291,16 @@ export function runBook(
         for (let t = b; t < m; t++) sleeveEquity[t] -= q[j];
       }
     }
-    let want = 0;
-    for (const k of group) want += plans[k].weight * bookEquity;
-    const scale = want > freeNow ? Math.max(freeNow, 0) / want : 1;
+    const funds = sleeveCapitals(
+      group.map((k) => plans[k].weight),
+      bookEquity,
+      freeNow,
+    );
     const signals: { k: number; ss: SleeveSignal }[] = [];
-    for (const k of group) {
+    for (let g = 0; g < group.length; g++) {
+      const k = group[g];
       const p = plans[k];
-      const capital = p.weight * bookEquity * scale;
+      const capital = funds[g];
       if (!(capital > 0)) continue; // a ruined book funds nothing
       const end = pricedUntil(frame.get(p.y, 'close'), frame.get(p.x, 'close'), p.start, n);
       if (end === p.start) continue; // no price on its first bar: it cannot trade
@@ -413,10 +412,7 @@ function finishBook(
     if (equity[t] <= 0) {
       ruinBar = t;
       returns[t] = -1;
-    } else if (opts.returns === 'gross') {
-      const base = prevGross > 0 ? prevGross : gross[t];
-      returns[t] = base > 0 ? pnl / base : 0;
-    } else returns[t] = prevEquity > 0 ? pnl / prevEquity : 0;
+    } else returns[t] = bookReturn(pnl, prevEquity, prevGross, gross[t], opts.returns === 'gross');
     prevEquity = equity[t];
     prevGross = gross[t];
   }

@@ -1,4 +1,4 @@
-/** `kalrev status`: positions, P&L, last bar and health of a paper run, from its journal. */
+/** `kalrev status`: positions, P&L, last bar and health of a paper run (a book's: every sleeve's), from its journal. */
 import { Command } from 'commander';
 import { JournalCorruptError } from '../live/errors.js';
 import { journalStatus } from '../live/report.js';
@@ -54,6 +54,18 @@ export function statusCommand(): Command {
       console.log(
         `equity    ${money(s.equity)}  P&L ${s.pnl >= 0 ? '+' : ''}${money(s.pnl)} on ${money(s.capital)}`,
       );
+      if (s.book !== undefined) {
+        console.log(`book      ${s.book.sleeves.length} sleeves  free cash ${money(s.book.freeCash)}`);
+        s.book.sleeves.forEach((v, k) =>
+          console.log(
+            `sleeve ${k + 1}  ${v.pair}  weight ${v.weight}  equity ${money(v.equity)}  P&L ${v.pnl >= 0 ? '+' : ''}${money(v.pnl)} on ${money(v.capital)}  ${Object.entries(
+              v.positions,
+            )
+              .map(([sym, q]) => `${sym} ${q.toFixed(4)}`)
+              .join('  ')}  trades ${v.trades.total} (${v.trades.closed} closed)`,
+          ),
+        );
+      }
       console.log(
         `orders    ${s.orders.total} (${s.orders.unfilled} unfilled)  fills ${s.fills}  trades ${s.trades.total} (${s.trades.closed} closed)`,
       );

@@ -55,11 +55,25 @@ export type RiskConfig = z.output<typeof riskSchema>;
 /** The `pairing` section of a paper configuration, resolved: how long to wait for a bar's legs, and what to do when one is missing. */
 export type PairingConfig = z.output<typeof pairingSchema>;
 
+/** One sleeve of a paper book: a pair (dependent leg `y`, hedge leg `x`) and its share of the book. */
+export interface SleeveConfig {
+  y: string;
+  x: string;
+  /** Share of the book's capital it is funded with (the weights sum to 1). */
+  weight: number;
+}
+
+/** A book of pair sleeves traded in one account: every sleeve runs the run's strategy on its pair. */
+export interface BookConfig {
+  sleeves: SleeveConfig[];
+}
+
 /**
  * A paper run's resolved configuration (src/app/paper.ts resolves it from the run spec): the
  * legs, the strategy spec, the execution options, and the orders, risk and pairing settings.
  */
 export interface PaperConfig {
+  /** The legs the run trades (a book's: every sleeve's, each once, in the order the pairs name them). */
   symbols: string[];
   strategy: StrategySpec;
   options: ResolvedBacktestOptions;
@@ -68,6 +82,11 @@ export interface PaperConfig {
   orders: OrdersConfig;
   risk: RiskConfig;
   pairing: PairingConfig;
+  /**
+   * A book of pair sleeves (a run spec's `portfolio.pairs`): each sleeve trades `strategy` on its
+   * pair with its share of `options.capital`; the risk limits apply to the whole book.
+   */
+  book?: BookConfig;
   /** The configuration as given (recorded in the journal; orders, risk and pairing may change). */
   input: Readonly<Record<string, unknown>>;
 }

@@ -27,6 +27,37 @@ export type RiskAction =
 
 const DAY = 86_400_000;
 
+/**
+ * The daily loss limit's state for one account (a strategy's, or a whole book's): the UTC day,
+ * its reference equity, and whether the limit has blocked trading for the rest of it.
+ */
+export class DayLoss {
+  #day = NaN;
+  #start = NaN;
+  /** Whether the limit has blocked the day (until the next UTC day). */
+  blocked = false;
+
+  /**
+   * On the first bar of a new UTC day the reference becomes `previous()`: the equity at the
+   * previous bar's close (the starting capital on the first bar); the day is unblocked.
+   */
+  track(time: number, previous: () => number): void {
+    const day = Math.floor(time / DAY);
+    if (day === this.#day) return;
+    this.#day = day;
+    this.#start = previous();
+    this.blocked = false;
+  }
+
+  /** A loss of `equity` against the day's reference of at least `limit` blocks the day: its action (once a day), else null. */
+  check(equity: number, limit: number): RiskAction | null {
+    const loss = this.#start - equity;
+    if (this.blocked || !(loss >= limit)) return null;
+    this.blocked = true;
+    return { kind: 'daily-loss', dayStart: this.#start, equity, loss, limit };
+  }
+}
+
 export class OrderGate implements Strategy {
   readonly legs: number;
   readonly target: Float64Array;
@@ -41,9 +72,7 @@ export class OrderGate implements Strategy {
   replay: ArrayLike<number> | null = null;
   /** What the gate did on the last bar. */
   actions: RiskAction[] = [];
-  #day = NaN;
-  #dayStartEquity = NaN;
-  #dayBlocked = false;
+  readonly #dayLoss = new DayLoss();
 
   constructor(
     readonly inner: Strategy,
@@ -67,7 +96,7 @@ export class OrderGate implements Strategy {
 
   /** Whether the day's loss limit has blocked trading (until the next UTC day). */
   get dayBlocked(): boolean {
-    return this.#dayBlocked;
+    return this.#dayLoss.blocked;
   }
 
   step(bar: Bar): Float64Array {
@@ -90,25 +119,12 @@ export class OrderGate implements Strategy {
     const close = bar.close;
     // daily loss: equity marked at this bar's close against the day's first mark
     if (r.dailyLossLimit !== undefined) {
-      const equity = this.#trackDay(bar);
-      const loss = this.#dayStartEquity - equity;
-      if (!this.#dayBlocked && loss >= r.dailyLossLimit) {
-        this.#dayBlocked = true;
-        this.actions.push({
-          kind: 'daily-loss',
-          dayStart: this.#dayStartEquity,
-          equity,
-          loss,
-          limit: r.dailyLossLimit,
-        });
-      }
+      const blocked = this.#dayLoss.check(this.#trackDay(bar), r.dailyLossLimit);
+      if (blocked !== null) this.actions.push(blocked);
     }
-    const flatten = this.flatten ?? (this.#dayBlocked ? 'daily-loss' : null);
+    const flatten = this.flatten ?? (this.#dayLoss.blocked ? 'daily-loss' : null);
     if (flatten !== null) {
-      let any = false;
-      for (let i = 0; i < L; i++) if (pos[i] !== 0 || target[i] !== 0) any = true;
-      if (any) this.actions.push({ kind: 'flatten', reason: flatten, from: Array.from(pos) });
-      target.fill(0);
+      this.flattenTarget(flatten);
       return target;
     }
     if (this.staleAgeMs > 0) {
@@ -129,8 +145,7 @@ export class OrderGate implements Strategy {
       for (let i = 0; i < L; i++) gross += Math.abs(target[i]) * close[i];
       if (gross > r.maxGrossExposure) {
         const scale = r.maxGrossExposure / gross;
-        for (let i = 0; i < L; i++) target[i] *= scale;
-        this.#roundDown();
+        this.scaleTarget(scale);
         this.actions.push({
           kind: 'cut',
           reason: 'max-gross-exposure',
@@ -152,8 +167,7 @@ export class OrderGate implements Strategy {
       }
       if (worst > r.maxPositionValue) {
         const scale = r.maxPositionValue / worst;
-        for (let i = 0; i < L; i++) target[i] *= scale;
-        this.#roundDown();
+        this.scaleTarget(scale);
         this.actions.push({
           kind: 'cut',
           reason: 'max-position-value',
@@ -167,34 +181,40 @@ export class OrderGate implements Strategy {
     return target;
   }
 
-  /** After a cut, lots round toward zero so that the cut target stays within the limit. */
-  #roundDown(): void {
+  /** Scales the target (every leg alike) by a cut's `scale`; lots round toward zero so that it stays within the limit. */
+  scaleTarget(scale: number): void {
+    const target = this.target;
+    for (let i = 0; i < this.legs; i++) target[i] *= scale;
     const lot = this.orders.lotSize;
-    if (lot > 0)
-      for (let i = 0; i < this.legs; i++) this.target[i] = Math.trunc(this.target[i] / lot) * lot + 0;
+    if (lot > 0) for (let i = 0; i < this.legs; i++) target[i] = Math.trunc(target[i] / lot) * lot + 0;
+  }
+
+  /** Sets the target flat for `reason`, with a `flatten` action when there was something to close or open. */
+  flattenTarget(reason: 'kill' | 'daily-loss' | 'missing-leg'): void {
+    const pos = this.ledger!.pos;
+    const target = this.target;
+    let any = false;
+    for (let i = 0; i < this.legs; i++) if (pos[i] !== 0 || target[i] !== 0) any = true;
+    if (any) this.actions.push({ kind: 'flatten', reason, from: Array.from(pos) });
+    target.fill(0);
   }
 
   /**
-   * On the first bar of a new UTC day, the day's reference becomes the equity at the previous
-   * bar's close (the starting capital on the first bar). Returns the equity marked at this bar's
-   * close, before this bar's own fills.
+   * The equity marked at this bar's close, before this bar's own fills; on the first bar of a new
+   * UTC day it becomes the day's reference (the equity at the previous bar's close, the starting
+   * capital on the first bar).
    */
   #trackDay(bar: Bar): number {
     const ledger = this.ledger!;
     let equity = ledger.sums[CASH];
     for (let i = 0; i < this.legs; i++) equity += ledger.pos[i] * bar.close[i];
-    const day = Math.floor(bar.time / DAY);
-    if (day !== this.#day) {
-      const sim = this.#sim!;
-      this.#day = day;
-      this.#dayStartEquity = sim.bars === 0 ? sim.options.capital : sim.equity;
-      this.#dayBlocked = false;
-    }
+    const sim = this.#sim!;
+    this.#dayLoss.track(bar.time, () => (sim.bars === 0 ? sim.options.capital : sim.equity));
     return equity;
   }
 
   /** Marks the day blocked (when a replay shows it was). */
   blockDay(): void {
-    this.#dayBlocked = true;
+    this.#dayLoss.blocked = true;
   }
 }

@@ -31,7 +31,16 @@ export {
   MIGRATIONS,
   SCHEMA_VERSION,
 } from './journal.js';
-export type { BarRow, OrderRow, FillRow, EventRow, JournalOptions, JournalLock } from './journal.js';
+export type {
+  BarRow,
+  SleeveRow,
+  JournalTrade,
+  OrderRow,
+  FillRow,
+  EventRow,
+  JournalOptions,
+  JournalLock,
+} from './journal.js';
 export { OrderGate, type RiskAction } from './gate.js';
 export {
   BarAssembler,
@@ -52,7 +61,23 @@ export {
   type WsFeedOptions,
   type WsMapping,
 } from './feeds.js';
-export { type PaperConfig, type OrdersConfig, type RiskConfig, type PairingConfig } from './config.js';
+export {
+  type PaperConfig,
+  type OrdersConfig,
+  type RiskConfig,
+  type PairingConfig,
+  type BookConfig,
+  type SleeveConfig,
+} from './config.js';
+export {
+  StrategyDesk,
+  type Desk,
+  type Decision,
+  type DeskAction,
+  type BarContext,
+  type FlattenReason,
+} from './desk.js';
+export { BookDesk, type PaperSleeve } from './book.js';
 export {
   FeedError,
   LiveConfigError,
@@ -69,6 +94,7 @@ export {
   journalConfigChanges,
   REFUSING_AFTER,
   type LiveStatus,
+  type SleeveStatus,
   type ConfigChange,
 } from './report.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';

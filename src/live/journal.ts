@@ -136,6 +136,41 @@ export const MIGRATIONS: readonly string[] = [
      SELECT id, client_id, 0, time, leg, symbol, shares, price, commission, hash FROM fills;
    DROP TABLE fills;
    ALTER TABLE fills_v4 RENAME TO fills;`,
+  // 5: a book of sleeves in one journal: orders and fills tagged with their sleeve (NULL for a
+  // single strategy's run), each sleeve's state after a bar, and round trips keyed by sleeve
+  // (0 for a single strategy's run)
+  `ALTER TABLE orders ADD COLUMN sleeve INTEGER;
+   ALTER TABLE fills ADD COLUMN sleeve INTEGER;
+   CREATE TABLE sleeve_bars (
+     seq INTEGER NOT NULL,
+     sleeve INTEGER NOT NULL,
+     target BLOB,
+     positions BLOB,
+     equity REAL, cash REAL, gross REAL, net REAL, ret REAL, notional REAL,
+     signal TEXT,
+     snapshot TEXT,
+     PRIMARY KEY (seq, sleeve)
+   );
+   CREATE TABLE trades_v5 (
+     sleeve INTEGER NOT NULL DEFAULT 0,
+     entry_bar INTEGER NOT NULL,
+     direction INTEGER NOT NULL,
+     entry_time INTEGER NOT NULL,
+     exit_bar INTEGER NOT NULL,
+     exit_time INTEGER,
+     entry_prices TEXT NOT NULL,
+     exit_prices TEXT NOT NULL,
+     pnl REAL NOT NULL,
+     holding_bars INTEGER NOT NULL,
+     closed INTEGER NOT NULL,
+     PRIMARY KEY (sleeve, entry_bar)
+   );
+   INSERT INTO trades_v5 (sleeve, entry_bar, direction, entry_time, exit_bar, exit_time, entry_prices,
+       exit_prices, pnl, holding_bars, closed)
+     SELECT 0, entry_bar, direction, entry_time, exit_bar, exit_time, entry_prices, exit_prices, pnl,
+       holding_bars, closed FROM trades;
+   DROP TABLE trades;
+   ALTER TABLE trades_v5 RENAME TO trades;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -163,9 +198,35 @@ export interface BarRow {
   snapshot: SimulatorSnapshot | null;
 }
 
+/**
+ * One sleeve's state after a journaled bar (a book's run): the target decided for it, its
+ * positions and account, its strategy's signal and its simulator's snapshot. A warm-up bar's has
+ * the signal only.
+ */
+export interface SleeveRow {
+  seq: number;
+  /** The sleeve's index in the book (its order in `portfolio.pairs`). */
+  sleeve: number;
+  target: number[] | null;
+  positions: number[] | null;
+  equity: number | null;
+  cash: number | null;
+  gross: number | null;
+  net: number | null;
+  ret: number | null;
+  notional: number | null;
+  signal: SignalState | null;
+  snapshot: SimulatorSnapshot | null;
+}
+
+/** A round trip as journaled: a single run's, or a book's sleeve's (`sleeve`, default 0). */
+export type JournalTrade = Trade & { sleeve?: number };
+
 /** A journaled order: `new` until the venue answers, then the venue's last known status. */
 export interface OrderRow {
   clientId: string;
+  /** The book's sleeve that decided it (null or absent for a single strategy's run). */
+  sleeve?: number | null;
   seq: number;
   time: number;
   leg: number;
@@ -180,6 +241,8 @@ export interface OrderRow {
 
 export interface FillRow {
   clientId: string;
+  /** The sleeve of its order (null for a single strategy's run). */
+  sleeve?: number | null;
   /** The fill's number within its order (0 for the first; an order may fill in parts). */
   n: number;
   /** Time of the bar whose price filled it. */
@@ -223,6 +286,55 @@ const signalFrom = (s: Record<string, number | null>): SignalState => ({
   hedgeRatio: num(s.hedgeRatio),
   fairValue: num(s.fairValue),
 });
+
+interface RawSleeve {
+  seq: number;
+  sleeve: number;
+  target: Buffer | null;
+  positions: Buffer | null;
+  equity: number | null;
+  cash: number | null;
+  gross: number | null;
+  net: number | null;
+  ret: number | null;
+  notional: number | null;
+  signal: string | null;
+  snapshot: string | null;
+}
+
+function sleeveFromRaw(r: RawSleeve): SleeveRow {
+  return {
+    seq: r.seq,
+    sleeve: r.sleeve,
+    target: fromBlob(r.target),
+    positions: fromBlob(r.positions),
+    equity: r.equity,
+    cash: r.cash,
+    gross: r.gross,
+    net: r.net,
+    ret: r.ret,
+    notional: r.notional,
+    signal: r.signal === null ? null : signalFrom(JSON.parse(r.signal) as Record<string, number | null>),
+    snapshot: r.snapshot === null ? null : (JSON.parse(r.snapshot) as SimulatorSnapshot),
+  };
+}
+
+function sleeveToRaw(r: SleeveRow): RawSleeve {
+  return {
+    seq: r.seq,
+    sleeve: r.sleeve,
+    target: r.target === null ? null : toBlob(r.target),
+    positions: r.positions === null ? null : toBlob(r.positions),
+    equity: r.equity,
+    cash: r.cash,
+    gross: r.gross,
+    net: r.net,
+    ret: r.ret,
+    notional: r.notional,
+    signal: r.signal === null ? null : toJson(r.signal),
+    snapshot: r.snapshot === null ? null : toJson(r.snapshot),
+  };
+}
 
 interface RawBar {
   seq: number;
@@ -379,6 +491,7 @@ interface RawOrderKey {
   leg: number;
   symbol: string;
   shares: number;
+  sleeve: number | null;
 }
 
 interface RawFill {
@@ -390,10 +503,15 @@ interface RawFill {
   shares: number;
   price: number;
   commission: number;
+  sleeve?: number | null;
   hash?: string | null;
 }
 
-function barContent(r: RawBar, orders: readonly RawOrderKey[]): string {
+/**
+ * A bar's content as chained: its row, its orders and (a book's) its sleeves' rows; an order's
+ * sleeve and the sleeves' rows only when there are (journals of a single run chain without them).
+ */
+function barContent(r: RawBar, orders: readonly RawOrderKey[], sleeves: readonly RawSleeve[] = []): string {
   return JSON.stringify([
     r.seq,
     r.time,
@@ -412,7 +530,32 @@ function barContent(r: RawBar, orders: readonly RawOrderKey[]): string {
     canonNum(r.notional),
     r.signal,
     r.snapshot,
-    orders.map((o) => [o.client_id, o.seq, o.time, o.leg, o.symbol, canonNum(o.shares)]),
+    orders.map((o) => [
+      o.client_id,
+      o.seq,
+      o.time,
+      o.leg,
+      o.symbol,
+      canonNum(o.shares),
+      ...(o.sleeve === null || o.sleeve === undefined ? [] : [o.sleeve]),
+    ]),
+    ...(sleeves.length === 0
+      ? []
+      : [
+          sleeves.map((v) => [
+            v.sleeve,
+            hex(v.target),
+            hex(v.positions),
+            canonNum(v.equity),
+            canonNum(v.cash),
+            canonNum(v.gross),
+            canonNum(v.net),
+            canonNum(v.ret),
+            canonNum(v.notional),
+            v.signal,
+            v.snapshot,
+          ]),
+        ]),
   ]);
 }
 
@@ -427,6 +570,7 @@ const fillContent = (f: RawFill): string =>
     canonNum(f.price),
     canonNum(f.commission),
     ...(f.n > 0 ? [f.n] : []),
+    ...(f.sleeve === null || f.sleeve === undefined ? [] : [{ sleeve: f.sleeve }]),
   ]);
 
 /** The last hash of each chain and its length, kept in `meta` with every write. */
@@ -489,14 +633,16 @@ export class Journal {
   readonly #fillCount: Database.Statement;
   readonly #insertEvent: Database.Statement;
   readonly #upsertTrade: Database.Statement;
+  readonly #insertSleeve: Database.Statement;
   readonly #setHead: Database.Statement;
   readonly #recordBar: (
     bar: BarRow,
     orders: OrderRow[],
     updates: OrderState[],
     events: EventRow[],
-    trades: Trade[],
+    trades: JournalTrade[],
     at: number,
+    sleeves: SleeveRow[],
   ) => StatesRecorded;
   readonly #recordStates: (updates: OrderState[], at: number, time: number | null) => StatesRecorded;
   #openOrders: Database.Statement | null = null;
@@ -518,7 +664,7 @@ export class Journal {
       };
       const stub = { run: fail } as unknown as Database.Statement;
       this.#insertBar = this.#insertOrder = this.#insertFill = this.#orderState = stub;
-      this.#fillCount = this.#insertEvent = this.#upsertTrade = this.#setHead = stub;
+      this.#fillCount = this.#insertEvent = this.#upsertTrade = this.#setHead = this.#insertSleeve = stub;
       this.#recordBar = fail;
       this.#recordStates = fail;
       return;
@@ -540,13 +686,21 @@ export class Journal {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#insertOrder = db.prepare(
-      'INSERT INTO orders (client_id, seq, time, leg, symbol, shares, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO orders (client_id, seq, time, leg, symbol, shares, status, sleeve) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#insertFill = db.prepare(
-      `INSERT INTO fills (client_id, n, time, leg, symbol, shares, price, commission, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO fills (client_id, n, time, leg, symbol, shares, price, commission, sleeve, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (client_id, n) DO NOTHING`,
     );
-    this.#fillCount = db.prepare('SELECT count(*) AS n FROM fills WHERE client_id = ?');
+    this.#insertSleeve = db.prepare(
+      `INSERT INTO sleeve_bars (seq, sleeve, target, positions, equity, cash, gross, net, ret, notional, signal, snapshot)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // the fills journaled for an order so far, and the sleeve its order was decided for
+    this.#fillCount = db.prepare(
+      `SELECT (SELECT count(*) FROM fills WHERE client_id = ?) AS n,
+              (SELECT sleeve FROM orders WHERE client_id = ?) AS sleeve`,
+    );
     // a final status is never left: a late report of an earlier state changes nothing
     this.#orderState = db.prepare(
       `UPDATE orders SET status = ?, filled = ?, reason = ?
@@ -557,9 +711,9 @@ export class Journal {
       `INSERT INTO meta (key, value) VALUES ('chain-head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     );
     this.#upsertTrade = db.prepare(
-      `INSERT INTO trades (entry_bar, direction, entry_time, exit_bar, exit_time, entry_prices, exit_prices,
-         pnl, holding_bars, closed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (entry_bar) DO UPDATE SET exit_bar = excluded.exit_bar, exit_time = excluded.exit_time,
+      `INSERT INTO trades (sleeve, entry_bar, direction, entry_time, exit_bar, exit_time, entry_prices, exit_prices,
+         pnl, holding_bars, closed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sleeve, entry_bar) DO UPDATE SET exit_bar = excluded.exit_bar, exit_time = excluded.exit_time,
          exit_prices = excluded.exit_prices, pnl = excluded.pnl, holding_bars = excluded.holding_bars,
          closed = excluded.closed`,
     );
@@ -575,7 +729,10 @@ export class Journal {
       const closed: OrderState[] = [];
       for (const u of updates) {
         const o = u.order;
-        const known = (this.#fillCount.get(o.clientId) as { n: number }).n;
+        const { n: known, sleeve } = this.#fillCount.get(o.clientId, o.clientId) as {
+          n: number;
+          sleeve: number | null;
+        };
         let filled = 0;
         for (let n = 0; n < u.fills.length; n++) {
           const f = u.fills[n];
@@ -590,6 +747,7 @@ export class Journal {
             shares: f.qty,
             price: f.price,
             commission: f.commission,
+            sleeve,
           };
           const hash = sha(head.fills, fillContent(raw));
           const { changes } = this.#insertFill.run(
@@ -601,6 +759,7 @@ export class Journal {
             raw.shares,
             raw.price,
             raw.commission,
+            sleeve,
             hash,
           );
           if (changes > 0) {
@@ -608,6 +767,7 @@ export class Journal {
             head.fillCount++;
             added.push({
               clientId: raw.client_id,
+              sleeve,
               n,
               time: raw.time,
               leg: raw.leg,
@@ -654,8 +814,9 @@ export class Journal {
         orders: OrderRow[],
         updates: OrderState[],
         events: EventRow[],
-        trades: Trade[],
+        trades: JournalTrade[],
         at: number,
+        sleeves: SleeveRow[],
         head: ChainHead,
       ): StatesRecorded => {
         const raw: RawBar = {
@@ -684,8 +845,10 @@ export class Journal {
           leg: o.leg,
           symbol: o.symbol,
           shares: o.shares,
+          sleeve: o.sleeve ?? null,
         }));
-        const hash = sha(head.bars, barContent(raw, keys));
+        const rawSleeves = sleeves.map(sleeveToRaw);
+        const hash = sha(head.bars, barContent(raw, keys, rawSleeves));
         this.#insertBar.run(
           raw.seq,
           raw.time,
@@ -708,12 +871,37 @@ export class Journal {
         );
         head.bars = hash;
         head.barCount++;
+        for (const v of rawSleeves)
+          this.#insertSleeve.run(
+            v.seq,
+            v.sleeve,
+            v.target,
+            v.positions,
+            v.equity,
+            v.cash,
+            v.gross,
+            v.net,
+            v.ret,
+            v.notional,
+            v.signal,
+            v.snapshot,
+          );
         for (const o of orders)
-          this.#insertOrder.run(o.clientId, o.seq, o.time, o.leg, o.symbol, o.shares, o.status);
+          this.#insertOrder.run(
+            o.clientId,
+            o.seq,
+            o.time,
+            o.leg,
+            o.symbol,
+            o.shares,
+            o.status,
+            o.sleeve ?? null,
+          );
         const done = statesTx(updates, head, at, bar.time);
         for (const e of events) this.#insertEvent.run(e.time, e.at, e.kind, toJson(e.detail));
         for (const t of trades)
           this.#upsertTrade.run(
+            t.sleeve ?? 0,
             t.entryBar,
             t.direction,
             t.entryTime,
@@ -729,9 +917,9 @@ export class Journal {
         return done;
       },
     );
-    this.#recordBar = (bar, orders, updates, events, trades, at) => {
+    this.#recordBar = (bar, orders, updates, events, trades, at, sleeves) => {
       const head = { ...this.#head };
-      const done = barTx(bar, orders, updates, events, trades, at, head);
+      const done = barTx(bar, orders, updates, events, trades, at, sleeves, head);
       this.#head = head;
       return done;
     };
@@ -739,18 +927,19 @@ export class Journal {
 
   /**
    * Writes one bar with everything decided on it, in one transaction: its orders (status
-   * `new`, before any leaves), the order states the venue reported meanwhile, events and trades.
-   * `at` stamps the events of orders that ended unfilled.
+   * `new`, before any leaves), the order states the venue reported meanwhile, events, trades and
+   * (a book's) every sleeve's state. `at` stamps the events of orders that ended unfilled.
    */
   recordBar(
     bar: BarRow,
     orders: OrderRow[],
     updates: OrderState[],
     events: EventRow[],
-    trades: Trade[],
+    trades: JournalTrade[],
     at: number,
+    sleeves: SleeveRow[] = [],
   ): StatesRecorded {
-    return this.#recordBar(bar, orders, updates, events, trades, at);
+    return this.#recordBar(bar, orders, updates, events, trades, at, sleeves);
   }
 
   /**
@@ -818,13 +1007,41 @@ export class Journal {
   #ordersBySeq(): Map<number, RawOrderKey[]> {
     const out = new Map<number, RawOrderKey[]>();
     for (const o of this.db
-      .prepare('SELECT client_id, seq, time, leg, symbol, shares FROM orders ORDER BY id')
+      .prepare('SELECT client_id, seq, time, leg, symbol, shares, sleeve FROM orders ORDER BY id')
       .all() as RawOrderKey[]) {
       const list = out.get(o.seq);
       if (list === undefined) out.set(o.seq, [o]);
       else list.push(o);
     }
     return out;
+  }
+
+  #rawSleevesBySeq(): Map<number, RawSleeve[]> {
+    const out = new Map<number, RawSleeve[]>();
+    for (const v of this.db.prepare('SELECT * FROM sleeve_bars ORDER BY seq, sleeve').all() as RawSleeve[]) {
+      const list = out.get(v.seq);
+      if (list === undefined) out.set(v.seq, [v]);
+      else list.push(v);
+    }
+    return out;
+  }
+
+  /** A book's sleeve rows, by the seq of their bar (each bar's in sleeve order); empty for a single run. */
+  sleeveBars(): Map<number, SleeveRow[]> {
+    const out = new Map<number, SleeveRow[]>();
+    for (const [seq, rows] of this.#rawSleevesBySeq()) out.set(seq, rows.map(sleeveFromRaw));
+    return out;
+  }
+
+  /** The sleeve rows of the last live bar (a book's state now), empty when there is none. */
+  lastSleeveRows(): SleeveRow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM sleeve_bars WHERE seq = (SELECT max(seq) FROM bars WHERE phase = 'live') ORDER BY sleeve`,
+        )
+        .all() as RawSleeve[]
+    ).map(sleeveFromRaw);
   }
 
   /**
@@ -843,14 +1060,15 @@ export class Journal {
         ? (JSON.parse(headText) as ChainHead)
         : { bars: GENESIS, barCount: 0, fills: GENESIS, fillCount: 0 };
       const orders = this.#ordersBySeq();
+      const sleeves = this.#rawSleevesBySeq();
       let prev = GENESIS;
       let n = 0;
       for (const r of this.db.prepare('SELECT * FROM bars ORDER BY seq').iterate() as Iterable<RawBar>) {
-        const want = sha(prev, barContent(r, orders.get(r.seq) ?? []));
+        const want = sha(prev, barContent(r, orders.get(r.seq) ?? [], sleeves.get(r.seq) ?? []));
         if (r.hash !== want)
           throw new JournalCorruptError(
             this.file,
-            `bar ${r.seq} (${isoTime(r.time)}) or its orders do not match the checksum chain: the journal was changed outside kalrev`,
+            `bar ${r.seq} (${isoTime(r.time)}) or its orders${sleeves.size > 0 ? ' or sleeves' : ''} do not match the checksum chain: the journal was changed outside kalrev`,
           );
         prev = want;
         n++;
@@ -943,13 +1161,18 @@ export class Journal {
     return (this.db.prepare('SELECT * FROM orders ORDER BY seq, leg').all() as RawOrder[]).map(orderFromRaw);
   }
 
-  fills(): FillRow[] {
+  /** Every fill (or a book's sleeve's), by bar, leg and part. */
+  fills(sleeve?: number): FillRow[] {
+    const all = sleeve === undefined;
     return (
-      this.db.prepare('SELECT * FROM fills ORDER BY time, leg, n').all() as (Omit<FillRow, 'clientId'> & {
+      this.db
+        .prepare(`SELECT * FROM fills ${all ? '' : 'WHERE sleeve = ?'} ORDER BY time, leg, n`)
+        .all(...(all ? [] : [sleeve])) as (Omit<FillRow, 'clientId'> & {
         client_id: string;
       })[]
     ).map((r) => ({
       clientId: r.client_id,
+      ...(r.sleeve === null || r.sleeve === undefined ? {} : { sleeve: r.sleeve }),
       n: r.n,
       time: r.time,
       leg: r.leg,
@@ -974,8 +1197,12 @@ export class Journal {
     }));
   }
 
-  trades(): Trade[] {
-    const rows = this.db.prepare('SELECT * FROM trades ORDER BY entry_bar').all() as {
+  /** The round trips journaled (every one, sleeve by sleeve, or one sleeve's), by entry bar. */
+  trades(sleeve?: number): Trade[] {
+    const all = sleeve === undefined;
+    const rows = this.db
+      .prepare(`SELECT * FROM trades ${all ? '' : 'WHERE sleeve = ?'} ORDER BY sleeve, entry_bar`)
+      .all(...(all ? [] : [sleeve])) as {
       entry_bar: number;
       direction: 1 | -1;
       entry_time: number;
@@ -1029,5 +1256,6 @@ function orderFromRaw(r: RawOrder): OrderRow {
     status: r.status,
     filled: r.filled,
     reason: r.reason ?? null,
+    ...(r.sleeve === null || r.sleeve === undefined ? {} : { sleeve: r.sleeve }),
   };
 }

@@ -2,6 +2,7 @@
  * Reading a journal back: the run as a {@link BacktestResult} (what `kalrev report` renders),
  * and the short status `kalrev status` prints.
  */
+import { sleeveCapitals } from '../execution/book.js';
 import type { ResolvedBacktestOptions } from '../execution/options.js';
 import { newRecord, recordSignal, runResult, type BacktestResult } from '../execution/result.js';
 import { Simulator } from '../execution/simulator.js';
@@ -11,17 +12,31 @@ import { JournalError } from './errors.js';
 import { OrderGate } from './gate.js';
 import { guardJournal, Journal, lockHolderAlive } from './journal.js';
 import { PriceFrame } from '../data/frame.js';
+import type { SleeveConfig } from './config.js';
 
 interface RecordedConfig {
   symbols: string[];
   strategy: StrategySpec;
   options: ResolvedBacktestOptions;
+  /** A book's sleeves (pair and weight). */
+  book?: SleeveConfig[];
 }
 
 function recorded(j: Journal): RecordedConfig {
   const c = j.getMeta('config');
   if (c === undefined) throw new JournalError(j.file, 'the journal has no run yet');
   return JSON.parse(c) as RecordedConfig;
+}
+
+/** The recorded run, refused when it is a book's (`what` cannot be read from a book yet). */
+function singleRun(j: Journal, what: string): RecordedConfig {
+  const cfg = recorded(j);
+  if (cfg.book !== undefined)
+    throw new JournalError(
+      j.file,
+      `the journal is a book of ${cfg.book.length} pairs: ${what} reads a single strategy's run; \`kalrev status --state ${j.file}\` shows the book`,
+    );
+  return cfg;
 }
 
 /**
@@ -38,7 +53,7 @@ function resultOf(file: string): BacktestResult {
   const j = new Journal(file, { readonly: true });
   try {
     j.verifyChain();
-    const cfg = recorded(j);
+    const cfg = singleRun(j, 'the report');
     const strategy = buildStrategy(cfg.strategy);
     const L = cfg.symbols.length;
     const gate = new OrderGate(strategy, cfg.symbols, { lotSize: 0, minTradeShares: 0 }, {});
@@ -104,21 +119,38 @@ export function configChanges(j: Journal): ConfigChange[] {
  */
 export const REFUSING_AFTER = 3;
 
+/** One sleeve of a book, as `kalrev status` shows it. */
+export interface SleeveStatus {
+  /** `Y/X`. */
+  pair: string;
+  weight: number;
+  /** The cash it was funded with, its equity at the last bar and its P&L (equity − capital). */
+  capital: number;
+  equity: number;
+  pnl: number;
+  /** Shares per leg in its account. */
+  positions: Record<string, number>;
+  trades: { total: number; closed: number };
+}
+
 /** What `kalrev status` shows. */
 export interface LiveStatus {
   file: string;
   symbols: string[];
   bars: { warmup: number; live: number };
   lastBar: { time: string; receivedAt: string; close: number[] } | null;
-  /** Shares per symbol in the strategy's account (the simulated book the decisions are taken on). */
+  /** Shares per symbol in the strategy's account (the simulated book the decisions are taken on; a book's: summed over its sleeves). */
   positions: Record<string, number>;
   /** Shares per symbol held at the broker, by the fills it reported (journaled). */
   brokerPositions: Record<string, number>;
   /** The broker the run's orders go to. */
   broker: string | null;
+  /** Equity at the last bar (a book's: free cash + every sleeve's equity), the starting capital, and the P&L. */
   equity: number;
   capital: number;
   pnl: number;
+  /** A book's free cash and sleeves (absent for a single strategy's run). */
+  book?: { freeCash: number; sleeves: SleeveStatus[] };
   orders: { total: number; unfilled: number };
   fills: number;
   trades: { total: number; closed: number };
@@ -231,6 +263,7 @@ function statusOf(file: string, now: number): LiveStatus {
       equity,
       capital: cfg.options.capital,
       pnl: equity - cfg.options.capital,
+      ...(cfg.book !== undefined ? { book: bookStatus(j, cfg, cfg.book) } : {}),
       orders: {
         total: j.count('orders'),
         unfilled: j.count('orders', `WHERE status IN ('new', 'accepted', 'partially-filled')`),
@@ -248,6 +281,39 @@ function statusOf(file: string, now: number): LiveStatus {
   } finally {
     j.close();
   }
+}
+
+/** A book's sleeves at its last live bar: funding (as the book funded them at its start), positions, equity, P&L, trades. */
+function bookStatus(j: Journal, cfg: RecordedConfig, sleeves: SleeveConfig[]): LiveStatus['book'] {
+  const capital = cfg.options.capital;
+  const capitals = sleeveCapitals(
+    sleeves.map((s) => s.weight),
+    capital,
+    capital,
+  );
+  let freeCash = capital;
+  for (const c of capitals) freeCash -= c;
+  const last = j.lastSleeveRows();
+  return {
+    freeCash,
+    sleeves: sleeves.map((s, k) => {
+      const row = last[k];
+      const equity = row?.equity ?? capitals[k];
+      const pos = row?.positions ?? [0, 0];
+      return {
+        pair: `${s.y}/${s.x}`,
+        weight: s.weight,
+        capital: capitals[k],
+        equity,
+        pnl: equity - capitals[k],
+        positions: { [s.y]: pos[0] + 0, [s.x]: pos[1] + 0 },
+        trades: {
+          total: j.count('trades', `WHERE sleeve = ${k}`),
+          closed: j.count('trades', `WHERE sleeve = ${k} AND closed = 1`),
+        },
+      };
+    }),
+  };
 }
 
 /** The configuration changes of a journal (for the report). */
@@ -270,7 +336,7 @@ export function journalFrame(file: string): PriceFrame {
 function frameOf(file: string): PriceFrame {
   const j = new Journal(file, { readonly: true });
   try {
-    const { symbols } = recorded(j);
+    const { symbols } = singleRun(j, 'the report');
     const live = [...j.bars()].filter((r) => r.phase === 'live');
     const n = live.length;
     const hasOpen = n > 0 && live.every((r) => r.open);

@@ -15,10 +15,8 @@
  * sent twice.
  */
 import { existsSync } from 'node:fs';
-import { BAR_NOTIONAL, CASH, type Trade } from '../execution/ledger.js';
-import { Simulator } from '../execution/simulator.js';
-import { buildStrategy } from '../strategy/spec.js';
-import type { Bar, Strategy } from '../strategy/types.js';
+import type { Simulator } from '../execution/simulator.js';
+import type { Strategy } from '../strategy/types.js';
 import type { AssembledBar, BarAssembler } from './assembler.js';
 import {
   BrokerConnectionError,
@@ -30,10 +28,12 @@ import {
   type OrderState,
 } from '../execution/broker.js';
 import type { PaperConfig } from './config.js';
+import { BookDesk } from './book.js';
+import { StrategyDesk, type Desk, type DeskAction } from './desk.js';
 import { BrokerMismatchError, JournalError } from './errors.js';
 import type { Feed } from './feeds.js';
-import { OrderGate, type RiskAction } from './gate.js';
-import { isoTime, type EventRow, type FillRow, type Journal, type OrderRow } from './journal.js';
+import type { OrderGate } from './gate.js';
+import { isoTime, type FillRow, type Journal, type OrderRow } from './journal.js';
 
 /**
  * Shares that differ by no more than this fraction of the larger are equal: the venue and the
@@ -82,23 +82,23 @@ export interface RunnerOptions {
 export interface BarOutcome {
   seq: number;
   orders: OrderRequest[];
-  actions: RiskAction[];
+  actions: DeskAction[];
 }
 
 const sameConfig = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * Trades a strategy bar by bar: decides with the backtester's own steps, journals each bar
- * before its orders leave, and resumes from the journal after a restart (see the module notes).
+ * Trades a strategy (or a book of pair sleeves, `config.book`) bar by bar: decides with the
+ * backtester's own steps, journals each bar before its orders leave, and resumes from the
+ * journal after a restart (see the module notes).
  */
 export class PaperRunner {
   readonly config: PaperConfig;
   readonly journal: Journal;
   readonly broker: Broker;
   readonly logger: Logger;
-  readonly strategy: Strategy;
-  readonly gate: OrderGate;
-  readonly sim: Simulator;
+  /** The accounts traded: one strategy's ({@link StrategyDesk}) or a book's sleeves' ({@link BookDesk}). */
+  readonly desk: Desk;
   readonly clock: () => number;
   readonly hooks: RunnerHooks;
   readonly replay: boolean;
@@ -118,7 +118,6 @@ export class PaperRunner {
   #stopped = false;
   #lastReceived = NaN;
   #staleLogged = false;
-  readonly #warmBar: Bar;
 
   constructor(options: RunnerOptions) {
     const { config, journal, broker, logger } = options;
@@ -129,15 +128,36 @@ export class PaperRunner {
     this.clock = options.clock ?? Date.now;
     this.hooks = options.hooks ?? {};
     this.replay = options.replay ?? false;
-    this.strategy = buildStrategy(config.strategy);
-    this.gate = new OrderGate(this.strategy, config.symbols, config.orders, config.risk);
-    this.sim = new Simulator(this.gate, config.options);
-    this.gate.attach(this.sim);
-    this.#warmBar = { index: 0, time: 0, close: new Float64Array(config.symbols.length) };
+    this.desk = config.book !== undefined ? new BookDesk(config) : new StrategyDesk(config);
     broker.onUpdate((state) => this.#onUpdate(state));
     broker.onConnection?.((e) => this.#onConnection(e));
     this.#restore();
     this.#book = journal.positions();
+  }
+
+  /** The single strategy's desk; a book has one account per sleeve ({@link BookDesk.sleeves}). */
+  #single(): StrategyDesk {
+    if (this.desk instanceof StrategyDesk) return this.desk;
+    throw new JournalError(
+      this.journal.file,
+      'a book has a strategy, gate and account per sleeve: see runner.desk',
+    );
+  }
+  /** The strategy (a single strategy's run). */
+  get strategy(): Strategy {
+    return this.#single().strategy;
+  }
+  /** The order gate wrapping the strategy (a single strategy's run). */
+  get gate(): OrderGate {
+    return this.#single().gate;
+  }
+  /** The account, on the backtester's Simulator (a single strategy's run). */
+  get sim(): Simulator {
+    return this.#single().sim;
+  }
+  /** Live bars accounted so far (warm-up bars not included). */
+  get liveBars(): number {
+    return this.desk.liveBars;
   }
 
   /** Bars journaled so far (warm-up included). */
@@ -160,11 +180,7 @@ export class PaperRunner {
   #restore(): void {
     const j = this.journal;
     const recorded = j.getMeta('config');
-    const mine = {
-      symbols: this.config.symbols,
-      strategy: this.config.strategy,
-      options: this.config.options,
-    };
+    const mine = this.desk.identity;
     if (recorded === undefined) {
       j.setMeta('config', JSON.stringify(mine));
       j.setMeta('input', JSON.stringify(this.config.input));
@@ -174,29 +190,27 @@ export class PaperRunner {
     if (!sameConfig(JSON.parse(recorded), mine))
       throw new JournalError(
         j.file,
-        `the journal belongs to another run (symbols, strategy or execution/costs differ from this configuration); use a new --state file`,
+        `the journal belongs to another run (${this.config.book ? 'pairs, weights, ' : ''}symbols, strategy or execution/costs differ from this configuration); use a new --state file`,
       );
     const t0 = this.clock();
     let live = 0;
     let last: ReturnType<Journal['lastBar']>;
+    const desk = this.desk;
+    const sleeves = j.sleeveBars();
     for (const row of j.bars()) {
-      if (row.phase === 'warmup') this.#stepWarmup(row.time, row.close);
+      if (row.phase === 'warmup') desk.warmup(this.#seq, row.time, row.close);
       else {
-        this.#load(row.time, row.close, row.open);
-        this.gate.replay = row.target;
-        this.sim.step();
-        this.gate.replay = null;
-        if (Array.isArray(row.decision) && row.decision.some((a: RiskAction) => a.kind === 'daily-loss'))
-          this.gate.blockDay();
+        desk.replay(row, sleeves.get(row.seq) ?? []);
+        if (Array.isArray(row.decision) && row.decision.some((a: DeskAction) => a.kind === 'daily-loss'))
+          desk.blockDay();
         live++;
       }
       this.#seq = row.seq + 1;
       this.#lastTime = row.time;
       last = row;
     }
-    if (last?.snapshot) {
-      const now = this.sim.snapshot();
-      if (!sameConfig(now, last.snapshot))
+    if (last !== undefined) {
+      if (!desk.matches(last, sleeves.get(last.seq) ?? []))
         throw new JournalError(
           j.file,
           `replaying ${live} journaled bars does not reproduce the recorded state at bar ${last.seq} (the strategy or kalrev version changed?)`,
@@ -482,31 +496,15 @@ export class PaperRunner {
     throw new BrokerMismatchError(this.journal.file, this.broker.name, parts.join('; '));
   }
 
-  #load(time: number, close: ArrayLike<number>, open: ArrayLike<number> | null): void {
-    const bar = this.sim.bar;
-    bar.time = time;
-    const L = bar.close.length;
-    for (let i = 0; i < L; i++) bar.close[i] = close[i];
-    if (open !== null) for (let i = 0; i < L; i++) this.sim.open[i] = open[i];
-  }
-
-  #stepWarmup(time: number, close: ArrayLike<number>): void {
-    const b = this.#warmBar;
-    b.index = this.#seq;
-    b.time = time;
-    for (let i = 0; i < b.close.length; i++) b.close[i] = close[i];
-    this.strategy.step(b);
-  }
-
   /**
    * Feeds a history bar to the strategy only (no orders, no account), to settle its state
    * before the first live bar. Journaled, so a restart replays it too.
    */
   warmup(bar: AssembledBar): void {
-    if (this.sim.bars > 0)
+    if (this.desk.liveBars > 0)
       throw new JournalError(this.journal.file, 'warm-up bars must come before the first live bar');
     if (bar.time <= this.#lastTime) return;
-    this.#stepWarmup(bar.time, bar.close);
+    const sleeves = this.desk.warmup(this.#seq, bar.time, bar.close);
     this.journal.recordBar(
       {
         seq: this.#seq,
@@ -524,7 +522,7 @@ export class PaperRunner {
         net: null,
         ret: null,
         notional: null,
-        signal: { ...this.strategy.signal },
+        signal: this.desk.warmSignal(),
         snapshot: null,
       },
       [],
@@ -532,6 +530,7 @@ export class PaperRunner {
       [],
       [],
       this.clock(),
+      sleeves,
     );
     this.#seq++;
     this.#lastTime = bar.time;
@@ -590,93 +589,30 @@ export class PaperRunner {
     const risk = this.config.risk;
     if (risk.killFile !== undefined && this.#killed === null && existsSync(risk.killFile))
       this.kill(`file ${risk.killFile}`);
-    const gate = this.gate;
-    gate.flatten = this.#killed !== null ? 'kill' : bar.flatten ? 'missing-leg' : null;
+    const stop = this.desk.stopReason;
+    if (stop !== null && this.#killed === null) this.kill(stop);
+    const flatten = this.#killed !== null ? 'kill' : bar.flatten ? 'missing-leg' : null;
     const age = this.replay ? 0 : now - bar.time;
-    gate.staleAgeMs = risk.maxBarAgeMs !== undefined && age > risk.maxBarAgeMs ? age : 0;
-    const sim = this.sim;
-    const ledger = sim.ledger;
+    const staleAgeMs = risk.maxBarAgeMs !== undefined && age > risk.maxBarAgeMs ? age : 0;
+    const desk = this.desk;
     const seq = this.#seq;
     this.#inBar = true;
     try {
       // 1. the venue sees the bar
       await this.#venueSeesBar(bar);
       // 2. the backtest's six steps
-      this.#load(bar.time, bar.close, bar.open);
       if (this.config.options.execution === 'next-open' && bar.open === null)
         throw new JournalError(
           this.journal.file,
           `bar at ${isoTime(bar.time)} has no open, needed for next-open execution`,
         );
-      const fillsBefore = ledger.fills.length;
-      sim.step();
-      const t = sim.bars - 1;
-      const L = this.config.symbols.length;
-      const orders: OrderRequest[] = [];
-      const target = sim.target;
-      const pos = ledger.pos;
-      if (this.config.options.execution === 'close') {
-        const f = ledger.fills;
-        for (let k = fillsBefore; k < f.length; k++)
-          if (f.bar[k] === t) orders.push(this.#order(seq, bar.time, f.leg[k], f.shares[k]));
-      } else if (sim.hasPending) {
-        for (let i = 0; i < L; i++)
-          if (target[i] !== pos[i]) orders.push(this.#order(seq, bar.time, i, target[i] - pos[i]));
-      } else if (sim.ruinBar === t) {
-        // ruin liquidates at this close whatever the execution: its fills are this bar's orders
-        const f = ledger.fills;
-        for (let k = sim.ruinFill; k < f.length; k++)
-          orders.push(this.#order(seq, bar.time, f.leg[k], f.shares[k]));
-      }
-      const actions = gate.actions;
-      const events: EventRow[] = actions.map((a) => ({ time: bar.time, at: now, kind: a.kind, detail: a }));
-      // equity at or below zero: the account is ruined, closes everything and trades no more
-      const ruined = sim.ruinBar === t;
-      if (ruined)
-        events.push({
-          time: bar.time,
-          at: now,
-          kind: 'ruined',
-          detail: { equity: sim.equity, orders: orders.length },
-        });
-      // trades touched by this bar's fills (a reversal closes one and opens another)
-      const trades: Trade[] = [];
-      if (ledger.fills.length > fillsBefore) {
-        const all = ledger.trades;
-        for (let k = Math.max(0, all.length - 2); k < all.length; k++)
-          if (all[k].entryBar === t || all[k].exitBar === t) trades.push(all[k]);
-      }
-      const decision = actions.length > 0 ? actions : orders.length > 0 ? 'trade' : 'hold';
-      const orderRows: OrderRow[] = orders.map((o) => ({ ...o, seq, status: 'new' }));
+      const d = desk.decide(bar, { seq, now, flatten, staleAgeMs });
+      const actions = d.actions;
+      const orders = d.orders.map(toRequest);
       // 3. one transaction: the bar, the state after it, the decision, orders, fills so far
       const pending = this.#pending;
       this.#pending = [];
-      const journaled = this.journal.recordBar(
-        {
-          seq,
-          time: bar.time,
-          phase: 'live',
-          receivedAt: bar.receivedAt,
-          close: Array.from(bar.close),
-          open: bar.open === null ? null : Array.from(bar.open),
-          target: Array.from(target),
-          decision,
-          positions: Array.from(pos),
-          equity: sim.equity,
-          cash: ledger.sums[CASH],
-          gross: sim.grossExposure,
-          net: sim.netExposure,
-          ret: sim.barReturn,
-          notional: ledger.sums[BAR_NOTIONAL],
-          signal: { ...this.strategy.signal },
-          snapshot: sim.snapshot(),
-        },
-        orderRows,
-        pending,
-        events,
-        trades,
-        now,
-      );
+      const journaled = this.journal.recordBar(d.row, d.orders, pending, d.events, d.trades, now, d.sleeves);
       this.#noteFills(journaled.fills);
       this.#noteClosed(journaled.closed);
       this.#seq = seq + 1;
@@ -684,10 +620,17 @@ export class PaperRunner {
       this.hooks.afterJournal?.(seq);
       for (const a of actions)
         this.logger.warn({ event: 'risk', barTime: bar.time, ...a }, `risk: ${a.kind}`);
-      if (ruined)
+      for (const r of d.ruined)
         this.logger.error(
-          { event: 'ruined', barTime: bar.time, equity: sim.equity },
-          'equity reached zero: account ruined, every position closed, no more orders',
+          {
+            event: 'ruined',
+            barTime: bar.time,
+            equity: r.equity,
+            ...(r.sleeve !== null ? { sleeve: r.sleeve } : {}),
+          },
+          r.sleeve !== null
+            ? `sleeve ${r.sleeve}'s equity reached zero: the sleeve is ruined, its positions closed, no more orders from it`
+            : 'equity reached zero: account ruined, every position closed, no more orders',
         );
       // 4. only now do the orders leave (all at once: a venue's latency is paid once a bar)
       for (const o of orders)
@@ -712,7 +655,7 @@ export class PaperRunner {
       const answered = this.#pending;
       this.#pending = [];
       this.#record(answered);
-      if (this.#killed !== null && !sim.hasPending && pos.every((p) => p === 0)) {
+      if (this.#killed !== null && desk.flat()) {
         this.#stopped = true;
         this.logger.warn({ event: 'stopped', reason: this.#killed }, 'flat after the kill switch: stopped');
       }
@@ -734,10 +677,6 @@ export class PaperRunner {
         await this.#afterConnectionError(e);
       }
     }
-  }
-
-  #order(seq: number, time: number, leg: number, shares: number): OrderRequest {
-    return { clientId: `${seq}.${leg}`, symbol: this.config.symbols[leg], leg, shares, time };
   }
 
   /**

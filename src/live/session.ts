@@ -87,22 +87,28 @@ const isStream = (spec: string) =>
 
 /**
  * Checks a feed named on the command line before anything is opened: its form, and for a CSV
- * file (whose symbols are known) that it carries every symbol the strategy trades.
+ * file (whose symbols are known) that it carries every symbol the strategy (or `trader`, e.g.
+ * "the book") trades.
  * @throws LiveConfigError naming `--feed` / `--warmup`, the file and the missing symbol.
  */
-export function checkFeed(spec: string, symbols: readonly string[], parameter = '--feed'): void {
+export function checkFeed(
+  spec: string,
+  symbols: readonly string[],
+  parameter = '--feed',
+  trader = 'the strategy',
+): void {
   if (!isCsv(spec) && !isStream(spec))
     throw new LiveConfigError(parameter, `expected csv:PATH, stdin or a ws:// URL, got "${spec}"`);
-  if (isCsv(spec)) checkCsvSymbols(spec.slice(4), symbols, parameter);
+  if (isCsv(spec)) checkCsvSymbols(spec.slice(4), symbols, parameter, trader);
 }
 
-function checkCsvSymbols(file: string, symbols: readonly string[], parameter: string): void {
+function checkCsvSymbols(file: string, symbols: readonly string[], parameter: string, trader: string): void {
   const has = csvFeedSymbols(file, parameter);
   const missing = symbols.filter((s) => !has.includes(s));
   if (missing.length > 0)
     throw new LiveConfigError(
       parameter,
-      `${file} has no ${missing.map((s) => `"${s}"`).join(', ')} (the strategy trades ${symbols.join(', ')}; the file has ${has.slice(0, 12).join(', ')}${has.length > 12 ? ', …' : ''})`,
+      `${file} has no ${missing.map((s) => `"${s}"`).join(', ')} (${trader} trades ${symbols.join(', ')}; the file has ${has.slice(0, 12).join(', ')}${has.length > 12 ? ', …' : ''})`,
     );
 }
 
@@ -142,8 +148,10 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
     typeof options.broker === 'function'
       ? options.broker
       : brokerFactory(options.broker ?? options.config.broker ?? 'paper');
-  checkFeed(options.feed, options.config.symbols);
-  if (options.warmup !== undefined) checkCsvSymbols(options.warmup, options.config.symbols, '--warmup');
+  const trader = options.config.book !== undefined ? 'the book' : 'the strategy';
+  checkFeed(options.feed, options.config.symbols, '--feed', trader);
+  if (options.warmup !== undefined)
+    checkCsvSymbols(options.warmup, options.config.symbols, '--warmup', trader);
   const clock = options.clock ?? Date.now;
   const file = options.state;
   const journal = new Journal(file, { lock: true, clock });
@@ -179,7 +187,7 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
         async run(signal?: AbortSignal) {
           try {
             await runner.start();
-            if (options.warmup !== undefined && runner.sim.bars === 0) {
+            if (options.warmup !== undefined && runner.liveBars === 0) {
               const warm = new BarAssembler(
                 options.config.symbols,
                 options.config.pairing,

@@ -293,6 +293,14 @@ function validate(input: StrategyInput | StrategyPresetName): StrategySpec {
   return spec;
 }
 
+/**
+ * The spec with its capital sizing (if any) at `capital`: a sleeve of a book sizes its trades on
+ * its own capital. Other sizings are returned as they are.
+ */
+export function atCapital(spec: StrategySpec, capital: number): StrategySpec {
+  return spec.sizing.type === 'capital' ? { ...spec, sizing: { type: 'capital', capital } } : spec;
+}
+
 /** Number of legs (price series) a spec trades. */
 export function legsOf(spec: StrategySpec): number {
   switch (spec.spread.type) {

@@ -56,6 +56,15 @@ function edited(state: string, name: string, sql: string, ...params: unknown[]):
   return copy;
 }
 
+/** SQL taking a journal of the current schema back to schema 4 (before books: no sleeves). */
+const BEFORE_BOOKS = `DROP TABLE sleeve_bars; ALTER TABLE orders DROP COLUMN sleeve; ALTER TABLE fills DROP COLUMN sleeve;
+  CREATE TABLE t4 (entry_bar INTEGER PRIMARY KEY, direction INTEGER NOT NULL, entry_time INTEGER NOT NULL,
+    exit_bar INTEGER NOT NULL, exit_time INTEGER, entry_prices TEXT NOT NULL, exit_prices TEXT NOT NULL,
+    pnl REAL NOT NULL, holding_bars INTEGER NOT NULL, closed INTEGER NOT NULL);
+  INSERT INTO t4 SELECT entry_bar, direction, entry_time, exit_bar, exit_time, entry_prices, exit_prices, pnl,
+    holding_bars, closed FROM trades;
+  DROP TABLE trades; ALTER TABLE t4 RENAME TO trades;`;
+
 const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 
 describe('one engine per journal', () => {
@@ -213,7 +222,7 @@ describe('a damaged or hand-edited journal is refused', () => {
   it('an older journal (schema 2, no checksums) is chained once on upgrade, journaled as such', async () => {
     const old = edited(state, 'old.db', `UPDATE meta SET value = value WHERE 0`);
     const db = new Database(old);
-    db.exec(`ALTER TABLE bars DROP COLUMN hash; ALTER TABLE fills DROP COLUMN hash;
+    db.exec(`${BEFORE_BOOKS} ALTER TABLE bars DROP COLUMN hash; ALTER TABLE fills DROP COLUMN hash;
              DELETE FROM meta WHERE key IN ('chain', 'chain-head'); PRAGMA user_version = 2;`);
     const fills = (db.prepare('SELECT count(*) AS n FROM fills').get() as { n: number }).n;
     db.close();
@@ -241,7 +250,7 @@ describe('schema upgrades', () => {
     // the same journal with schema 3's orders and fills tables
     const old = edited(state, 'v3.db', `UPDATE meta SET value = value WHERE 0`);
     const db = new Database(old);
-    db.exec(`CREATE TABLE o3 (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL,
+    db.exec(`${BEFORE_BOOKS} CREATE TABLE o3 (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, seq INTEGER NOT NULL,
                time INTEGER NOT NULL, leg INTEGER NOT NULL, symbol TEXT NOT NULL, shares REAL NOT NULL,
                status TEXT NOT NULL CHECK (status IN ('new', 'filled', 'cancelled', 'rejected')));
              INSERT INTO o3 SELECT id, client_id, seq, time, leg, symbol, shares, status FROM orders;
@@ -267,6 +276,37 @@ describe('schema upgrades', () => {
     expect(after.slice(0, fills.length)).toEqual(fills.map((f) => ({ ...(f as object), n: 0 })));
     expect(j.orders().every((o) => o.status === 'filled' && o.filled === o.shares)).toBe(true);
     j.close();
+  });
+});
+
+describe('schema upgrades to books', () => {
+  it('a journal of schema 4 (before books) is upgraded in place: its trades keyed by sleeve 0, and it continues', async () => {
+    const { state } = await journal(base(), 150);
+    const old = edited(state, 'v4.db', `UPDATE meta SET value = value WHERE 0`);
+    const db = new Database(old);
+    db.exec(`${BEFORE_BOOKS} PRAGMA user_version = 4;`);
+    const trades = db.prepare('SELECT * FROM trades ORDER BY entry_bar').all() as { entry_bar: number }[];
+    db.close();
+    expect(trades.length).toBeGreaterThan(2);
+    expect(() => journalStatus(old)).toThrow(`journal schema version 4 is older than ${SCHEMA_VERSION}`);
+    const s = await journal(base(), 250, old, 150);
+    expect(s.runner.seq).toBe(250);
+    const j = new Journal(old, { readonly: true });
+    expect(j.verifyChain().bars).toBe(250);
+    expect(j.events('halt')).toEqual([]);
+    const after = j.db.prepare('SELECT * FROM trades ORDER BY entry_bar').all() as { sleeve: number }[];
+    expect(after.slice(0, trades.length - 1)).toEqual(trades.slice(0, -1).map((t) => ({ sleeve: 0, ...t })));
+    expect(after.every((t) => t.sleeve === 0)).toBe(true);
+    expect(j.orders().every((o) => o.sleeve === undefined)).toBe(true);
+    j.close();
+    // the same bars as a journal that was never downgraded
+    const { state: fresh } = await journal(base(), 250);
+    const a = new Journal(old, { readonly: true });
+    const b = new Journal(fresh, { readonly: true });
+    expect(a.trades()).toEqual(b.trades());
+    expect(a.fills()).toEqual(b.fills());
+    a.close();
+    b.close();
   });
 });
 
