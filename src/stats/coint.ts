@@ -4,7 +4,7 @@ import { StatsError } from './errors.js';
 import { mackinnoncrit, mackinnonp } from './mackinnon.js';
 import { olsColumns } from './ols.js';
 import type { Regression } from './tables.js';
-import { requireOneOf, requireSameLength, toSeries } from './validate.js';
+import { readSeries, requireOneOf, requireSameLength } from './validate.js';
 
 /** Options of {@link coint}. */
 export interface CointOptions {
@@ -56,7 +56,8 @@ export function coint(
   const fn = 'coint';
   const trend = options.trend ?? 'c';
   requireOneOf(trend, ['n', 'c', 'ct', 'ctt'] as const, fn, 'trend');
-  const y = toSeries(y0, fn, 'y0');
+  // y0 and the columns are only read (the regression copies what it changes)
+  const y = readSeries(y0, fn, 'y0');
   const n = y.length;
   const columns: readonly ArrayLike<number>[] =
     y1OrColumns.length > 0 && typeof y1OrColumns[0] !== 'number'
@@ -76,7 +77,7 @@ export function coint(
   const design = new Float64Array(n * K);
   columns.forEach((col, j) => {
     const name = m === 1 ? 'y1' : `y1[${j}]`;
-    const c = toSeries(col, fn, name);
+    const c = readSeries(col, fn, name);
     requireSameLength(n, c.length, fn, 'y0', name);
     design.set(c, j * n);
   });

@@ -18,6 +18,18 @@ export function toSeries(x: ArrayLike<number>, fn: string, name: string): Float6
   return out;
 }
 
+/**
+ * A numeric series as a Float64Array, refusing NaN and ±Infinity (naming the index): the input
+ * itself when it already is one, for a caller that only reads it (no copy), else a copy.
+ */
+export function readSeries(x: ArrayLike<number>, fn: string, name: string): Float64Array {
+  if (!(x instanceof Float64Array)) return toSeries(x, fn, name);
+  for (let i = 0; i < x.length; i++)
+    if (!Number.isFinite(x[i]))
+      throw new StatsError(name, `${fn}: ${name} contains ${describe(x[i])} at index ${i}`);
+  return x;
+}
+
 function describe(v: unknown): string {
   if (typeof v !== 'number') return `a non-number (${String(v)})`;
   if (Number.isNaN(v)) return 'NaN';

@@ -43,3 +43,24 @@ describe('coint (Engle-Granger) matches statsmodels', () => {
     expect(r.pvalue).toBe(0);
   });
 });
+
+describe('coint on typed arrays', () => {
+  const c = cases.find((k) => k.input.y1_columns.length === 1 && k.args.trend === 'c')!;
+  it('reads Float64Array inputs in place: the same result as from plain arrays, the inputs unchanged', () => {
+    const y0 = Float64Array.from(c.input.y0);
+    const y1 = Float64Array.from(c.input.y1_columns[0]);
+    const before = [Array.from(y0), Array.from(y1)];
+    const typed = coint(y0, y1);
+    expect(typed).toEqual(coint(c.input.y0, c.input.y1_columns[0]));
+    expect([Array.from(y0), Array.from(y1)]).toEqual(before);
+  });
+  it('refuses NaN and infinities in a Float64Array, naming the series and the index', () => {
+    const y0 = Float64Array.from(c.input.y0);
+    const y1 = Float64Array.from(c.input.y1_columns[0]);
+    y1[7] = NaN;
+    expect(() => coint(y0, y1)).toThrow('coint: y1 contains NaN at index 7');
+    y1[7] = 1;
+    y0[3] = -Infinity;
+    expect(() => coint(y0, y1)).toThrow('coint: y0 contains -Infinity at index 3');
+  });
+});
