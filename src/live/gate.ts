@@ -31,6 +31,45 @@ const DAY = 86_400_000;
  * The daily loss limit's state for one account (a strategy's, or a whole book's): the UTC day,
  * its reference equity, and whether the limit has blocked trading for the rest of it.
  */
+/**
+ * The risk section's exposure limits, one rule for a single account's gate and a book: when the
+ * gross exposure of the targets is above `maxGrossExposure`, every target is scaled to it; then
+ * when the largest position value (of one symbol, net over whatever trades it) is above
+ * `maxPositionValue`, every target is scaled to that. `gross` and `worst` measure the targets as
+ * they are when called (after the first cut), `scaleAll` cuts them, and each cut is an action.
+ */
+export function exposureCuts(
+  r: RiskConfig,
+  gross: () => number,
+  worst: () => { value: number; symbol: string },
+  scaleAll: (scale: number) => void,
+  actions: RiskAction[],
+): void {
+  if (r.maxGrossExposure !== undefined) {
+    const wanted = gross();
+    if (wanted > r.maxGrossExposure) {
+      const scale = r.maxGrossExposure / wanted;
+      scaleAll(scale);
+      actions.push({ kind: 'cut', reason: 'max-gross-exposure', limit: r.maxGrossExposure, wanted, scale });
+    }
+  }
+  if (r.maxPositionValue !== undefined) {
+    const w = worst();
+    if (w.value > r.maxPositionValue) {
+      const scale = r.maxPositionValue / w.value;
+      scaleAll(scale);
+      actions.push({
+        kind: 'cut',
+        reason: 'max-position-value',
+        symbol: w.symbol,
+        limit: r.maxPositionValue,
+        wanted: w.value,
+        scale,
+      });
+    }
+  }
+}
+
 export class DayLoss {
   #day = NaN;
   #start = NaN;
@@ -140,44 +179,28 @@ export class OrderGate implements Strategy {
       for (let i = 0; i < L; i++) target[i] = pos[i];
       return target;
     }
-    if (r.maxGrossExposure !== undefined) {
-      let gross = 0;
-      for (let i = 0; i < L; i++) gross += Math.abs(target[i]) * close[i];
-      if (gross > r.maxGrossExposure) {
-        const scale = r.maxGrossExposure / gross;
-        this.scaleTarget(scale);
-        this.actions.push({
-          kind: 'cut',
-          reason: 'max-gross-exposure',
-          limit: r.maxGrossExposure,
-          wanted: gross,
-          scale,
-        });
-      }
-    }
-    if (r.maxPositionValue !== undefined) {
-      let worst = 0;
-      let leg = -1;
-      for (let i = 0; i < L; i++) {
-        const v = Math.abs(target[i]) * close[i];
-        if (v > worst) {
-          worst = v;
-          leg = i;
+    exposureCuts(
+      r,
+      () => {
+        let gross = 0;
+        for (let i = 0; i < L; i++) gross += Math.abs(target[i]) * close[i];
+        return gross;
+      },
+      () => {
+        let worst = 0;
+        let leg = -1;
+        for (let i = 0; i < L; i++) {
+          const v = Math.abs(target[i]) * close[i];
+          if (v > worst) {
+            worst = v;
+            leg = i;
+          }
         }
-      }
-      if (worst > r.maxPositionValue) {
-        const scale = r.maxPositionValue / worst;
-        this.scaleTarget(scale);
-        this.actions.push({
-          kind: 'cut',
-          reason: 'max-position-value',
-          symbol: this.symbols[leg],
-          limit: r.maxPositionValue,
-          wanted: worst,
-          scale,
-        });
-      }
-    }
+        return { value: worst, symbol: this.symbols[leg] };
+      },
+      (scale) => this.scaleTarget(scale),
+      this.actions,
+    );
     return target;
   }
 
