@@ -33,7 +33,7 @@ import {
   type Desk,
   type DeskAction,
 } from './desk.js';
-import { DayLoss, OrderGate } from './gate.js';
+import { DayLoss, exposureCuts, OrderGate, type RiskAction } from './gate.js';
 import type { BarRow, EventRow, JournalTrade, OrderRow, SleeveRow } from './journal.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -240,50 +240,36 @@ export class BookDesk implements Desk {
       return actions;
     }
     if (staleAgeMs > 0) return actions;
-    const scaleAll = (scale: number) => {
-      for (const s of this.sleeves) s.gate.scaleTarget(scale);
-    };
-    if (r.maxGrossExposure !== undefined) {
-      let gross = 0;
-      for (const s of this.sleeves)
-        for (let i = 0; i < 2; i++) gross += Math.abs(s.gate.target[i]) * close[s.legs[i]];
-      if (gross > r.maxGrossExposure) {
-        const scale = r.maxGrossExposure / gross;
-        scaleAll(scale);
-        actions.push({
-          kind: 'cut',
-          reason: 'max-gross-exposure',
-          limit: r.maxGrossExposure,
-          wanted: gross,
-          scale,
-        });
-      }
-    }
-    if (r.maxPositionValue !== undefined) {
-      const shares = new Float64Array(this.config.symbols.length);
-      for (const s of this.sleeves) for (let i = 0; i < 2; i++) shares[s.legs[i]] += s.gate.target[i];
-      let worst = 0;
-      let leg = -1;
-      for (let i = 0; i < shares.length; i++) {
-        const v = Math.abs(shares[i]) * close[i];
-        if (v > worst) {
-          worst = v;
-          leg = i;
+    // the gates' targets over every sleeve: gross exposure of every leg, net position per symbol
+    const cuts: RiskAction[] = [];
+    exposureCuts(
+      r,
+      () => {
+        let gross = 0;
+        for (const s of this.sleeves)
+          for (let i = 0; i < 2; i++) gross += Math.abs(s.gate.target[i]) * close[s.legs[i]];
+        return gross;
+      },
+      () => {
+        const shares = new Float64Array(this.config.symbols.length);
+        for (const s of this.sleeves) for (let i = 0; i < 2; i++) shares[s.legs[i]] += s.gate.target[i];
+        let worst = 0;
+        let leg = -1;
+        for (let i = 0; i < shares.length; i++) {
+          const v = Math.abs(shares[i]) * close[i];
+          if (v > worst) {
+            worst = v;
+            leg = i;
+          }
         }
-      }
-      if (worst > r.maxPositionValue) {
-        const scale = r.maxPositionValue / worst;
-        scaleAll(scale);
-        actions.push({
-          kind: 'cut',
-          reason: 'max-position-value',
-          symbol: this.config.symbols[leg],
-          limit: r.maxPositionValue,
-          wanted: worst,
-          scale,
-        });
-      }
-    }
+        return { value: worst, symbol: this.config.symbols[leg] };
+      },
+      (scale) => {
+        for (const s of this.sleeves) s.gate.scaleTarget(scale);
+      },
+      cuts,
+    );
+    actions.push(...cuts);
     return actions;
   }
 
