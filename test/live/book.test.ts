@@ -235,6 +235,39 @@ describe('the risk section applies to the whole book', () => {
     expect(Math.max(...journalOf(free.state).bars.map((b) => b.gross!))).toBeGreaterThan(limit);
   }, 120_000);
 
+  it("max position value: a symbol's net position over the sleeves that trade it is held to the limit", async () => {
+    // EWC is the hedge leg of both pairs: its positions net across the two sleeves
+    const shared: PaperConfigInput = {
+      ...BOOK,
+      portfolio: {
+        pairs: [
+          ['EWA', 'EWC'],
+          ['SPY', 'EWC'],
+        ],
+      },
+    };
+    const limit = 15_000;
+    const closeOf = new Map(barsOf(csv).map((b) => [b.time, b.close]));
+    const netEwc = (state: string) => {
+      const { bars, sleeves } = journalOf(state);
+      return bars
+        .filter((b) => b.phase === 'live')
+        .map((b) => {
+          const rows = sleeves.get(b.seq)!;
+          const shares = rows[0].positions![1] + rows[1].positions![1];
+          return Math.abs(shares) * closeOf.get(b.time)![SYMBOLS.indexOf('EWC')];
+        });
+    };
+    const free = await trade(shared, 300);
+    expect(Math.max(...netEwc(free.state))).toBeGreaterThan(limit);
+    const s = await trade({ ...shared, risk: { maxPositionValue: limit } }, 300);
+    const cuts = journalOf(s.state).events.filter(
+      (e) => e.kind === 'cut' && (e.detail as { reason?: string }).reason === 'max-position-value',
+    );
+    expect(cuts.length).toBeGreaterThan(3);
+    for (const v of netEwc(s.state)) expect(v).toBeLessThanOrEqual(limit * (1 + 1e-12));
+  }, 120_000);
+
   it('kill switch: every sleeve flat on the next bar, then the run stops', async () => {
     const bars = barsOf(csv);
     const s = session(BOOK, 'stdin', { clock: () => 5_000 });
