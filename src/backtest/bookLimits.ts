@@ -49,118 +49,192 @@ export interface SleeveTargets {
   bars: number;
 }
 
-/** The exposure taken so far per bar, and the fitting of new sleeves' targets into what is left. */
-export class BookCapacity {
+/** One sleeve's standing in the book's limits: its last raw target, the scale that holds while that target is unchanged, and how many of its entries were cut. */
+export interface FitState {
+  rawY: number;
+  rawX: number;
+  scale: number;
+  cut: number;
+}
+
+/** A sleeve's state before its first bar: flat, unscaled. */
+export const fitState = (): FitState => ({ rawY: 0, rawX: 0, scale: 1, cut: 0 });
+
+/**
+ * One sleeve on one bar: its legs, its raw target `ty`, `tx` (replaced by the fitted target),
+ * its legs' closes and its {@link FitState}.
+ */
+export interface BarEntry {
+  y: string;
+  x: string;
+  ty: number;
+  tx: number;
+  yc: number;
+  xc: number;
+  state: FitState;
+}
+
+/**
+ * The exposure taken so far on each of `bars` bars, and the fitting of one bar's sleeve targets
+ * into what is left: the one rule a backtest applies over its series ({@link BookCapacity}) and a
+ * paper book applies as each bar arrives.
+ */
+export class BookRoom {
   readonly #gross: Float64Array;
   readonly #net: Float64Array;
   readonly #open: Float64Array;
   readonly #symbol = new Map<string, Float64Array>();
+  constructor(
+    readonly limits: BookLimits,
+    readonly bars = 1,
+  ) {
+    this.#gross = new Float64Array(bars);
+    this.#net = new Float64Array(bars);
+    this.#open = new Float64Array(bars);
+  }
+
+  /** Forgets the exposure taken on every bar (a streaming caller reuses bar 0). */
+  clear(): void {
+    this.#gross.fill(0);
+    this.#net.fill(0);
+    this.#open.fill(0);
+    for (const a of this.#symbol.values()) a.fill(0);
+  }
+
+  #symbolNet(s: string): Float64Array {
+    let a = this.#symbol.get(s);
+    if (a === undefined) this.#symbol.set(s, (a = new Float64Array(this.bars)));
+    return a;
+  }
+
+  #take(b: number, e: BarEntry): void {
+    const st = e.state;
+    const fy = e.ty * st.scale;
+    const fx = e.tx * st.scale;
+    e.ty = fy;
+    e.tx = fx;
+    const vy = fy * e.yc;
+    const vx = fx * e.xc;
+    this.#gross[b] += Math.abs(vy) + Math.abs(vx);
+    this.#net[b] += vy + vx;
+    this.#symbolNet(e.y)[b] += vy;
+    this.#symbolNet(e.x)[b] += vx;
+    if (fy !== 0 || fx !== 0) this.#open[b]++;
+  }
+
+  /**
+   * Fits one bar's targets of the sleeves trading on bar `b`, given in rank order, against
+   * `basis` (the book's equity at their funding), in place: the positions held on (raw target
+   * unchanged) count first at their standing scale, then the sleeves whose position changes
+   * (exits, flips, resizes), then those that open one, each scaled to what is left.
+   */
+  fitBar(b: number, entries: readonly BarEntry[], basis: number): void {
+    const L = this.limits;
+    const changing: BarEntry[] = [];
+    for (const e of entries) {
+      const st = e.state;
+      if (e.ty === st.rawY && e.tx === st.rawX) this.#take(b, e);
+      else changing.push(e);
+    }
+    // positions held change first (exits, flips, resizes), then new positions open into what is left
+    const isOpening = (e: BarEntry) => {
+      const st = e.state;
+      return (st.rawY === 0 && st.rawX === 0) || st.scale === 0;
+    };
+    const held = changing.filter((e) => !isOpening(e));
+    const opening = changing.filter(isOpening);
+    for (const e of [...held, ...opening]) {
+      const st = e.state;
+      const ty = e.ty;
+      const tx = e.tx;
+      const opens = isOpening(e);
+      st.rawY = ty;
+      st.rawX = tx;
+      const ey = ty * e.yc;
+      const ex = tx * e.xc;
+      const g = Math.abs(ey) + Math.abs(ex);
+      let scale = 1;
+      if (g > 0) {
+        if (opens && L.maxOpenPairs !== undefined && this.#open[b] >= L.maxOpenPairs) scale = 0;
+        if (L.maxSleeveExposure !== undefined) scale = Math.min(scale, (L.maxSleeveExposure * basis) / g);
+        if (L.maxGrossLeverage !== undefined)
+          scale = Math.min(scale, Math.max(0, L.maxGrossLeverage * basis - this.#gross[b]) / g);
+        if (L.maxNetLeverage !== undefined)
+          scale = Math.min(scale, room(this.#net[b], ey + ex, L.maxNetLeverage * basis));
+        if (L.maxSymbolExposure !== undefined) {
+          const cap = L.maxSymbolExposure * basis;
+          scale = Math.min(
+            scale,
+            room(this.#symbolNet(e.y)[b], ey, cap),
+            room(this.#symbolNet(e.x)[b], ex, cap),
+          );
+        }
+        if (scale < 1) st.cut++;
+      }
+      st.scale = scale;
+      this.#take(b, e);
+    }
+  }
+}
+
+/** The book's limits over a backtest's series: {@link BookRoom.fitBar} on every bar of the frame from `from`. */
+export class BookCapacity {
+  readonly #room: BookRoom;
   constructor(
     readonly frame: PriceFrame,
     /** The frame's bar of index 0 of the series. */
     readonly from: number,
     readonly limits: BookLimits,
   ) {
-    const m = frame.length - from;
-    this.#gross = new Float64Array(m);
-    this.#net = new Float64Array(m);
-    this.#open = new Float64Array(m);
-  }
-
-  #symbolNet(s: string): Float64Array {
-    let a = this.#symbol.get(s);
-    if (a === undefined) this.#symbol.set(s, (a = new Float64Array(this.#gross.length)));
-    return a;
+    this.#room = new BookRoom(limits, frame.length - from);
   }
 
   /**
    * Scales the targets of sleeves funded together in place to fit the limits against `basis`
-   * (the book's equity at their funding), bar by bar: on each bar the positions held on count
-   * first, then those that change, then the sleeves that open a position, each in the given
-   * order (their rank).
+   * (the book's equity at their funding), bar by bar with {@link BookRoom.fitBar}, the sleeves in
+   * the given order (their rank).
    * @returns per sleeve, the entries scaled down or refused.
    */
   fit(sleeves: readonly SleeveTargets[], basis: number): number[] {
-    const L = this.limits;
-    const S = sleeves.length;
-    const state = sleeves.map((s) => ({
-      yc: this.frame.get(s.y, 'close'),
-      xc: this.frame.get(s.x, 'close'),
-      ny: this.#symbolNet(s.y),
-      nx: this.#symbolNet(s.x),
-      rawY: 0,
-      rawX: 0,
-      scale: 1,
-      cut: 0,
+    const entries: BarEntry[] = sleeves.map((s) => ({
+      y: s.y,
+      x: s.x,
+      ty: 0,
+      tx: 0,
+      yc: 0,
+      xc: 0,
+      state: fitState(),
     }));
+    const closes = sleeves.map((s) => [this.frame.get(s.y, 'close'), this.frame.get(s.x, 'close')]);
     const first = Math.min(...sleeves.map((s) => s.start));
     const last = Math.max(...sleeves.map((s) => s.start + s.bars));
-    const take = (k: number, t: number) => {
-      const s = sleeves[k];
-      const st = state[k];
-      const i = t - s.start;
-      const b = t - this.from;
-      const fy = s.targets[2 * i] * st.scale;
-      const fx = s.targets[2 * i + 1] * st.scale;
-      s.targets[2 * i] = fy;
-      s.targets[2 * i + 1] = fx;
-      const vy = fy * st.yc[t];
-      const vx = fx * st.xc[t];
-      this.#gross[b] += Math.abs(vy) + Math.abs(vx);
-      this.#net[b] += vy + vx;
-      st.ny[b] += vy;
-      st.nx[b] += vx;
-      if (fy !== 0 || fx !== 0) this.#open[b]++;
-    };
+    const active: BarEntry[] = [];
+    const which: number[] = [];
     for (let t = first; t < last; t++) {
-      const b = t - this.from;
-      const changing: number[] = [];
-      for (let k = 0; k < S; k++) {
+      active.length = 0;
+      which.length = 0;
+      for (let k = 0; k < sleeves.length; k++) {
         const s = sleeves[k];
         const i = t - s.start;
         if (i < 0 || i >= s.bars) continue;
-        const st = state[k];
-        if (s.targets[2 * i] === st.rawY && s.targets[2 * i + 1] === st.rawX) take(k, t);
-        else changing.push(k);
+        const e = entries[k];
+        e.ty = s.targets[2 * i];
+        e.tx = s.targets[2 * i + 1];
+        e.yc = closes[k][0][t];
+        e.xc = closes[k][1][t];
+        active.push(e);
+        which.push(k);
       }
-      // positions held change first (exits, flips, resizes), then new positions open into what is left
-      const isOpening = (k: number) => {
-        const st = state[k];
-        return (st.rawY === 0 && st.rawX === 0) || st.scale === 0;
-      };
-      const held = changing.filter((k) => !isOpening(k));
-      const opening = changing.filter(isOpening);
-      for (const k of [...held, ...opening]) {
+      this.#room.fitBar(t - this.from, active, basis);
+      for (let j = 0; j < which.length; j++) {
+        const k = which[j];
         const s = sleeves[k];
-        const st = state[k];
         const i = t - s.start;
-        const ty = s.targets[2 * i];
-        const tx = s.targets[2 * i + 1];
-        const opens = isOpening(k);
-        st.rawY = ty;
-        st.rawX = tx;
-        const ey = ty * st.yc[t];
-        const ex = tx * st.xc[t];
-        const g = Math.abs(ey) + Math.abs(ex);
-        let scale = 1;
-        if (g > 0) {
-          if (opens && L.maxOpenPairs !== undefined && this.#open[b] >= L.maxOpenPairs) scale = 0;
-          if (L.maxSleeveExposure !== undefined) scale = Math.min(scale, (L.maxSleeveExposure * basis) / g);
-          if (L.maxGrossLeverage !== undefined)
-            scale = Math.min(scale, Math.max(0, L.maxGrossLeverage * basis - this.#gross[b]) / g);
-          if (L.maxNetLeverage !== undefined)
-            scale = Math.min(scale, room(this.#net[b], ey + ex, L.maxNetLeverage * basis));
-          if (L.maxSymbolExposure !== undefined) {
-            const cap = L.maxSymbolExposure * basis;
-            scale = Math.min(scale, room(st.ny[b], ey, cap), room(st.nx[b], ex, cap));
-          }
-          if (scale < 1) st.cut++;
-        }
-        st.scale = scale;
-        take(k, t);
+        s.targets[2 * i] = active[j].ty;
+        s.targets[2 * i + 1] = active[j].tx;
       }
     }
-    return state.map((st) => st.cut);
+    return entries.map((e) => e.state.cut);
   }
 }
 
