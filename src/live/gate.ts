@@ -72,6 +72,8 @@ export class OrderGate implements Strategy {
   replay: ArrayLike<number> | null = null;
   /** What the gate did on the last bar. */
   actions: RiskAction[] = [];
+  /** The strategy's own target on the last bar, before the gate (also when replaying). */
+  readonly raw: Float64Array;
   readonly #dayLoss = new DayLoss();
 
   constructor(
@@ -82,6 +84,7 @@ export class OrderGate implements Strategy {
   ) {
     this.legs = inner.legs;
     this.target = new Float64Array(inner.legs);
+    this.raw = new Float64Array(inner.legs);
   }
 
   /** Measures orders and losses against this simulator's account (the one that runs this gate). */
@@ -103,6 +106,7 @@ export class OrderGate implements Strategy {
     const raw = this.inner.step(bar);
     const target = this.target;
     const L = this.legs;
+    for (let i = 0; i < L; i++) this.raw[i] = raw[i];
     if (this.replay !== null) {
       for (let i = 0; i < L; i++) target[i] = this.replay[i];
       this.#trackDay(bar);
