@@ -191,7 +191,7 @@ export class BookDesk implements Desk {
   /**
    * The book's limits on this bar, as `runBook` fits them (bookLimits.ts): every sleeve's
    * strategy target in the sleeves' order, against the book's capital (the book's equity when
-   * it funded them); each sleeve's scale is returned by its entry.
+   * it funded them). The fitted targets become the targets the sleeves' gates start from.
    */
   #fitLimits(close: ArrayLike<number>): void {
     const room = this.#room;
@@ -205,6 +205,10 @@ export class BookDesk implements Desk {
       e.xc = close[s.legs[1]];
     }
     room.fitBar(0, this.#fits, this.config.options.capital);
+    for (const s of this.sleeves) {
+      s.gate.proposed[0] = s.fit!.ty;
+      s.gate.proposed[1] = s.fit!.tx;
+    }
   }
 
   /** The book's equity marked at the bar's close before its own fills; tracks the day's reference. */
@@ -330,13 +334,14 @@ export class BookDesk implements Desk {
       s.gate.staleAgeMs = staleAgeMs;
       loadBar(s.sim, bar.time, bar.close, bar.open, s.legs);
       s.sim.beginBar();
-      s.gate.step(s.sim.bar);
+      s.gate.propose(s.sim.bar);
+    }
+    // the book's limits on the strategies' targets, then each sleeve's gate (lots, kill, stale bar)
+    this.#fitLimits(bar.close);
+    for (const s of sleeves) {
+      s.gate.settle(s.sim.bar);
       for (const a of s.gate.actions) actions.push({ ...a, sleeve: s.index });
     }
-    // the book's limits: each sleeve's target at the scale they give it
-    this.#fitLimits(bar.close);
-    for (const s of sleeves)
-      if (s.fit !== null && s.fit.state.scale !== 1) s.gate.scaleTarget(s.fit.state.scale);
     actions.push(...this.#bookRisk(bar.time, bar.close, staleAgeMs));
     // steps 5–6: every sleeve fills its target (now or at the next bar) and marks to the close
     for (const s of sleeves) s.sim.endBar(s.gate.target);

@@ -74,6 +74,11 @@ export class OrderGate implements Strategy {
   actions: RiskAction[] = [];
   /** The strategy's own target on the last bar, before the gate (also when replaying). */
   readonly raw: Float64Array;
+  /**
+   * The target the gate's rules start from on the bar: the strategy's, unless its caller
+   * changes it between {@link propose} and {@link settle} (a book fits it into its limits).
+   */
+  readonly proposed: Float64Array;
   readonly #dayLoss = new DayLoss();
 
   constructor(
@@ -85,6 +90,7 @@ export class OrderGate implements Strategy {
     this.legs = inner.legs;
     this.target = new Float64Array(inner.legs);
     this.raw = new Float64Array(inner.legs);
+    this.proposed = new Float64Array(inner.legs);
   }
 
   /** Measures orders and losses against this simulator's account (the one that runs this gate). */
@@ -103,10 +109,21 @@ export class OrderGate implements Strategy {
   }
 
   step(bar: Bar): Float64Array {
+    this.propose(bar);
+    return this.settle(bar);
+  }
+
+  /** Steps the strategy on `bar`: its target becomes {@link raw} and {@link proposed}. */
+  propose(bar: Bar): void {
     const raw = this.inner.step(bar);
+    for (let i = 0; i < this.legs; i++) this.proposed[i] = this.raw[i] = raw[i];
+  }
+
+  /** The bar's target: {@link proposed} through the gate's rules (or the replayed target). */
+  settle(bar: Bar): Float64Array {
+    const raw = this.proposed;
     const target = this.target;
     const L = this.legs;
-    for (let i = 0; i < L; i++) this.raw[i] = raw[i];
     if (this.replay !== null) {
       for (let i = 0; i < L; i++) target[i] = this.replay[i];
       this.#trackDay(bar);

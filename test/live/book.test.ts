@@ -270,6 +270,38 @@ describe('the risk section applies to the whole book', () => {
   }, 120_000);
 });
 
+describe("the book's limits and each sleeve's gate", () => {
+  it('a stale bar holds every sleeve at its fitted position: nothing is traded on it', async () => {
+    const bars = barsOf(csv);
+    const cfg: PaperConfigInput = {
+      ...BOOK,
+      portfolio: { pairs: PAIRS, maxGrossLeverage: 0.8, maxSymbolExposure: 0.3 },
+      risk: { maxBarAgeMs: 86_400_000 },
+    };
+    let now = 0;
+    const s = session(cfg, 'stdin', { clock: () => now });
+    const desk = s.runner.desk as BookDesk;
+    // fresh bars until a sleeve holds a position the limits scaled down; every later bar arrives two days old
+    const scaledHeld = () => desk.sleeves.some((v) => v.fit!.state.scale < 1 && v.sim.ledger.pos[0] !== 0);
+    let fresh = -1;
+    for (let t = 0; t < 300; t++) {
+      if (fresh < 0 && t > 0 && scaledHeld()) fresh = t;
+      now = bars[t].time + (fresh >= 0 ? 2 * 86_400_000 : 0);
+      await s.runner.processBar(bars[t]);
+    }
+    expect(fresh).toBeGreaterThan(0);
+    expect(fresh).toBeLessThan(250);
+    s.close();
+    const j = new Journal(s.state, { readonly: true });
+    const orders = j.orders();
+    const refused = j.events('refuse');
+    j.close();
+    expect(orders.length).toBeGreaterThan(0);
+    expect(orders.every((o) => o.seq < fresh)).toBe(true);
+    expect(refused.length).toBeGreaterThan(0);
+  }, 120_000);
+});
+
 describe('a paper book warmed up', () => {
   it('on history before its first live bar equals runBook with sleeves warming up from bar 0 and trading from there', async () => {
     const W = 120;
