@@ -9,6 +9,7 @@ import {
   type BookConfig,
   type PaperConfig,
 } from '../live/config.js';
+import { hasLimits, type BookLimits } from '../execution/bookLimits.js';
 import { legsOf } from '../strategy/spec.js';
 import { bookWeights } from './book.js';
 import type { PortfolioSpec } from './portfolioSpec.js';
@@ -25,20 +26,20 @@ import {
 export const defaultPreset = (legs: number | undefined): string =>
   legs === 1 ? 'kalman-single' : 'kalman-pair';
 
-/** Limits of `kalrev portfolio`'s book that paper trading does not apply (its `risk` section does). */
-const BOOK_LIMITS = [
+/** The limits of `kalrev portfolio`'s book, applied by a paper book as the backtest applies them. */
+const LIMIT_KEYS = [
   'maxGrossLeverage',
   'maxNetLeverage',
   'maxSleeveExposure',
   'maxSymbolExposure',
   'maxOpenPairs',
-] as const satisfies readonly (keyof PortfolioSpec)[];
+] as const satisfies readonly (keyof PortfolioSpec & keyof BookLimits)[];
 
 /**
  * A paper book from a run spec's `portfolio` section: fixed pairs, funded equally or with fixed
  * weights from the first bar; its legs are the pairs' symbols, each once, in the order named.
- * @throws ConfigError naming the key: no pairs, a selection (`top`), inverse-vol weights or a
- * book limit (not traded yet), a pair of one symbol or given twice, weights that do not fit.
+ * @throws ConfigError naming the key: no pairs, a selection (`top`), inverse-vol weights (not
+ * traded yet), a pair of one symbol or given twice, weights that do not fit.
  */
 function paperBook(spec: RunSpec, p: PortfolioSpec, at: string): { symbols: string[]; book: BookConfig } {
   const key = (k: keyof PortfolioSpec) => `${at}portfolio.${k}`;
@@ -58,11 +59,6 @@ function paperBook(spec: RunSpec, p: PortfolioSpec, at: string): { symbols: stri
     throw new ConfigError(
       `${key('allocation')}: inverse-vol weights are not traded yet (they need a training window before the first bar); use "equal", or "fixed" with portfolio.weights`,
     );
-  for (const limit of BOOK_LIMITS)
-    if (p[limit] !== undefined)
-      throw new ConfigError(
-        `${key(limit)}: the book limits of kalrev portfolio are not applied by paper trading; its risk section (maxGrossExposure, maxPositionValue, dailyLossLimit) applies to the whole book`,
-      );
   if (legsOf(spec.strategy) !== 2)
     throw new ConfigError(
       `${at}strategy: a book's sleeves trade pairs; this strategy trades ${legsOf(spec.strategy)} leg`,
@@ -79,7 +75,9 @@ function paperBook(spec: RunSpec, p: PortfolioSpec, at: string): { symbols: stri
     for (const s of [y, x]) if (!symbols.includes(s)) symbols.push(s);
     return { y, x, weight: weights[i] };
   });
-  return { symbols, book: { sleeves } };
+  const limits: BookLimits = {};
+  for (const k of LIMIT_KEYS) if (p[k] !== undefined) limits[k] = p[k];
+  return { symbols, book: hasLimits(limits) ? { sleeves, limits } : { sleeves } };
 }
 
 /**

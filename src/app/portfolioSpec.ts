@@ -31,7 +31,7 @@ export const portfolioSchema = z.strictObject({
   /** The worst in-sample value of `rankBy` a pair may be held with (default 0 for Sharpe and the other larger-is-better metrics). */
   minScore: z.number().optional(),
   onLeave: z.enum(['exit', 'close']).default('exit'),
-  /** The book's limits, as multiples of its equity (src/backtest/bookLimits.ts). */
+  /** The book's limits, as multiples of its equity (src/execution/bookLimits.ts). */
   maxGrossLeverage: z.number().min(0).optional(),
   maxNetLeverage: z.number().min(0).optional(),
   maxSleeveExposure: z.number().min(0).optional(),

@@ -16,6 +16,7 @@
  * sleeve pays the commission its single run would), under the id `<bar seq>.<sleeve>.<leg>`
  * where the leg is the book's (its index in `symbols`, the venue's bar).
  */
+import { BookRoom, fitState, hasLimits, type BarEntry } from '../execution/bookLimits.js';
 import { bookReturn, sleeveCapitals } from '../execution/book.js';
 import { BAR_NOTIONAL, CASH } from '../execution/ledger.js';
 import { Simulator } from '../execution/simulator.js';
@@ -50,6 +51,8 @@ export interface PaperSleeve {
   gate: OrderGate;
   sim: Simulator;
   warm: Bar;
+  /** Its place in the book's limits (null without limits). */
+  fit: BarEntry | null;
 }
 
 /** The desk of a book of pair sleeves (see the module notes). */
@@ -60,6 +63,9 @@ export class BookDesk implements Desk {
   readonly identity: unknown;
   readonly #dayLoss = new DayLoss();
   readonly #grossBasis: boolean;
+  /** The book's limits on one bar (null without limits). */
+  readonly #room: BookRoom | null;
+  readonly #fits: BarEntry[];
   #prevEquity: number;
   #prevGross = 0;
   #ruined = false;
@@ -89,8 +95,13 @@ export class BookDesk implements Desk {
         gate,
         sim,
         warm: { index: 0, time: 0, close: new Float64Array(2) },
+        fit: hasLimits(book.limits)
+          ? { y: sc.y, x: sc.x, ty: 0, tx: 0, yc: 0, xc: 0, state: fitState() }
+          : null,
       };
     });
+    this.#room = hasLimits(book.limits) ? new BookRoom(book.limits) : null;
+    this.#fits = this.sleeves.flatMap((s) => (s.fit === null ? [] : [s.fit]));
     this.freeCash = free;
     this.#prevEquity = capital;
     this.#grossBasis = config.options.returns === 'gross';
@@ -99,6 +110,7 @@ export class BookDesk implements Desk {
       strategy: config.strategy,
       options: config.options,
       book: book.sleeves,
+      ...(hasLimits(book.limits) ? { limits: book.limits } : {}),
     };
   }
 
@@ -158,6 +170,8 @@ export class BookDesk implements Desk {
       s.sim.endBar(s.gate.step(s.sim.bar));
       s.gate.replay = null;
     }
+    // the limits' standing (raw targets, scales) follows from the strategies' targets: rebuilt
+    this.#fitLimits(row.close);
     this.#mark();
   }
 
@@ -172,6 +186,29 @@ export class BookDesk implements Desk {
 
   flat(): boolean {
     return this.sleeves.every((s) => accountFlat(s.sim));
+  }
+
+  /**
+   * The book's limits on this bar, as `runBook` fits them (bookLimits.ts): every sleeve's
+   * strategy target in the sleeves' order, against the book's capital (the book's equity when
+   * it funded them). The fitted targets become the targets the sleeves' gates start from.
+   */
+  #fitLimits(close: ArrayLike<number>): void {
+    const room = this.#room;
+    if (room === null) return;
+    room.clear();
+    for (const s of this.sleeves) {
+      const e = s.fit!;
+      e.ty = s.gate.raw[0];
+      e.tx = s.gate.raw[1];
+      e.yc = close[s.legs[0]];
+      e.xc = close[s.legs[1]];
+    }
+    room.fitBar(0, this.#fits, this.config.options.capital);
+    for (const s of this.sleeves) {
+      s.gate.proposed[0] = s.fit!.ty;
+      s.gate.proposed[1] = s.fit!.tx;
+    }
   }
 
   /** The book's equity marked at the bar's close before its own fills; tracks the day's reference. */
@@ -283,7 +320,12 @@ export class BookDesk implements Desk {
       s.gate.staleAgeMs = staleAgeMs;
       loadBar(s.sim, bar.time, bar.close, bar.open, s.legs);
       s.sim.beginBar();
-      s.gate.step(s.sim.bar);
+      s.gate.propose(s.sim.bar);
+    }
+    // the book's limits on the strategies' targets, then each sleeve's gate (lots, kill, stale bar)
+    this.#fitLimits(bar.close);
+    for (const s of sleeves) {
+      s.gate.settle(s.sim.bar);
       for (const a of s.gate.actions) actions.push({ ...a, sleeve: s.index });
     }
     actions.push(...this.#bookRisk(bar.time, bar.close, staleAgeMs));

@@ -2,6 +2,7 @@
  * Paper trading's parts of a run spec (src/app/spec.ts): order rounding, risk limits and the
  * pairing of a stream's legs, and the resolved configuration the runner takes.
  */
+import type { BookLimits } from '../execution/bookLimits.js';
 import { z } from 'zod';
 import type { ResolvedBacktestOptions } from '../execution/options.js';
 import type { StrategySpec } from '../strategy/spec.js';
@@ -66,6 +67,8 @@ export interface SleeveConfig {
 /** A book of pair sleeves traded in one account: every sleeve runs the run's strategy on its pair. */
 export interface BookConfig {
   sleeves: SleeveConfig[];
+  /** The book's limits (`kalrev portfolio`'s), fitted on every bar as the backtest fits them. */
+  limits?: BookLimits;
 }
 
 /**

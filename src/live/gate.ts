@@ -111,6 +111,13 @@ export class OrderGate implements Strategy {
   replay: ArrayLike<number> | null = null;
   /** What the gate did on the last bar. */
   actions: RiskAction[] = [];
+  /** The strategy's own target on the last bar, before the gate (also when replaying). */
+  readonly raw: Float64Array;
+  /**
+   * The target the gate's rules start from on the bar: the strategy's, unless its caller
+   * changes it between {@link propose} and {@link settle} (a book fits it into its limits).
+   */
+  readonly proposed: Float64Array;
   readonly #dayLoss = new DayLoss();
 
   constructor(
@@ -121,6 +128,8 @@ export class OrderGate implements Strategy {
   ) {
     this.legs = inner.legs;
     this.target = new Float64Array(inner.legs);
+    this.raw = new Float64Array(inner.legs);
+    this.proposed = new Float64Array(inner.legs);
   }
 
   /** Measures orders and losses against this simulator's account (the one that runs this gate). */
@@ -139,7 +148,19 @@ export class OrderGate implements Strategy {
   }
 
   step(bar: Bar): Float64Array {
+    this.propose(bar);
+    return this.settle(bar);
+  }
+
+  /** Steps the strategy on `bar`: its target becomes {@link raw} and {@link proposed}. */
+  propose(bar: Bar): void {
     const raw = this.inner.step(bar);
+    for (let i = 0; i < this.legs; i++) this.proposed[i] = this.raw[i] = raw[i];
+  }
+
+  /** The bar's target: {@link proposed} through the gate's rules (or the replayed target). */
+  settle(bar: Bar): Float64Array {
+    const raw = this.proposed;
     const target = this.target;
     const L = this.legs;
     if (this.replay !== null) {

@@ -123,9 +123,9 @@ const cases: [string, Record<string, unknown>, string][] = [
     'kalrev: <tmp>/bad.json: portfolio.allocation: inverse-vol weights are not traded yet (they need a training window before the first bar); use "equal", or "fixed" with portfolio.weights',
   ],
   [
-    "a limit of kalrev portfolio's book",
-    { portfolio: { pairs: PAIRS, maxGrossLeverage: 2 } },
-    'kalrev: <tmp>/bad.json: portfolio.maxGrossLeverage: the book limits of kalrev portfolio are not applied by paper trading; its risk section (maxGrossExposure, maxPositionValue, dailyLossLimit) applies to the whole book',
+    'a book limit below zero',
+    { portfolio: { pairs: PAIRS, maxGrossLeverage: -1 } },
+    'kalrev: <tmp>/bad.json: portfolio.maxGrossLeverage: Too small: expected number to be >=0',
   ],
   [
     'a pair given twice',

@@ -113,99 +113,111 @@ function killAfter(child: ChildProcess, state: string, goal: number, given: numb
   );
 }
 
-describe('crash safety of a paper book', () => {
-  it('SIGKILLs at the delicate points and at 12 random writes: the journal equals an uninterrupted run, no order sent twice', async () => {
-    const dir = tempDir();
-    const { file: csv, dates } = bookCsv(dir, SYMBOLS, 300, N);
-    writeFileSync(
-      join(dir, 'book.json'),
-      JSON.stringify({
-        preset: 'kalman-pair',
-        options: { execution: 'next-open' },
-        portfolio: { pairs: PAIRS, allocation: 'fixed', weights: [0.5, 0.3, 0.2] },
-      }),
-    );
-    const run = (state: string, env: Record<string, string> = {}) =>
-      spawnSync('node', args(dir, state, `csv:${csv}`), {
-        env: { ...process.env, ...env },
-        encoding: 'utf8',
-      });
-    const clean = join(dir, 'clean.db');
-    expect(run(clean).status).toBe(0);
-    const expected = dump(clean);
-    expect(expected.bars).toHaveLength(N);
-    expect(expected.sleeves).toHaveLength(3 * N);
-    expect(new Set(expected.orders.map((o) => (o as { sleeve: number }).sleeve))).toEqual(new Set([0, 1, 2]));
-    expect(expected.orders.length).toBeGreaterThan(100);
+const BOOKS: [string, Record<string, unknown>][] = [
+  ['fixed weights', { pairs: PAIRS, allocation: 'fixed', weights: [0.5, 0.3, 0.2] }],
+  // the limits' standing (each sleeve's raw target and scale) is rebuilt on every restart
+  ['the book limits', { pairs: PAIRS, maxOpenPairs: 2, maxGrossLeverage: 0.8, maxSymbolExposure: 0.3 }],
+];
 
-    const state = join(dir, 'crashed.db');
-    // deterministic crashes at bars that trade: after the bar's transaction (orders not yet sent)
-    // and after its orders left (with next-open, they wait at the venue for the next bar)
-    const trading = [...new Set((expected.orders as { seq: number }[]).map((o) => o.seq))].sort(
-      (a, b) => a - b,
-    );
-    const points = [
-      `after-journal:${trading[0]}`,
-      `after-submit:${trading[2]}`,
-      `after-journal:${trading[10]}`,
-      `after-submit:${trading[20]}`,
-    ];
-    for (const p of points) {
-      const r = run(state, { KALREV_TEST_CRASH: p });
-      expect(r.signal, `${p}: ${r.stderr}`).toBe('SIGKILL');
-      expect(countBars(state)).toBe(Number(p.split(':')[1]) + 1);
-    }
-    // the bars as NDJSON on stdin, one message per symbol and date (with its open, for next-open)
-    const rows = new Map<string, string[]>();
-    const fileLines = readFileSync(csv, 'utf8').trim().split('\n').slice(1);
-    for (const line of fileLines) {
-      const [date, symbol, open, , , close] = line.split(',');
-      if (!rows.has(date)) rows.set(date, []);
-      rows
-        .get(date)!
-        .push(JSON.stringify({ time: date, symbol, open: Number(open), close: Number(close) }) + '\n');
-    }
-    const ndjson = dates.map((d) => rows.get(d)!.join(''));
-    let seed = 20260715;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const start = countBars(state);
-    const targets = Array.from(
-      { length: 12 },
-      () => start + 10 + Math.floor(random() * (N - 40 - start)),
-    ).sort((a, b) => a - b);
-    const progress: number[] = [];
-    let killedMidRun = 0;
-    for (const target of targets) {
-      const goal = Math.max(target, countBars(state) + 1);
-      const given = Math.min(goal + 10, N - 1);
-      expect(given).toBeGreaterThan(goal);
-      const child = spawn('node', args(dir, state, 'stdin'), { stdio: ['pipe', 'ignore', 'ignore'] });
-      child.stdin!.on('error', () => {}); // the pipe breaks when the child is killed
-      child.stdin!.write(ndjson.slice(0, given).join(''));
-      if ((await killAfter(child, state, goal, given, Math.floor(random() * 6))) === 'SIGKILL')
-        killedMidRun++;
-      progress.push(countBars(state));
-    }
-    // every kill landed mid-run, and the run advanced between them
-    expect(killedMidRun).toBe(12);
-    expect(progress.at(-1)).toBeLessThan(N);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1]);
-    // resumed to the end: every sleeve restored, the same journal as the uninterrupted run
-    const r = run(state);
-    expect(r.status, r.stderr).toBe(0);
-    const got = dump(state);
-    expect(got.bars).toEqual(expected.bars);
-    expect(got.sleeves).toEqual(expected.sleeves);
-    expect(got.orders).toEqual(expected.orders);
-    expect(got.fills).toEqual(expected.fills);
-    expect(got.trades).toEqual(expected.trades);
-    expect(got.venue).toEqual(expected.venue);
-    expect(got.positions).toEqual(expected.positions);
-    // no duplicate order: every order reached the venue exactly once
-    expect(got.submits).toHaveLength(expected.orders.length);
-    expect(got.submits.every((s) => s.n === 1 && s.accepted === 1)).toBe(true);
-    const j = new Journal(state, { readonly: true });
-    expect(j.verifyChain()).toEqual({ bars: N, fills: expected.fills.length });
-    j.close();
-  }, 900_000);
+describe('crash safety of a paper book', () => {
+  it.each(BOOKS)(
+    '%s: SIGKILLs at the delicate points and at 12 random writes: the journal equals an uninterrupted run, no order sent twice',
+    async (_name, portfolio) => {
+      const dir = tempDir();
+      const { file: csv, dates } = bookCsv(dir, SYMBOLS, 300, N);
+      writeFileSync(
+        join(dir, 'book.json'),
+        JSON.stringify({
+          preset: 'kalman-pair',
+          options: { execution: 'next-open' },
+          portfolio,
+        }),
+      );
+      const run = (state: string, env: Record<string, string> = {}) =>
+        spawnSync('node', args(dir, state, `csv:${csv}`), {
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        });
+      const clean = join(dir, 'clean.db');
+      expect(run(clean).status).toBe(0);
+      const expected = dump(clean);
+      expect(expected.bars).toHaveLength(N);
+      expect(expected.sleeves).toHaveLength(3 * N);
+      expect(new Set(expected.orders.map((o) => (o as { sleeve: number }).sleeve))).toEqual(
+        new Set([0, 1, 2]),
+      );
+      expect(expected.orders.length).toBeGreaterThan(100);
+
+      const state = join(dir, 'crashed.db');
+      // deterministic crashes at bars that trade: after the bar's transaction (orders not yet sent)
+      // and after its orders left (with next-open, they wait at the venue for the next bar)
+      const trading = [...new Set((expected.orders as { seq: number }[]).map((o) => o.seq))].sort(
+        (a, b) => a - b,
+      );
+      const points = [
+        `after-journal:${trading[0]}`,
+        `after-submit:${trading[2]}`,
+        `after-journal:${trading[10]}`,
+        `after-submit:${trading[20]}`,
+      ];
+      for (const p of points) {
+        const r = run(state, { KALREV_TEST_CRASH: p });
+        expect(r.signal, `${p}: ${r.stderr}`).toBe('SIGKILL');
+        expect(countBars(state)).toBe(Number(p.split(':')[1]) + 1);
+      }
+      // the bars as NDJSON on stdin, one message per symbol and date (with its open, for next-open)
+      const rows = new Map<string, string[]>();
+      const fileLines = readFileSync(csv, 'utf8').trim().split('\n').slice(1);
+      for (const line of fileLines) {
+        const [date, symbol, open, , , close] = line.split(',');
+        if (!rows.has(date)) rows.set(date, []);
+        rows
+          .get(date)!
+          .push(JSON.stringify({ time: date, symbol, open: Number(open), close: Number(close) }) + '\n');
+      }
+      const ndjson = dates.map((d) => rows.get(d)!.join(''));
+      let seed = 20260715;
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const start = countBars(state);
+      const targets = Array.from(
+        { length: 12 },
+        () => start + 10 + Math.floor(random() * (N - 40 - start)),
+      ).sort((a, b) => a - b);
+      const progress: number[] = [];
+      let killedMidRun = 0;
+      for (const target of targets) {
+        const goal = Math.max(target, countBars(state) + 1);
+        const given = Math.min(goal + 10, N - 1);
+        expect(given).toBeGreaterThan(goal);
+        const child = spawn('node', args(dir, state, 'stdin'), { stdio: ['pipe', 'ignore', 'ignore'] });
+        child.stdin!.on('error', () => {}); // the pipe breaks when the child is killed
+        child.stdin!.write(ndjson.slice(0, given).join(''));
+        if ((await killAfter(child, state, goal, given, Math.floor(random() * 6))) === 'SIGKILL')
+          killedMidRun++;
+        progress.push(countBars(state));
+      }
+      // every kill landed mid-run, and the run advanced between them
+      expect(killedMidRun).toBe(12);
+      expect(progress.at(-1)).toBeLessThan(N);
+      for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1]);
+      // resumed to the end: every sleeve restored, the same journal as the uninterrupted run
+      const r = run(state);
+      expect(r.status, r.stderr).toBe(0);
+      const got = dump(state);
+      expect(got.bars).toEqual(expected.bars);
+      expect(got.sleeves).toEqual(expected.sleeves);
+      expect(got.orders).toEqual(expected.orders);
+      expect(got.fills).toEqual(expected.fills);
+      expect(got.trades).toEqual(expected.trades);
+      expect(got.venue).toEqual(expected.venue);
+      expect(got.positions).toEqual(expected.positions);
+      // no duplicate order: every order reached the venue exactly once
+      expect(got.submits).toHaveLength(expected.orders.length);
+      expect(got.submits.every((s) => s.n === 1 && s.accepted === 1)).toBe(true);
+      const j = new Journal(state, { readonly: true });
+      expect(j.verifyChain()).toEqual({ bars: N, fills: expected.fills.length });
+      j.close();
+    },
+    900_000,
+  );
 });
