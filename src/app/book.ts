@@ -3,6 +3,7 @@
  * a run spec's `portfolio` section: one statement of the rules for both.
  */
 import type { PortfolioSpec } from './portfolioSpec.js';
+import type { BookLimits } from '../execution/bookLimits.js';
 import { ConfigError } from './spec.js';
 
 /** How a message names a key of the `portfolio` section: its flag, or its path in the config file. */
@@ -30,4 +31,19 @@ export function bookWeights(p: PortfolioSpec, K: number, where: PortfolioKeyName
       `${at}${where('weights')}: weights go with ${where('allocation')} fixed, not ${p.allocation}`,
     );
   return p.pairs!.map(() => 1 / K);
+}
+
+const LIMIT_KEYS = [
+  'maxGrossLeverage',
+  'maxNetLeverage',
+  'maxSleeveExposure',
+  'maxSymbolExposure',
+  'maxOpenPairs',
+] as const satisfies readonly (keyof PortfolioSpec & keyof BookLimits)[];
+
+/** The book's limits a `portfolio` section sets (a backtest and a paper book apply them alike). */
+export function bookLimits(p: PortfolioSpec): BookLimits {
+  const limits: BookLimits = {};
+  for (const k of LIMIT_KEYS) if (p[k] !== undefined) limits[k] = p[k];
+  return limits;
 }

@@ -9,9 +9,9 @@ import {
   type BookConfig,
   type PaperConfig,
 } from '../live/config.js';
-import { hasLimits, type BookLimits } from '../execution/bookLimits.js';
+import { hasLimits } from '../execution/bookLimits.js';
 import { legsOf } from '../strategy/spec.js';
-import { bookWeights } from './book.js';
+import { bookLimits, bookWeights } from './book.js';
 import type { PortfolioSpec } from './portfolioSpec.js';
 import {
   ConfigError,
@@ -25,15 +25,6 @@ import {
 /** The preset of a run that names none: by its number of legs. */
 export const defaultPreset = (legs: number | undefined): string =>
   legs === 1 ? 'kalman-single' : 'kalman-pair';
-
-/** The limits of `kalrev portfolio`'s book, applied by a paper book as the backtest applies them. */
-const LIMIT_KEYS = [
-  'maxGrossLeverage',
-  'maxNetLeverage',
-  'maxSleeveExposure',
-  'maxSymbolExposure',
-  'maxOpenPairs',
-] as const satisfies readonly (keyof PortfolioSpec & keyof BookLimits)[];
 
 /**
  * A paper book from a run spec's `portfolio` section: fixed pairs, funded equally or with fixed
@@ -75,8 +66,7 @@ function paperBook(spec: RunSpec, p: PortfolioSpec, at: string): { symbols: stri
     for (const s of [y, x]) if (!symbols.includes(s)) symbols.push(s);
     return { y, x, weight: weights[i] };
   });
-  const limits: BookLimits = {};
-  for (const k of LIMIT_KEYS) if (p[k] !== undefined) limits[k] = p[k];
+  const limits = bookLimits(p);
   return { symbols, book: hasLimits(limits) ? { sleeves, limits } : { sleeves } };
 }
 

@@ -7,13 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { PriceFrame } from '../data/frame.js';
 import type { Repair } from '../data/repair.js';
-import {
-  PortfolioError,
-  runBook,
-  type BookLimits,
-  type BookResult,
-  type SleevePlan,
-} from '../backtest/portfolio.js';
+import { PortfolioError, runBook, type BookResult, type SleevePlan } from '../backtest/portfolio.js';
 import { olsBeta } from '../scan/evaluate.js';
 import type { Executor, ProgressCallback } from '../scan/executor.js';
 import {
@@ -29,7 +23,7 @@ import { loadScanRun } from './scan.js';
 import { ConfigError, runJson, type RunSpec, type RunSpecLayers } from './spec.js';
 import { flagOf } from './flags.js';
 import { portfolioSchema, type PortfolioSpec, type PortfolioSpecInput } from './portfolioSpec.js';
-import { bookWeights } from './book.js';
+import { bookLimits, bookWeights } from './book.js';
 import { resolveStrategy, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
 import {
   resolveBacktestOptions,
@@ -48,14 +42,6 @@ export interface PortfolioRun {
   periods: SelectionPeriod[] | null;
   book: BookResult;
 }
-
-const LIMIT_KEYS = [
-  'maxGrossLeverage',
-  'maxNetLeverage',
-  'maxSleeveExposure',
-  'maxSymbolExposure',
-  'maxOpenPairs',
-] as const satisfies readonly (keyof BookLimits & keyof PortfolioSpec)[];
 
 /** Where a portfolio option is set, for messages: its flag, or its key in the config file. */
 const where = (key: keyof PortfolioSpec) => flagOf(`portfolio.${key}`) ?? `portfolio.${key}`;
@@ -203,8 +189,7 @@ async function runPortfolio(
         `no pair passed the screens in any of the ${periods.length} windows (false discovery rate ${p.fdr}); loosen ${where('fdr')} or ${where('halfLife')}, or give more data`,
       );
   }
-  const limits: BookLimits = {};
-  for (const key of LIMIT_KEYS) if (p[key] !== undefined) limits[key] = p[key];
+  const limits = bookLimits(p);
   const book = runBook(frame, plans, options, {
     limits,
     ...(periods !== null && periods.length > 0 ? { from: periods[0].start } : {}),
