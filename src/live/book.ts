@@ -26,6 +26,7 @@ import type { AssembledBar } from './assembler.js';
 import type { PaperConfig, SleeveConfig } from './config.js';
 import {
   accountFlat,
+  accountState,
   accountOrders,
   barTrades,
   loadBar,
@@ -371,20 +372,7 @@ export class BookDesk implements Desk {
         target[s.legs[i]] += sim.target[i];
         positions[s.legs[i]] += ledger.pos[i];
       }
-      rows.push({
-        seq,
-        sleeve: s.index,
-        target: Array.from(sim.target),
-        positions: Array.from(ledger.pos),
-        equity: sim.equity,
-        cash: ledger.sums[CASH],
-        gross: sim.grossExposure,
-        net: sim.netExposure,
-        ret: sim.barReturn,
-        notional: ledger.sums[BAR_NOTIONAL],
-        signal: { ...s.strategy.signal },
-        snapshot: sim.snapshot(),
-      });
+      rows.push({ seq, sleeve: s.index, ...accountState(sim, s.strategy.signal) });
     }
     if (book.ret === -1)
       events.push({ time: bar.time, at: now, kind: 'book-ruined', detail: { equity: book.equity } });

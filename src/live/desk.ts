@@ -11,7 +11,7 @@
 import { BAR_NOTIONAL, CASH, type Ledger, type Trade } from '../execution/ledger.js';
 import { Simulator } from '../execution/simulator.js';
 import { buildStrategy } from '../strategy/spec.js';
-import type { Bar, Strategy } from '../strategy/types.js';
+import type { Bar, SignalState, Strategy } from '../strategy/types.js';
 import type { AssembledBar } from './assembler.js';
 import type { PaperConfig } from './config.js';
 import { OrderGate, type RiskAction } from './gate.js';
@@ -128,6 +128,29 @@ export function barTrades(ledger: Ledger, fillsBefore: number, t: number): Trade
 }
 
 /** Flat with no target waiting to fill. */
+/** The account fields of a journal row, as after a bar: a single run's bar, or a book's sleeve's. */
+export type AccountState = Pick<
+  SleeveRow,
+  'target' | 'positions' | 'equity' | 'cash' | 'gross' | 'net' | 'ret' | 'notional' | 'signal' | 'snapshot'
+>;
+
+/** An account's state after its bar, as the journal holds it, with its strategy's `signal`. */
+export function accountState(sim: Simulator, signal: SignalState): AccountState {
+  const ledger = sim.ledger;
+  return {
+    target: Array.from(sim.target),
+    positions: Array.from(ledger.pos),
+    equity: sim.equity,
+    cash: ledger.sums[CASH],
+    gross: sim.grossExposure,
+    net: sim.netExposure,
+    ret: sim.barReturn,
+    notional: ledger.sums[BAR_NOTIONAL],
+    signal: { ...signal },
+    snapshot: sim.snapshot(),
+  };
+}
+
 export const accountFlat = (sim: Simulator): boolean =>
   !sim.hasPending && sim.ledger.pos.every((p) => p === 0);
 
@@ -228,17 +251,8 @@ export class StrategyDesk implements Desk {
         receivedAt: bar.receivedAt,
         close: Array.from(bar.close),
         open: bar.open === null ? null : Array.from(bar.open),
-        target: Array.from(sim.target),
         decision,
-        positions: Array.from(ledger.pos),
-        equity: sim.equity,
-        cash: ledger.sums[CASH],
-        gross: sim.grossExposure,
-        net: sim.netExposure,
-        ret: sim.barReturn,
-        notional: ledger.sums[BAR_NOTIONAL],
-        signal: { ...this.strategy.signal },
-        snapshot: sim.snapshot(),
+        ...accountState(sim, this.strategy.signal),
       },
       sleeves: [],
       orders,
