@@ -23,7 +23,7 @@ import { loadScanRun } from './scan.js';
 import { ConfigError, runJson, type RunSpec, type RunSpecLayers } from './spec.js';
 import { flagOf } from './flags.js';
 import { portfolioSchema, type PortfolioSpec, type PortfolioSpecInput } from './portfolioSpec.js';
-import { bookLimits, bookWeights } from './book.js';
+import { bookLimits, bookWeights, type PortfolioKeyName } from './book.js';
 import { resolveStrategy, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
 import {
   resolveBacktestOptions,
@@ -43,8 +43,20 @@ export interface PortfolioRun {
   book: BookResult;
 }
 
-/** Where a portfolio option is set, for messages: its flag, or its key in the config file. */
-const where = (key: keyof PortfolioSpec) => flagOf(`portfolio.${key}`) ?? `portfolio.${key}`;
+/** A key as the library names it: its path in the run spec. */
+const keyPath: PortfolioKeyName = (key) => `portfolio.${key}`;
+
+/** A key as a command line names it: the flag that set it, else its path in the config file. */
+function keyOf(layers: RunSpecLayers): PortfolioKeyName {
+  const at = layers.source ? `${layers.source}: ` : '';
+  return (key) => {
+    const flag = flagOf(`portfolio.${key}`);
+    const fromFlags = layers.flags?.portfolio !== undefined && key in layers.flags.portfolio;
+    return flag !== undefined && (fromFlags || layers.file?.portfolio?.[key] === undefined)
+      ? flag
+      : `${at}portfolio.${key}`;
+  };
+}
 
 /** The first bar from which both legs have a price on every bar to `to`, or −1. */
 function firstPriced(frame: PriceFrame, y: string, x: string): number {
@@ -60,7 +72,12 @@ function firstPriced(frame: PriceFrame, y: string, x: string): number {
 }
 
 /** The sleeves of a book of fixed pairs: each from its legs' first common bar (after a training window for inverse-vol weights). */
-function fixedPlans(frame: PriceFrame, strategy: StrategySpec, p: PortfolioSpec): SleevePlan[] {
+function fixedPlans(
+  frame: PriceFrame,
+  strategy: StrategySpec,
+  p: PortfolioSpec,
+  where: PortfolioKeyName,
+): SleevePlan[] {
   const pairs = p.pairs!;
   const weights = bookWeights(p, pairs.length, where);
   const n = frame.length;
@@ -133,7 +150,7 @@ export async function portfolio(frame: PriceFrame, input: PortfolioInput): Promi
   }
   const strategy = resolveStrategy((input.strategy ?? 'kalman-pair') as StrategyInput);
   const options = resolveBacktestOptions(input.options ?? {});
-  return runPortfolio(frame, strategy, options, parsed.data, input.executor, input.onProgress);
+  return runPortfolio(frame, strategy, options, parsed.data, keyPath, input.executor, input.onProgress);
 }
 
 /** The book of a resolved spec over `frame`. */
@@ -142,6 +159,7 @@ async function runPortfolio(
   strategy: StrategySpec,
   options: ResolvedBacktestOptions,
   p: PortfolioSpec,
+  where: PortfolioKeyName,
   executor?: Executor,
   onProgress?: ProgressCallback,
 ): Promise<PortfolioResult> {
@@ -152,7 +170,7 @@ async function runPortfolio(
   let periods: SelectionPeriod[] | null = null;
   let plans: SleevePlan[];
   if (p.pairs !== undefined) {
-    plans = fixedPlans(frame, strategy, p);
+    plans = fixedPlans(frame, strategy, p, where);
     if (p.allocation === 'inverse-vol') plans = normalise(plans);
   } else {
     if (p.allocation === 'fixed')
@@ -209,6 +227,7 @@ export async function portfolioRun(
 ): Promise<PortfolioRun> {
   const { frame, repairs, spec } = await loadScanRun(layers, 'portfolio');
   const p = spec.portfolio;
+  const where = keyOf(layers);
   if (p === undefined)
     throw new ConfigError(
       `${where('pairs')} or ${where('top')}: a book holds either fixed pairs or the best K of each window; give one`,
@@ -217,7 +236,15 @@ export async function portfolioRun(
     throw new ConfigError(
       'symbols: a portfolio reads the whole universe; name its pairs with --pairs or select them',
     );
-  const { book, periods } = await runPortfolio(frame, spec.strategy, spec.options, p, executor, onProgress);
+  const { book, periods } = await runPortfolio(
+    frame,
+    spec.strategy,
+    spec.options,
+    p,
+    where,
+    executor,
+    onProgress,
+  );
   return { frame, repairs, spec: { ...spec, portfolio: p }, periods, book };
 }
 

@@ -338,7 +338,7 @@ describe('portfolio(): the library entry', () => {
           weights: [0.3, 0.3],
         },
       }),
-    ).rejects.toThrow(/--weights: the weights must sum to 1, they sum to 0.6/);
+    ).rejects.toThrow(/^portfolio.weights: the weights must sum to 1, they sum to 0.6/);
     await expect(portfolio(frame, { portfolio: { top: 2, train: 10 } })).rejects.toThrow(ConfigError);
   });
 });

@@ -2,7 +2,7 @@
  * `kalrev portfolio` end to end on the bundled 67-ETF universe: walk-forward selection and a
  * book of fixed pairs, their output folders, run.json reproducing the run, and bad input.
  */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +120,29 @@ describe('kalrev portfolio --pairs', () => {
 });
 
 describe('kalrev portfolio: bad input exits 2 naming the option', () => {
+  it('names the config file and the key when the value came from the file', async () => {
+    const file = join(dir, 'bad-book.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        data: join(process.cwd(), DATA),
+        portfolio: {
+          pairs: [
+            ['EWA', 'EWC'],
+            ['SPY', 'IWM'],
+          ],
+          allocation: 'fixed',
+          weights: [0.6, 0.5],
+        },
+      }),
+    );
+    const r = await kalrevInProcess('portfolio', '--config', file, '--quiet', '--out', join(dir, 'bad'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      `kalrev: ${file}: portfolio.weights: the weights must sum to 1, they sum to 1.1`,
+    );
+  });
+
   const rows: [string[], RegExp][] = [
     [['--pairs', 'EWA,NOPE'], /^kalrev: --pairs: NOPE \(pair EWA,NOPE\) is not in the data/],
     [['--select', 'top:5000'], /^kalrev: --select: top:5000 is more than the 2211 pairs 67 symbols can form/],
