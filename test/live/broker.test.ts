@@ -49,7 +49,7 @@ async function trade(
   for (let t = 0; t < n; t++) {
     during(t, fake);
     await s.runner.processBar(barAt(t));
-    await clock.delay(DAY);
+    await clock.elapse(DAY);
   }
   await s.runner.reconcile('end');
   return { s, fake, clock };
@@ -106,9 +106,9 @@ describe('an asynchronous broker', () => {
     // bars a millisecond apart: a twenty-part order takes twenty seconds
     for (let t = 0; t < 400 && s.journal.count('orders') === 0; t++) {
       await s.runner.processBar(barAt(t));
-      await clock.delay(1);
+      await clock.elapse(1);
     }
-    await clock.delay(2500);
+    await clock.elapse(2500);
     await s.runner.reconcile('end');
     const open = s.journal.openOrders();
     expect(open.length).toBeGreaterThan(0);
@@ -118,7 +118,7 @@ describe('an asynchronous broker', () => {
     expect(open.map((o) => o.clientId)).toEqual((await fake.openOrders()).map((o) => o.order.clientId));
     // cancelled at the venue (by hand): the reports say so, the journal follows
     for (const o of open) await fake.cancel(o.clientId);
-    await clock.delay(DAY);
+    await clock.elapse(DAY);
     await s.runner.reconcile('end');
     const cancelled = s.journal.orders().filter((o) => o.status === 'cancelled');
     expect(cancelled.map((o) => o.clientId)).toEqual(open.map((o) => o.clientId));
@@ -199,7 +199,7 @@ describe('an asynchronous broker', () => {
       await s.runner.processBar(barAt(t)).catch((e: unknown) => {
         if ((e as Error).message !== 'crash') throw e;
       });
-      await clock.delay(DAY);
+      await clock.elapse(DAY);
     }
     const lost = s.journal.openOrders();
     expect(lost.map((o) => [o.seq, o.status])).toEqual([
@@ -216,7 +216,7 @@ describe('an asynchronous broker', () => {
     );
     for (; t < 200; t++) {
       await again.runner.processBar(barAt(t));
-      await clock.delay(DAY);
+      await clock.elapse(DAY);
     }
     await again.runner.reconcile('end');
     expect(again.journal.orders().every((o) => o.status === 'filled')).toBe(true);
@@ -231,7 +231,7 @@ describe('an asynchronous broker', () => {
     let t = 0;
     for (; t < 100; t++) {
       await s.runner.processBar(barAt(t));
-      await clock.delay(DAY);
+      await clock.elapse(DAY);
     }
     const before = s.journal.positions().get('EWC') ?? 0;
     fake.tamper('EWC', 25);

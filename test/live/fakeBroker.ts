@@ -40,8 +40,8 @@ export class FakeClock {
     this.#timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.#pump();
   }
-  /** Resolves after `ms` of fake time. */
-  delay(ms: number): Promise<void> {
+  /** Resolves once `ms` of fake time have elapsed (no wall-clock wait: the clock jumps there). */
+  elapse(ms: number): Promise<void> {
     return new Promise((resolve) => this.after(ms, resolve));
   }
   #pump(): void {
@@ -152,10 +152,10 @@ export class FakeBroker implements Broker {
   /** A request: half the latency to reach the venue, half for the answer; either leg can be lost. */
   async #call<T>(venue: () => T): Promise<T> {
     if (!this.#up) throw new BrokerConnectionError(this.name, 'not connected');
-    await this.clock.delay(this.latencyMs / 2);
+    await this.clock.elapse(this.latencyMs / 2);
     if (!this.#up) throw new BrokerConnectionError(this.name, 'connection lost before the venue answered');
     const answer = venue();
-    await this.clock.delay(this.latencyMs / 2);
+    await this.clock.elapse(this.latencyMs / 2);
     if (!this.#up) throw new BrokerConnectionError(this.name, 'connection lost, answer not received');
     return answer;
   }
