@@ -104,7 +104,12 @@ function fixedPlans(
       const yc = frame.get(y, 'close');
       const xc = frame.get(x, 'close');
       const beta = olsBeta(yc.subarray(first, start), xc.subarray(first, start), p.train);
-      weight = 1 / spreadVolatility(yc, xc, beta, first, start);
+      const vol = spreadVolatility(yc, xc, beta, first, start);
+      if (!(vol > 0 && vol < Infinity))
+        throw new ConfigError(
+          `${where('allocation')}: inverse-vol needs the spread of ${y},${x} to move over its ${p.train}-bar window (${frame.date(first)} … ${frame.date(start - 1)}); its volatility is ${vol}`,
+        );
+      weight = 1 / vol;
     }
     return { y, x, strategy, warmFrom: first, start, stop: n, onStop: p.onLeave, weight };
   });

@@ -99,8 +99,8 @@ export function backtest(
   return { ...result, symbols, options: opts, strategy: spec };
 }
 
-/** Per-leg columns as one row-major block (n × L); one leg's column is its own block. */
-function rows(cols: readonly Float64Array[], n: number): Float64Array {
+/** Per-leg columns as one row-major block (n × L); one leg's column is its own block. @internal */
+export function rows(cols: readonly Float64Array[], n: number): Float64Array {
   const L = cols.length;
   if (L === 1) return cols[0];
   const out = new Float64Array(n * L);

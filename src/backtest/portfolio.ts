@@ -27,6 +27,7 @@ import type { Trade } from '../execution/ledger.js';
 import { atCapital, legsOf, warmupBars, type StrategySpec } from '../strategy/spec.js';
 import { bookReturn, sleeveCapitals } from '../execution/book.js';
 import { specTargets } from './targets.js';
+import { rows } from './engine.js';
 import { BookCapacity, hasLimits, limitsProblem, type BookLimits } from './bookLimits.js';
 
 export type { BookLimits } from './bookLimits.js';
@@ -172,22 +173,18 @@ function accountSleeve(
 ): RunResult & { traded: Float64Array } {
   const { plan, k, capital } = ss;
   const start = plan.start;
-  const rows = (col: 'close' | 'open') => {
-    const out = new Float64Array(2 * k);
-    const yv = frame.get(plan.y, col);
-    const xv = frame.get(plan.x, col);
-    for (let t = 0; t < k; t++) {
-      out[2 * t] = yv[start + t];
-      out[2 * t + 1] = xv[start + t];
-    }
-    return out;
-  };
+  // the legs' prices over the sleeve's bars, row-major as the kernel reads them
+  const legs = (col: 'close' | 'open') =>
+    rows(
+      [frame.get(plan.y, col).subarray(start, start + k), frame.get(plan.x, col).subarray(start, start + k)],
+      k,
+    );
   const times = frame.times.subarray(start, start + k);
   // the account's series are the signal record's from its first traded bar: one block a sleeve
   const rec = recordFrom(ss.sig, ss.m - k, 2);
   const sim = new Simulator(null, { ...opts, capital }, 2);
-  const open = opts.execution === 'next-open' ? rows('open') : null;
-  runAccount(sim, times, rows('close'), open, ss.targets, k, rec);
+  const open = opts.execution === 'next-open' ? legs('open') : null;
+  runAccount(sim, times, legs('close'), open, ss.targets, k, rec);
   const run = runResult(sim, rec, times) as RunResult & { traded: Float64Array };
   run.traded = rec.tradedNotional;
   return run;

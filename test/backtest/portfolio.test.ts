@@ -340,5 +340,17 @@ describe('portfolio(): the library entry', () => {
       }),
     ).rejects.toThrow(/^portfolio.weights: the weights must sum to 1, they sum to 0.6/);
     await expect(portfolio(frame, { portfolio: { top: 2, train: 10 } })).rejects.toThrow(ConfigError);
+    // a pair whose prices never move has no spread volatility to weigh it by
+    const n = 300;
+    const dates = frame.dates().slice(0, n);
+    const flat = PriceFrame.fromCloses(dates, {
+      A: new Float64Array(n).fill(10),
+      B: new Float64Array(n).fill(20),
+    });
+    await expect(
+      portfolio(flat, { portfolio: { pairs: [['A', 'B']], allocation: 'inverse-vol', train: 100 } }),
+    ).rejects.toThrow(
+      /^portfolio.allocation: inverse-vol needs the spread of A,B to move over its 100-bar window/,
+    );
   });
 });
