@@ -1,0 +1,59 @@
+/**
+ * The file a fetch writes: a long CSV (`date,symbol,open,high,low,close[,adj close][,volume]`)
+ * or a folder of one bars CSV per symbol (`SYMBOL.csv`, the same columns without `symbol`),
+ * both read by every kalrev command. `close` is the provider's close and `adj close` the close
+ * adjusted for splits and dividends; the readers use `adj close` when it is there (and scale
+ * open, high and low alike), or the close with `adjusted: false`.
+ */
+import { join } from 'node:path';
+import { isoTime } from '../frame.js';
+import { writeFileAtomic } from './atomic.js';
+import type { SymbolBars } from './run.js';
+
+/** The header and rows of one CSV. */
+function csv(list: readonly SymbolBars[], withSymbol: boolean): string {
+  const adjusted = list.every((s) => s.bars.adjClose !== undefined);
+  const volume = list.every((s) => s.bars.volume !== undefined);
+  const header = ['date', ...(withSymbol ? ['symbol'] : []), 'open', 'high', 'low', 'close'];
+  if (adjusted) header.push('adj close');
+  if (volume) header.push('volume');
+  const lines = [header.join(',')];
+  for (const { symbol, bars } of list) {
+    const name = withSymbol ? `,${csvCell(symbol)}` : '';
+    for (let i = 0; i < bars.time.length; i++) {
+      let line = `${isoTime(bars.time[i])}${name},${bars.open[i]},${bars.high[i]},${bars.low[i]},${bars.close[i]}`;
+      if (adjusted) line += `,${bars.adjClose![i]}`;
+      if (volume) line += `,${bars.volume![i]}`;
+      lines.push(line);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function csvCell(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** The file name of a symbol's file in a folder: the symbol, `/` and `\` as `-`. */
+export function symbolFileName(symbol: string): string {
+  return `${symbol.replace(/[/\\:]/g, '-')}.csv`;
+}
+
+/** Whether `out` names one CSV file (`.csv`) rather than a folder. */
+export const isCsvFile = (out: string): boolean => /\.csv$/i.test(out);
+
+/**
+ * Writes the bars to `out`: one long CSV if it ends with `.csv`, else a folder of per-symbol
+ * files. Every file is written atomically. Returns the files written.
+ */
+export function writeFetched(out: string, list: readonly SymbolBars[]): string[] {
+  if (isCsvFile(out)) {
+    writeFileAtomic(out, csv(list, true));
+    return [out];
+  }
+  return list.map((s) => {
+    const file = join(out, symbolFileName(s.symbol));
+    writeFileAtomic(file, csv([s], false));
+    return file;
+  });
+}
