@@ -11,15 +11,15 @@ export function loopbackOnly(): { refused: string[]; restore: () => void } {
   const original = net.Socket.prototype.connect;
   const refused: string[] = [];
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-    const first = args[0] as { host?: string; path?: string } | number | string;
-    const host =
-      typeof first === 'object' && first !== null
-        ? first.path !== undefined
-          ? 'local'
-          : (first.host ?? 'localhost')
-        : typeof args[1] === 'string'
-          ? args[1]
-          : 'localhost';
+    // net.connect hands its normalized arguments over as one array
+    const list = Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
+    const first = list[0];
+    let host = 'localhost';
+    if (typeof first === 'object' && first !== null) {
+      const o = first as { host?: string; path?: string };
+      host = o.path !== undefined ? 'local' : (o.host ?? 'localhost');
+    } else if (typeof list[1] === 'string') host = list[1];
+    else if (typeof first === 'string' && !/^\d+$/.test(first)) host = 'local';
     if (host !== 'local' && !LOOPBACK.has(host)) {
       refused.push(host);
       throw new Error(`test network guard: a connection to ${host}, beyond 127.0.0.1`);

@@ -15,6 +15,8 @@ const DAY = 86_400_000;
 
 /** An answer the fake gives in place of the normal one. */
 export interface Reply {
+  /** Given only to a request whose path starts with this (default: any request). */
+  path?: string;
   status: number;
   body: string;
   headers?: Record<string, string>;
@@ -36,7 +38,9 @@ export interface FetchFake {
   queue: Reply[];
   /** Answer 503 to everything. */
   down: boolean;
-  /** After this many normal answers, answer 503 to everything (a provider going away mid-fetch). */
+  /** Normal answers given so far. */
+  answered: number;
+  /** After `answered` reaches this, answer 503 to everything (a provider going away mid-fetch). */
   failAfter: number;
   /** Alpaca's bars per page. */
   alpacaPage: number;
@@ -199,8 +203,8 @@ function route(
 
 /** Starts the fake on a free port of 127.0.0.1. */
 export async function startFetchFake(): Promise<FetchFake> {
-  let normal = 0;
   const fake = {
+    answered: 0,
     url: '',
     seen: [] as Seen[],
     queue: [] as Reply[],
@@ -215,12 +219,13 @@ export async function startFetchFake(): Promise<FetchFake> {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     fake.seen.push({ path: u.pathname, query: u.searchParams, headers: req.headers });
     let reply: Reply;
-    const queued = fake.queue.shift();
-    if (queued !== undefined) reply = queued;
-    else if (fake.down || normal >= fake.failAfter) reply = { status: 503, body: 'Service Unavailable' };
+    const q = fake.queue.findIndex((r) => r.path === undefined || u.pathname.startsWith(r.path));
+    if (q >= 0) reply = fake.queue.splice(q, 1)[0];
+    else if (fake.down || fake.answered >= fake.failAfter)
+      reply = { status: 503, body: 'Service Unavailable' };
     else {
       reply = route(fake, u.pathname, u.searchParams, req.headers);
-      normal++;
+      fake.answered++;
     }
     res.writeHead(reply.status, reply.headers ?? { 'content-type': 'text/plain' });
     res.end(reply.body);

@@ -8,6 +8,7 @@ import ccxt from 'ccxt';
 import { redactedMessage } from '../../redact.js';
 import { requestedDelay, type Attempt, type Http, type RequestSubject } from './http.js';
 import { FetchError } from './errors.js';
+import { quote } from './answer.js';
 import { INTERVAL_MS, type BarRequest, type Bars, type PriceProvider } from './provider.js';
 
 type Exchange = InstanceType<typeof ccxt.Exchange>;
@@ -41,6 +42,8 @@ export function ccxtProvider(id: string, baseUrl?: string): PriceProvider {
     const e = new (Class as new (config: object) => Exchange)({
       enableRateLimit: false,
       enableLastResponseHeaders: true,
+      enableLastHttpResponse: true,
+      enableLastJsonResponse: true,
     });
     if (baseUrl !== undefined) {
       const base = new URL(baseUrl);
@@ -57,12 +60,20 @@ export function ccxtProvider(id: string, baseUrl?: string): PriceProvider {
       const e = open();
       const call = <T>(f: () => Promise<T>) => http.retrying(subject, () => attempt(e, subject, http, f));
       try {
-        markets ??= call(() => e.loadMarkets());
+        // reload: ccxt keeps a failed load's promise, so a retry must ask again
+        markets ??= call(() => e.loadMarkets(true));
         await markets;
       } catch (err) {
         markets = undefined;
         throw err;
       }
+      if (Object.keys(e.markets ?? {}).length === 0)
+        throw new FetchError(
+          name,
+          request.symbol,
+          'bad-response',
+          `unexpected answer: ${id} listed no markets`,
+        );
       if (!e.has.fetchOHLCV)
         throw new FetchError(
           name,
@@ -83,6 +94,12 @@ export function ccxtProvider(id: string, baseUrl?: string): PriceProvider {
       const bars: Bars = { time: [], open: [], high: [], low: [], close: [], volume: [] };
       for (let since = request.start; since < request.end;) {
         const candles = await call(() => e.fetchOHLCV(request.symbol, request.interval, since));
+        // ccxt reads a body that is not JSON (an HTML page) as no candles: it is garbage
+        if (e.last_json_response === undefined || e.last_json_response === null)
+          throw badCandles(
+            subject,
+            `an answer that is not JSON (${quote(String(e.last_http_response ?? ''))})`,
+          );
         if (!Array.isArray(candles)) throw badCandles(subject, 'not a list of candles');
         let last = -Infinity;
         for (const c of candles) {
