@@ -52,6 +52,12 @@ export interface FetchOptions {
    * provider's own.
    */
   baseUrl?: string;
+  /**
+   * Which closes the file holds: `both` (default) writes the provider's close and, where it has
+   * one, the adjusted close beside it (commands use the adjusted one); `raw` writes the close
+   * alone, so that every command uses it.
+   */
+  closes?: 'both' | 'raw';
   /** Alpaca's data feed: `iex` (default, free accounts) or `sip`. */
   feed?: string;
   /** Where keys and addresses are read from (default `process.env`). */
@@ -188,7 +194,18 @@ export async function fetchPrices(options: FetchOptions): Promise<FetchResult> {
     ...(cacheDir === false ? {} : { cache: new FetchCache(cacheDir) }),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  const files = writeFetched(options.out, fetched.symbols);
+  const raw = options.closes === 'raw';
+  if (options.closes !== undefined && options.closes !== 'both' && !raw)
+    throw new FetchError(
+      provider.name,
+      '',
+      'bad-request',
+      `closes expects both or raw, got "${String(options.closes)}"`,
+    );
+  const list = raw
+    ? fetched.symbols.map(({ symbol, bars: { adjClose: _drop, ...bars } }) => ({ symbol, bars }))
+    : fetched.symbols;
+  const files = writeFetched(options.out, list);
   const closes = provider.closes(interval);
   const iso = (t: number) =>
     interval === '1d' ? new Date(t).toISOString().slice(0, 10) : new Date(t).toISOString();
@@ -204,7 +221,7 @@ export async function fetchPrices(options: FetchOptions): Promise<FetchResult> {
     })),
     columns: {
       close: closes.close,
-      ...(closes.adjusted ? { adjClose: 'adjusted for splits and dividends' } : {}),
+      ...(closes.adjusted && !raw ? { adjClose: 'adjusted for splits and dividends' } : {}),
     },
     cachedChunks: fetched.cachedChunks,
     fetchedChunks: fetched.fetchedChunks,

@@ -19,6 +19,7 @@ interface FetchFlags extends OutputOptions {
   baseUrl?: string;
   feed?: string;
   progress?: boolean;
+  closes: 'both' | 'raw';
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -68,6 +69,14 @@ export function fetchCommand(): Command {
     .option('--cache <dir>', 'cache folder (default: $KALREV_CACHE_DIR, else ~/.cache/kalrev/fetch)')
     .option('--no-cache', 'fetch everything again and keep nothing')
     .option('--base-url <url>', "the provider's address, in place of its public one", urlFlag)
+    .addOption(
+      new Option(
+        '--closes <which>',
+        'both: the close and the adjusted close (commands use it); raw: the close alone',
+      )
+        .choices(['both', 'raw'])
+        .default('both'),
+    )
     .addOption(new Option('--feed <feed>', "Alpaca's data feed").choices(['iex', 'sip']))
     .option('--progress', 'draw the progress bar even when stderr is not a terminal')
     .option('--json', 'print what was written as JSON')
@@ -87,6 +96,7 @@ export function fetchCommand(): Command {
           interval: f.interval,
           provider: f.provider,
           out: f.out,
+          closes: f.closes,
           ...(f.cache === false
             ? { cacheDir: false }
             : typeof f.cache === 'string'

@@ -286,6 +286,15 @@ describe('providers, each its own way', () => {
     expect(x.message).toBe('ccxt:nosuchexchange: ccxt has no exchange "nosuchexchange"');
   });
 
+  it('writes the close alone when asked for raw closes, and the commands then use it', async () => {
+    const o = options('yahoo', ['SPY'], { closes: 'raw', from: '2010-01-04', to: '2010-01-04' });
+    const r = await fetchPrices(o);
+    expect(r.columns).toEqual({ close: "Yahoo's Close: adjusted for splits, not for dividends" });
+    expect(readFileSync(o.out, 'utf8')).toBe(
+      'date,symbol,open,high,low,close,volume\n2010-01-04,SPY,106.91,107.93,106.05,107.87,1189446\n',
+    );
+  });
+
   it('writes a folder of one file per symbol when --out is not a .csv file', async () => {
     const d = scratch();
     const o = options('yahoo', ['SPY', 'EWA'], { out: join(d, 'prices') });
