@@ -13,6 +13,8 @@ import {
   fetchBars,
   FetchError,
   Http,
+  isCsvFile,
+  symbolFileName,
   stooqProvider,
   STOOQ_URL,
   systemClock,
@@ -173,6 +175,21 @@ export async function fetchPrices(options: FetchOptions): Promise<FetchResult> {
     if (seen.has(s)) throw new FetchError(provider.name, s, 'bad-request', 'named twice');
     seen.add(s);
   }
+  if (!isCsvFile(options.out)) {
+    // one file per symbol: two symbols must not share a file name
+    const names = new Map<string, string>();
+    for (const s of options.symbols) {
+      const other = names.get(symbolFileName(s));
+      if (other !== undefined)
+        throw new FetchError(
+          provider.name,
+          s,
+          'bad-request',
+          `would be written to the same file as ${other} (${symbolFileName(s)}); use a .csv --out`,
+        );
+      names.set(symbolFileName(s), s);
+    }
+  }
   const clock = options.clock ?? systemClock;
   const start = date(options.from, 'from', provider.name);
   const end =
@@ -205,7 +222,7 @@ export async function fetchPrices(options: FetchOptions): Promise<FetchResult> {
   const list = raw
     ? fetched.symbols.map(({ symbol, bars: { adjClose: _drop, ...bars } }) => ({ symbol, bars }))
     : fetched.symbols;
-  const files = writeFetched(options.out, list);
+  const files = writeFetched(options.out, list, interval);
   const closes = provider.closes(interval);
   const iso = (t: number) =>
     interval === '1d' ? new Date(t).toISOString().slice(0, 10) : new Date(t).toISOString();

@@ -286,6 +286,52 @@ describe('providers, each its own way', () => {
     expect(x.message).toBe('ccxt:nosuchexchange: ccxt has no exchange "nosuchexchange"');
   });
 
+  it('writes intraday bars stamped with their UTC instant, in chunks of a month', async () => {
+    const o = options('yahoo', ['SPY'], { interval: '1h', from: '2010-03-01', to: '2010-03-02' });
+    const r = await fetchPrices(o);
+    expect(r.columns.adjClose).toBeUndefined();
+    const lines = readFileSync(o.out, 'utf8').trim().split('\n');
+    expect(lines.length).toBe(15);
+    expect(lines.slice(0, 2)).toEqual([
+      'date,symbol,open,high,low,close,volume',
+      '2010-03-01T14:30:00.000Z,SPY,105.74,105.89,105.71,105.84,211013',
+    ]);
+    expect(lines[14].slice(0, 24)).toBe('2010-03-02T20:30:00.000Z');
+    // the month of March 2010, in one request, at Yahoo's name for the interval
+    expect(
+      fake.seen.map((s) => [s.query.get('interval'), s.query.get('period1'), s.query.get('period2')]),
+    ).toEqual([['60m', String(Date.UTC(2010, 2, 1) / 1000), String(Date.UTC(2010, 3, 1) / 1000)]]);
+    const { frame } = await readPrices(o.out);
+    expect(frame.times[0]).toBe(Date.UTC(2010, 2, 1, 14, 30));
+  });
+
+  it('refuses a bar no command would read (a zero close), naming it', async () => {
+    fake.queue = [
+      {
+        path: '/q/d/l/',
+        status: 200,
+        body: 'Date,Open,High,Low,Close,Volume\r\n2010-01-04,1,1,1,1,10\r\n2010-01-05,1,1,1,0,10\r\n',
+      },
+    ];
+    const e = await failure(
+      fetchPrices(options('stooq', ['spy.us'], { from: '2010-01-01', to: '2010-12-31' })),
+    );
+    expect([e.code, e.message]).toEqual([
+      'bad-response',
+      'stooq spy.us: close of the bar at 2010-01-05 is 0',
+    ]);
+  });
+
+  it('refuses two symbols that would share a file of the folder', async () => {
+    const e = await failure(
+      fetchPrices(options('ccxt:binance', ['BTC/USDT', 'BTC-USDT'], { out: join(scratch(), 'dir') })),
+    );
+    expect(e.message).toBe(
+      'ccxt:binance BTC-USDT: would be written to the same file as BTC/USDT (BTC-USDT.csv); use a .csv --out',
+    );
+    expect(fake.seen.length).toBe(0);
+  });
+
   it('writes the close alone when asked for raw closes, and the commands then use it', async () => {
     const o = options('yahoo', ['SPY'], { closes: 'raw', from: '2010-01-04', to: '2010-01-04' });
     const r = await fetchPrices(o);
@@ -361,6 +407,23 @@ describe('the cache', () => {
     const resumed = await fetchPrices(o);
     expect([resumed.fetchedChunks, resumed.cachedChunks]).toEqual([2, 4]);
     expect(fake.seen.length).toBe(2);
+    expect(readFileSync(o.out, 'utf8')).toBe(readFileSync(whole.out, 'utf8'));
+  });
+
+  it('resumes a fetch stopped by its signal (Ctrl-C) to the same file', async () => {
+    const whole = options('stooq', ['spy.us', 'ewa.us']);
+    await fetchPrices(whole);
+    const controller = new AbortController();
+    const o = options('stooq', ['spy.us', 'ewa.us'], {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 4) controller.abort();
+      },
+    });
+    await expect(fetchPrices(o)).rejects.toThrow(/abort/i);
+    expect(files(o.cacheDir as string).length).toBe(4);
+    const resumed = await fetchPrices({ ...o, signal: new AbortController().signal, onProgress: () => {} });
+    expect([resumed.fetchedChunks, resumed.cachedChunks]).toEqual([2, 4]);
     expect(readFileSync(o.out, 'utf8')).toBe(readFileSync(whole.out, 'utf8'));
   });
 

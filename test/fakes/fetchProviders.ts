@@ -71,11 +71,12 @@ function yahoo(symbol: string, q: URLSearchParams): Reply {
   r.timestamp = cut(r.timestamp);
   for (const k of Object.keys(r.indicators.quote[0]))
     r.indicators.quote[0][k] = cut(r.indicators.quote[0][k]);
-  r.indicators.adjclose[0].adjclose = cut(r.indicators.adjclose[0].adjclose);
+  // intraday answers have no adjusted close
+  if (r.indicators.adjclose) r.indicators.adjclose[0].adjclose = cut(r.indicators.adjclose[0].adjclose);
   if (r.timestamp.length === 0) {
     // Yahoo's answer for a range without trading: no timestamps, empty indicators
     delete r.timestamp;
-    r.indicators = { quote: [{}], adjclose: [{}] };
+    r.indicators = { quote: [{}], ...(r.indicators.adjclose ? { adjclose: [{}] } : {}) };
   }
   return json(200, body);
 }

@@ -1,6 +1,7 @@
 /**
  * The file a fetch writes: a long CSV (`date,symbol,open,high,low,close[,adj close][,volume]`)
  * or a folder of one bars CSV per symbol (`SYMBOL.csv`, the same columns without `symbol`),
+ * daily bars dated `YYYY-MM-DD` and intraday bars stamped with their UTC instant,
  * both read by every kalrev command. `close` is the provider's close and `adj close` the close
  * adjusted for splits and dividends; the readers use `adj close` when it is there (and scale
  * open, high and low alike), or the close with `adjusted: false`.
@@ -8,10 +9,14 @@
 import { join } from 'node:path';
 import { isoTime } from '../frame.js';
 import { writeFileAtomic } from './atomic.js';
+import type { FetchInterval } from './provider.js';
 import type { SymbolBars } from './run.js';
 
+/** A bar's timestamp: its date for daily bars, the instant in UTC for intraday ones. */
+const stamp = (t: number, daily: boolean) => (daily ? isoTime(t) : new Date(t).toISOString());
+
 /** The header and rows of one CSV. */
-function csv(list: readonly SymbolBars[], withSymbol: boolean): string {
+function csv(list: readonly SymbolBars[], withSymbol: boolean, daily: boolean): string {
   const adjusted = list.every((s) => s.bars.adjClose !== undefined);
   const volume = list.every((s) => s.bars.volume !== undefined);
   const header = ['date', ...(withSymbol ? ['symbol'] : []), 'open', 'high', 'low', 'close'];
@@ -21,7 +26,7 @@ function csv(list: readonly SymbolBars[], withSymbol: boolean): string {
   for (const { symbol, bars } of list) {
     const name = withSymbol ? `,${csvCell(symbol)}` : '';
     for (let i = 0; i < bars.time.length; i++) {
-      let line = `${isoTime(bars.time[i])}${name},${bars.open[i]},${bars.high[i]},${bars.low[i]},${bars.close[i]}`;
+      let line = `${stamp(bars.time[i], daily)}${name},${bars.open[i]},${bars.high[i]},${bars.low[i]},${bars.close[i]}`;
       if (adjusted) line += `,${bars.adjClose![i]}`;
       if (volume) line += `,${bars.volume![i]}`;
       lines.push(line);
@@ -46,14 +51,15 @@ export const isCsvFile = (out: string): boolean => /\.csv$/i.test(out);
  * Writes the bars to `out`: one long CSV if it ends with `.csv`, else a folder of per-symbol
  * files. Every file is written atomically. Returns the files written.
  */
-export function writeFetched(out: string, list: readonly SymbolBars[]): string[] {
+export function writeFetched(out: string, list: readonly SymbolBars[], interval: FetchInterval): string[] {
+  const daily = interval === '1d';
   if (isCsvFile(out)) {
-    writeFileAtomic(out, csv(list, true));
+    writeFileAtomic(out, csv(list, true, daily));
     return [out];
   }
   return list.map((s) => {
     const file = join(out, symbolFileName(s.symbol));
-    writeFileAtomic(file, csv([s], false));
+    writeFileAtomic(file, csv([s], false, daily));
     return file;
   });
 }
