@@ -41,7 +41,7 @@ export interface FetchOptions {
   interval?: FetchInterval;
   /** `yahoo`, `stooq`, `alpaca` or `ccxt:EXCHANGE`. */
   provider: string;
-  /** A `.csv` file (one long file) or a folder (one `SYMBOL.csv` per symbol). */
+  /** A `.csv` or `.parquet` file (one long file) or a folder (one `SYMBOL.csv` per symbol). */
   out: string;
   /**
    * The cache folder; default `KALREV_CACHE_DIR`, else `$XDG_CACHE_HOME/kalrev/fetch`, else
@@ -78,7 +78,7 @@ export interface FetchOptions {
 export interface FetchResult {
   provider: string;
   interval: FetchInterval;
-  /** The files written: the `.csv` file, or one per symbol in the folder. */
+  /** The files written: the `.csv` or `.parquet` file, or one per symbol in the folder. */
   files: string[];
   /** Per symbol: bars written and the first and last bar's date. */
   symbols: { symbol: string; bars: number; first: string; last: string }[];
@@ -185,7 +185,7 @@ export async function fetchPrices(options: FetchOptions): Promise<FetchResult> {
           provider.name,
           s,
           'bad-request',
-          `would be written to the same file as ${other} (${symbolFileName(s)}); use a .csv --out`,
+          `would be written to the same file as ${other} (${symbolFileName(s)}); use a .csv or .parquet --out`,
         );
       names.set(symbolFileName(s), s);
     }
@@ -222,7 +222,7 @@ export async function fetchPrices(options: FetchOptions): Promise<FetchResult> {
   const list = raw
     ? fetched.symbols.map(({ symbol, bars: { adjClose: _drop, ...bars } }) => ({ symbol, bars }))
     : fetched.symbols;
-  const files = writeFetched(options.out, list, interval);
+  const files = await writeFetched(options.out, list, interval);
   const closes = provider.closes(interval);
   const iso = (t: number) =>
     interval === '1d' ? new Date(t).toISOString().slice(0, 10) : new Date(t).toISOString();

@@ -65,7 +65,10 @@ export function fetchCommand(): Command {
     .option('--to <date>', 'last date, YYYY-MM-DD (default: today)', dateFlag('--to'))
     .addOption(new Option('--interval <i>', 'bar interval').choices(FETCH_INTERVALS).default('1d'))
     .requiredOption('--provider <p>', 'yahoo, stooq, alpaca or ccxt:EXCHANGE', providerFlag)
-    .requiredOption('--out <path>', 'a .csv file (one long file), or a folder (one SYMBOL.csv per symbol)')
+    .requiredOption(
+      '--out <path>',
+      'a .csv or .parquet file (one long file), or a folder (one SYMBOL.csv per symbol)',
+    )
     .option('--cache <dir>', 'cache folder (default: $KALREV_CACHE_DIR, else ~/.cache/kalrev/fetch)')
     .option('--no-cache', 'fetch everything again and keep nothing')
     .option('--base-url <url>', "the provider's address, in place of its public one", urlFlag)

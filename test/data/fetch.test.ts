@@ -327,7 +327,7 @@ describe('providers, each its own way', () => {
       fetchPrices(options('ccxt:binance', ['BTC/USDT', 'BTC-USDT'], { out: join(scratch(), 'dir') })),
     );
     expect(e.message).toBe(
-      'ccxt:binance BTC-USDT: would be written to the same file as BTC/USDT (BTC-USDT.csv); use a .csv --out',
+      'ccxt:binance BTC-USDT: would be written to the same file as BTC/USDT (BTC-USDT.csv); use a .csv or .parquet --out',
     );
     expect(fake.seen.length).toBe(0);
   });
@@ -339,6 +339,24 @@ describe('providers, each its own way', () => {
     expect(readFileSync(o.out, 'utf8')).toBe(
       'date,symbol,open,high,low,close,volume\n2010-01-04,SPY,106.91,107.93,106.05,107.87,1189446\n',
     );
+  });
+
+  it('writes a Parquet file that reads as the CSV does', async () => {
+    const csv = options('alpaca', ['SPY', 'EWA']);
+    await fetchPrices(csv);
+    const o = { ...csv, out: join(scratch(), 'prices.parquet') };
+    const r = await fetchPrices(o);
+    expect(r.files).toEqual([o.out]);
+    for (const adjusted of [true, false]) {
+      const a = (await readPrices(csv.out, { adjusted })).frame;
+      const b = (await readPrices(o.out, { adjusted })).frame;
+      expect(b.symbols).toEqual(['SPY', 'EWA']);
+      expect(Array.from(b.times)).toEqual(Array.from(a.times));
+      for (const s of b.symbols)
+        for (const f of ['open', 'high', 'low', 'close', 'volume'] as const)
+          expect(Array.from(b.get(s, f))).toEqual(Array.from(a.get(s, f)));
+    }
+    expect((await readPrices(o.out, { adjusted: false })).frame.get('SPY')[0]).toBe(105.87);
   });
 
   it('writes a folder of one file per symbol when --out is not a .csv file', async () => {

@@ -3,7 +3,7 @@
  * beside it, is flushed, and replaces the file in one rename. A crash leaves the old file (or
  * none) and a stray `.tmp` file that nothing reads.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -11,13 +11,13 @@ import { randomBytes } from 'node:crypto';
 export const TEMP_SUFFIX = '.tmp';
 
 /** Writes `content` to `file` atomically, creating its folder. */
-export function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
   try {
     const fd = openSync(temp, 'w');
     try {
-      writeSync(fd, content);
+      writeFileSync(fd, content);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -1,5 +1,6 @@
 /**
  * The file a fetch writes: a long CSV (`date,symbol,open,high,low,close[,adj close][,volume]`)
+ * or the same columns as a Parquet file,
  * or a folder of one bars CSV per symbol (`SYMBOL.csv`, the same columns without `symbol`),
  * daily bars dated `YYYY-MM-DD` and intraday bars stamped with their UTC instant,
  * both read by every kalrev command. `close` is the provider's close and `adj close` the close
@@ -44,15 +45,50 @@ export function symbolFileName(symbol: string): string {
   return `${symbol.replace(/[/\\:]/g, '-')}.csv`;
 }
 
-/** Whether `out` names one CSV file (`.csv`) rather than a folder. */
-export const isCsvFile = (out: string): boolean => /\.csv$/i.test(out);
+/** Whether `out` names one file (`.csv` or `.parquet`) rather than a folder. */
+export const isCsvFile = (out: string): boolean => /\.(csv|parquet)$/i.test(out);
+
+/** The long layout as a Parquet file: the CSV's columns, the date as the same text. */
+async function parquet(list: readonly SymbolBars[], daily: boolean): Promise<Uint8Array> {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const adjusted = list.every((s) => s.bars.adjClose !== undefined);
+  const volume = list.every((s) => s.bars.volume !== undefined);
+  const all = (f: (s: SymbolBars) => readonly (number | string)[]) => list.flatMap(f);
+  const double = (name: string, f: (s: SymbolBars) => readonly number[]) => ({
+    name,
+    data: all(f) as number[],
+    type: 'DOUBLE' as const,
+  });
+  const buffer = parquetWriteBuffer({
+    columnData: [
+      { name: 'date', data: all((s) => s.bars.time.map((t) => stamp(t, daily))), type: 'STRING' },
+      { name: 'symbol', data: all((s) => s.bars.time.map(() => s.symbol)), type: 'STRING' },
+      double('open', (s) => s.bars.open),
+      double('high', (s) => s.bars.high),
+      double('low', (s) => s.bars.low),
+      double('close', (s) => s.bars.close),
+      ...(adjusted ? [double('adj close', (s) => s.bars.adjClose!)] : []),
+      ...(volume ? [double('volume', (s) => s.bars.volume!)] : []),
+    ],
+  });
+  return new Uint8Array(buffer);
+}
 
 /**
- * Writes the bars to `out`: one long CSV if it ends with `.csv`, else a folder of per-symbol
- * files. Every file is written atomically. Returns the files written.
+ * Writes the bars to `out`: one long CSV if it ends with `.csv`, one long Parquet file if it
+ * ends with `.parquet`, else a folder of per-symbol CSV files. Every file is written
+ * atomically. Returns the files written.
  */
-export function writeFetched(out: string, list: readonly SymbolBars[], interval: FetchInterval): string[] {
+export async function writeFetched(
+  out: string,
+  list: readonly SymbolBars[],
+  interval: FetchInterval,
+): Promise<string[]> {
   const daily = interval === '1d';
+  if (/\.parquet$/i.test(out)) {
+    writeFileAtomic(out, await parquet(list, daily));
+    return [out];
+  }
   if (isCsvFile(out)) {
     writeFileAtomic(out, csv(list, true, daily));
     return [out];
