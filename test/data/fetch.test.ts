@@ -271,6 +271,23 @@ describe('providers, each its own way', () => {
     expect(frame.dates()).toEqual(['2010-03-30', '2010-03-31', '2010-04-01', '2010-04-05', '2010-04-06']);
   });
 
+  it("reads Yahoo's refusal of a client without a session as a refused key", async () => {
+    fake.queue = [
+      {
+        path: '/v8/',
+        status: 401,
+        body: JSON.stringify({
+          chart: { result: null, error: { code: 'Unauthorized', description: 'Invalid Crumb' } },
+        }),
+      },
+    ];
+    const e = await failure(fetchPrices(options('yahoo', ['SPY'])));
+    expect([e.code, e.message]).toEqual([
+      'bad-key',
+      'yahoo SPY: refused the request (HTTP 401: Invalid Crumb); Yahoo asks for a session this client does not have, try another provider',
+    ]);
+  });
+
   it("reads Stooq's daily-limit answer as a rate limit, not as data", async () => {
     fake.queue = [{ status: 200, body: 'Exceeded the daily hits limit' }];
     const e = await failure(fetchPrices(options('stooq', ['spy.us'])));
@@ -366,7 +383,7 @@ describe('providers, each its own way', () => {
     expect(r.files.map((f) => f.slice(d.length + 1))).toEqual(['prices/SPY.csv', 'prices/EWA.csv']);
     const { frame } = await readPrices(o.out);
     expect(frame.symbols).toEqual(['EWA', 'SPY']);
-    expect(frame.get('EWA', 'close')[frame.dates().indexOf('2010-01-04')]).toBe(21.8 * 0.98);
+    expect(frame.get('EWA', 'close')[frame.dates().indexOf('2010-01-04')]).toBe(21.364);
   });
 });
 

@@ -3,7 +3,7 @@
  * close (adjusted for splits) and the adjusted close (for splits and dividends); hourly and
  * minute bars with the close only.
  */
-import { badKey, badShape, num, parseJson } from './answer.js';
+import { badShape, num, parseJson } from './answer.js';
 import { FetchError } from './errors.js';
 import type { Http, RequestSubject } from './http.js';
 import { emptyBars, type BarRequest, type Bars, type FetchInterval, type PriceProvider } from './provider.js';
@@ -59,7 +59,14 @@ export function yahooProvider(baseUrl = YAHOO_URL): PriceProvider {
           'unknown-symbol',
           `unknown symbol${detail === '' ? '' : ` (${detail})`}`,
         );
-      if (answer.status === 401 || answer.status === 403) throw badKey(subject, answer.status, detail);
+      // Yahoo has no user keys: a 401 ("Invalid Crumb") is its refusal of a client without a session
+      if (answer.status === 401 || answer.status === 403)
+        throw new FetchError(
+          'yahoo',
+          request.symbol,
+          'bad-key',
+          `refused the request (HTTP ${answer.status}${detail === '' ? '' : `: ${detail}`}); Yahoo asks for a session this client does not have, try another provider`,
+        );
       if (answer.status !== 200)
         throw new FetchError(
           'yahoo',
