@@ -89,6 +89,16 @@ describe('kalrev fetch', () => {
     expect(again.stderr).toContain('kalrev fetch [########################] 3/3');
   });
 
+  it('keeps nothing with --no-cache, and asks again the next time', async () => {
+    const d = scratch();
+    const args = fetchArgs('stooq', ['spy.us'], join(d, 'p.csv'), '--no-cache');
+    args.splice(args.indexOf('--cache'), 2);
+    expect((await kalrevInProcess(...args)).status).toBe(0);
+    expect((await kalrevInProcess(...args)).status).toBe(0);
+    expect(fake.seen.length).toBe(6);
+    expect(readdirSync(d)).toEqual(['p.csv']);
+  });
+
   it.each([
     [
       ['--interval', '5m'],
