@@ -198,6 +198,8 @@ export async function fetchPrices(options: FetchOptions): Promise<FetchResult> {
       : date(options.to, 'to', provider.name)) + DAY_MS;
   if (end <= start)
     throw new FetchError(provider.name, '', 'bad-request', `from ${options.from} is after to ${options.to}`);
+  if (start >= Math.floor(clock.now() / DAY_MS) * DAY_MS + DAY_MS)
+    throw new FetchError(provider.name, '', 'bad-request', `from ${options.from} is in the future`);
   const http = new Http(clock, { ...DEFAULT_RETRY, ...options.retry }, options.signal);
   const cacheDir =
     options.cacheDir === undefined ? defaultCacheDir(options.env ?? process.env) : options.cacheDir;

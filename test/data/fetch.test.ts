@@ -299,6 +299,10 @@ describe('providers, each its own way', () => {
     expect([e.code, e.message]).toEqual(['bad-request', 'stooq: has no 1h bars (it serves 1d)']);
     const p = await failure(fetchPrices(options('bloomberg', ['SPY'])));
     expect(p.code).toBe('bad-request' satisfies FetchErrorCode);
+    const future = await failure(
+      fetchPrices(options('yahoo', ['SPY'], { from: '2026-01-16', to: '2026-02-01' })),
+    );
+    expect(future.message).toBe('yahoo: from 2026-01-16 is in the future');
     const x = await failure(fetchPrices(options('ccxt:nosuchexchange', ['BTC/USDT'])));
     expect(x.message).toBe('ccxt:nosuchexchange: ccxt has no exchange "nosuchexchange"');
   });
