@@ -13,7 +13,7 @@ import {
   fetchBars,
   FetchError,
   Http,
-  isCsvFile,
+  isOneFile,
   symbolFileName,
   stooqProvider,
   STOOQ_URL,
@@ -175,7 +175,7 @@ export async function fetchPrices(options: FetchOptions): Promise<FetchResult> {
     if (seen.has(s)) throw new FetchError(provider.name, s, 'bad-request', 'named twice');
     seen.add(s);
   }
-  if (!isCsvFile(options.out)) {
+  if (!isOneFile(options.out)) {
     // one file per symbol: two symbols must not share a file name
     const names = new Map<string, string>();
     for (const s of options.symbols) {

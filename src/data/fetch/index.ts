@@ -11,7 +11,7 @@ export type { Bars, BarRequest, CloseKinds, FetchInterval, PriceProvider } from 
 export { FetchCache } from './cache.js';
 export { fetchBars } from './run.js';
 export type { FetchPlan, FetchProgress, FetchedBars, SymbolBars } from './run.js';
-export { writeFetched, isCsvFile, symbolFileName } from './output.js';
+export { writeFetched, isOneFile, symbolFileName } from './output.js';
 export { yahooProvider, YAHOO_URL } from './yahoo.js';
 export { stooqProvider, STOOQ_URL } from './stooq.js';
 export { alpacaProvider, ALPACA_DATA_URL } from './alpaca.js';

@@ -46,7 +46,7 @@ export function symbolFileName(symbol: string): string {
 }
 
 /** Whether `out` names one file (`.csv` or `.parquet`) rather than a folder. */
-export const isCsvFile = (out: string): boolean => /\.(csv|parquet)$/i.test(out);
+export const isOneFile = (out: string): boolean => /\.(csv|parquet)$/i.test(out);
 
 /** The long layout as a Parquet file: the CSV's columns, the date as the same text. */
 async function parquet(list: readonly SymbolBars[], daily: boolean): Promise<Uint8Array> {
@@ -89,7 +89,7 @@ export async function writeFetched(
     writeFileAtomic(out, await parquet(list, daily));
     return [out];
   }
-  if (isCsvFile(out)) {
+  if (isOneFile(out)) {
     writeFileAtomic(out, csv(list, true, daily));
     return [out];
   }
