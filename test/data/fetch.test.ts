@@ -263,6 +263,15 @@ describe('providers, each its own way', () => {
     expect(since).toEqual([jan1, jan1 + 40 * day, jan1 + 80 * day, jan1 + 120 * day].map(String));
   });
 
+  it("retries the exchange's market list after an outage (ccxt keeps a failed load otherwise)", async () => {
+    fake.queue = [{ path: '/api/v3/exchangeInfo', status: 503, body: 'Service Unavailable' }];
+    const o = options('ccxt:binance', ['BTC/USDT']);
+    const r = await fetchPrices(o);
+    expect(r.symbols[0].bars).toBe(90);
+    expect((o.clock as FetchTestClock).waits).toEqual([1000]);
+    expect(fake.seen.filter((s) => s.path === '/api/v3/exchangeInfo').length).toBe(2);
+  });
+
   it("takes Yahoo's trading date in the exchange's zone and skips its null rows", async () => {
     const o = options('yahoo', ['SPY'], { from: '2010-03-30', to: '2010-04-06' });
     await fetchPrices(o);

@@ -13,16 +13,12 @@ import { INTERVAL_MS, type BarRequest, type Bars, type PriceProvider } from './p
 
 type Exchange = InstanceType<typeof ccxt.Exchange>;
 
-/** Every string of an exchange's `urls.api` with its origin replaced by `base`'s. */
+/**
+ * Every URL of an exchange's `urls.api` with its scheme and host replaced by `base`'s (a host may
+ * be a template such as `api.{hostname}`, which ccxt fills in later: it is replaced too).
+ */
 function rewriteUrls(api: unknown, base: URL): unknown {
-  if (typeof api === 'string') {
-    try {
-      const u = new URL(api);
-      return `${base.origin}${u.pathname === '/' ? '' : u.pathname}${u.search}`;
-    } catch {
-      return api;
-    }
-  }
+  if (typeof api === 'string') return api.replace(/^(wss?|https?):\/\/[^/?#]+/i, base.origin);
   if (api !== null && typeof api === 'object')
     return Object.fromEntries(Object.entries(api).map(([k, v]) => [k, rewriteUrls(v, base)]));
   return api;
