@@ -297,6 +297,23 @@ describe('providers, each its own way', () => {
     ]);
   });
 
+  it("leaves out the volume of Stooq's indices, which have none, rather than writing zeros", async () => {
+    fake.queue = [
+      {
+        path: '/q/d/l/',
+        status: 200,
+        body: 'Date,Open,High,Low,Close\r\n2010-01-04,1116.56,1133.87,1116.56,1132.99\r\n',
+      },
+    ];
+    const o = options('stooq', ['^spx'], { from: '2010-01-04', to: '2010-01-04' });
+    await fetchPrices(o);
+    expect(readFileSync(o.out, 'utf8')).toBe(
+      'date,symbol,open,high,low,close\n2010-01-04,^spx,1116.56,1133.87,1116.56,1132.99\n',
+    );
+    expect(fake.seen[0].query.get('s')).toBe('^spx');
+    expect((await readPrices(o.out)).frame.get('^spx')[0]).toBe(1132.99);
+  });
+
   it("reads Stooq's daily-limit answer as a rate limit, not as data", async () => {
     fake.queue = [{ status: 200, body: 'Exceeded the daily hits limit' }];
     const e = await failure(fetchPrices(options('stooq', ['spy.us'])));
