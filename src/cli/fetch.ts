@@ -113,7 +113,9 @@ export function fetchCommand(): Command {
       } catch (e) {
         if (controller.signal.aborted)
           throw new KalrevError(
-            'fetch interrupted; the chunks already fetched are cached, and the same command resumes from there',
+            f.cache === false
+              ? 'fetch interrupted (nothing was kept: --no-cache)'
+              : 'fetch interrupted; the chunks already fetched are cached, and the same command resumes from there',
           );
         throw e;
       } finally {
