@@ -127,6 +127,18 @@ export type {
   ForwardFillRepair,
 } from './data/index.js';
 
+// Fetching prices from a provider (Yahoo, Stooq, Alpaca, a ccxt exchange), through a cache
+export { fetchPrices, defaultCacheDir } from './app/fetch.js';
+export type { FetchOptions, FetchResult } from './app/fetch.js';
+export { FetchError } from './data/fetch/index.js';
+export type {
+  FetchErrorCode,
+  FetchInterval,
+  FetchClock,
+  RetryPolicy,
+  FetchProgress,
+} from './data/fetch/index.js';
+
 // Strategies and their presets
 export {
   StrategyError,

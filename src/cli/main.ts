@@ -29,6 +29,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['paper', async () => (await import('./paper.js')).paperCommand()],
   ['status', async () => (await import('./status.js')).statusCommand()],
   ['demo', async () => (await import('./demo.js')).demoCommand()],
+  ['fetch', async () => (await import('./fetch.js')).fetchCommand()],
 ];
 
 /** The commands `argv` needs: the one it names, or all of them (help, the default command). */

@@ -5,8 +5,10 @@
 export function progressBar(
   label: string,
   stream: NodeJS.WriteStream = process.stderr,
+  /** Draw even when the stream is not a terminal (a user asked for it). */
+  always = false,
 ): { update: (done: number, total: number) => void; finish: () => void } {
-  const on = Boolean(stream.isTTY);
+  const on = always || Boolean(stream.isTTY);
   const t0 = Date.now();
   let last = 0;
   let drawn = false;
