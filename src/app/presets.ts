@@ -16,7 +16,42 @@ export interface BacktestPreset {
    * data has them, so the preset reproduces its publication on any file holding them.
    */
   legs?: string[];
+  /** The bundled data file (in data/) it was published on: a run given no data reads it. */
+  data?: string;
+  /** The figures the publication prints, for the CLI to show beside the run's. */
+  published?: string;
 }
+
+/** Chan's scripts: fills at the signal bar's close, no costs, returns on gross exposure. */
+const CHAN_OPTIONS = {
+  execution: 'close',
+  returns: 'gross',
+  costs: { commissionBps: 0, commissionPerShare: 0, minCommission: 0, slippageBps: 0, borrowBps: 0 },
+} as const;
+
+/**
+ * Chan (2013), Examples 3.1–3.2 on GLD/USO: the scripts regress USO on GLD over 20 bars, then
+ * drop the first 20 rows before scoring the spread against its 20-bar mean and std and before
+ * counting returns (so scoring and metrics start at bar 20).
+ */
+const GLD_USO = { lookback: 20, start: 20 } as const;
+const ex31 = (
+  spread: Record<string, unknown>,
+  rule: Record<string, unknown>,
+  legs: string[],
+): BacktestPreset => ({
+  description: '',
+  strategy: {
+    spread,
+    normaliser: { type: 'rolling', lookback: GLD_USO.lookback, start: GLD_USO.start },
+    rule,
+    sizing: { type: 'units' },
+  },
+  legs,
+  data: 'gld_uso.csv',
+  options: { ...CHAN_OPTIONS, metricsFrom: GLD_USO.start },
+});
+const LINEAR = { type: 'linear', zPerUnit: 1, maxUnits: null } as const;
 
 /** The named complete setups (`--preset`), such as `'chan-2013-ex3.3'`: a strategy and backtest conventions. */
 export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
@@ -25,11 +60,39 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
       'Chan, Algorithmic Trading (2013), Example 3.3 exactly: kalman-pair in units (1 share of y, β of x), filled at the signal bar’s close, no costs, returns on the previous day’s gross exposure',
     strategy: { preset: 'chan-2013-ex3.3' },
     legs: ['EWC', 'EWA'],
-    options: {
-      execution: 'close',
-      returns: 'gross',
-      costs: { commissionBps: 0, commissionPerShare: 0, minCommission: 0, slippageBps: 0, borrowBps: 0 },
-    },
+    published: 'APR 0.262252, Sharpe 2.361162',
+    options: CHAN_OPTIONS,
+  },
+  'chan-2013-ex3.1': {
+    ...ex31({ type: 'rolling-ols', lookback: 20, intercept: 'keep' }, LINEAR, ['USO', 'GLD']),
+    description:
+      'Chan, Algorithmic Trading (2013), Example 3.1: USO − β·GLD (β from a 20-day rolling OLS, level kept), held at −z units (20-day z, uncapped), close fills, no costs, gross returns, counted from bar 20',
+    published: 'APR 0.108335, Sharpe 0.589651 (book: 10.9 %, 0.59)',
+  },
+  'chan-2013-ex3.1-log': {
+    ...ex31({ type: 'rolling-ols', lookback: 20, intercept: 'keep', transform: 'log' }, LINEAR, [
+      'USO',
+      'GLD',
+    ]),
+    description:
+      'Chan (2013), Example 3.1 on log prices: log USO − β·log GLD, one unit = 1 dollar of USO and β dollars of GLD short; otherwise as chan-2013-ex3.1',
+    published: 'APR 0.088863, Sharpe 0.504153 (book: about 9 %, 0.5)',
+  },
+  'chan-2013-ex3.1-ratio': {
+    ...ex31({ type: 'ratio' }, LINEAR, ['GLD', 'USO']),
+    description:
+      'Chan (2013), Example 3.1 on the price ratio GLD/USO (equal dollars in each leg); otherwise as chan-2013-ex3.1',
+    published: 'APR −0.141522, Sharpe −0.746663 (book: negative)',
+  },
+  'chan-2013-ex3.2': {
+    ...ex31(
+      { type: 'rolling-ols', lookback: 20, intercept: 'keep' },
+      { type: 'bands', entryZ: 1, exitZ: 0 },
+      ['USO', 'GLD'],
+    ),
+    description:
+      'Chan (2013), Example 3.2: the Example 3.1 spread traded with Bollinger bands, one unit beyond ±1 z, out at the mean',
+    published: 'APR 0.178249, Sharpe 0.964673 (book: 17.8 %, 0.96)',
   },
 };
 
@@ -37,6 +100,11 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
 export const PRESET_NAMES = [
   ...new Set([...Object.keys(STRATEGY_PRESETS), ...Object.keys(BACKTEST_PRESETS)]),
 ] as [string, ...string[]];
+
+/** The bundled data file a backtest preset was published on, if any. */
+export function presetData(preset: string | undefined): string | undefined {
+  return preset !== undefined ? BACKTEST_PRESETS[preset]?.data : undefined;
+}
 
 /** The legs of a backtest preset, if it has legs and `available` holds them all. */
 export function presetLegs(preset: string | undefined, available: readonly string[]): string[] | undefined {
