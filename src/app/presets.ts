@@ -94,6 +94,34 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
       'Chan (2013), Example 3.2: the Example 3.1 spread traded with Bollinger bands, one unit beyond ±1 z, out at the mean',
     published: 'APR 0.178249, Sharpe 0.964673 (book: 17.8 %, 0.96)',
   },
+  'chan-2013-ex2.8': {
+    description:
+      'Chan (2013), Example 2.8: the Johansen basket of EWC, EWA and IGE (first eigenvector fitted on the whole sample: look-ahead), held at −z units over a lookback of its rounded half-life (23 days), close fills, no costs, gross returns, every bar counted',
+    strategy: {
+      spread: { type: 'static', method: 'johansen', legs: 3, trainBars: 'all', fit: 'in-sample' },
+      normaliser: { type: 'rolling', lookback: 'half-life' },
+      rule: LINEAR,
+      sizing: { type: 'units' },
+    },
+    legs: ['EWC', 'EWA', 'IGE'],
+    data: 'ewa_ewc_ige.csv',
+    options: CHAN_OPTIONS,
+    published: 'APR 0.125739, Sharpe 1.391310 (book: 12.5 %, 1.4)',
+  },
+  'chan-2008-ex3.6': {
+    description:
+      'Chan, Quantitative Trading (2008), Example 3.6: GLD − β·GDX with β from an OLS without a constant on the first 252 days, z from those days’ mean and std (both applied to the training days too: look-ahead there), in beyond ±2, out inside ±1, equal dollars in each leg; Sharpe on days 1–251 (train) and 252 on (test)',
+    strategy: {
+      spread: { type: 'static', method: 'ols', constant: false, trainBars: 252, fit: 'in-sample' },
+      normaliser: { type: 'frozen', trainBars: 252, fit: 'in-sample' },
+      rule: { type: 'bands', entryZ: 2, exitZ: 1 },
+      sizing: { type: 'equal-dollar', dollars: 1 },
+    },
+    legs: ['GLD', 'GDX'],
+    data: 'gld_gdx_qt.csv',
+    options: { ...CHAN_OPTIONS, metricsFrom: 1, split: 252 },
+    published: 'Sharpe about 2.3 on the training set and 1.5 on the test set',
+  },
 };
 
 /** Every preset a run may name: the strategy presets and the backtest presets. */
