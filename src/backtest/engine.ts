@@ -128,7 +128,8 @@ function windows(
   const at = resolveBar(opts.split, times, 'split');
   if (at <= from)
     throw new WindowError(
-      `split: the test set starts at bar ${at}, not after the first bar counted (metricsFrom, bar ${from})`,
+      'split',
+      `the test set starts at bar ${at}, not after the first bar counted (metricsFrom, bar ${from})`,
     );
   return { metrics, metricsFrom: from, split: { at, train: over(from, at), test: over(at, n) } };
 }

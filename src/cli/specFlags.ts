@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { flagsOf, specFromFlags, type SpecCommand, type SpecParameter } from '../app/flags.js';
 import type { RunSpecInput } from '../app/spec.js';
-import { integer, number, numbers, pair, pairs, range, topK } from './common.js';
+import { barRef, integer, number, numberOrNone, numbers, pair, pairs, range, topK } from './common.js';
 
 function option(p: SpecParameter): Option {
   const flag = p.flag!;
@@ -30,6 +30,10 @@ function option(p: SpecParameter): Option {
       return o.choices(p.value.choices);
     case 'string':
       return o;
+    case 'bar':
+      return o.argParser(barRef(flag));
+    case 'number-or-none':
+      return o.argParser(numberOrNone(flag));
   }
 }
 

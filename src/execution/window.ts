@@ -28,6 +28,13 @@ export interface SplitMetrics {
 /** A window option names no bar of the data. */
 export class WindowError extends KalrevError {
   override name = 'WindowError';
+  constructor(
+    /** The option that names the bar (`metricsFrom`, `split`); the message starts with it. */
+    readonly option: string,
+    problem: string,
+  ) {
+    super(`${option}: ${problem}`);
+  }
 }
 
 /**
@@ -39,14 +46,12 @@ export function resolveBar(ref: BarRef, times: Float64Array, option: string): nu
   const n = times.length;
   if (typeof ref === 'number') {
     if (!Number.isInteger(ref) || ref < 0 || ref >= n)
-      throw new WindowError(`${option}: bar ${ref} is outside the data (bars 0–${n - 1})`);
+      throw new WindowError(option, `bar ${ref} is outside the data (bars 0–${n - 1})`);
     return ref;
   }
   const ms = Date.parse(ref.length === 10 ? `${ref}T00:00:00Z` : ref);
   if (Number.isNaN(ms))
-    throw new WindowError(
-      `${option}: ${JSON.stringify(ref)} is neither a bar number nor a date (YYYY-MM-DD)`,
-    );
+    throw new WindowError(option, `${JSON.stringify(ref)} is neither a bar number nor a date (YYYY-MM-DD)`);
   let lo = 0;
   let hi = n;
   while (lo < hi) {
@@ -56,7 +61,8 @@ export function resolveBar(ref: BarRef, times: Float64Array, option: string): nu
   }
   if (lo >= n)
     throw new WindowError(
-      `${option}: ${ref} is after the last bar (${new Date(times[n - 1]).toISOString().slice(0, 10)})`,
+      option,
+      `${ref} is after the last bar (${new Date(times[n - 1]).toISOString().slice(0, 10)})`,
     );
   return lo;
 }
