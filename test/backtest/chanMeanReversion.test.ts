@@ -308,3 +308,75 @@ describe('the presets from the command line, on the bundled data', () => {
     expect(html).toContain('<b>Look-ahead:</b> spread: Johansen weights');
   });
 });
+
+describe('the same from flags, and the tests of Example 2.7 with their lags', () => {
+  const out = () => join(mkdtempSync(join(tmpdir(), 'kalrev-chan-flags-')), 'run');
+
+  it('Example 3.1 spelled out with flags instead of the preset gives the script’s figures', async () => {
+    const r = await kalrevInProcess(
+      'backtest',
+      ...['--data', 'data/gld_uso.csv', '--pair', 'USO,GLD', '--spread', 'rolling-ols'],
+      ...['--hedge-lookback', '20', '--intercept', 'keep', '--normaliser', 'rolling', '--lookback', '20'],
+      ...['--score-from', '20', '--rule', 'linear', '--max-units', 'none', '--sizing', 'units'],
+      ...['--execution', 'close', '--returns', 'gross', '--commission-per-share', '0'],
+      ...[
+        '--min-commission',
+        '0',
+        '--slippage-bps',
+        '0',
+        '--borrow-bps',
+        '0',
+        '--metrics-from',
+        '2006-05-24',
+      ],
+      ...['--json', '--out', out()],
+    );
+    expect(r.status).toBe(0);
+    const m = JSON.parse(r.stdout).metrics;
+    // PriceSpread.m: APR=0.108335 Sharpe=0.589651
+    expect(m.apr).toBeCloseTo(0.108335, 6);
+    expect(m.sharpe).toBeCloseTo(0.589651, 6);
+    expect(m.metricsFrom).toBe(20);
+  });
+
+  it('a bar outside the data is refused naming the flag, with status 2', async () => {
+    const late = await kalrevInProcess(
+      'backtest',
+      '--preset',
+      'chan-2013-ex3.1',
+      '--split',
+      '2013-01-01',
+      '--out',
+      out(),
+    );
+    expect(late.status).toBe(2);
+    expect(late.stderr).toContain('--split: 2013-01-01 is after the last bar (2012-04-09)');
+    const bad = await kalrevInProcess(
+      'backtest',
+      '--preset',
+      'chan-2013-ex3.1',
+      '--metrics-from',
+      'soon',
+      '--out',
+      out(),
+    );
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(
+      '--metrics-from expects a bar number (0, 1, …) or a date (YYYY-MM-DD), got "soon"',
+    );
+  });
+
+  it('`kalrev analyze --maxlag 1 --autolag none`: the Engle-Granger statistic of cadf(EWC, EWA, 0, 1)', async () => {
+    const r = await kalrevInProcess('analyze', '--maxlag', '1', '--autolag', 'none', '--json');
+    expect(r.status).toBe(0);
+    const a = JSON.parse(r.stdout);
+    // cointegrationTests.m prints the CADF t-statistic −3.64346635 and AR(1) estimate −0.020411
+    expect(a.engleGranger.statistic).toBeCloseTo(-3.6435, 3);
+    expect(a.adf.usedLag).toBe(1);
+    expect(a.adf.gamma).toBeCloseTo(-0.020411, 6);
+    // with AIC the lags are chosen, up to --maxlag
+    const aic = JSON.parse((await kalrevInProcess('analyze', '--maxlag', '4', '--json')).stdout);
+    expect(aic.adf.maxlag).toBe(4);
+    expect(aic.adf.usedLag).toBeLessThanOrEqual(4);
+  });
+});
