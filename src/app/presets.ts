@@ -18,7 +18,7 @@ export interface BacktestPreset {
   legs?: string[];
   /** The bundled data file (in data/) it was published on: a run given no data reads it. */
   data?: string;
-  /** The figures the publication prints, for the CLI to show beside the run's. */
+  /** The figures the publication prints (its script's, then its text's), for the CLI to show beside the run's. */
   published?: string;
 }
 
@@ -60,14 +60,14 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
       'Chan, Algorithmic Trading (2013), Example 3.3 exactly: kalman-pair in units (1 share of y, β of x), filled at the signal bar’s close, no costs, returns on the previous day’s gross exposure',
     strategy: { preset: 'chan-2013-ex3.3' },
     legs: ['EWC', 'EWA'],
-    published: 'APR 0.262252, Sharpe 2.361162',
+    published: 'script APR 0.262252, Sharpe 2.361162; book 26.2 %, 2.4',
     options: CHAN_OPTIONS,
   },
   'chan-2013-ex3.1': {
     ...ex31({ type: 'rolling-ols', lookback: 20, intercept: 'keep' }, LINEAR, ['USO', 'GLD']),
     description:
       'Chan, Algorithmic Trading (2013), Example 3.1: USO − β·GLD (β from a 20-day rolling OLS, level kept), held at −z units (20-day z, uncapped), close fills, no costs, gross returns, counted from bar 20',
-    published: 'APR 0.108335, Sharpe 0.589651 (book: 10.9 %, 0.59)',
+    published: 'script APR 0.108335, Sharpe 0.589651; book 10.9 %, 0.59',
   },
   'chan-2013-ex3.1-log': {
     ...ex31({ type: 'rolling-ols', lookback: 20, intercept: 'keep', transform: 'log' }, LINEAR, [
@@ -76,13 +76,13 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
     ]),
     description:
       'Chan (2013), Example 3.1 on log prices: log USO − β·log GLD, one unit = 1 dollar of USO and β dollars of GLD short; otherwise as chan-2013-ex3.1',
-    published: 'APR 0.088863, Sharpe 0.504153 (book: about 9 %, 0.5)',
+    published: 'script APR 0.088863, Sharpe 0.504153; book about 9 %, 0.5',
   },
   'chan-2013-ex3.1-ratio': {
     ...ex31({ type: 'ratio' }, LINEAR, ['GLD', 'USO']),
     description:
       'Chan (2013), Example 3.1 on the price ratio GLD/USO (equal dollars in each leg); otherwise as chan-2013-ex3.1',
-    published: 'APR −0.141522, Sharpe −0.746663 (book: negative)',
+    published: 'script APR -0.141522, Sharpe -0.746663; book negative',
   },
   'chan-2013-ex3.2': {
     ...ex31(
@@ -92,7 +92,7 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
     ),
     description:
       'Chan (2013), Example 3.2: the Example 3.1 spread traded with Bollinger bands, one unit beyond ±1 z, out at the mean',
-    published: 'APR 0.178249, Sharpe 0.964673 (book: 17.8 %, 0.96)',
+    published: 'script APR 0.178249, Sharpe 0.964673; book 17.8 %, 0.96',
   },
   'chan-2013-ex2.8': {
     description:
@@ -106,7 +106,7 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
     legs: ['EWC', 'EWA', 'IGE'],
     data: 'ewa_ewc_ige.csv',
     options: CHAN_OPTIONS,
-    published: 'APR 0.125739, Sharpe 1.391310 (book: 12.5 %, 1.4)',
+    published: 'script APR 0.125739, Sharpe 1.391310; book 12.5 %, 1.4',
   },
   'chan-2008-ex3.6': {
     description:
@@ -120,7 +120,7 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
     legs: ['GLD', 'GDX'],
     data: 'gld_gdx_qt.csv',
     options: { ...CHAN_OPTIONS, metricsFrom: 1, split: 252 },
-    published: 'Sharpe about 2.3 on the training set and 1.5 on the test set',
+    published: 'script and book: Sharpe about 2.3 train, 1.5 test',
   },
 };
 

@@ -3,7 +3,7 @@
  * With no data and no config it runs the demo (Chan's Example 3.3 on the bundled EWA/EWC, beside
  * the same strategy under kalrev's default execution and costs). Parsing and printing only.
  */
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Metrics } from '../execution/metrics.js';
 import { backtestRun, writeRunFolder, type Run } from '../app/run.js';
@@ -171,8 +171,21 @@ export async function runBacktestCommand(f: BacktestFlags, flags: RunSpecInput):
         : [{ title: [title], metrics: res.metrics }],
     ),
   );
-  const published = r.run.preset !== undefined ? BACKTEST_PRESETS[r.run.preset]?.published : undefined;
-  if (published !== undefined) say(f, `published: ${published}`);
+  // the publication's figures, beside the run's, when the run is the publication's: its legs on its data
+  const preset = r.run.preset !== undefined ? BACKTEST_PRESETS[r.run.preset] : undefined;
+  const own =
+    preset?.legs?.join() === r.data.symbols.join() &&
+    (preset.data === undefined || resolve(r.run.data) === bundledData(preset.data));
+  const published = own ? preset.published : undefined;
+  if (published !== undefined) {
+    const m = res.metrics;
+    say(
+      f,
+      split
+        ? `reproduced: Sharpe ${split.train.metrics.sharpe.toFixed(4)} train, ${split.test.metrics.sharpe.toFixed(4)} test (${published})`
+        : `reproduced: APR ${m.apr.toFixed(6)}, Sharpe ${m.sharpe.toFixed(6)} (${published})`,
+    );
+  }
   say(f);
   if (r.result.ruined)
     say(

@@ -273,6 +273,24 @@ describe('the presets from the command line, on the bundled data', () => {
     expect(r.stdout).toMatch(/APR\s+17\.82 %/);
     expect(r.stdout).toMatch(/Sharpe\s+0\.965/);
     expect(r.stdout).toContain('metrics from bar 20 (2006-05-24)');
+    // bollinger.m: APR=0.178249 Sharpe=0.964673
+    expect(r.stdout).toContain(
+      'reproduced: APR 0.178249, Sharpe 0.964673 (script APR 0.178249, Sharpe 0.964673; book 17.8 %, 0.96)',
+    );
+  });
+
+  it('says nothing of the publication when the preset runs on other legs', async () => {
+    const r = await kalrevInProcess(
+      'backtest',
+      '--preset',
+      'chan-2013-ex3.2',
+      '--pair',
+      'GLD,USO',
+      '--out',
+      out(),
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('reproduced');
   });
 
   it('`kalrev backtest --preset chan-2008-ex3.6` prints the train and test sets side by side, and metrics.json holds them', async () => {
@@ -281,6 +299,8 @@ describe('the presets from the command line, on the bundled data', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/train\s+test/);
     expect(r.stdout).toMatch(/Sharpe\s+1\.896\s+2\.328\s+1\.508/);
+    // example3_6.m transcribed above: 2.3278 and 1.5082
+    expect(r.stdout).toContain('reproduced: Sharpe 2.3278 train, 1.5082 test');
     const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
     expect(m.train.sharpe).toBeCloseTo(2.327844, 6);
     expect(m.test.sharpe).toBeCloseTo(1.508212, 6);
