@@ -4,6 +4,7 @@
  * t changes nothing up to t). The in-sample fits look ahead by design: they are checked to look
  * no further than their fitting window, and to say so.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backtest, type BacktestResult } from '../../src/backtest/index.js';
 import { PriceFrame } from '../../src/data/frame.js';
@@ -393,5 +394,101 @@ describe('no look-ahead: bars after t change nothing up to t', () => {
     ]);
     const causal = backtest(short, { ...spec, spread: { type: 'static', trainBars: 150 } } as never, CLOSE);
     expect(causal.lookAhead).toEqual([]);
+  });
+});
+
+describe('properties over generated inputs', () => {
+  /** Prices from a seeded LCG: a positive random walk. */
+  const walk = (n: number, seed: number, start: number) => {
+    let s = seed >>> 0;
+    const out = new Float64Array(n);
+    let p = start;
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      p *= 1 + (s / 2 ** 32 - 0.5) * 0.04;
+      out[i] = p;
+    }
+    return out;
+  };
+
+  it('rolling OLS: keep − subtract is the fitted α; through the origin the residuals are orthogonal to x', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 3, max: 40 }), (seed, L) => {
+        const y = walk(L + 30, seed, 50);
+        const x = walk(L + 30, seed ^ 0x5bd1e995, 20);
+        const run = (mode: 'subtract' | 'keep' | 'none') => {
+          const m = new RollingOlsSpread(L, 'price', mode);
+          const p = new Float64Array(2);
+          const out: number[][] = [];
+          for (let t = 0; t < y.length; t++) {
+            p[0] = y[t];
+            p[1] = x[t];
+            m.update(p);
+            out.push([m.value, m.hedgeRatio]);
+          }
+          return out;
+        };
+        const [sub, keep, none] = [run('subtract'), run('keep'), run('none')];
+        const t = y.length - 1;
+        const xs = window(x, t, L);
+        const ys = window(y, t, L);
+        const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+        const alpha = mean(ys) - keep[t][1] * mean(xs);
+        expect(keep[t][0] - sub[t][0]).toBeCloseTo(alpha, 6);
+        const beta0 = none[t][1];
+        const scale = xs.reduce((s, v, i) => s + Math.abs(v * ys[i]), 0);
+        expect(Math.abs(xs.reduce((s, v, i) => s + v * (ys[i] - beta0 * v), 0)) / scale).toBeLessThan(1e-12);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('equal dollars: every leg holds |units| × dollars, signed by its weight, whatever the prices', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: 2, maxLength: 5 }),
+        fc.array(fc.double({ min: 0.5, max: 2000, noNaN: true }), { minLength: 5, maxLength: 5 }),
+        fc.double({ min: -10, max: 10, noNaN: true }),
+        (w, px, units) => {
+          const L = w.length;
+          const out = new Float64Array(L);
+          new EqualDollarSizing(250).shares(
+            units,
+            Float64Array.from(w),
+            Float64Array.from(px.slice(0, L)),
+            out,
+          );
+          for (let i = 0; i < L; i++) expect(out[i] * px[i]).toBeCloseTo(units * Math.sign(w[i]) * 250, 8);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a split tiles its bars: train growth × test growth is the growth from metricsFrom on', () => {
+    const ewc = wideFrame('data/ewa_ewc.csv', ['EWC', 'EWA']);
+    const base = backtest(ewc, 'chan-2013-ex3.3', CLOSE);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 700 }), fc.integer({ min: 1, max: 700 }), (from, gap) => {
+        const r = backtest(ewc, 'chan-2013-ex3.3', { ...CLOSE, metricsFrom: from, split: from + gap });
+        const { train, test } = r.split!;
+        expect((1 + train.metrics.totalReturn) * (1 + test.metrics.totalReturn)).toBeCloseTo(
+          1 + r.metrics.totalReturn,
+          10,
+        );
+        expect(
+          train.metrics.exposure * (train.to - train.from) + test.metrics.exposure * (test.to - test.from),
+        ).toBeCloseTo(Array.from(base.grossExposure.subarray(from)).filter((g) => g > 0).length, 9);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a half-life lookback is the half-life rounded', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1.5, max: 5000, noNaN: true }), (h) => {
+        expect(halfLifeLookback(h)).toBe(Math.round(h));
+      }),
+    );
   });
 });
