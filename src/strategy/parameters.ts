@@ -12,7 +12,7 @@ const typesOf = (schema: { options: readonly { shape: { type: { value: string } 
 /** How a flag's text is read. */
 export type FlagValue =
   | { kind: 'number' }
-  | { kind: 'integer'; min?: number; max?: number }
+  | { kind: 'integer'; min?: number; max?: number; /** A word also accepted (`half-life`). */ or?: string }
   | { kind: 'choice'; choices: readonly string[] }
   | { kind: 'string' }
   | { kind: 'pair' }
@@ -84,9 +84,9 @@ export const STRATEGY_PARAMETERS: readonly ParameterRow[] = [
   {
     path: 'normaliser.lookback',
     flag: '--lookback',
-    arg: '<bars>',
-    value: { kind: 'integer', min: 2, max: MAX_WINDOW },
-    help: 'rolling normaliser lookback',
+    arg: '<bars|half-life>',
+    value: { kind: 'integer', min: 2, max: MAX_WINDOW, or: 'half-life' },
+    help: "rolling normaliser lookback (half-life: a static spread's, rounded)",
     grid: ['lookback'],
   },
   {
