@@ -36,18 +36,17 @@ const CHAN_OPTIONS = {
  */
 const GLD_USO = { lookback: 20, start: 20 } as const;
 const ex31 = (
-  spread: Record<string, unknown>,
-  rule: Record<string, unknown>,
-  legs: string[],
+  parts: { spread: Record<string, unknown>; rule: Record<string, unknown>; legs: string[] },
+  text: { description: string; published: string },
 ): BacktestPreset => ({
-  description: '',
+  ...text,
   strategy: {
-    spread,
+    spread: parts.spread,
     normaliser: { type: 'rolling', lookback: GLD_USO.lookback, start: GLD_USO.start },
-    rule,
+    rule: parts.rule,
     sizing: { type: 'units' },
   },
-  legs,
+  legs: parts.legs,
   data: 'gld_uso.csv',
   options: { ...CHAN_OPTIONS, metricsFrom: GLD_USO.start },
 });
@@ -63,37 +62,46 @@ export const BACKTEST_PRESETS: Record<string, BacktestPreset> = {
     published: 'script APR 0.262252, Sharpe 2.361162; book 26.2 %, 2.4',
     options: CHAN_OPTIONS,
   },
-  'chan-2013-ex3.1': {
-    ...ex31({ type: 'rolling-ols', lookback: 20, intercept: 'keep' }, LINEAR, ['USO', 'GLD']),
-    description:
-      'Chan, Algorithmic Trading (2013), Example 3.1: USO − β·GLD (β from a 20-day rolling OLS, level kept), held at −z units (20-day z, uncapped), close fills, no costs, gross returns, counted from bar 20',
-    published: 'script APR 0.108335, Sharpe 0.589651; book 10.9 %, 0.59',
-  },
-  'chan-2013-ex3.1-log': {
-    ...ex31({ type: 'rolling-ols', lookback: 20, intercept: 'keep', transform: 'log' }, LINEAR, [
-      'USO',
-      'GLD',
-    ]),
-    description:
-      'Chan (2013), Example 3.1 on log prices: log USO − β·log GLD, one unit = 1 dollar of USO and β dollars of GLD short; otherwise as chan-2013-ex3.1',
-    published: 'script APR 0.088863, Sharpe 0.504153; book about 9 %, 0.5',
-  },
-  'chan-2013-ex3.1-ratio': {
-    ...ex31({ type: 'ratio' }, LINEAR, ['GLD', 'USO']),
-    description:
-      'Chan (2013), Example 3.1 on the price ratio GLD/USO (equal dollars in each leg); otherwise as chan-2013-ex3.1',
-    published: 'script APR -0.141522, Sharpe -0.746663; book negative',
-  },
-  'chan-2013-ex3.2': {
-    ...ex31(
-      { type: 'rolling-ols', lookback: 20, intercept: 'keep' },
-      { type: 'bands', entryZ: 1, exitZ: 0 },
-      ['USO', 'GLD'],
-    ),
-    description:
-      'Chan (2013), Example 3.2: the Example 3.1 spread traded with Bollinger bands, one unit beyond ±1 z, out at the mean',
-    published: 'script APR 0.178249, Sharpe 0.964673; book 17.8 %, 0.96',
-  },
+  'chan-2013-ex3.1': ex31(
+    { spread: { type: 'rolling-ols', lookback: 20, intercept: 'keep' }, rule: LINEAR, legs: ['USO', 'GLD'] },
+    {
+      description:
+        'Chan, Algorithmic Trading (2013), Example 3.1: USO − β·GLD (β from a 20-day rolling OLS, level kept), held at −z units (20-day z, uncapped), close fills, no costs, gross returns, counted from bar 20',
+      published: 'script APR 0.108335, Sharpe 0.589651; book 10.9 %, 0.59',
+    },
+  ),
+  'chan-2013-ex3.1-log': ex31(
+    {
+      spread: { type: 'rolling-ols', lookback: 20, intercept: 'keep', transform: 'log' },
+      rule: LINEAR,
+      legs: ['USO', 'GLD'],
+    },
+    {
+      description:
+        'Chan (2013), Example 3.1 on log prices: log USO − β·log GLD, one unit = 1 dollar of USO and β dollars of GLD short; otherwise as chan-2013-ex3.1',
+      published: 'script APR 0.088863, Sharpe 0.504153; book about 9 %, 0.5',
+    },
+  ),
+  'chan-2013-ex3.1-ratio': ex31(
+    { spread: { type: 'ratio' }, rule: LINEAR, legs: ['GLD', 'USO'] },
+    {
+      description:
+        'Chan (2013), Example 3.1 on the price ratio GLD/USO (equal dollars in each leg); otherwise as chan-2013-ex3.1',
+      published: 'script APR -0.141522, Sharpe -0.746663; book negative',
+    },
+  ),
+  'chan-2013-ex3.2': ex31(
+    {
+      spread: { type: 'rolling-ols', lookback: 20, intercept: 'keep' },
+      rule: { type: 'bands', entryZ: 1, exitZ: 0 },
+      legs: ['USO', 'GLD'],
+    },
+    {
+      description:
+        'Chan (2013), Example 3.2: the Example 3.1 spread traded with Bollinger bands, one unit beyond ±1 z, out at the mean',
+      published: 'script APR 0.178249, Sharpe 0.964673; book 17.8 %, 0.96',
+    },
+  ),
   'chan-2013-ex2.8': {
     description:
       'Chan (2013), Example 2.8: the Johansen basket of EWC, EWA and IGE (first eigenvector fitted on the whole sample: look-ahead), held at −z units over a lookback of its rounded half-life (23 days), close fills, no costs, gross returns, every bar counted',
