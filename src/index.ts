@@ -176,6 +176,7 @@ export type {
   Costs,
   ResolvedBacktestOptions,
 } from './backtest/index.js';
+export type { BarRef, MetricsWindow, SplitMetrics } from './execution/window.js';
 
 // A book of pairs in one account: fixed or selected walk-forward, with its limits
 export { portfolio } from './app/portfolio.js';

@@ -26,6 +26,13 @@ export interface AnalyzeOptions {
   vrLag?: number;
   /** Largest lag of the Hurst exponent (default 100, shortened for short series). */
   hurstMaxLag?: number;
+  /**
+   * Lagged differences of the ADF and Engle-Granger regressions: the most considered (with
+   * `autolag`) or the number used (`autolag: 'none'`). Default: statsmodels' formula.
+   */
+  maxlag?: number;
+  /** How the ADF and Engle-Granger tests choose their lags (default 'aic'); 'none': exactly `maxlag`. */
+  autolag?: 'aic' | 'bic' | 't-stat' | 'none';
 }
 
 function attempt<T>(f: () => T): Outcome<T> {
@@ -60,8 +67,14 @@ export function analyzeSeries(
   let engleGranger: Outcome<CointResult> | undefined;
   let jo: Outcome<JohansenResult> | undefined;
   let hedge: Analysis['hedge'];
+  const lags = {
+    ...(options.maxlag !== undefined ? { maxlag: options.maxlag } : {}),
+    ...(options.autolag !== undefined
+      ? { autolag: options.autolag === 'none' ? null : options.autolag }
+      : {}),
+  };
   if (pair) {
-    engleGranger = attempt(() => coint(y.values, x.values));
+    engleGranger = attempt(() => coint(y.values, x.values, lags));
     jo = attempt(() => johansen([y.values, x.values]));
     if (!failed(engleGranger)) {
       const [beta, alpha] = engleGranger.params;
@@ -71,7 +84,7 @@ export function analyzeSeries(
       name = `${y.name} − ${fmt(beta)}·${x.name} − ${fmt(alpha)}`;
     }
   }
-  const adf = attempt(() => adfuller(series));
+  const adf = attempt(() => adfuller(series, lags));
   const hl = attempt(() => halfLife(series));
   const maxLag = Math.min(options.hurstMaxLag ?? 100, n - 2);
   const hu = attempt(() => hurst(series, { maxLag }));

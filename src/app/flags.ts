@@ -127,6 +127,22 @@ export const SPEC_PARAMETERS: readonly SpecParameter[] = [
     value: num,
     help: 'annual risk-free rate for Sharpe/Sortino (0)',
   },
+  {
+    path: 'options.metricsFrom',
+    flag: '--metrics-from',
+    arg: '<bar|date>',
+    value: { kind: 'bar' },
+    help: 'count the metrics from this bar (an index or a date): the warm-up left out',
+    commands: ['backtest'],
+  },
+  {
+    path: 'options.split',
+    flag: '--split',
+    arg: '<bar|date>',
+    value: { kind: 'bar' },
+    help: 'also give the metrics of the train set before this bar and the test set from it',
+    commands: ['backtest'],
+  },
   ...STRATEGY_PARAMETERS.map((p) => ({
     ...p,
     path: `strategy.${p.path}`,
@@ -343,6 +359,7 @@ export function specFromFlags(
     if (v === undefined) continue;
     if (p.path === 'symbols') setPath(spec, 'symbols', typeof v === 'string' ? [v] : [...(v as string[])]);
     else if (p.path === 'repair') for (const w of v as string[]) setPath(spec, `repair.${REPAIRS[w]}`, true);
+    else if (p.value.kind === 'number-or-none' && v === 'none') setPath(spec, p.path, null);
     else setPath(spec, p.path, v);
   }
   for (const p of params)

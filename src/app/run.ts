@@ -11,6 +11,7 @@ import { readPrices } from '../data/readers.js';
 import { type PriceFrame } from '../data/frame.js';
 import { type Repair } from '../data/repair.js';
 import { legWithoutOpens } from '../execution/options.js';
+import { WindowError } from '../execution/window.js';
 import { equityCsv, metricsJson, tradesCsv } from '../report/writers.js';
 import type { Analysis } from '../report/analysis.js';
 import { renderReport, type Comparison } from '../report/html.js';
@@ -126,7 +127,15 @@ export async function backtestRun(layers: RunSpecLayers, defaults: BacktestDefau
       `${by}the strategy needs ${need} bars before its first signal (lookback and training windows), but ${data.frame.source} has ${data.frame.length} aligned bars`,
     );
   }
-  return runBacktest(run, data);
+  try {
+    return runBacktest(run, data);
+  } catch (e) {
+    if (!(e instanceof WindowError)) throw e;
+    // the option's flag when the command line set it, else the file's key
+    const path = `options.${e.option}`;
+    const given = (layers.flags?.options as Record<string, unknown> | undefined)?.[e.option] !== undefined;
+    throw new ConfigError(`${given ? flagOf(path) : `${at}${path}`}${e.message.slice(e.option.length)}`);
+  }
 }
 
 /** What {@link writeRunFolder} wrote. */

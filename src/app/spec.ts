@@ -268,7 +268,9 @@ function resolveUnchecked(
     file.preset ??
     // a config that names its own spread model builds its own strategy; one that only changes
     // parameters (no spread type) changes the default preset's
-    (file.strategy?.spread?.type === undefined ? defaults.preset?.(symbols?.length) : undefined);
+    (file.strategy?.spread?.type === undefined && flags.strategy?.spread?.type === undefined
+      ? defaults.preset?.(symbols?.length)
+      : undefined);
   const backtestPreset = preset !== undefined ? BACKTEST_PRESETS[preset] : undefined;
   const input: StrategyInput = backtestPreset
     ? { ...backtestPreset.strategy }

@@ -7,6 +7,7 @@
 import type { PriceFrame } from '../data/frame.js';
 import { KalrevError } from '../errors.js';
 import {
+  fitsInSample,
   legsOf,
   resolveStrategy,
   warmupBars,
@@ -24,6 +25,8 @@ import {
   type RunResult,
 } from '../execution/result.js';
 import { specTargets } from './targets.js';
+import { fitInSample } from '../strategy/inSample.js';
+import { resolveBar, WindowError, windowMetrics } from '../execution/window.js';
 import {
   legWithoutOpens,
   resolveBacktestOptions,
@@ -95,8 +98,40 @@ export function backtest(
     );
   const open = opts.execution === 'next-open' ? symbols.map((s) => frame.get(s, 'open')) : null;
   if (open) symbols.forEach((s, i) => checkPrices(frame, s, open[i], 'open'));
-  const result = run(frame, strat, close, open, opts, spec ?? null);
-  return { ...result, symbols, options: opts, strategy: spec };
+  // parts fitted on bars they then trade are fitted here, once, on the whole sample, and said so
+  const fitted = spec && fitsInSample(spec) ? fitInSample(spec, close) : null;
+  const { rec, ...result } = run(frame, strat, close, open, opts, fitted?.spec ?? spec ?? null);
+  return {
+    ...result,
+    symbols,
+    options: opts,
+    strategy: spec,
+    ...windows(rec, result, frame.times, opts),
+    lookAhead: fitted?.lookAhead ?? [],
+  };
+}
+
+/** The metrics from `metricsFrom` on, and a split's train and test sets. */
+function windows(
+  rec: FullRecord,
+  result: RunResult,
+  times: Float64Array,
+  opts: ResolvedBacktestOptions,
+): Pick<BacktestResult, 'metrics' | 'metricsFrom' | 'split'> {
+  const n = times.length;
+  const from = opts.metricsFrom === undefined ? 0 : resolveBar(opts.metricsFrom, times, 'metricsFrom');
+  if (from === 0 && opts.split === undefined) return { metrics: result.metrics, metricsFrom: 0 };
+  const series = { ...rec, trades: result.trades, ruinBar: result.ruinBar };
+  const over = (a: number, b: number) => windowMetrics(series, a, b, opts.periodsPerYear, opts.riskFreeRate);
+  const metrics = from === 0 ? result.metrics : over(from, n).metrics;
+  if (opts.split === undefined) return { metrics, metricsFrom: from };
+  const at = resolveBar(opts.split, times, 'split');
+  if (at <= from)
+    throw new WindowError(
+      'split',
+      `the test set starts at bar ${at}, not after the first bar counted (metricsFrom, bar ${from})`,
+    );
+  return { metrics, metricsFrom: from, split: { at, train: over(from, at), test: over(at, n) } };
 }
 
 /** Per-leg columns as one row-major block (n × L); one leg's column is its own block. @internal */
@@ -123,7 +158,7 @@ function run(
   open: Float64Array[] | null,
   opts: ResolvedBacktestOptions,
   spec: StrategySpec | null,
-): RunResult {
+): RunResult & { rec: FullRecord } {
   const n = frame.length;
   const L = close.length;
   const times = frame.times;
@@ -134,7 +169,7 @@ function run(
     sim = new Simulator(null, opts, L);
     runAccount(sim, times, rows(close, n), open === null ? null : rows(open, n), rec.targets, n, rec);
   } else sim = simulate(strategy!, close, open, times, opts, rec);
-  return runResult(sim, rec, times);
+  return { ...runResult(sim, rec, times), rec };
 }
 
 /** Any strategy through the Simulator bar by bar, recording its per-bar state. */

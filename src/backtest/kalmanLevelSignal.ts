@@ -93,7 +93,7 @@ export function kalmanLevelSignal(
     scale[t] = NaN;
   }
   if (first < n) {
-    new RollingWindow(nm.lookback, { std: nm.std }).pushAllMeanStd(
+    new RollingWindow(nm.lookback as number, { std: nm.std }).pushAllMeanStd(
       reference.subarray(first, n),
       centre.subarray(first, n),
       scale.subarray(first, n),

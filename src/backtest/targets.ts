@@ -36,6 +36,8 @@ export function isKalmanLevel(spec: StrategySpec): boolean {
   return (
     spec.spread.type === 'kalman-fair-value' &&
     spec.normaliser.type === 'rolling' &&
+    typeof spec.normaliser.lookback === 'number' &&
+    spec.normaliser.start === undefined &&
     spec.rule.type === 'bands'
   );
 }

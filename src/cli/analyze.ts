@@ -17,6 +17,8 @@ interface AnalyzeFlags extends OutputOptions {
   pair?: [string, string];
   out?: string;
   vrLag: number;
+  maxlag?: number;
+  autolag?: 'aic' | 'bic' | 't-stat' | 'none';
 }
 
 export function analyzeCommand(): Command {
@@ -33,6 +35,18 @@ export function analyzeCommand(): Command {
         .default(10)
         .argParser(integer('--vr-lag', 2)),
     )
+    .addOption(
+      new Option(
+        '--maxlag <n>',
+        'lagged differences of the ADF and Engle-Granger tests: the most tried, or (with --autolag none) the number used',
+      ).argParser(integer('--maxlag', 0, 10_000)),
+    )
+    .addOption(
+      new Option(
+        '--autolag <how>',
+        'how the ADF and Engle-Granger tests choose their lags (default aic)',
+      ).choices(['aic', 'bic', 't-stat', 'none']),
+    )
     .option('--json', 'print JSON instead of the table')
     .option('--quiet', 'print nothing but errors')
     .action(async (f: AnalyzeFlags) => {
@@ -45,7 +59,11 @@ export function analyzeCommand(): Command {
             ? ['EWC', 'EWA']
             : undefined;
       const legs = await loadLegs(data, symbols, 2);
-      const a = analyzeFrame(legs.frame, legs.symbols, { vrLag: f.vrLag });
+      const a = analyzeFrame(legs.frame, legs.symbols, {
+        vrLag: f.vrLag,
+        ...(f.maxlag !== undefined ? { maxlag: f.maxlag } : {}),
+        ...(f.autolag !== undefined ? { autolag: f.autolag } : {}),
+      });
       const json = analysisJson(a);
       if (f.out) writeFileSync(f.out, json);
       if (f.json) {

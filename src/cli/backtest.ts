@@ -3,12 +3,13 @@
  * With no data and no config it runs the demo (Chan's Example 3.3 on the bundled EWA/EWC, beside
  * the same strategy under kalrev's default execution and costs). Parsing and printing only.
  */
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Metrics } from '../execution/metrics.js';
 import { backtestRun, writeRunFolder, type Run } from '../app/run.js';
 import { defaultPreset } from '../app/paper.js';
 import { parseRunSpec, type RunSpecInput } from '../app/spec.js';
+import { BACKTEST_PRESETS, presetData } from '../app/presets.js';
 import { isoTime } from '../data/frame.js';
 import { formatMetric, metricLabel } from '../report/html.js';
 import { METRIC_NAMES, metricsObject } from '../report/writers.js';
@@ -40,9 +41,14 @@ export function metricsTable(columns: { title: string[]; metrics: Metrics }[]): 
 
 /** A backtest of a config file's spec with the flags on top; the demo data when none is named. */
 function runOne(flags: RunSpecInput, file?: string): Promise<Run> {
+  const parsed = file !== undefined ? parseRunSpec(readJson(file), file) : undefined;
+  // a backtest preset published on a bundled file reads it when no data is named
+  const own = presetData(flags.preset ?? parsed?.preset);
   return backtestRun(
-    { ...(file !== undefined ? { file: parseRunSpec(readJson(file), file), source: file } : {}), flags },
-    { data: DEMO_DATA, preset: defaultPreset, legs: (n) => DEMO_SYMBOLS.slice(0, n) },
+    { ...(parsed !== undefined ? { file: parsed, source: file } : {}), flags },
+    own !== undefined
+      ? { data: bundledData(own), preset: defaultPreset }
+      : { data: DEMO_DATA, preset: defaultPreset, legs: (n) => DEMO_SYMBOLS.slice(0, n) },
   );
 }
 
@@ -145,8 +151,41 @@ export async function runBacktestCommand(f: BacktestFlags, flags: RunSpecInput):
     f,
     `execution ${o.execution}, returns on ${o.returns}, costs paid: commission $${r.result.costs.commission.toFixed(2)}, slippage $${r.result.costs.slippage.toFixed(2)}, borrow $${r.result.costs.borrow.toFixed(2)}`,
   );
+  const res = r.result;
+  const from = res.metricsFrom ?? 0;
+  if (from > 0)
+    say(f, `metrics from bar ${from} (${r.data.frame.date(from)}): the bars before it are warm-up`);
+  for (const note of res.lookAhead ?? []) say(f, `LOOK-AHEAD: ${note}`);
   say(f);
-  say(f, metricsTable([{ title: [r.run.preset ?? 'strategy'], metrics: r.result.metrics }]));
+  const title = r.run.preset ?? 'strategy';
+  const split = res.split;
+  say(
+    f,
+    metricsTable(
+      split
+        ? [
+            { title: [title, `bars ${from}–${r.data.frame.length - 1}`], metrics: res.metrics },
+            { title: ['train', `bars ${split.train.from}–${split.at - 1}`], metrics: split.train.metrics },
+            { title: ['test', `bars ${split.at}–${split.test.to - 1}`], metrics: split.test.metrics },
+          ]
+        : [{ title: [title], metrics: res.metrics }],
+    ),
+  );
+  // the publication's figures, beside the run's, when the run is the publication's: its legs on its data
+  const preset = r.run.preset !== undefined ? BACKTEST_PRESETS[r.run.preset] : undefined;
+  const own =
+    preset?.legs?.join() === r.data.symbols.join() &&
+    (preset.data === undefined || resolve(r.run.data) === bundledData(preset.data));
+  const published = own ? preset.published : undefined;
+  if (published !== undefined) {
+    const m = res.metrics;
+    say(
+      f,
+      split
+        ? `reproduced: Sharpe ${split.train.metrics.sharpe.toFixed(4)} train, ${split.test.metrics.sharpe.toFixed(4)} test (${published})`
+        : `reproduced: APR ${m.apr.toFixed(6)}, Sharpe ${m.sharpe.toFixed(6)} (${published})`,
+    );
+  }
   say(f);
   if (r.result.ruined)
     say(

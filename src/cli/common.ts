@@ -42,6 +42,27 @@ export const integer =
     return x;
   };
 
+/** Parses a bar: a whole number (its index from 0) or an ISO date (`2007-05-24`). */
+export const barRef =
+  (flag: string) =>
+  (v: string): number | string => {
+    if (/^\d+$/.test(v)) return integer(flag, 0)(v);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))) return v;
+    throw new InvalidArgumentError(
+      `${flag} expects a bar number (0, 1, …) or a date (YYYY-MM-DD), got "${v}".`,
+    );
+  };
+
+/** Parses a positive number, or `none` for no limit (the spec's null: see specFromFlags). */
+export const numberOrNone =
+  (flag: string) =>
+  (v: string): number | 'none' => {
+    if (v === 'none') return v;
+    const x = decimal(v);
+    if (!(x > 0)) throw new InvalidArgumentError(`${flag} expects a positive number or "none", got "${v}".`);
+    return x;
+  };
+
 /** Parses a variadic list of pairs (`--pairs EWA,EWC SPY,IWM`): each as `--pair`'s. */
 export const pairs =
   (flag: string) =>

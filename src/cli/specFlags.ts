@@ -2,10 +2,10 @@
  * A command's run-spec flags, generated from the one table (src/app/flags.ts): the commander
  * options with their help and parsers, and the parsed values as a run-spec input.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { flagsOf, specFromFlags, type SpecCommand, type SpecParameter } from '../app/flags.js';
 import type { RunSpecInput } from '../app/spec.js';
-import { integer, number, numbers, pair, pairs, range, topK } from './common.js';
+import { barRef, integer, number, numberOrNone, numbers, pair, pairs, range, topK } from './common.js';
 
 function option(p: SpecParameter): Option {
   const flag = p.flag!;
@@ -13,8 +13,19 @@ function option(p: SpecParameter): Option {
   switch (p.value.kind) {
     case 'number':
       return o.argParser(number(flag));
-    case 'integer':
-      return o.argParser(integer(flag, p.value.min, p.value.max));
+    case 'integer': {
+      const parse = integer(flag, p.value.min, p.value.max);
+      const word = p.value.or;
+      if (word === undefined) return o.argParser(parse);
+      return o.argParser((v: string) => {
+        if (v === word) return v;
+        try {
+          return parse(v);
+        } catch (e) {
+          throw new InvalidArgumentError(`${(e as Error).message.replace(/, got/, ` or ${word}, got`)}`);
+        }
+      });
+    }
     case 'pair':
       return o.argParser(pair(flag));
     case 'pairs':
@@ -30,6 +41,10 @@ function option(p: SpecParameter): Option {
       return o.choices(p.value.choices);
     case 'string':
       return o;
+    case 'bar':
+      return o.argParser(barRef(flag));
+    case 'number-or-none':
+      return o.argParser(numberOrNone(flag));
   }
 }
 

@@ -29,6 +29,11 @@ export type ExecutionTiming = (typeof EXECUTION_TIMINGS)[number];
 export const RETURN_BASES = ['equity', 'gross'] as const;
 
 const bps = z.number().min(0);
+/** A bar: its index, or an ISO date (the first bar at or after it). */
+const barRef = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'expected a bar number or a date (YYYY-MM-DD)'),
+]);
 
 /** The zod schema of the costs: every default filled in, unknown keys refused. */
 export const costsSchema = z.strictObject({
@@ -60,6 +65,16 @@ export const executionOptionsSchema = z.strictObject({
   periodsPerYear: z.number().positive().default(252),
   /** Annual risk-free rate for Sharpe and Sortino (0 by default). */
   riskFreeRate: z.number().default(0),
+  /**
+   * The first bar the metrics count (a bar index, or an ISO date: the first bar at or after it):
+   * the warm-up left out of the figures. The run itself starts at the first bar.
+   */
+  metricsFrom: barRef.optional(),
+  /**
+   * The first bar of a test set (an index or an ISO date): the metrics are then also given for
+   * the train set [metricsFrom, split) and the test set [split, end), side by side.
+   */
+  split: barRef.optional(),
 });
 
 /** The library's `backtest()` options: the execution options and the legs to trade. */

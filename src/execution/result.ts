@@ -9,6 +9,7 @@ import type { SignalState } from '../strategy/types.js';
 import { BORROW, COMMISSION, SLIPPAGE, type Fills, type Trade } from './ledger.js';
 import { finishMetrics, METRIC_NAMES, metricsOf, type Metrics } from './metrics.js';
 import type { SeriesRecord, Simulator } from './simulator.js';
+import type { SplitMetrics } from './window.js';
 
 /** The strategy's internal series, one value per bar (for reports). */
 export interface SignalSeries {
@@ -56,10 +57,22 @@ export interface BacktestResult {
   options: ResolvedBacktestOptions;
   /** The strategy spec, when the strategy was given as a spec or preset. */
   strategy?: StrategySpec;
+  /** The first bar `metrics` counts (`options.metricsFrom`; 0: every bar). */
+  metricsFrom?: number;
+  /** With `options.split`: the train and test sets' metrics. */
+  split?: SplitMetrics;
+  /**
+   * What the run fitted on bars it then traded or scored (an in-sample fit), one sentence per
+   * part; empty when nothing looks ahead. Reports, metrics.json and the CLI show it.
+   */
+  lookAhead?: string[];
 }
 
 /** A run's result before the caller adds what it knows (symbols, options, the spec). */
-export type RunResult = Omit<BacktestResult, 'symbols' | 'options' | 'strategy'>;
+export type RunResult = Omit<
+  BacktestResult,
+  'symbols' | 'options' | 'strategy' | 'metricsFrom' | 'split' | 'lookAhead'
+>;
 
 /** Every per-bar series of a run, none skipped. @internal */
 export type FullRecord = { [K in keyof SeriesRecord]: Float64Array };

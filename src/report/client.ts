@@ -15,7 +15,7 @@ h1{font-size:20px;margin:8px 0}h2{font-size:15px;margin:18px 0 6px}
 .metrics{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0}
 .metric{background:#f1f5f9;border-radius:6px;padding:4px 10px;min-width:84px}
 .metric .label{display:block;font-size:11px;color:#6b7280}.metric .value{font-weight:600;font-variant-numeric:tabular-nums}
-.metrics.cmp .metric{background:#fff7ed}.cmp-title{margin:6px 0 0}
+.metrics.cmp .metric{background:#fff7ed}.cmp-title{margin:6px 0 0}.look-ahead{background:#fef2f2;border-left:4px solid #dc2626;padding:4px 8px}
 section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:6px 14px 12px;margin:12px 0}
 .chart{width:100%;min-height:240px;position:relative}.chart.short{min-height:150px}
 .tip{position:absolute;pointer-events:none;background:rgba(17,24,39,.9);color:#fff;font-size:11px;padding:4px 6px;border-radius:4px;z-index:10;display:none;white-space:nowrap}

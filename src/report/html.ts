@@ -279,6 +279,28 @@ export function describeExecution(o: ResolvedBacktestOptions): string {
   return `execution ${o.execution} · returns on ${o.returns} · costs: commission ${o.costs.commissionBps} bps + $${o.costs.commissionPerShare}/share (min $${o.costs.minCommission}), slippage ${o.costs.slippageBps} bps, borrow ${o.costs.borrowBps} bps/yr · capital $${o.capital.toLocaleString('en-US')}`;
 }
 
+/**
+ * The run's metric windows and look-ahead, under its headline metrics: the first bar counted,
+ * a split's train and test metrics side by side, and what an in-sample fit looked ahead at.
+ */
+function windowsSection(r: ReportInput['result'], frame: ReportInput['frame']): string {
+  const parts: string[] = [];
+  for (const note of r.lookAhead ?? [])
+    parts.push(`<p class="look-ahead" data-look-ahead><b>Look-ahead:</b> ${esc(note)}</p>`);
+  const from = r.metricsFrom ?? 0;
+  if (from > 0)
+    parts.push(
+      `<p class="muted" id="metrics-from">metrics from bar ${from} (${esc(frame.date(from))}): the bars before it are warm-up</p>`,
+    );
+  const split = r.split;
+  if (split) {
+    const set = (name: 'train' | 'test', w: typeof split.train) =>
+      `<p class="cmp-title"><b>${name}</b> set, bars ${w.from}–${w.to - 1} (${esc(frame.date(w.from))} … ${esc(frame.date(w.to - 1))}):</p><div class="metrics" id="${name}-metrics">${metricCards(w.metrics, `data-${name}-metric`)}</div>`;
+    parts.push(set('train', split.train), set('test', split.test));
+  }
+  return parts.join('\n');
+}
+
 /** Renders report.html. */
 export function renderReport(input: ReportInput): string {
   const { result: r, frame, config } = input;
@@ -304,6 +326,7 @@ export function renderReport(input: ReportInput): string {
 <p class="muted">${esc(execution)}</p>
 <p class="muted">${esc(costs)}</p>
 <div class="metrics" id="metrics">${metricCards(r.metrics, 'data-metric')}</div>
+${windowsSection(r, frame)}
 ${cmp ? `<p class="cmp-title">beside it, <b>${esc(cmp.label)}</b>:</p><div class="metrics cmp" id="comparison-metrics">${metricCards(cmp.metrics, 'data-comparison-metric')}</div>` : ''}
 <p class="muted help">Charts: drag to zoom, shift-drag or wheel to pan/zoom, double-click to reset; all time axes are linked.</p>
 </header>

@@ -13,19 +13,53 @@ export { METRIC_NAMES };
 export const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /** Whether a run's account was ruined, and when (see docs/strategies.md, "Ruin"). */
-export type RunRuin = Pick<BacktestResult, 'ruined' | 'ruinTime'>;
+export type RunRuin = Pick<BacktestResult, 'ruined' | 'ruinTime'> &
+  Partial<Pick<BacktestResult, 'metricsFrom' | 'split' | 'lookAhead' | 'times'>>;
 
 /**
  * metrics.json: the DESIGN.md names, NaN/±Infinity as null; with `ruin`, then `ruined` and
- * `ruinedAt` (the ruin bar's date, null when not ruined).
+ * `ruinedAt` (the ruin bar's date, null when not ruined); then, when the run has them,
+ * `metricsFrom` (the first bar counted, and its date), `train` and `test` (a split's two
+ * metric sets, each with its first and last bar) and `lookAhead` (what was fitted in-sample).
  */
-export function metricsObject(m: Metrics, ruin?: RunRuin): Record<string, number | boolean | string | null> {
+export function metricsObject(m: Metrics, ruin?: RunRuin): Record<string, unknown> {
   const out: Record<string, number | boolean | string | null> = {};
   for (const k of METRIC_NAMES) out[k] = finiteOrNull(m[k]);
   if (ruin !== undefined) {
     out.ruined = ruin.ruined;
     out.ruinedAt = ruin.ruined ? isoTime(ruin.ruinTime) : null;
   }
+  return { ...out, ...windowsObject(ruin) };
+}
+
+/** A window's metrics with its first and last bar (and their dates when known). */
+function windowObject(
+  w: { from: number; to: number; metrics: Metrics },
+  times: Float64Array | undefined,
+): Record<string, unknown> {
+  const m: Record<string, number | null> = {};
+  for (const k of METRIC_NAMES) m[k] = finiteOrNull(w.metrics[k]);
+  return {
+    fromBar: w.from,
+    toBar: w.to - 1,
+    ...(times ? { from: isoTime(times[w.from]), to: isoTime(times[w.to - 1]) } : {}),
+    ...m,
+  };
+}
+
+/** metrics.json's window and look-ahead keys of a run (none for a run without them). */
+function windowsObject(r: RunRuin | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (r === undefined) return out;
+  if (r.metricsFrom !== undefined && r.metricsFrom > 0) {
+    out.metricsFrom = r.metricsFrom;
+    if (r.times) out.metricsFromDate = isoTime(r.times[r.metricsFrom]);
+  }
+  if (r.split) {
+    out.train = windowObject(r.split.train, r.times);
+    out.test = windowObject(r.split.test, r.times);
+  }
+  if (r.lookAhead && r.lookAhead.length > 0) out.lookAhead = r.lookAhead;
   return out;
 }
 

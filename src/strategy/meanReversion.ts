@@ -35,7 +35,7 @@ export class MeanReversionStrategy implements Strategy {
   step(bar: Bar): Float64Array {
     const model = this.spread;
     model.update(bar.close);
-    const z = model.ready ? this.normaliser.score(model) : NaN;
+    const z = model.ready ? this.normaliser.score(model, bar.index) : NaN;
     this.#units = this.rule.next(z, this.#units);
     this.sizing.shares(this.#units, model.weights, bar.close, this.#target);
     const s = this.signal;

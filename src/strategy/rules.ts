@@ -69,7 +69,7 @@ export class BandRule implements Rule {
   }
 }
 
-/** Linear: position = −z / zPerUnit units, capped at ±maxUnits. */
+/** Linear: position = −z / zPerUnit units, capped at ±maxUnits (Infinity: uncapped). */
 export class LinearRule implements Rule {
   constructor(
     readonly zPerUnit: number,

@@ -52,3 +52,16 @@ export class CapitalSizing implements Sizing {
     this.#sized = sized;
   }
 }
+
+/**
+ * Equal dollars in every leg: one unit is `dollars` long or short in each leg (the sign of the
+ * leg's weight in the spread), at this bar's prices, so the legs are re-balanced to equal
+ * dollars every bar whatever the hedge ratio (Chan 2008, Example 3.6: the regression's hedge
+ * ratio defines the spread that is scored, not the position).
+ */
+export class EqualDollarSizing implements Sizing {
+  constructor(readonly dollars: number) {}
+  shares(units: number, weights: Float64Array, prices: Float64Array, out: Float64Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = (units * Math.sign(weights[i]) * this.dollars) / prices[i];
+  }
+}

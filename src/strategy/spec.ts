@@ -4,9 +4,15 @@
  */
 import { z } from 'zod';
 import { MeanReversionStrategy } from './meanReversion.js';
-import { FrozenNormaliser, KalmanNormaliser, RollingNormaliser, type Normaliser } from './normalise.js';
+import {
+  FixedNormaliser,
+  FrozenNormaliser,
+  KalmanNormaliser,
+  RollingNormaliser,
+  type Normaliser,
+} from './normalise.js';
 import { BandRule, LinearRule, type Rule } from './rules.js';
-import { CapitalSizing, UnitSizing, type Sizing } from './sizing.js';
+import { CapitalSizing, EqualDollarSizing, UnitSizing, type Sizing } from './sizing.js';
 import {
   KalmanFairValueSpread,
   KalmanHedgeSpread,
@@ -22,6 +28,7 @@ const transform = z.enum(['price', 'log']).default('price');
 /** The longest window a strategy may ask for: its buffers are allocated at full length. */
 export const MAX_WINDOW = 10_000_000;
 const lookback = z.number().int().min(2).max(MAX_WINDOW);
+const startBar = z.number().int().min(0).max(MAX_WINDOW).optional();
 
 /** Spread model specs, one per `type`. */
 export const spreadSchema = z.discriminatedUnion('type', [
@@ -53,12 +60,34 @@ export const spreadSchema = z.discriminatedUnion('type', [
     signal: z.enum(['fair-value', 'residual']).default('fair-value'),
     transform,
   }),
-  z.strictObject({ type: z.literal('rolling-ols'), lookback: lookback.min(3).default(20), transform }),
+  z.strictObject({
+    type: z.literal('rolling-ols'),
+    lookback: lookback.min(3).default(20),
+    /**
+     * 'subtract' (default): spread = y − βx − α, the residual; 'keep': the same fit, spread =
+     * y − βx (the level left in); 'none': a regression through the origin, spread = y − βx.
+     */
+    intercept: z.enum(['subtract', 'keep', 'none']).optional(),
+    transform,
+  }),
   z.strictObject({
     type: z.literal('static'),
-    method: z.enum(['ols', 'johansen']).default('ols'),
-    trainBars: z.number().int().min(10).max(MAX_WINDOW).default(252),
+    /** 'ols', 'johansen' (fitted on the first trainBars bars), or 'fixed' (the weights given). */
+    method: z.enum(['ols', 'johansen', 'fixed']).default('ols'),
+    /** Bars the fit uses: the first trainBars, or 'all' (the whole sample: with fit 'in-sample' only). */
+    trainBars: z.union([z.number().int().min(10).max(MAX_WINDOW), z.literal('all')]).default(252),
     legs: z.number().int().min(2).default(2),
+    /** OLS with a constant (default true); its intercept is subtracted from the spread. */
+    constant: z.boolean().optional(),
+    /** 'fixed': the weight of each leg (shares, or dollars on log prices, per unit). */
+    weights: z.array(z.number().finite()).min(2).optional(),
+    /** 'fixed': subtracted from w · p. */
+    intercept: z.number().finite().optional(),
+    /**
+     * 'train' (default): trade after the training window with the weights fitted on it;
+     * 'in-sample': trade from the first bar with them (look-ahead: labelled in every result).
+     */
+    fit: z.enum(['train', 'in-sample']).optional(),
     transform,
   }),
   z.strictObject({ type: z.literal('ratio'), transform }),
@@ -68,10 +97,28 @@ export const spreadSchema = z.discriminatedUnion('type', [
 export const normaliserSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('rolling'),
-    lookback: lookback.default(20),
+    /** Bars, or 'half-life': the static spread's half-life over its fitting window, rounded. */
+    lookback: z.union([lookback, z.literal('half-life')]).default(20),
     std: z.enum(['sample', 'population']).default('sample'),
+    /** The first bar scored (earlier bars only warm the spread model). */
+    start: startBar,
   }),
-  z.strictObject({ type: z.literal('frozen'), trainBars: lookback.default(252) }),
+  z.strictObject({
+    type: z.literal('frozen'),
+    trainBars: lookback.default(252),
+    start: startBar,
+    /**
+     * 'train' (default): no signal during training; 'in-sample': the training window's mean and
+     * std also score the training bars (look-ahead there: labelled in every result).
+     */
+    fit: z.enum(['train', 'in-sample']).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('fixed'),
+    centre: z.number().finite(),
+    scale: z.number().finite().positive(),
+    start: startBar,
+  }),
   z.strictObject({ type: z.literal('kalman') }),
 ]);
 
@@ -84,13 +131,20 @@ export const ruleSchema = z.discriminatedUnion('type', [
     stopZ: positive.optional(),
     maxHoldBars: z.number().int().min(1).optional(),
   }),
-  z.strictObject({ type: z.literal('linear'), zPerUnit: positive.default(1), maxUnits: positive.default(1) }),
+  z.strictObject({
+    type: z.literal('linear'),
+    zPerUnit: positive.default(1),
+    /** The cap on |units|; null: uncapped (Chan's linear rule). */
+    maxUnits: positive.nullable().default(1),
+  }),
 ]);
 
 /** Sizing specs. */
 export const sizingSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('units') }),
   z.strictObject({ type: z.literal('capital'), capital: positive.default(100_000) }),
+  /** One unit is `dollars` long or short in each leg, re-balanced to equal dollars every bar. */
+  z.strictObject({ type: z.literal('equal-dollar'), dollars: positive.default(1) }),
 ]);
 
 /** A complete strategy spec (every component given; defaults filled in by parsing). */
@@ -278,6 +332,7 @@ function validate(input: StrategyInput | StrategyPresetName): StrategySpec {
       'normaliser.type',
       `'kalman' scores a Kalman forecast error, but spread.type '${spec.spread.type}' has none; use 'rolling' or 'frozen'`,
     );
+  checkStatic(spec);
   if (spec.rule.type === 'bands') {
     if (spec.rule.exitZ > spec.rule.entryZ)
       throw new StrategyError(
@@ -291,6 +346,47 @@ function validate(input: StrategyInput | StrategyPresetName): StrategySpec {
       );
   }
   return spec;
+}
+
+/** The static spread's and the normaliser's combinations that cannot work, named. */
+function checkStatic(spec: StrategySpec): void {
+  const sp = spec.spread;
+  const n = spec.normaliser;
+  if (sp.type === 'static') {
+    if (sp.method === 'fixed') {
+      if (sp.weights === undefined)
+        throw new StrategyError('spread.weights', "method 'fixed' needs the weight of each leg");
+      sp.legs = sp.weights.length;
+      if (sp.fit !== undefined)
+        throw new StrategyError('spread.fit', "method 'fixed' fits nothing: leave fit out");
+    } else {
+      if (sp.weights !== undefined || sp.intercept !== undefined)
+        throw new StrategyError(
+          `spread.${sp.weights !== undefined ? 'weights' : 'intercept'}`,
+          `given weights need method 'fixed' (method is '${sp.method}')`,
+        );
+      if (sp.trainBars === 'all' && sp.fit !== 'in-sample')
+        throw new StrategyError(
+          'spread.trainBars',
+          "'all' fits on the whole sample, which only fit 'in-sample' (look-ahead) can trade; give a number of bars",
+        );
+    }
+    if (sp.constant !== undefined && sp.method !== 'ols')
+      throw new StrategyError('spread.constant', `applies to method 'ols' (method is '${sp.method}')`);
+  }
+  if (n.type === 'rolling' && n.lookback === 'half-life' && !(sp.type === 'static' && sp.method !== 'fixed'))
+    throw new StrategyError(
+      'normaliser.lookback',
+      "'half-life' is the half-life of a static spread over its fitting window: use spread.type 'static' with method 'ols' or 'johansen'",
+    );
+}
+
+/** Whether a spec fits a part on bars it then trades (look-ahead: a backtest labels it). */
+export function fitsInSample(spec: StrategySpec): boolean {
+  return (
+    (spec.spread.type === 'static' && spec.spread.fit === 'in-sample') ||
+    (spec.normaliser.type === 'frozen' && spec.normaliser.fit === 'in-sample')
+  );
 }
 
 /**
@@ -320,13 +416,24 @@ export function warmupBars(spec: StrategySpec): number {
     s.type === 'rolling-ols'
       ? s.lookback
       : s.type === 'static'
-        ? s.trainBars
+        ? s.method === 'fixed' || s.fit === 'in-sample' || s.trainBars === 'all'
+          ? 1
+          : s.trainBars
         : s.type === 'kalman-fair-value' && s.learn
           ? s.learn.warmup
           : 1;
   const n = spec.normaliser;
-  const normBars = n.type === 'rolling' ? n.lookback : n.type === 'frozen' ? n.trainBars + 1 : 0;
-  return spreadBars + Math.max(normBars - 1, 0);
+  // a half-life lookback is known once the spread is fitted: at least 2 bars
+  const normBars =
+    n.type === 'rolling'
+      ? n.lookback === 'half-life'
+        ? 2
+        : n.lookback
+      : n.type === 'frozen'
+        ? n.trainBars + (n.fit === 'in-sample' ? 0 : 1)
+        : 0;
+  const start = 'start' in n && n.start !== undefined ? n.start : 0;
+  return Math.max(spreadBars, start + 1) + Math.max(normBars - 1, 0);
 }
 
 function spreadModel(s: SpreadSpec): SpreadModel {
@@ -336,9 +443,22 @@ function spreadModel(s: SpreadSpec): SpreadModel {
     case 'kalman-fair-value':
       return new KalmanFairValueSpread(s);
     case 'rolling-ols':
-      return new RollingOlsSpread(s.lookback, s.transform);
+      return new RollingOlsSpread(s.lookback, s.transform, s.intercept ?? 'subtract');
     case 'static':
-      return new StaticHedgeSpread(s.legs, s.method, s.trainBars, s.transform);
+      if (s.fit === 'in-sample' || s.trainBars === 'all')
+        throw new StrategyError(
+          'spread.fit',
+          "'in-sample' fits the weights on bars it then trades (look-ahead): only a backtest over the whole sample can run it",
+        );
+      return new StaticHedgeSpread({
+        legs: s.legs,
+        method: s.method,
+        trainBars: s.trainBars,
+        constant: s.constant ?? true,
+        ...(s.weights ? { weights: s.weights } : {}),
+        ...(s.intercept !== undefined ? { intercept: s.intercept } : {}),
+        transform: s.transform,
+      });
     case 'ratio':
       return new RatioSpread(s.transform);
   }
@@ -347,9 +467,16 @@ function spreadModel(s: SpreadSpec): SpreadModel {
 function normaliser(n: NormaliserSpec): Normaliser {
   switch (n.type) {
     case 'rolling':
-      return new RollingNormaliser(n.lookback, n.std);
+      return new RollingNormaliser(n.lookback, n.std, n.start ?? 0);
     case 'frozen':
-      return new FrozenNormaliser(n.trainBars);
+      if (n.fit === 'in-sample')
+        throw new StrategyError(
+          'normaliser.fit',
+          "'in-sample' scores the training bars with their own mean and std (look-ahead): only a backtest over the whole sample can run it",
+        );
+      return new FrozenNormaliser(n.trainBars, n.start ?? 0);
+    case 'fixed':
+      return new FixedNormaliser(n.centre, n.scale, n.start ?? 0);
     case 'kalman':
       return new KalmanNormaliser();
   }
@@ -358,11 +485,18 @@ function normaliser(n: NormaliserSpec): Normaliser {
 function rule(r: RuleSpec): Rule {
   return r.type === 'bands'
     ? new BandRule(r.entryZ, r.exitZ, r.stopZ, r.maxHoldBars)
-    : new LinearRule(r.zPerUnit, r.maxUnits);
+    : new LinearRule(r.zPerUnit, r.maxUnits ?? Infinity);
 }
 
 function sizing(s: SizingSpec): Sizing {
-  return s.type === 'units' ? new UnitSizing() : new CapitalSizing(s.capital);
+  switch (s.type) {
+    case 'units':
+      return new UnitSizing();
+    case 'capital':
+      return new CapitalSizing(s.capital);
+    case 'equal-dollar':
+      return new EqualDollarSizing(s.dollars);
+  }
 }
 
 /**

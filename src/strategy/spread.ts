@@ -7,6 +7,7 @@ import { learnLocalLevel } from '../kalman/localLevel.js';
 import { createPairState, PAIR_E, PAIR_Q, pairStep } from '../kalman/pair.js';
 import { johansen } from '../stats/johansen.js';
 import { ols } from '../stats/ols.js';
+import { halfLife } from '../stats/halflife.js';
 
 /** How leg prices enter a hedge regression. */
 export type PriceTransform = 'price' | 'log';
@@ -28,6 +29,8 @@ export interface SpreadModel {
   readonly weights: Float64Array;
   hedgeRatio: number;
   fairValue: number;
+  /** Half-life of the spread over its fitting window, once fitted (static spreads; NaN otherwise). */
+  halfLife: number;
 }
 
 /**
@@ -62,6 +65,7 @@ abstract class SpreadBase implements SpreadModel {
   forecastStd = NaN;
   hedgeRatio = NaN;
   fairValue = NaN;
+  halfLife = NaN;
   abstract update(prices: Float64Array): void;
 }
 
@@ -202,8 +206,16 @@ export class KalmanFairValueSpread extends SpreadBase {
 }
 
 /**
- * A pair with the hedge ratio from an OLS of y on x (with intercept) over the last `lookback`
- * bars, this bar included: spread = y − β x − α. One unit is long 1 share of y, short β of x.
+ * How a rolling regression's intercept enters the spread: `'subtract'` fits y = βx + α and
+ * scores y − βx − α (the residual); `'keep'` fits the same regression and scores y − βx (the
+ * level left in, Chan's price spread); `'none'` fits y = βx through the origin and scores y − βx.
+ */
+export type InterceptMode = 'subtract' | 'keep' | 'none';
+
+/**
+ * A pair with the hedge ratio from an OLS of y on x over the last `lookback` bars, this bar
+ * included: spread = y − β x (− α with `intercept: 'subtract'`). One unit is long 1 share of y,
+ * short β of x.
  */
 export class RollingOlsSpread extends SpreadBase {
   readonly legs = 2;
@@ -216,6 +228,7 @@ export class RollingOlsSpread extends SpreadBase {
   constructor(
     readonly lookback: number,
     readonly transform: PriceTransform,
+    readonly intercept: InterceptMode = 'subtract',
   ) {
     super();
     this.ready = false;
@@ -232,28 +245,45 @@ export class RollingOlsSpread extends SpreadBase {
     this.#xs[slot] = x;
     this.#count++;
     if (this.#count < L) return;
-    // two-pass OLS over the window: exact, O(lookback)
-    let mx = 0;
-    let my = 0;
-    for (let i = 0; i < L; i++) {
-      mx += this.#xs[i];
-      my += this.#ys[i];
+    let beta: number;
+    let alpha = 0;
+    if (this.intercept === 'none') {
+      // through the origin: β = Σxy / Σxx
+      let sxy = 0;
+      let sxx = 0;
+      for (let i = 0; i < L; i++) {
+        sxy += this.#xs[i] * this.#ys[i];
+        sxx += this.#xs[i] * this.#xs[i];
+      }
+      if (!(sxx > 0)) {
+        this.ready = false;
+        return;
+      }
+      beta = sxy / sxx;
+    } else {
+      // two-pass OLS over the window: exact, O(lookback)
+      let mx = 0;
+      let my = 0;
+      for (let i = 0; i < L; i++) {
+        mx += this.#xs[i];
+        my += this.#ys[i];
+      }
+      mx /= L;
+      my /= L;
+      let sxy = 0;
+      let sxx = 0;
+      for (let i = 0; i < L; i++) {
+        const dx = this.#xs[i] - mx;
+        sxy += dx * (this.#ys[i] - my);
+        sxx += dx * dx;
+      }
+      if (!(sxx > 0)) {
+        this.ready = false; // x constant over the window: no hedge ratio
+        return;
+      }
+      beta = sxy / sxx;
+      if (this.intercept === 'subtract') alpha = my - beta * mx;
     }
-    mx /= L;
-    my /= L;
-    let sxy = 0;
-    let sxx = 0;
-    for (let i = 0; i < L; i++) {
-      const dx = this.#xs[i] - mx;
-      sxy += dx * (this.#ys[i] - my);
-      sxx += dx * dx;
-    }
-    if (!(sxx > 0)) {
-      this.ready = false; // x constant over the window: no hedge ratio
-      return;
-    }
-    const beta = sxy / sxx;
-    const alpha = my - beta * mx;
     this.ready = true;
     this.hedgeRatio = beta;
     this.value = y - beta * x - alpha;
@@ -264,60 +294,127 @@ export class RollingOlsSpread extends SpreadBase {
   }
 }
 
+/** How a static spread's weights are found. */
+export type StaticMethod = 'ols' | 'johansen' | 'fixed';
+
+/** A static spread's weights and intercept: spread = w · p − intercept. */
+export interface StaticFit {
+  weights: Float64Array;
+  intercept: number;
+}
+
+/**
+ * Weights of a static spread fitted on `cols` (one column of prices, or log prices, per leg):
+ * OLS of the first leg on the others (weights [1, −β₁, …], the intercept the regression's
+ * constant, or 0 without one), or Johansen's first eigenvector normalised so that the first
+ * leg's weight is 1 (intercept 0). The one fit of the static spread, whether on a training
+ * window or, labelled as look-ahead, on the whole sample.
+ */
+export function fitStatic(
+  cols: readonly ArrayLike<number>[],
+  method: 'ols' | 'johansen',
+  constant: boolean,
+): StaticFit {
+  const legs = cols.length;
+  const weights = new Float64Array(legs);
+  let intercept = 0;
+  if (method === 'ols') {
+    const n = cols[0].length;
+    const X = Array.from({ length: n }, (_, t) => cols.slice(1).map((c) => c[t]));
+    const r = ols(cols[0], X, { addConstant: constant });
+    weights[0] = 1;
+    for (let i = 1; i < legs; i++) weights[i] = -r.params[i - 1];
+    intercept = constant ? r.params[legs - 1] : 0;
+  } else {
+    const r = johansen(cols, { detOrder: 0, kArDiff: 1 });
+    const v0 = r.eigenvectors[0][0];
+    for (let i = 0; i < legs; i++) weights[i] = r.eigenvectors[i][0] / v0;
+  }
+  return { weights, intercept };
+}
+
+/** The spread w · p − intercept of every bar of `cols` (prices already transformed). */
+export function staticSpreadSeries(cols: readonly ArrayLike<number>[], fit: StaticFit): Float64Array {
+  const n = cols[0].length;
+  const out = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    let s = -fit.intercept;
+    for (let i = 0; i < cols.length; i++) s += fit.weights[i] * cols[i][t];
+    out[t] = s;
+  }
+  return out;
+}
+
+/** Options of {@link StaticHedgeSpread}. */
+export interface StaticOptions {
+  legs: number;
+  method: StaticMethod;
+  /** Bars the weights are fitted on (ols, johansen). */
+  trainBars: number;
+  /** OLS with a constant (its intercept is subtracted from the spread). */
+  constant: boolean;
+  /** The weights and intercept of `method: 'fixed'`. */
+  weights?: readonly number[];
+  intercept?: number;
+  transform: PriceTransform;
+}
+
 /**
  * A pair or basket with weights fitted once on the first `trainBars` bars: by OLS of the first
- * leg on the others (with intercept; weights [1, −β₁, …]) or Johansen's first eigenvector
- * (normalised so the first leg's weight is 1). spread = w · p (minus the OLS intercept).
+ * leg on the others (with or without a constant; weights [1, −β₁, …]) or Johansen's first
+ * eigenvector (normalised so the first leg's weight is 1); or weights given (`'fixed'`, ready
+ * from the first bar). spread = w · p (minus the OLS intercept). A fitted spread publishes its
+ * half-life over the training window when it becomes ready.
  */
 export class StaticHedgeSpread extends SpreadBase {
+  readonly legs: number;
   readonly weights: Float64Array;
   readonly #w: Float64Array;
   readonly #train: number[][];
+  readonly #opts: StaticOptions;
   #intercept = 0;
 
-  constructor(
-    readonly legs: number,
-    readonly method: 'ols' | 'johansen',
-    readonly trainBars: number,
-    readonly transform: PriceTransform,
-  ) {
+  constructor(opts: StaticOptions) {
     super();
-    this.ready = false;
-    this.weights = new Float64Array(legs);
-    this.#w = new Float64Array(legs);
-    this.#train = Array.from({ length: legs }, () => []);
+    this.#opts = opts;
+    this.legs = opts.legs;
+    this.weights = new Float64Array(opts.legs);
+    this.#w = new Float64Array(opts.legs);
+    this.#train = Array.from({ length: opts.legs }, () => []);
+    this.ready = opts.method === 'fixed';
+    if (opts.method === 'fixed') {
+      this.#w.set(opts.weights!);
+      this.#intercept = opts.intercept ?? 0;
+      this.hedgeRatio = this.legs === 2 ? -this.#w[1] : NaN;
+    }
   }
 
   update(prices: Float64Array): void {
+    const transform = this.#opts.transform;
     if (!this.ready) {
-      for (let i = 0; i < this.legs; i++) this.#train[i].push(tf(prices[i], this.transform));
-      if (this.#train[0].length < this.trainBars) return;
+      for (let i = 0; i < this.legs; i++) this.#train[i].push(tf(prices[i], transform));
+      if (this.#train[0].length < this.#opts.trainBars) return;
       this.#fit();
       this.ready = true;
     }
     let s = -this.#intercept;
-    for (let i = 0; i < this.legs; i++) s += this.#w[i] * tf(prices[i], this.transform);
+    for (let i = 0; i < this.legs; i++) s += this.#w[i] * tf(prices[i], transform);
     this.value = s;
     this.reference = s;
-    setWeights(this.weights, this.#w, prices, this.transform);
+    setWeights(this.weights, this.#w, prices, transform);
   }
 
   #fit(): void {
     const cols = this.#train;
-    if (this.method === 'ols') {
-      const n = cols[0].length;
-      const X = Array.from({ length: n }, (_, t) => cols.slice(1).map((c) => c[t]));
-      const r = ols(cols[0], X, { addConstant: true });
-      this.#w[0] = 1;
-      for (let i = 1; i < this.legs; i++) this.#w[i] = -r.params[i - 1];
-      this.#intercept = r.params[this.legs - 1];
-    } else {
-      const r = johansen(cols, { detOrder: 0, kArDiff: 1 });
-      const v0 = r.eigenvectors[0][0];
-      for (let i = 0; i < this.legs; i++) this.#w[i] = r.eigenvectors[i][0] / v0;
-      this.#intercept = 0;
-    }
+    const fit = fitStatic(cols, this.#opts.method as 'ols' | 'johansen', this.#opts.constant);
+    this.#w.set(fit.weights);
+    this.#intercept = fit.intercept;
     this.hedgeRatio = this.legs === 2 ? -this.#w[1] : NaN;
+    try {
+      this.halfLife = halfLife(staticSpreadSeries(cols, fit)).halfLife;
+    } catch {
+      this.halfLife = NaN; // a constant spread has none; a lookback that needs it says so
+    }
   }
 }
 

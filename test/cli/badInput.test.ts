@@ -97,7 +97,7 @@ const ROWS: Row[] = [
   {
     what: '--lookback 1e12',
     args: () => ['backtest', '--data', EWA_EWC, '--pair', 'EWC,EWA', ...CLOSE, '--lookback', '1e12'],
-    says: /--lookback expects a whole number from 2 to 10,000,000, got "1e12"/,
+    says: /--lookback expects a whole number from 2 to 10,000,000 or half-life, got "1e12"/,
   },
   {
     what: '--lookback longer than the data',

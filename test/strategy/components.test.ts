@@ -50,7 +50,11 @@ describe('spread models', () => {
   });
 
   it('static OLS hedge: fitted once on the training bars, then fixed', () => {
-    const out = feed(new StaticHedgeSpread(2, 'ols', 100, 'price'), 300, [ewc, ewa]);
+    const out = feed(
+      new StaticHedgeSpread({ legs: 2, method: 'ols', trainBars: 100, constant: true, transform: 'price' }),
+      300,
+      [ewc, ewa],
+    );
     const r = ols(ewc.subarray(0, 100), ewa.subarray(0, 100), { addConstant: true });
     expect(out[98].ready).toBe(false);
     expect(out[99].ready).toBe(true);
@@ -65,7 +69,11 @@ describe('spread models', () => {
     expect(out[2].value).toBeCloseTo(Math.log(ewc[2] / ewa[2]), 14);
     expect(out[2].weights[0]).toBe(1);
     expect(out[2].weights[1]).toBeCloseTo(-ewc[2] / ewa[2], 14); // equal dollars on each side
-    const s = feed(new StaticHedgeSpread(2, 'ols', 50, 'log'), 60, [ewc, ewa]);
+    const s = feed(
+      new StaticHedgeSpread({ legs: 2, method: 'ols', trainBars: 50, constant: true, transform: 'log' }),
+      60,
+      [ewc, ewa],
+    );
     const r = ols(
       Float64Array.from(ewc.subarray(0, 50), Math.log),
       Float64Array.from(ewa.subarray(0, 50), Math.log),
