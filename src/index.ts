@@ -47,6 +47,35 @@ export type {
   RollingOptions,
 } from './stats/index.js';
 
+// Tear-sheet statistics and the statistics against selection bias
+export {
+  normalPpf,
+  returnMoments,
+  tailRisk,
+  rollingStats,
+  benchmarkStats,
+  worstDrawdowns,
+  tradeStatistics,
+  probabilisticSharpeRatio,
+  expectedMaxSharpe,
+  deflatedSharpeRatio,
+  tradeBootstrap,
+  probabilityOfOverfitting,
+} from './stats/index.js';
+export type {
+  ReturnMoments,
+  TailRisk,
+  BenchmarkStats,
+  DrawdownPeriod,
+  TradeStatistics,
+  SharpeSample,
+  DeflatedSharpe,
+  BootstrapOptions,
+  TradeBootstrap,
+  Interval,
+  OverfittingResult,
+} from './stats/index.js';
+
 // The Kalman filter (pykalman's model and API) and the pairs model
 export {
   KalmanFilter,
