@@ -19,6 +19,8 @@ import {
 } from '../scan/selection.js';
 import { metricsJson } from '../report/writers.js';
 import { bookEquityCsv, renderPortfolioReport, selectionCsv, sleevesCsv } from '../report/portfolio.js';
+import type { BenchmarkSeries } from '../report/tearSheet.js';
+import { benchmarkOnBars } from './benchmark.js';
 import { loadScanRun } from './scan.js';
 import { ConfigError, runJson, type RunSpec, type RunSpecLayers } from './spec.js';
 import { flagOf } from './flags.js';
@@ -253,6 +255,31 @@ export async function portfolioRun(
   return { frame, repairs, spec: { ...spec, portfolio: p }, periods, book };
 }
 
+/**
+ * The tear sheet's options of a book: its benchmark (a symbol of the universe) on the book's
+ * bars, and its rolling window.
+ * @throws ConfigError naming `--benchmark` when the universe has no such symbol.
+ */
+function bookReportOptions(r: PortfolioRun): { benchmark?: BenchmarkSeries; rollingWindow?: number } {
+  const symbol = r.spec.report?.benchmark;
+  const window = r.spec.report?.rollingWindow;
+  if (symbol !== undefined && !r.frame.symbols.includes(symbol))
+    throw new ConfigError(
+      `${flagOf('report.benchmark')} ${symbol}: ${r.spec.data} has no symbol ${JSON.stringify(symbol)}`,
+    );
+  return {
+    ...(symbol !== undefined
+      ? {
+          benchmark: benchmarkOnBars(
+            { symbol, times: r.frame.times, close: r.frame.get(symbol, 'close') },
+            r.book.times,
+          ),
+        }
+      : {}),
+    ...(window !== undefined ? { rollingWindow: window } : {}),
+  };
+}
+
 /** The files of a portfolio run's output folder, written there. */
 export function writePortfolioFolder(dir: string, r: PortfolioRun, version: string): string[] {
   mkdirSync(dir, { recursive: true });
@@ -272,6 +299,7 @@ export function writePortfolioFolder(dir: string, r: PortfolioRun, version: stri
       config,
       periods: r.periods,
       dataLabel: relative(process.cwd(), r.spec.data) || r.spec.data,
+      ...bookReportOptions(r),
     }),
   ]);
   for (const [name, text] of files) writeFileSync(join(dir, name), text);
