@@ -14,7 +14,13 @@ import { analysisRows, type Analysis } from './analysis.js';
 import { CLIENT_CSS, CLIENT_JS } from './client.js';
 import { escapeHtml, scriptJson } from '../escape.js';
 import { hedgeRatioBand } from './hedge.js';
-import { buyAndHoldReturns, tearSheet, type BenchmarkSeries, type TearSheet, type Trials } from './tearSheet.js';
+import {
+  buyAndHoldReturns,
+  tearSheet,
+  type BenchmarkSeries,
+  type TearSheet,
+  type Trials,
+} from './tearSheet.js';
 import {
   METRIC_NAMES,
   drawdownSeries,

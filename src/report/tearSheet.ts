@@ -9,6 +9,7 @@ import { escapeHtml } from '../escape.js';
 import { tradeBootstrap, type TradeBootstrap } from '../stats/bootstrap.js';
 import {
   benchmarkStats,
+  quantile,
   returnMoments,
   rollingStats,
   tailRisk,
@@ -88,7 +89,9 @@ const esc = escapeHtml;
 const pct = (v: number, d = 2) => (Number.isFinite(v) ? `${(100 * v).toFixed(d)} %` : '–');
 const num = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '–');
 const money = (v: number) =>
-  Number.isFinite(v) ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '–';
+  Number.isFinite(v)
+    ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    : '–';
 const day = (ms: number) => isoTime(ms);
 
 /** A two-column table of labelled values; `id` lets a test find it. */
@@ -107,17 +110,22 @@ function table(id: string, head: string[], rows: string[][]): string {
     .join('')}</tbody></table>`;
 }
 
-/** The histogram of returns (in %) with `bins` bins between the 0.1 % and 99.9 % quantiles' range. */
+/**
+ * The histogram of returns (in %): `bins` bins between the 0.5 % and 99.5 % quantiles, the
+ * outermost bins also holding the few returns beyond them (a handful of extreme days would
+ * otherwise squeeze the rest into a few bins).
+ */
 function histogram(r: Float64Array, mean: number, std: number, bins = 50) {
-  const sorted = Float64Array.from(r).sort();
-  const lo = sorted[0];
-  const hi = sorted[sorted.length - 1];
+  const lo = quantile(r, 0.005);
+  const hi = quantile(r, 0.995);
   const width = hi > lo ? (hi - lo) / bins : 1e-4;
   const counts = new Array<number>(bins).fill(0);
-  for (const v of sorted) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+  for (const v of r) counts[Math.max(0, Math.min(bins - 1, Math.floor((v - lo) / width)))]++;
   const centres = counts.map((_, i) => lo + (i + 0.5) * width);
   const normal = centres.map((c) =>
-    std > 0 ? (r.length * width * Math.exp(-(((c - mean) / std) ** 2) / 2)) / (std * Math.sqrt(2 * Math.PI)) : 0,
+    std > 0
+      ? (r.length * width * Math.exp(-(((c - mean) / std) ** 2) / 2)) / (std * Math.sqrt(2 * Math.PI))
+      : 0,
   );
   const r7 = (v: number) => Number((100 * v).toPrecision(7));
   return { centres: centres.map(r7), counts, normal: normal.map((v) => Number(v.toPrecision(5))) };
@@ -139,7 +147,9 @@ function barAt(times: Float64Array, t: number): number {
 }
 
 /** Each closed trade's return: its P&L over the equity on the bar before it was entered. */
-export function tradeReturns(input: Pick<TearSheetInput, 'times' | 'equity' | 'capital' | 'trades'>): number[] {
+export function tradeReturns(
+  input: Pick<TearSheetInput, 'times' | 'equity' | 'capital' | 'trades'>,
+): number[] {
   const out: number[] = [];
   for (const t of input.trades) {
     if (!t.closed) continue;
@@ -218,7 +228,7 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       ],
       [
         `max drawdown of trades, ${Math.round(100 * boot.level)} % bootstrap interval`,
-        `${pct(boot.maxDrawdown.estimate, 1)} [${pct(boot.maxDrawdown.lower, 1)}, ${pct(boot.maxDrawdown.upper, 1)}]`,
+        `${pct(boot.maxDrawdown.estimate)} [${pct(boot.maxDrawdown.lower)}, ${pct(boot.maxDrawdown.upper)}]`,
       ],
     );
   else luck.push(['trade bootstrap', 'needs at least 2 closed trades']);
@@ -234,9 +244,17 @@ export function tearSheet(input: TearSheetInput): TearSheet {
   for (const t of tails) {
     const c = `${Math.round(100 * t.confidence)} %`;
     dist.push(
-      [`VaR ${c} (historical)`, pct(t.historicalVaR), `the return of the worst ${pct(1 - t.confidence, 0)} of bars`],
+      [
+        `VaR ${c} (historical)`,
+        pct(t.historicalVaR),
+        `the return of the worst ${pct(1 - t.confidence, 0)} of bars`,
+      ],
       [`CVaR ${c} (historical)`, pct(t.historicalCVaR), 'the mean return of the bars beyond the VaR'],
-      [`VaR ${c} (Cornish-Fisher)`, pct(t.cornishFisherVaR), 'normal quantile corrected for skewness and kurtosis'],
+      [
+        `VaR ${c} (Cornish-Fisher)`,
+        pct(t.cornishFisherVaR),
+        'normal quantile corrected for skewness and kurtosis',
+      ],
       [`CVaR ${c} (Cornish-Fisher)`, pct(t.cornishFisherCVaR)],
     );
   }
@@ -253,7 +271,11 @@ export function tearSheet(input: TearSheetInput): TearSheet {
         ['β', num(s.beta), 'sensitivity to the benchmark: 0 is market neutral'],
         ['correlation', num(s.correlation)],
         ['information ratio', num(s.informationRatio), 'annualised active return over the tracking error'],
-        ['tracking error', pct(s.trackingError), 'annualised standard deviation of the return minus the benchmark’s'],
+        [
+          'tracking error',
+          pct(s.trackingError),
+          'annualised standard deviation of the return minus the benchmark’s',
+        ],
         ['benchmark Sharpe ratio', num(s.benchmarkSharpe)],
         ['benchmark total return', pct(s.benchmarkReturn)],
       ])}</div>`,
@@ -272,7 +294,10 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       ['median P&L per trade', money(ts.medianPnl)],
       ['mean win / mean loss', `${money(ts.meanWin)} / ${money(ts.meanLoss)}`],
       ['best / worst trade', `${money(ts.bestPnl)} / ${money(ts.worstPnl)}`],
-      ['holding time, mean / median / max (bars)', `${num(ts.meanHolding, 1)} / ${num(ts.medianHolding, 1)} / ${num(ts.maxHolding, 0)}`],
+      [
+        'holding time, mean / median / max (bars)',
+        `${num(ts.meanHolding, 1)} / ${num(ts.medianHolding, 1)} / ${num(ts.maxHolding, 0)}`,
+      ],
       ['most consecutive wins / losses', `${ts.maxConsecutiveWins} / ${ts.maxConsecutiveLosses}`],
     ])}</div>`,
   );
@@ -307,7 +332,14 @@ export function tearSheet(input: TearSheetInput): TearSheet {
       ['best days', days(order.slice(0, k))],
       ['worst days', days(order.slice(n - k).reverse())],
       ['best months', months.slice(0, mk).map(month).join(', ')],
-      ['worst months', months.slice(months.length - mk).reverse().map(month).join(', ')],
+      [
+        'worst months',
+        months
+          .slice(months.length - mk)
+          .reverse()
+          .map(month)
+          .join(', '),
+      ],
     ])}</div>`,
   );
 
@@ -326,7 +358,7 @@ export function tearSheet(input: TearSheetInput): TearSheet {
     bench
       ? `<h3>Against ${esc(bench.label)}: growth of 1, and rolling β (${window} bars)</h3><div class="chart" id="chart-benchmark"></div><div class="chart short" id="chart-rolling-beta"></div>`
       : ''
-  }<h3>Distribution of returns per bar (%), with a normal of the same mean and standard deviation</h3><div class="chart short" id="chart-distribution"></div>`;
+  }<h3>Distribution of returns per bar (%), with a normal of the same mean and standard deviation; the outer bins hold the 1 % most extreme</h3><div class="chart short" id="chart-distribution"></div>`;
   return { html: `${charts}<div class="tear-grid">${sections.join('')}</div>`, data };
 }
 

@@ -72,7 +72,20 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     const pair = `${IMG},${SCRIPT}`;
     const [ctx] = await Promise.all([
       launch(chromium!),
-      cli('backtest', '--data', data, '--pair', pair, '--execution', 'close', '--out', join(root, 'bt')),
+      cli(
+        'backtest',
+        '--data',
+        data,
+        '--pair',
+        pair,
+        '--benchmark',
+        // the reader trims the header's U+2028, as it trims any white space around a name
+        LINE.trim(),
+        '--execution',
+        'close',
+        '--out',
+        join(root, 'bt'),
+      ),
       cli('scan', '--data', data, '--threads', '1', '--out', join(root, 'scan'), '--quiet'),
       cli(
         'sweep',
@@ -144,13 +157,20 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
       probe.onerror = probe.onload = () => requestAnimationFrame(() => resolve());
       probe.src = 'kalrev-missing-probe.png';
     })`);
-    const state = await page.evaluate<{ title: string; flag: unknown; injected: number; text: string }>(`({
+    const state = await page.evaluate<{
+      title: string;
+      flag: unknown;
+      injected: number;
+      text: string;
+      legend: string;
+    }>(`({
       title: document.title,
       flag: window.__xss ?? null,
       injected:
         document.images.length +
         [...document.scripts].filter((s) => s.text.trimStart().startsWith('window.__xss')).length,
       text: document.body.innerText,
+      legend: document.querySelector('#chart-benchmark .u-legend')?.textContent ?? '',
     })`);
     await page.close();
     return { ...state, dialogs, errors };
@@ -180,6 +200,10 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     expect(r.text).toContain(`Tested series: ${IMG} − `); // statistics panel (kalrev analyze's tests)
     expect(r.text).toContain(`·${SCRIPT} − `);
     expect(r.text).toContain(`${FILE_MARKUP}.csv`); // the data file's name
+    // the tear sheet's benchmark, named in its table's heading and its chart's legend
+    const text = r.text.replace(/\u2028/g, '');
+    expect(text).toContain(`Against ${LINE.replace('\u2028', '')}`);
+    expect(r.legend.replace(/\u2028/g, '')).toContain(LINE.replace('\u2028', ''));
   });
 
   it('scan.html: table, sorting and a clicked pair show the names as text, nothing runs', async () => {
