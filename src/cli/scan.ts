@@ -21,6 +21,7 @@ export interface ScanFlags {
   config?: string;
   minCorr?: number;
   maxPvalue?: number;
+  maxQvalue?: number;
   halfLife?: [number, number];
   minPrice?: number;
   minBars: number;
@@ -113,6 +114,11 @@ export function scanCommand(): Command {
     .option('--min-corr <r>', 'screen: correlation of daily returns ≥ r', num('--min-corr'))
     .option('--max-pvalue <p>', 'screen: Engle-Granger p-value ≤ p', num('--max-pvalue'))
     .option(
+      '--max-qvalue <q>',
+      'screen: Benjamini-Hochberg q-value of the Engle-Granger p-value ≤ q (false discovery rate over every pair tested)',
+      num('--max-qvalue'),
+    )
+    .option(
       '--half-life <min,max>',
       'screen: half-life of the OLS spread within [min, max] bars',
       (v: string) => {
@@ -162,6 +168,7 @@ export function scanCommand(): Command {
       const screens: Screens = {};
       if (f.minCorr !== undefined) screens.minCorrelation = f.minCorr;
       if (f.maxPvalue !== undefined) screens.maxPValue = f.maxPvalue;
+      if (f.maxQvalue !== undefined) screens.maxQValue = f.maxQvalue;
       if (f.halfLife !== undefined) screens.halfLife = f.halfLife;
       if (f.minPrice !== undefined) screens.minPrice = f.minPrice;
       const bar = progressBar('scan');
