@@ -75,6 +75,7 @@ export function runTearSheet(input: ReportInput): TearSheet {
     equity: r.equity,
     capital: r.options.capital,
     trades: r.trades,
+    tradeBasis: 'bars',
     periodsPerYear: r.options.periodsPerYear,
     riskFreeRate: r.options.riskFreeRate,
     benchmark,

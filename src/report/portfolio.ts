@@ -74,6 +74,7 @@ export function bookTearSheet(input: PortfolioReportInput): TearSheet {
     equity: book.equity,
     capital: book.options.capital,
     trades,
+    tradeBasis: 'equity',
     periodsPerYear: book.options.periodsPerYear,
     riskFreeRate: book.options.riskFreeRate,
     benchmark,

@@ -33,6 +33,9 @@ export interface BenchmarkSeries {
 
 /** A closed or open trade as the tear sheet reads it. */
 export interface TearSheetTrade {
+  /** Bars of the run (not of a book's sleeve) the trade was entered and exited at. */
+  entryBar: number;
+  exitBar: number;
   entryTime: number;
   pnl: number;
   holdingBars: number;
@@ -58,6 +61,12 @@ export interface TearSheetInput {
   /** The starting capital (the equity before the first bar). */
   capital: number;
   trades: readonly TearSheetTrade[];
+  /**
+   * A trade's return for the bootstrap: `'bars'`, the run's returns compounded over the trade's
+   * bars (entry to exit, on the run's returns basis: a run holds one trade at a time);
+   * `'equity'`, its P&L over the equity before its entry (a book, whose sleeves' trades overlap).
+   */
+  tradeBasis: 'bars' | 'equity';
   periodsPerYear: number;
   riskFreeRate: number;
   /** Rolling window in bars (default {@link DEFAULT_ROLLING_WINDOW}, at most half the bars). */
@@ -146,16 +155,23 @@ function barAt(times: Float64Array, t: number): number {
   return at;
 }
 
-/** Each closed trade's return: its P&L over the equity on the bar before it was entered. */
+/** Each closed trade's return, on the input's `tradeBasis`. */
 export function tradeReturns(
-  input: Pick<TearSheetInput, 'times' | 'equity' | 'capital' | 'trades'>,
+  input: Pick<TearSheetInput, 'times' | 'returns' | 'equity' | 'capital' | 'trades' | 'tradeBasis'>,
 ): number[] {
   const out: number[] = [];
   for (const t of input.trades) {
     if (!t.closed) continue;
-    const i = barAt(input.times, t.entryTime) - 1;
-    const base = i >= 0 ? input.equity[i] : input.capital;
-    if (base > 0) out.push(t.pnl / base);
+    if (input.tradeBasis === 'bars') {
+      let g = 1;
+      for (let i = Math.max(0, t.entryBar); i <= t.exitBar && i < input.returns.length; i++)
+        g *= 1 + input.returns[i];
+      out.push(g - 1);
+    } else {
+      const i = barAt(input.times, t.entryTime) - 1;
+      const base = i >= 0 ? input.equity[i] : input.capital;
+      if (base > 0) out.push(t.pnl / base);
+    }
   }
   return out;
 }

@@ -12,7 +12,7 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRunSpec } from '../../src/app/spec.js';
 import { loadRunData, runBacktest, writeRunFolder } from '../../src/app/run.js';
-import { alignedReturns, buyAndHoldReturns, tearSheet } from '../../src/report/tearSheet.js';
+import { alignedReturns, buyAndHoldReturns, tearSheet, tradeReturns } from '../../src/report/tearSheet.js';
 import { chromiumPath, launch } from './browser.js';
 
 interface Ref {
@@ -49,6 +49,7 @@ describe('tear sheet tables', () => {
     equity,
     capital: 1e5,
     trades: [],
+    tradeBasis: 'bars',
     periodsPerYear: 252,
     riskFreeRate: 0,
     benchmark: { label: 'REF <b>', returns: Float64Array.from(REF.benchmark) },
@@ -101,6 +102,33 @@ describe('tear sheet tables', () => {
   it('the histogram counts every bar once', () => {
     expect(sheet.data.histogram.counts.reduce((a, b) => a + b, 0)).toBe(n);
     expect(sheet.data.window).toBe(63);
+  });
+});
+
+describe("a trade's return", () => {
+  const times = Float64Array.from([10, 20, 30, 40, 50]);
+  const returns = Float64Array.from([0, 0.1, -0.5, 0.2, 0.1]);
+  const equity = Float64Array.from([100, 110, 55, 66, 72.6]);
+  const trade = (entryBar: number, exitBar: number, pnl: number, closed = true) => ({
+    entryBar,
+    exitBar,
+    entryTime: times[entryBar],
+    pnl,
+    holdingBars: exitBar - entryBar,
+    closed,
+  });
+  const trades = [trade(1, 2, -45), trade(3, 4, 17.6), trade(4, 4, 1, false)];
+
+  it("a run's: its returns compounded from its entry bar to its exit bar", () => {
+    const r = tradeReturns({ times, returns, equity, capital: 100, trades, tradeBasis: 'bars' });
+    expect(r).toHaveLength(2);
+    expect(r[0]).toBeCloseTo(1.1 * 0.5 - 1, 15);
+    expect(r[1]).toBeCloseTo(1.2 * 1.1 - 1, 15);
+  });
+
+  it("a book's: its P&L over the equity before its entry", () => {
+    const r = tradeReturns({ times, returns, equity, capital: 100, trades, tradeBasis: 'equity' });
+    expect(r).toEqual([-45 / 100, 17.6 / 55]);
   });
 });
 
