@@ -13,6 +13,7 @@ import { ScanError } from '../scan/errors.js';
 import { bestPairs, scanPairs } from '../scan/scan.js';
 import type { Screens } from '../scan/evaluate.js';
 import { loadScanRun } from '../app/scan.js';
+import { writeScanReports } from '../app/selectedReports.js';
 import { ConfigError, parseRunSpec, type RunSpecLayers } from '../app/spec.js';
 import { decimal, integer, number, readJson } from './common.js';
 import { addSpecFlags, specFlags } from './specFlags.js';
@@ -27,6 +28,7 @@ export interface ScanFlags {
   minBars: number;
   rankBy: keyof Metrics;
   top: number;
+  reports: number;
   format: ScanTableFormat[];
   out: string;
   threads?: number;
@@ -138,6 +140,12 @@ export function scanCommand(): Command {
       SCAN_TOP,
     )
     .option(
+      '--reports <n>',
+      'full reports (report.html with the tear sheet) of the best n pairs, in pairs/NNN/ (NNN the rank)',
+      whole('--reports', 0),
+      10,
+    )
+    .option(
       '--format <list>',
       'the table of every pair: csv (scan.csv), parquet (scan.parquet) or csv,parquet',
       (v: string) => {
@@ -184,7 +192,9 @@ export function scanCommand(): Command {
       });
       bar.finish();
       const scanned = performance.now();
-      const files = await writeScanOutputs(scan, frame, f.out, { top: f.top, formats: f.format });
+      const reports = Math.min(f.reports, f.top);
+      const files = await writeScanOutputs(scan, frame, f.out, { top: f.top, formats: f.format, reports });
+      files.push(...writeScanReports(scan, frame, f.out, reports));
       const written = performance.now();
       const ms = (a: number, b: number) => Math.round(b - a);
       const timings = {

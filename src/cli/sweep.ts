@@ -8,6 +8,7 @@ import { writeSweepOutputs } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
 import { sweep } from '../scan/sweep.js';
 import { sweepSelectionBias } from '../scan/selectionBias.js';
+import { writeSweepReport } from '../app/selectedReports.js';
 import { loadScanRun } from '../app/scan.js';
 import { ConfigError } from '../app/spec.js';
 import { addSpecFlags } from './specFlags.js';
@@ -83,7 +84,10 @@ export function sweepCommand(): Command {
       });
       bar.finish();
       const bias = sweepSelectionBias(frame, r);
-      const files = writeSweepOutputs(r, f.out, bias);
+      const files = [
+        ...writeSweepOutputs(r, f.out, bias),
+        writeSweepReport(frame, r, bias, f.out, spec.data),
+      ];
       const wf = r.walkForward;
       const summary = {
         pair,

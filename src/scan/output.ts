@@ -287,6 +287,11 @@ export type ScanTableFormat = 'csv' | 'parquet';
 export interface ScanOutputOptions {
   /** Pairs (best first) in scan.json and scan.html (default 200). */
   top?: number;
+  /**
+   * The best pairs that have a full report beside scan.html, at pairs/NNN/report.html (NNN the
+   * rank; written by the app's `writeScanReports`): scan.html links to them (default 0).
+   */
+  reports?: number;
   /** Formats of the table of every pair (default `['csv']`). */
   formats?: readonly ScanTableFormat[];
   /**
@@ -345,7 +350,7 @@ export async function writeScanOutputs(
     writeFileSync(files[files.length - 1], new Uint8Array(await scanParquet(scan)));
   }
   files.push(join(dir, 'scan.json'), join(dir, 'scan.html'));
-  const page = pageData(scan, frame, ranked, summary.trials);
+  const page = { ...pageData(scan, frame, ranked, summary.trials), reports: o.reports ?? 0 };
   const withSignificance = ranked.map((p, i) => ({
     ...p,
     psr: page.significance[i].psr,
@@ -466,14 +471,16 @@ const q=P.equity[i],ev=Array.from(f32(q.v));html+=chart('equity (the scan’s ba
 const g=P.significance[i],pc=v=>v===null?'–':(100*v).toFixed(1)+' %',sg=document.createElement('p');sg.className='note';
 sg.textContent='Sharpe ratio '+fmt(g.sharpe)+'; probabilistic Sharpe ratio (vs 0) '+pc(g.psr)+'; deflated Sharpe ratio '+pc(g.dsr)+', against '+fmt(g.threshold)+', the best Sharpe ratio '+P.trials.count+' backtested pairs would show by luck';d.appendChild(sg);
 const c=document.createElement('div');c.innerHTML=html;d.appendChild(c);
-const p=document.createElement('p');p.className='note';p.textContent='Full report: kalrev backtest --data … --pair '+yName+','+xName;d.appendChild(p)}
+const p=document.createElement('p');p.className='note';
+if(r[0]>=1&&r[0]<=P.reports){const a=document.createElement('a');a.href='pairs/'+String(r[0]).padStart(3,'0')+'/report.html';a.textContent='The full report, with its tear sheet';p.appendChild(a)}
+else p.textContent='Full report: kalrev backtest --data … --pair '+yName+','+xName;d.appendChild(p)}
 document.querySelector('#t tbody').onclick=e=>{const tr=e.target.closest('tr');if(!tr)return;document.querySelectorAll('tr.sel').forEach(r=>r.classList.remove('sel'));tr.classList.add('sel');show(+tr.dataset.i)};
 render();`;
 
 function scanHtml(
   summary: ReturnType<typeof scanSummary>,
   ranked: (PairResult & Pick<SharpeSignificance, 'psr' | 'dsr'>)[],
-  page: ReturnType<typeof pageData>,
+  page: ReturnType<typeof pageData> & { reports: number },
 ): string {
   const cols = [
     'rank',

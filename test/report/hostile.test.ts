@@ -131,6 +131,8 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     pages.scan = join(root, 'scan', 'scan.html');
     pages.sweep = join(root, 'sweep', 'sweep.html');
     pages.paper = join(root, 'paper', 'report.html');
+    pages.scanPair = join(root, 'scan', 'pairs', '001', 'report.html');
+    pages.sweepBest = join(root, 'sweep', 'best', 'report.html');
   }, 180_000);
   afterAll(async () => {
     await context?.close();
@@ -219,6 +221,19 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     for (const name of [IMG, SCRIPT, LINE.replace('\u2028', '')])
       expect(r.text.replace(/\u2028/g, '')).toContain(name);
     expect(r.text).toContain(`${FILE_MARKUP}.csv`);
+  });
+
+  it("a scan's best pair's report and a sweep's best point's report: names shown as text, nothing runs", async () => {
+    for (const page of [pages.scanPair, pages.sweepBest]) {
+      const r = await visit(page, async () => {});
+      expect(r.flag).toBeNull();
+      expect(r.dialogs).toEqual([]);
+      expect(r.injected).toBe(0);
+      expect(r.errors).toEqual([]);
+      expect(r.title.startsWith('kalrev · ')).toBe(true);
+      expect(r.title).not.toBe('XSS');
+      expect(r.text).toContain('deflated Sharpe ratio (');
+    }
   });
 
   it('sweep.html: names shown as text, nothing runs', async () => {
