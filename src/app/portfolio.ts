@@ -235,6 +235,7 @@ export async function portfolioRun(
   const { frame, repairs, spec } = await loadScanRun(layers, 'portfolio');
   const p = spec.portfolio;
   const where = keyOf(layers);
+  checkBenchmark(spec, frame);
   if (p === undefined)
     throw new ConfigError(
       `${where('pairs')} or ${where('top')}: a book holds either fixed pairs or the best K of each window; give one`,
@@ -255,6 +256,15 @@ export async function portfolioRun(
   return { frame, repairs, spec: { ...spec, portfolio: p }, periods, book };
 }
 
+/** Refuses a `--benchmark` the universe does not hold, naming the flag (before the book runs). */
+function checkBenchmark(spec: RunSpec, frame: PriceFrame): void {
+  const symbol = spec.report?.benchmark;
+  if (symbol !== undefined && !frame.symbols.includes(symbol))
+    throw new ConfigError(
+      `${flagOf('report.benchmark')} ${symbol}: ${spec.data} has no symbol ${JSON.stringify(symbol)}`,
+    );
+}
+
 /**
  * The tear sheet's options of a book: its benchmark (a symbol of the universe) on the book's
  * bars, and its rolling window.
@@ -263,10 +273,7 @@ export async function portfolioRun(
 function bookReportOptions(r: PortfolioRun): { benchmark?: BenchmarkSeries; rollingWindow?: number } {
   const symbol = r.spec.report?.benchmark;
   const window = r.spec.report?.rollingWindow;
-  if (symbol !== undefined && !r.frame.symbols.includes(symbol))
-    throw new ConfigError(
-      `${flagOf('report.benchmark')} ${symbol}: ${r.spec.data} has no symbol ${JSON.stringify(symbol)}`,
-    );
+  checkBenchmark(r.spec, r.frame);
   return {
     ...(symbol !== undefined
       ? {
