@@ -54,6 +54,7 @@ const COLUMNS = [
   'last',
   'correlation',
   'pvalue',
+  'qvalue',
   'halfLife',
   'olsBeta',
   'ruined',
@@ -108,8 +109,9 @@ function csvRows(pairs: PairResult[], shared: boolean): CsvRows {
     numbers[n + 1] = p.bars;
     numbers[n + 2] = p.correlation;
     numbers[n + 3] = p.pvalue;
-    numbers[n + 4] = p.halfLife;
-    numbers[n + 5] = p.olsBeta;
+    numbers[n + 4] = p.qvalue;
+    numbers[n + 5] = p.halfLife;
+    numbers[n + 6] = p.olsBeta;
     const m = p.metrics;
     for (let c = 0; c < METRIC_KEYS.length; c++)
       numbers[n + CSV_NUMBERS_BEFORE_METRICS + c] = m ? m[METRIC_KEYS[c]] : NaN;
@@ -168,8 +170,9 @@ function csvRowsOfScan(t: ScanRows, shared: boolean): CsvRows {
     numbers[n + 1] = rows[o + R_BARS];
     numbers[n + 2] = rows[o + R_CORR];
     numbers[n + 3] = rows[o + R_PVALUE];
-    numbers[n + 4] = rows[o + R_HALFLIFE];
-    numbers[n + 5] = rows[o + R_BETA];
+    numbers[n + 4] = t.qvalues[k];
+    numbers[n + 5] = rows[o + R_HALFLIFE];
+    numbers[n + 6] = rows[o + R_BETA];
     const ok = rows[o + R_STATUS] === 0;
     for (let c = 0; c < METRIC_KEYS.length; c++)
       numbers[n + CSV_NUMBERS_BEFORE_METRICS + c] = ok ? rows[o + R_METRICS + c] : NaN;
@@ -247,6 +250,7 @@ export async function scanParquet(scan: ScanResult): Promise<ArrayBuffer> {
       { name: 'last', data: str((p) => p.last), type: 'STRING' },
       { name: 'correlation', data: num((p) => p.correlation), type: 'DOUBLE' },
       { name: 'pvalue', data: num((p) => p.pvalue), type: 'DOUBLE' },
+      { name: 'qvalue', data: num((p) => p.qvalue), type: 'DOUBLE' },
       { name: 'halfLife', data: num((p) => p.halfLife), type: 'DOUBLE' },
       { name: 'olsBeta', data: num((p) => p.olsBeta), type: 'DOUBLE' },
       { name: 'ruined', data: rows.map((p) => p.ruined), type: 'BOOLEAN' },
