@@ -253,6 +253,10 @@ export type {
   ScanTableFormat,
 } from './scan/index.js';
 
+// How much of a scan's or a sweep's best result is selection: trials, deflated Sharpe ratio, PBO
+export { sweepSelectionBias, scanTrials } from './scan/index.js';
+export type { SelectionTrials, SharpeSignificance, SweepSelectionBias } from './scan/index.js';
+
 // Paper trading: a session on a feed, its configuration, the broker it trades with, its journal
 export {
   openPaperSession,
