@@ -10,7 +10,8 @@ import { alignFrames } from '../data/align.js';
 import type { PriceFrame } from '../data/frame.js';
 import type { ResolvedBacktestOptions } from '../execution/options.js';
 import { renderReport } from '../report/html.js';
-import type { Trials } from '../report/tearSheet.js';
+import { buyAndHoldReturns, type Trials } from '../report/tearSheet.js';
+import { renderTearSheetPage } from '../report/tearSheetPage.js';
 import { bestPairs, type ScanResult } from '../scan/scan.js';
 import { scanTrials, type SweepSelectionBias } from '../scan/selectionBias.js';
 import { specAt, type SweepResult } from '../scan/sweep.js';
@@ -95,4 +96,62 @@ export function writeSweepReport(
     data,
     { ...bias.trials, source: `the sweep's ${bias.trials.count} grid points` },
   );
+}
+
+/**
+ * Writes `dir/walk-forward/report.html` when the sweep ran walk-forward: the tear sheet of its
+ * out-of-sample returns (the test windows chained), against buy-and-hold of the pair over the
+ * same bars. The walk-forward is one procedure, not a choice among trials: its deflated Sharpe
+ * ratio is its probabilistic one. The chained run keeps no trades, so the page has none.
+ * @returns the file written, or null without walk-forward.
+ */
+export function writeWalkForwardReport(
+  frame: PriceFrame,
+  r: SweepResult,
+  dir: string,
+  data: string,
+): string | null {
+  const wf = r.walkForward;
+  if (!wf || wf.times.length === 0) return null;
+  const { frame: pair } = alignFrames(frame, { symbols: r.pair });
+  const at = new Map<number, number>();
+  pair.times.forEach((t, i) => at.set(t, i));
+  const closes = r.pair.map((s) => {
+    const c = pair.get(s, 'close');
+    return Float64Array.from(wf.times, (t) => c[at.get(t)!]);
+  });
+  const out = join(dir, 'walk-forward');
+  mkdirSync(out, { recursive: true });
+  const file = join(out, 'report.html');
+  const first = new Date(wf.times[0]).toISOString().slice(0, 10);
+  const last = new Date(wf.times[wf.times.length - 1]).toISOString().slice(0, 10);
+  writeFileSync(
+    file,
+    renderTearSheetPage({
+      title: `kalrev · walk-forward out of sample · ${r.pair.join('/')}`,
+      lines: [
+        `data ${data}: ${r.pair.join(', ')}, ${first} … ${last} (${wf.times.length} bars of test windows)`,
+        `${wf.windows.length} test windows (${wf.mode}${wf.learn ? ', noise learned by EM per training window' : ''}), each trading the grid point best in its training window by ${r.metric}`,
+      ],
+      metrics: wf.metrics,
+      config: {
+        data,
+        symbols: r.pair,
+        axes: r.axes,
+        metric: r.metric,
+        strategy: r.strategy,
+        options: r.options,
+      },
+      times: wf.times,
+      returns: wf.returns,
+      equity: wf.equity,
+      capital: r.options.capital,
+      trades: [],
+      tradeBasis: 'bars',
+      periodsPerYear: r.options.periodsPerYear,
+      riskFreeRate: r.options.riskFreeRate,
+      benchmark: { label: `buy-and-hold of ${r.pair.join(', ')}`, returns: buyAndHoldReturns(closes) },
+    }),
+  );
+  return file;
 }

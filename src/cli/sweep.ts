@@ -8,7 +8,7 @@ import { writeSweepOutputs } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
 import { sweep } from '../scan/sweep.js';
 import { sweepSelectionBias } from '../scan/selectionBias.js';
-import { writeSweepReport } from '../app/selectedReports.js';
+import { writeSweepReport, writeWalkForwardReport } from '../app/selectedReports.js';
 import { loadScanRun } from '../app/scan.js';
 import { ConfigError } from '../app/spec.js';
 import { addSpecFlags } from './specFlags.js';
@@ -84,9 +84,11 @@ export function sweepCommand(): Command {
       });
       bar.finish();
       const bias = sweepSelectionBias(frame, r);
+      const walk = writeWalkForwardReport(frame, r, f.out, spec.data);
       const files = [
         ...writeSweepOutputs(r, f.out, bias),
         writeSweepReport(frame, r, bias, f.out, spec.data),
+        ...(walk ? [walk] : []),
       ];
       const wf = r.walkForward;
       const summary = {

@@ -133,6 +133,7 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     pages.paper = join(root, 'paper', 'report.html');
     pages.scanPair = join(root, 'scan', 'pairs', '001', 'report.html');
     pages.sweepBest = join(root, 'sweep', 'best', 'report.html');
+    pages.sweepWalk = join(root, 'sweep', 'walk-forward', 'report.html');
   }, 180_000);
   afterAll(async () => {
     await context?.close();
@@ -223,8 +224,8 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     expect(r.text).toContain(`${FILE_MARKUP}.csv`);
   });
 
-  it("a scan's best pair's report and a sweep's best point's report: names shown as text, nothing runs", async () => {
-    for (const page of [pages.scanPair, pages.sweepBest]) {
+  it("the reports of a scan's best pair, a sweep's best point and its walk-forward: names shown as text, nothing runs", async () => {
+    for (const page of [pages.scanPair, pages.sweepBest, pages.sweepWalk]) {
       const r = await visit(page, async () => {});
       expect(r.flag).toBeNull();
       expect(r.dialogs).toEqual([]);
@@ -232,7 +233,8 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
       expect(r.errors).toEqual([]);
       expect(r.title.startsWith('kalrev · ')).toBe(true);
       expect(r.title).not.toBe('XSS');
-      expect(r.text).toContain('deflated Sharpe ratio (');
+      expect(r.text).toContain('deflated Sharpe ratio');
+      expect(r.text).toContain(SCRIPT);
     }
   });
 

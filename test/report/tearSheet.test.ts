@@ -12,6 +12,9 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRunSpec } from '../../src/app/spec.js';
 import { loadRunData, runBacktest, writeRunFolder } from '../../src/app/run.js';
+import { writeWalkForwardReport } from '../../src/app/selectedReports.js';
+import { readWideCsvSync } from '../../src/data/index.js';
+import { sweep } from '../../src/scan/sweep.js';
 import { alignedReturns, buyAndHoldReturns, tearSheet, tradeReturns } from '../../src/report/tearSheet.js';
 import { chromiumPath, launch } from './browser.js';
 
@@ -230,6 +233,41 @@ describe.skipIf(!chromium)('the tear sheet in headless Chromium', () => {
     expect(errors).toEqual([]);
     expect(requests).toEqual([url]);
     await page.locator('#tear-sheet').screenshot({ path: 'test-output/tear-sheet.png' });
+    await page.close();
+  });
+
+  it("a sweep's walk-forward page: its charts and tear sheet drawn offline, no console error", async () => {
+    const { frame } = readWideCsvSync('data/ewa_ewc.csv');
+    const r = await sweep(frame, {
+      pair: ['EWC', 'EWA'],
+      grid: 'entryZ=1,2',
+      walkForward: { train: 504, test: 252, mode: 'rolling' },
+      backtest: { execution: 'next-close' },
+    });
+    const file = writeWalkForwardReport(frame, r, join(root, 'sweep'), 'data/ewa_ewc.csv')!;
+    expect(file).toBe(join(root, 'sweep', 'walk-forward', 'report.html'));
+    const url = pathToFileURL(file).href;
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('request', (q) => requests.push(q.url()));
+    await page.goto(url);
+    await page.waitForFunction(
+      '(window.kalrevCharts || []).length === document.querySelectorAll(".chart").length',
+    );
+    const ids = await page.evaluate<string[]>(
+      `Array.from(document.querySelectorAll('.chart')).map((el) => el.querySelector('canvas') ? el.id : '')`,
+    );
+    expect(ids).toEqual(['chart-equity', 'chart-drawdown', ...TEAR_CHARTS]);
+    // the page's metrics are the walk-forward's
+    const sharpe = await page.locator('[data-metric="sharpe"]').getAttribute('data-value');
+    expect(Number(sharpe)).toBe(r.walkForward!.metrics.sharpe);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
     await page.close();
   });
 });
