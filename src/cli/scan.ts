@@ -193,8 +193,12 @@ export function scanCommand(): Command {
       bar.finish();
       const scanned = performance.now();
       const reports = Math.min(f.reports, f.top);
-      const files = await writeScanOutputs(scan, frame, f.out, { top: f.top, formats: f.format, reports });
-      files.push(...writeScanReports(scan, frame, f.out, reports));
+      const files = await writeScanOutputs(scan, frame, f.out, {
+        top: f.top,
+        formats: f.format,
+        reports,
+        alsoWrite: () => writeScanReports(scan, frame, f.out, reports),
+      });
       const written = performance.now();
       const ms = (a: number, b: number) => Math.round(b - a);
       const timings = {

@@ -296,6 +296,11 @@ export interface ScanOutputOptions {
    * rank; written by the app's `writeScanReports`): scan.html links to them (default 0).
    */
   reports?: number;
+  /**
+   * More files to write on this thread while scan.csv is formatted on others (the pair reports);
+   * returns their paths, listed after the scan's own.
+   */
+  alsoWrite?: () => string[];
   /** Formats of the table of every pair (default `['csv']`). */
   formats?: readonly ScanTableFormat[];
   /**
@@ -362,6 +367,7 @@ export async function writeScanOutputs(
   }));
   writeFileSync(files[files.length - 2], fileJson({ ...summary, ranked: withSignificance }) + '\n');
   writeFileSync(files[files.length - 1], scanHtml(summary, withSignificance, page));
+  if (o.alsoWrite) files.push(...o.alsoWrite());
   if (csv) writeParts(join(dir, 'scan.csv'), await csv);
   return files;
 }
