@@ -47,6 +47,35 @@ export type {
   RollingOptions,
 } from './stats/index.js';
 
+// Tear-sheet statistics and the statistics against selection bias
+export {
+  normalPpf,
+  returnMoments,
+  tailRisk,
+  rollingStats,
+  benchmarkStats,
+  worstDrawdowns,
+  tradeStatistics,
+  probabilisticSharpeRatio,
+  expectedMaxSharpe,
+  deflatedSharpeRatio,
+  tradeBootstrap,
+  probabilityOfOverfitting,
+} from './stats/index.js';
+export type {
+  ReturnMoments,
+  TailRisk,
+  BenchmarkStats,
+  DrawdownPeriod,
+  TradeStatistics,
+  SharpeSample,
+  DeflatedSharpe,
+  BootstrapOptions,
+  TradeBootstrap,
+  Interval,
+  OverfittingResult,
+} from './stats/index.js';
+
 // The Kalman filter (pykalman's model and API) and the pairs model
 export {
   KalmanFilter,
@@ -236,6 +265,10 @@ export type {
   ScanOutputOptions,
   ScanTableFormat,
 } from './scan/index.js';
+
+// How much of a scan's or a sweep's best result is selection: trials, deflated Sharpe ratio, PBO
+export { sweepSelectionBias, scanTrials } from './scan/index.js';
+export type { SelectionTrials, SharpeSignificance, SweepSelectionBias } from './scan/index.js';
 
 // Paper trading: a session on a feed, its configuration, the broker it trades with, its journal
 export {

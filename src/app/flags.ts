@@ -301,6 +301,22 @@ export const SPEC_PARAMETERS: readonly SpecParameter[] = [
     commands: BOOK,
   },
   {
+    path: 'report.benchmark',
+    flag: '--benchmark',
+    arg: '<symbol>',
+    value: { kind: 'string' },
+    help: "the tear sheet's benchmark, a symbol of the data (default: buy-and-hold of the legs)",
+    commands: ['backtest', 'portfolio'],
+  },
+  {
+    path: 'report.rollingWindow',
+    flag: '--rolling-window',
+    arg: '<bars>',
+    value: { kind: 'integer' },
+    help: "the tear sheet's rolling Sharpe, volatility and β window (63)",
+    commands: ['backtest', 'portfolio'],
+  },
+  {
     path: 'repair',
     flag: '--repair',
     arg: '<what...>',

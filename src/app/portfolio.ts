@@ -14,6 +14,8 @@ import { olsBeta, spreadVolatility } from '../stats/spread.js';
 import { inverseVolWeights } from '../execution/book.js';
 import { metricsJson } from '../report/writers.js';
 import { bookEquityCsv, renderPortfolioReport, selectionCsv, sleevesCsv } from '../report/portfolio.js';
+import type { BenchmarkSeries } from '../report/tearSheet.js';
+import { benchmarkOnBars } from './benchmark.js';
 import { loadScanRun } from './scan.js';
 import { ConfigError, runJson, type RunSpec, type RunSpecLayers } from './spec.js';
 import { flagOf } from './flags.js';
@@ -227,6 +229,7 @@ export async function portfolioRun(
   const { frame, repairs, spec } = await loadScanRun(layers, 'portfolio');
   const p = spec.portfolio;
   const where = keyOf(layers);
+  checkBenchmark(spec, frame);
   if (p === undefined)
     throw new ConfigError(
       `${where('pairs')} or ${where('top')}: a book holds either fixed pairs or the best K of each window; give one`,
@@ -245,6 +248,37 @@ export async function portfolioRun(
     onProgress,
   );
   return { frame, repairs, spec: { ...spec, portfolio: p }, periods, book };
+}
+
+/** Refuses a `--benchmark` the universe does not hold, naming the flag (before the book runs). */
+function checkBenchmark(spec: RunSpec, frame: PriceFrame): void {
+  const symbol = spec.report?.benchmark;
+  if (symbol !== undefined && !frame.symbols.includes(symbol))
+    throw new ConfigError(
+      `${flagOf('report.benchmark')} ${symbol}: ${spec.data} has no symbol ${JSON.stringify(symbol)}`,
+    );
+}
+
+/**
+ * The tear sheet's options of a book: its benchmark (a symbol of the universe) on the book's
+ * bars, and its rolling window.
+ * @throws ConfigError naming `--benchmark` when the universe has no such symbol.
+ */
+function bookReportOptions(r: PortfolioRun): { benchmark?: BenchmarkSeries; rollingWindow?: number } {
+  const symbol = r.spec.report?.benchmark;
+  const window = r.spec.report?.rollingWindow;
+  checkBenchmark(r.spec, r.frame);
+  return {
+    ...(symbol !== undefined
+      ? {
+          benchmark: benchmarkOnBars(
+            { symbol, times: r.frame.times, close: r.frame.get(symbol, 'close') },
+            r.book.times,
+          ),
+        }
+      : {}),
+    ...(window !== undefined ? { rollingWindow: window } : {}),
+  };
 }
 
 /** The files of a portfolio run's output folder, written there. */
@@ -266,6 +300,7 @@ export function writePortfolioFolder(dir: string, r: PortfolioRun, version: stri
       config,
       periods: r.periods,
       dataLabel: relative(process.cwd(), r.spec.data) || r.spec.data,
+      ...bookReportOptions(r),
     }),
   ]);
   for (const [name, text] of files) writeFileSync(join(dir, name), text);

@@ -5,7 +5,7 @@ import { journalConfigChanges, journalFrame, journalToBacktestResult } from '../
 import { renderReport } from '../report/html.js';
 import { metricsJson } from '../report/writers.js';
 import { analyzeFrame } from './analyze.js';
-import { loadRunData, runBacktest } from './run.js';
+import { loadRunData, reportOptions, runBacktest } from './run.js';
 import { ConfigError, parseRunSpec, resolveRunSpec, runJson } from './spec.js';
 
 /**
@@ -32,6 +32,7 @@ export async function rerender(
     analysis: analyzeFrame(data.frame, data.symbols),
     dataLabel: relative(process.cwd(), run.data) || run.data,
     ...(run.preset ? { label: run.preset } : {}),
+    ...reportOptions(r),
   });
   const report = join(dir, 'report.html');
   writeFileSync(report, html);

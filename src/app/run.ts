@@ -15,8 +15,10 @@ import { WindowError } from '../execution/window.js';
 import { equityCsv, metricsJson, tradesCsv } from '../report/writers.js';
 import type { Analysis } from '../report/analysis.js';
 import { renderReport, type Comparison } from '../report/html.js';
+import type { BenchmarkSeries } from '../report/tearSheet.js';
 import { legsOf, warmupBars } from '../strategy/spec.js';
 import { analyzeFrame } from './analyze.js';
+import { benchmarkOnBars, readBenchmark, type BenchmarkCloses } from './benchmark.js';
 import { flagOf } from './flags.js';
 import { presetLegs } from './presets.js';
 import {
@@ -34,6 +36,8 @@ export interface LoadedData {
   symbols: string[];
   repairs: Repair[];
   alignment: AlignmentReport;
+  /** The tear sheet's benchmark, when the spec names one (`--benchmark`). */
+  benchmark?: BenchmarkCloses;
 }
 
 /**
@@ -68,7 +72,8 @@ export async function loadRunData(run: RunSpec & { data: string }): Promise<Load
       `${frame.source}: execution 'next-open' needs open prices, but ${closesOnly} has closes only; use ${flagOf('options.execution')} close or next-close, or data with opens (a long or Yahoo file)`,
     );
   run.symbols = symbols;
-  return { frame, symbols, repairs: read.repairs, alignment: report };
+  const benchmark = await readBenchmark(run, run.data);
+  return { frame, symbols, repairs: read.repairs, alignment: report, ...(benchmark ? { benchmark } : {}) };
 }
 
 /** A finished run: its spec, data and result. */
@@ -138,6 +143,15 @@ export async function backtestRun(layers: RunSpecLayers, defaults: BacktestDefau
   }
 }
 
+/** The report's tear-sheet options of a run: its benchmark on the run's bars and its rolling window. */
+export function reportOptions(r: Run): { benchmark?: BenchmarkSeries; rollingWindow?: number } {
+  const window = r.run.report?.rollingWindow;
+  return {
+    ...(r.data.benchmark ? { benchmark: benchmarkOnBars(r.data.benchmark, r.result.times) } : {}),
+    ...(window !== undefined ? { rollingWindow: window } : {}),
+  };
+}
+
 /** What {@link writeRunFolder} wrote. */
 export interface WrittenRun {
   dir: string;
@@ -184,6 +198,7 @@ export function writeRunFolder(
       dataLabel: relative(process.cwd(), r.run.data) || r.run.data,
       ...(label ? { label } : {}),
       ...(cmp ? { comparison: cmp } : {}),
+      ...reportOptions(r),
     }),
   ]);
   for (const [name, text] of files) writeFileSync(join(dir, name), text);

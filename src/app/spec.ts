@@ -47,6 +47,14 @@ export const repairSchema = z.strictObject({
   forwardFill: z.number().int().min(1).optional(),
 });
 
+/** What the report adds to a run: the tear sheet's benchmark and rolling window. */
+export const reportSchema = z.strictObject({
+  /** A symbol of the run's data to compare the run with (default: buy-and-hold of its legs). */
+  benchmark: z.string().min(1).optional(),
+  /** Bars of the rolling Sharpe ratio, volatility and β (default 63). */
+  rollingWindow: z.number().int().min(2).optional(),
+});
+
 /**
  * A run spec as written: a config file, `run.json`, or a command line's flags. Every key is
  * optional. Strategy components and execution options are validated once merged with the
@@ -91,6 +99,8 @@ export const runSpecSchema = z.strictObject({
   pairing: pairingSchema.optional(),
   /** A book of pairs (`kalrev portfolio`): fixed pairs or a walk-forward selection, and the funding. */
   portfolio: portfolioSchema.partial().optional(),
+  /** The report's tear sheet: its benchmark and rolling window. */
+  report: reportSchema.optional(),
 });
 
 /** A run spec as a user writes it (a config file, run.json, or flags). */
@@ -115,6 +125,7 @@ export interface RunSpec {
   risk?: RiskConfig;
   pairing?: PairingConfig;
   portfolio?: PortfolioSpec;
+  report?: z.output<typeof reportSchema>;
 }
 
 /** The schema of a resolved run, for checking `run.json` files written by kalrev. */
@@ -256,6 +267,25 @@ function portfolioSection(
   );
 }
 
+/** The `report` section, the flags' keys over the file's; a bad value names its flag or its key. */
+function reportSection(
+  file: ParsedRunSpec,
+  flags: RunSpecInput,
+  source: string | undefined,
+): { report?: z.output<typeof reportSchema> } {
+  if (!flags.report && !file.report) return {};
+  const parsed = reportSchema.safeParse({ ...file.report, ...flags.report });
+  if (parsed.success) return { report: parsed.data };
+  const issue = parsed.error.issues[0];
+  const path = `report.${issuePath(issue)}`;
+  const flag = flagOf(path);
+  throw new ConfigError(
+    flags.report !== undefined && flag !== undefined && path.split('.')[1] in flags.report
+      ? `${flag}: ${issue.message}`
+      : `${source ? `${source}: ` : ''}${path}: ${issue.message}`,
+  );
+}
+
 function resolveUnchecked(
   file: ParsedRunSpec,
   flags: RunSpecInput,
@@ -294,7 +324,7 @@ function resolveUnchecked(
   const repair = flags.repair || file.repair ? { ...file.repair, ...flags.repair } : undefined;
   // paper's sections: the flags' keys over the file's (the file's were checked by the schema)
   const section = <T>(
-    key: 'orders' | 'risk' | 'pairing' | 'portfolio',
+    key: 'orders' | 'risk' | 'pairing' | 'portfolio' | 'report',
     schema: z.ZodType<T>,
   ): { [k: string]: T } =>
     flags[key] || file[key] ? { [key]: schema.parse({ ...file[key], ...flags[key] }) } : {};
@@ -311,6 +341,7 @@ function resolveUnchecked(
     ...section('risk', riskSchema),
     ...section('pairing', pairingSchema),
     ...portfolioSection(file, flags, source),
+    ...reportSection(file, flags, source),
   };
 }
 
@@ -331,5 +362,6 @@ export function runJson(run: RunSpec, dir: string, version: string): Record<stri
     options: run.options,
     ...(run.repair ? { repair: run.repair } : {}),
     ...(run.portfolio ? { portfolio: run.portfolio } : {}),
+    ...(run.report ? { report: run.report } : {}),
   };
 }

@@ -13,6 +13,7 @@ import { ScanError } from '../scan/errors.js';
 import { bestPairs, scanPairs } from '../scan/scan.js';
 import type { Screens } from '../scan/evaluate.js';
 import { loadScanRun } from '../app/scan.js';
+import { writeScanReports } from '../app/selectedReports.js';
 import { ConfigError, parseRunSpec, type RunSpecLayers } from '../app/spec.js';
 import { decimal, integer, number, readJson } from './common.js';
 import { addSpecFlags, specFlags } from './specFlags.js';
@@ -21,11 +22,13 @@ export interface ScanFlags {
   config?: string;
   minCorr?: number;
   maxPvalue?: number;
+  maxQvalue?: number;
   halfLife?: [number, number];
   minPrice?: number;
   minBars: number;
   rankBy: keyof Metrics;
   top: number;
+  reports: number;
   format: ScanTableFormat[];
   out: string;
   threads?: number;
@@ -113,6 +116,11 @@ export function scanCommand(): Command {
     .option('--min-corr <r>', 'screen: correlation of daily returns ≥ r', num('--min-corr'))
     .option('--max-pvalue <p>', 'screen: Engle-Granger p-value ≤ p', num('--max-pvalue'))
     .option(
+      '--max-qvalue <q>',
+      'screen: Benjamini-Hochberg q-value of the Engle-Granger p-value ≤ q (false discovery rate over every pair tested)',
+      num('--max-qvalue'),
+    )
+    .option(
       '--half-life <min,max>',
       'screen: half-life of the OLS spread within [min, max] bars',
       (v: string) => {
@@ -130,6 +138,12 @@ export function scanCommand(): Command {
       'pairs (best first) in scan.json and scan.html; every pair is in scan.csv / scan.parquet',
       whole('--top'),
       SCAN_TOP,
+    )
+    .option(
+      '--reports <n>',
+      'full reports (report.html with the tear sheet) of the best n pairs, in pairs/NNN/ (NNN the rank)',
+      whole('--reports', 0),
+      10,
     )
     .option(
       '--format <list>',
@@ -162,6 +176,7 @@ export function scanCommand(): Command {
       const screens: Screens = {};
       if (f.minCorr !== undefined) screens.minCorrelation = f.minCorr;
       if (f.maxPvalue !== undefined) screens.maxPValue = f.maxPvalue;
+      if (f.maxQvalue !== undefined) screens.maxQValue = f.maxQvalue;
       if (f.halfLife !== undefined) screens.halfLife = f.halfLife;
       if (f.minPrice !== undefined) screens.minPrice = f.minPrice;
       const bar = progressBar('scan');
@@ -177,7 +192,13 @@ export function scanCommand(): Command {
       });
       bar.finish();
       const scanned = performance.now();
-      const files = await writeScanOutputs(scan, frame, f.out, { top: f.top, formats: f.format });
+      const reports = Math.min(f.reports, f.top);
+      const files = await writeScanOutputs(scan, frame, f.out, {
+        top: f.top,
+        formats: f.format,
+        reports,
+        alsoWrite: () => writeScanReports(scan, frame, f.out, reports),
+      });
       const written = performance.now();
       const ms = (a: number, b: number) => Math.round(b - a);
       const timings = {

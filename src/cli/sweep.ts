@@ -7,6 +7,8 @@ import type { Metrics } from '../execution/metrics.js';
 import { writeSweepOutputs } from '../scan/output.js';
 import { progressBar } from '../scan/progress.js';
 import { sweep } from '../scan/sweep.js';
+import { sweepSelectionBias } from '../scan/selectionBias.js';
+import { writeSweepReport, writeWalkForwardReport } from '../app/selectedReports.js';
 import { loadScanRun } from '../app/scan.js';
 import { ConfigError } from '../app/spec.js';
 import { addSpecFlags } from './specFlags.js';
@@ -81,12 +83,20 @@ export function sweepCommand(): Command {
         onProgress: f.quiet || f.json ? undefined : bar.update,
       });
       bar.finish();
-      const files = writeSweepOutputs(r, f.out);
+      const bias = sweepSelectionBias(frame, r);
+      const walk = writeWalkForwardReport(frame, r, f.out, spec.data);
+      const files = [
+        ...writeSweepOutputs(r, f.out, bias),
+        writeSweepReport(frame, r, bias, f.out, spec.data),
+        ...(walk ? [walk] : []),
+      ];
       const wf = r.walkForward;
       const summary = {
         pair,
         points: r.points.length,
         windows: wf?.windows.length ?? 0,
+        deflatedSharpe: bias.best.dsr,
+        pbo: bias.pbo?.pbo ?? null,
         outOfSample: wf?.metrics ?? null,
         outOfSampleRuined: wf?.ruined ?? null,
         files,
@@ -98,6 +108,9 @@ export function sweepCommand(): Command {
           console.log(
             `  walk-forward (${wf.mode}, ${wf.windows.length} windows): out-of-sample ${r.metric} ${wf.metrics[r.metric].toFixed(3)}, APR ${(100 * wf.metrics.apr).toFixed(2)} %${wf.ruined ? ', RUINED (equity reached zero)' : ''}`,
           );
+        console.log(
+          `  selection bias: deflated Sharpe ratio of the best point ${(100 * bias.best.dsr).toFixed(1)} % (${bias.trials.count} trials)${bias.pbo ? `, probability of backtest overfitting ${(100 * bias.pbo.pbo).toFixed(1)} %` : ''}`,
+        );
         console.log(`  wrote ${files.join(', ')}`);
       }
     } finally {

@@ -26,6 +26,10 @@ td,th{padding:2px 6px;border-bottom:1px solid #f1f5f9;text-align:right}
 .scroll{max-height:420px;overflow:auto}
 .sortable th{cursor:pointer;position:sticky;top:0;background:#fff}.sortable th.asc:after{content:" ▲"}.sortable th.desc:after{content:" ▼"}
 tr.loss td:last-child{color:#dc2626}tr.win td:last-child{color:#16a34a}
+.tear-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:8px 24px;margin-top:8px}
+.tear-block h3,section h3{font-size:13px;margin:12px 0 4px}.tear-block.wide{grid-column:1/-1}
+.kv th{text-align:left;font-weight:normal;color:#374151}.kv td{font-weight:600}.kv tr[title] th{text-decoration:underline dotted #9ca3af}
+.tear th{text-align:right}
 .verdict{font-weight:600}pre{font-size:12px;background:#f8fafc;padding:8px;overflow:auto}
 `;
 
@@ -39,6 +43,8 @@ export const CHART_CORE_JS = String.raw`
   'use strict';
   var D = JSON.parse(document.getElementById('kalrev-data').textContent);
   var charts = [];
+  // the charts on the time axis, zoomed together (a histogram has its own x axis)
+  var linked = [];
   window.kalrevCharts = charts;
   var linking = false;
   var T0 = D.times[0], T1 = D.times[D.times.length - 1];
@@ -73,7 +79,7 @@ export const CHART_CORE_JS = String.raw`
       if (key !== 'x' || linking) return;
       linking = true;
       var min = u.scales.x.min, max = u.scales.x.max;
-      charts.forEach(function (c) { if (c !== u) c.setScale('x', { min: min, max: max }); });
+      linked.forEach(function (c) { if (c !== u) c.setScale('x', { min: min, max: max }); });
       linking = false;
     }] } };
   }
@@ -148,6 +154,25 @@ export const CHART_CORE_JS = String.raw`
     for (var k in extra || {}) opts[k] = extra[k];
     var u = new uPlot(opts, [D.times].concat(data), el);
     charts.push(u);
+    linked.push(u);
+    return u;
+  }
+
+  // a chart over its own x values (not time, not linked to the others)
+  function plot(id, xs, xLabel, series, data, extra) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    var opts = {
+      width: Math.max(320, el.clientWidth),
+      height: el.classList.contains('short') ? 150 : 240,
+      scales: { x: { time: false } },
+      series: [{ label: xLabel, value: function (u, v) { return v == null ? '' : fmtNum(v); } }].concat(series),
+      axes: [{}, { size: 60 }],
+      legend: { live: true },
+    };
+    for (var k in extra || {}) opts[k] = extra[k];
+    var u = new uPlot(opts, [xs].concat(data), el);
+    charts.push(u);
     return u;
   }
 
@@ -175,6 +200,43 @@ export const CHART_CORE_JS = String.raw`
       });
     });
   });
+`;
+
+/**
+ * The tear sheet's charts (src/report/tearSheet.ts puts their data in `D.tear`): rolling Sharpe
+ * ratio and volatility, the run against its benchmark with the rolling β, and the histogram of
+ * returns with a normal of the same mean and standard deviation and the historical VaR lines.
+ * Runs after CHART_CORE_JS, in its scope.
+ */
+export const TEAR_SHEET_JS = String.raw`
+  if (D.tear) (function () {
+    var T = D.tear;
+    chart('chart-rolling-sharpe', [line('rolling Sharpe ratio', '#2563eb'), dashed('0', '#6b7280', { quiet: true })], [T.rollingSharpe, constant(0)], { scales: { x: { time: true }, y: yScale([T.rollingSharpe]) } });
+    chart('chart-rolling-vol', [line('rolling volatility % (annualised)', '#d97706', { fill: 'rgba(217,119,6,0.1)' })], [T.rollingVolatility]);
+    if (T.benchmark) {
+      chart('chart-benchmark', [line('this run', '#2563eb'), line(T.benchmark.label, '#6b7280')], [T.benchmark.run, T.benchmark.growth]);
+      chart('chart-rolling-beta', [line('rolling β', '#7c3aed'), dashed('0', '#6b7280', { quiet: true })], [T.rollingBeta, constant(0)], { scales: { x: { time: true }, y: yScale([T.rollingBeta]) } });
+    }
+    var h = T.histogram;
+    function varLines(u) {
+      var ctx = u.ctx, top = u.bbox.top, height = u.bbox.height;
+      [[h.var95, 'VaR 95 %'], [h.var99, 'VaR 99 %']].forEach(function (v, i) {
+        var x = u.valToPos(v[0], 'x', true);
+        ctx.save();
+        ctx.strokeStyle = i ? '#7f1d1d' : '#dc2626';
+        ctx.setLineDash([5, 4]);
+        ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + height); ctx.stroke();
+        ctx.fillStyle = ctx.strokeStyle;
+        ctx.font = (10 * devicePixelRatio) + 'px sans-serif';
+        ctx.fillText(v[1], x + 3, top + (12 + 12 * i) * devicePixelRatio);
+        ctx.restore();
+      });
+    }
+    plot('chart-distribution', h.centres, 'return %', [
+      { label: 'bars', stroke: '#2563eb', fill: 'rgba(37,99,235,0.35)', paths: uPlot.paths.bars({ size: [0.95, 100] }), points: { show: false } },
+      line('normal', '#dc2626'),
+    ], [h.counts, h.normal], { hooks: { draw: [varLines] } });
+  })();
 `;
 
 /** The single run's page: prices, spread, z-score, hedge ratio, equity and drawdown. */
@@ -258,6 +320,7 @@ export const CLIENT_JS = String.raw`
     chart('chart-equity', s, d);
     chart('chart-drawdown', [line('drawdown %', C.band, { fill: 'rgba(220,38,38,0.15)' })], [e.drawdown.map(function (v) { return v == null ? null : 100 * v; })]);
   })();
+  ${TEAR_SHEET_JS}
 
 })();
 `;

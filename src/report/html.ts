@@ -14,7 +14,22 @@ import { analysisRows, type Analysis } from './analysis.js';
 import { CLIENT_CSS, CLIENT_JS } from './client.js';
 import { escapeHtml, scriptJson } from '../escape.js';
 import { hedgeRatioBand } from './hedge.js';
-import { METRIC_NAMES, drawdownSeries, finiteOrNull, monthlyReturns, returnIndex } from './writers.js';
+import {
+  buyAndHoldReturns,
+  tearSheet,
+  type BenchmarkSeries,
+  type TearSheet,
+  type Trials,
+} from './tearSheet.js';
+import {
+  METRIC_NAMES,
+  drawdownSeries,
+  finiteOrNull,
+  monthlyReturns,
+  r7,
+  returnIndex,
+  series,
+} from './writers.js';
 
 /** Another run of the same data, shown beside the main one (the demo's kalrev-defaults run). */
 export interface Comparison {
@@ -35,6 +50,38 @@ export interface ReportInput {
   comparison?: Comparison & { returns?: Float64Array };
   /** The data path to show (default: run.json's `data`). */
   dataLabel?: string;
+  /** The tear sheet's benchmark; default: buy-and-hold of the run's legs (null: none). */
+  benchmark?: BenchmarkSeries | null;
+  /** The tear sheet's rolling window in bars (default 63). */
+  rollingWindow?: number;
+  /** The trials the run was selected from (a scan's pairs, a sweep's grid), for the deflated Sharpe ratio. */
+  trials?: Trials | null;
+}
+
+/** The tear sheet of a single run (a backtest or a paper run). */
+export function runTearSheet(input: ReportInput): TearSheet {
+  const { result: r, frame } = input;
+  let benchmark = input.benchmark;
+  if (benchmark === undefined) {
+    const closes = r.symbols.map((s) => frame.get(s, 'close'));
+    benchmark =
+      frame.length === r.times.length && closes.every((c) => c.every((v) => v > 0 && Number.isFinite(v)))
+        ? { label: `buy-and-hold of ${r.symbols.join(', ')}`, returns: buyAndHoldReturns(closes) }
+        : null;
+  }
+  return tearSheet({
+    times: r.times,
+    returns: r.returns,
+    equity: r.equity,
+    capital: r.options.capital,
+    trades: r.trades,
+    tradeBasis: 'bars',
+    periodsPerYear: r.options.periodsPerYear,
+    riskFreeRate: r.options.riskFreeRate,
+    benchmark,
+    ...(input.rollingWindow !== undefined ? { window: input.rollingWindow } : {}),
+    trials: input.trials ?? null,
+  });
 }
 
 let uplotCache: { js: string; css: string } | undefined;
@@ -53,10 +100,7 @@ export function uplotAssets(): { js: string; css: string } {
 
 const esc = escapeHtml;
 
-/** Seven significant digits are plenty for a chart and keep the file small. */
-const r7 = (v: number): number | null => (Number.isFinite(v) ? Number(v.toPrecision(7)) : null);
-/** A series for a chart's JSON: seven significant digits, null where not finite. */
-export const series = (a: ArrayLike<number>): (number | null)[] => Array.from(a, r7);
+export { series };
 
 const PERCENT = new Set(['totalReturn', 'apr', 'annualVolatility', 'maxDrawdown', 'winRate', 'exposure']);
 const LABELS: Record<string, string> = {
@@ -308,7 +352,8 @@ export function renderReport(input: ReportInput): string {
   const range = `${frame.date(0)} … ${frame.date(frame.length - 1)} (${frame.length} bars)`;
   const execution = describeExecution(r.options);
   const cmp = input.comparison;
-  const data = scriptJson(chartData(input));
+  const tear = runTearSheet(input);
+  const data = scriptJson({ ...chartData(input), tear: tear.data });
   const { js, css } = uplotAssets();
   const title = `kalrev · ${label} · ${r.symbols.join('/')}`;
   const hasBeta = r.symbols.length >= 2;
@@ -336,6 +381,7 @@ ${cmp ? `<p class="cmp-title">beside it, <b>${esc(cmp.label)}</b>:</p><div class
 <section><h2>z-score, bands and trades</h2><div class="chart" id="chart-z"></div></section>
 ${hasBeta ? '<section><h2>Hedge ratio β<sub>t</sub></h2><div class="chart" id="chart-beta"></div></section>' : ''}
 <section><h2>Equity (growth of 1 on the returns basis) and drawdown</h2><div class="chart" id="chart-equity"></div><div class="chart short" id="chart-drawdown"></div></section>
+<section id="tear-sheet"><h2>Tear sheet</h2>${tear.html}</section>
 <section><h2>Monthly returns (%)</h2>${heatmap(r.times, r.returns)}</section>
 <section><h2>Statistics</h2>${statsPanel(input.analysis)}</section>
 <section><h2>Trades (${r.trades.length})</h2><p class="muted">Click a column to sort.</p><div class="scroll">${tradesTable(r)}</div></section>

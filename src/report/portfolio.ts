@@ -10,7 +10,8 @@ import type { BookResult, SleeveResult } from '../backtest/portfolio.js';
 import { isoTime, type PriceFrame } from '../data/frame.js';
 import { escapeHtml, scriptJson } from '../escape.js';
 import { fmt } from './analysis.js';
-import { CHART_CORE_JS, CLIENT_CSS } from './client.js';
+import { CHART_CORE_JS, CLIENT_CSS, TEAR_SHEET_JS } from './client.js';
+import { buyAndHoldReturns, tearSheet, type BenchmarkSeries, type TearSheet } from './tearSheet.js';
 import { describeExecution, heatmap, metricCards, series, uplotAssets } from './html.js';
 import { drawdownSeries, metricsObject, returnIndex } from './writers.js';
 
@@ -39,6 +40,46 @@ export interface PortfolioReportInput {
   label?: string;
   /** The data path to show (default: the config's `data`, else the frame's source). */
   dataLabel?: string;
+  /**
+   * The tear sheet's benchmark; default: buy-and-hold, in equal parts, of the book's symbols
+   * that are priced on every one of its bars (null: none).
+   */
+  benchmark?: BenchmarkSeries | null;
+  /** The tear sheet's rolling window in bars (default 63). */
+  rollingWindow?: number;
+}
+
+/** The book's tear sheet: its returns, and its sleeves' trades measured against the book's equity. */
+export function bookTearSheet(input: PortfolioReportInput): TearSheet {
+  const { book, frame } = input;
+  let benchmark = input.benchmark;
+  if (benchmark === undefined) {
+    const symbols = [...new Set(book.sleeves.flatMap((s) => [s.y, s.x]))];
+    const m = book.times.length;
+    const priced = symbols
+      .map((s) => ({ s, c: frame.get(s, 'close').slice(book.from, book.from + m) }))
+      .filter(({ c }) => c.length === m && c.every((v) => v > 0 && Number.isFinite(v)));
+    benchmark =
+      priced.length > 0 && m > 1
+        ? {
+            label: `buy-and-hold of ${priced.map((p) => p.s).join(', ')}`,
+            returns: buyAndHoldReturns(priced.map((p) => p.c)),
+          }
+        : null;
+  }
+  const trades = book.sleeves.flatMap((s) => s.trades).sort((a, b) => a.entryTime - b.entryTime);
+  return tearSheet({
+    times: book.times,
+    returns: book.returns,
+    equity: book.equity,
+    capital: book.options.capital,
+    trades,
+    tradeBasis: 'equity',
+    periodsPerYear: book.options.periodsPerYear,
+    riskFreeRate: book.options.riskFreeRate,
+    benchmark,
+    ...(input.rollingWindow !== undefined ? { window: input.rollingWindow } : {}),
+  });
 }
 
 /** A pair's part of the book: its sleeves' results summed. */
@@ -446,6 +487,7 @@ const PORTFOLIO_JS = String.raw`
   chart('chart-drawdown', [line('drawdown %', '#dc2626', { fill: 'rgba(220,38,38,0.15)' })], [pct(D.drawdown)]);
   chart('chart-exposure', [line('gross (× equity)', '#7c3aed'), line('net (× equity)', '#d97706')], [D.gross, D.net]);
   chart('chart-open', [line('open sleeves', '#059669', { fill: 'rgba(5,150,105,0.15)', paths: uPlot.paths.stepped({ align: 1 }) })], [D.openSleeves]);
+  ${TEAR_SHEET_JS}
 })();
 `;
 
@@ -467,7 +509,12 @@ export function renderPortfolioReport(input: PortfolioReportInput): string {
     ruinedSleeves > 0
       ? `<p class="muted">${ruinedSleeves} sleeve${ruinedSleeves === 1 ? ' was' : 's were'} ruined (lost all of its capital and stopped); the others went on.</p>`
       : '';
-  const data = scriptJson({ ...portfolioChartData(book), metrics: metricsObject(book.metrics, book) });
+  const tear = bookTearSheet(input);
+  const data = scriptJson({
+    ...portfolioChartData(book),
+    metrics: metricsObject(book.metrics, book),
+    tear: tear.data,
+  });
   const { js, css } = uplotAssets();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -488,6 +535,7 @@ ${sleeveRuin}
 <main>
 <section><h2>Equity (growth of 1 on the returns basis) and drawdown</h2><div class="chart" id="chart-equity"></div><div class="chart short" id="chart-drawdown"></div></section>
 <section><h2>Exposure (gross and net, × the book's equity) and open sleeves</h2><div class="chart" id="chart-exposure"></div><div class="chart short" id="chart-open"></div></section>
+<section id="tear-sheet"><h2>Tear sheet</h2>${tear.html}</section>
 <section><h2>P&amp;L attribution by pair</h2><div class="scroll">${attributionTable(book, frame, attribution)}</div></section>
 ${periods ? `<section><h2>Selection over time</h2>${selectionSection(periods, frame)}</section>` : ''}
 <section><h2>Correlation of the pairs' daily returns</h2>${correlationTable(book, attribution)}</section>

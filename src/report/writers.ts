@@ -67,6 +67,11 @@ export function metricsJson(m: Metrics, ruin?: RunRuin): string {
   return JSON.stringify(metricsObject(m, ruin), null, 2) + '\n';
 }
 
+/** Seven significant digits are plenty for a chart and keep the file small. */
+export const r7 = (v: number): number | null => (Number.isFinite(v) ? Number(v.toPrecision(7)) : null);
+/** A series for a chart's JSON: seven significant digits, null where not finite. */
+export const series = (a: ArrayLike<number>): (number | null)[] => Array.from(a, r7);
+
 /** A number for CSV: shortest round-trip text; NaN and ±Infinity as an empty cell. */
 const cell = (v: number): string => (Number.isFinite(v) ? String(v) : '');
 

@@ -7,8 +7,8 @@
  * @internal
  */
 
-/** Numbers per row: rank, bars, correlation, p-value, half-life, OLS β, then the metrics. */
-export const CSV_NUMBERS_BEFORE_METRICS = 6;
+/** Numbers per row: rank, bars, correlation, p-value, q-value, half-life, OLS β, then the metrics. */
+export const CSV_NUMBERS_BEFORE_METRICS = 7;
 /** Texts per row: y, x, status, first, last, ruined, ruinedAt. */
 export const CSV_TEXTS = 7;
 
@@ -42,7 +42,7 @@ export function formatCsvRows(t: CsvRows, from: number, to: number): Buffer {
     const k = r * CSV_TEXTS;
     // the template's conversions are exactly those of the rows' fields before: rank and bars as
     // String(), the rest through csvNumber
-    let line = `${v[n]},${texts[s[k]]},${texts[s[k + 1]]},${texts[s[k + 2]]},${v[n + 1]},${texts[s[k + 3]]},${texts[s[k + 4]]},${csvNumber(v[n + 2])},${csvNumber(v[n + 3])},${csvNumber(v[n + 4])},${csvNumber(v[n + 5])},${texts[s[k + 5]]},${texts[s[k + 6]]}`;
+    let line = `${v[n]},${texts[s[k]]},${texts[s[k + 1]]},${texts[s[k + 2]]},${v[n + 1]},${texts[s[k + 3]]},${texts[s[k + 4]]},${csvNumber(v[n + 2])},${csvNumber(v[n + 3])},${csvNumber(v[n + 4])},${csvNumber(v[n + 5])},${csvNumber(v[n + 6])},${texts[s[k + 5]]},${texts[s[k + 6]]}`;
     for (let c = CSV_NUMBERS_BEFORE_METRICS; c < width; c++) line += `,${csvNumber(v[n + c])}`;
     line += '\n';
     if (buf.length - o < 3 * line.length) {

@@ -30,6 +30,12 @@ export interface Screens {
   halfLife?: [number, number];
   /** Keep pairs whose legs' lowest close over the overlap is at least this. */
   minPrice?: number;
+  /**
+   * Keep pairs whose Benjamini-Hochberg q-value of the Engle-Granger p-value, over every pair
+   * tested, is at most this: the expected share of false discoveries among the pairs kept.
+   * Applied after every pair is tested (a q-value needs all the p-values).
+   */
+  maxQValue?: number;
 }
 
 /** Everything a worker needs for a run; sent to each worker once. */
@@ -47,7 +53,9 @@ export interface TaskContext {
 export const JOB = 5;
 
 /** Why a pair has no backtest (or 'ok'). Index = the status code in a row. */
-export const STATUS = ['ok', 'short', 'minPrice', 'correlation', 'pvalue', 'halfLife'] as const;
+export const STATUS = ['ok', 'short', 'minPrice', 'correlation', 'pvalue', 'halfLife', 'qvalue'] as const;
+/** The status of a pair whose q-value is above `maxQValue` (set after the jobs ran). */
+export const STATUS_QVALUE = 6;
 /** Why a pair has no backtest: a screen it failed, or `'ok'` when it was backtested. */
 export type PairStatus = (typeof STATUS)[number];
 

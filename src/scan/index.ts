@@ -57,3 +57,12 @@ export {
   type ScanTableFormat,
 } from './output.js';
 export { progressBar } from './progress.js';
+export {
+  sweepSelectionBias,
+  scanTrials,
+  sharpeSignificance,
+  trialsOf,
+  type SelectionTrials,
+  type SharpeSignificance,
+  type SweepSelectionBias,
+} from './selectionBias.js';

@@ -36,6 +36,13 @@ import {
 import { moduleWorker } from './executor.js';
 import { bestPairs, rowTexts, scanRows, type PairResult, type ScanResult, type ScanRows } from './scan.js';
 import type { SweepResult } from './sweep.js';
+import {
+  scanTrials,
+  sharpeSignificance,
+  type SelectionTrials,
+  type SharpeSignificance,
+  type SweepSelectionBias,
+} from './selectionBias.js';
 
 const COLUMNS = [
   'rank',
@@ -47,6 +54,7 @@ const COLUMNS = [
   'last',
   'correlation',
   'pvalue',
+  'qvalue',
   'halfLife',
   'olsBeta',
   'ruined',
@@ -101,8 +109,9 @@ function csvRows(pairs: PairResult[], shared: boolean): CsvRows {
     numbers[n + 1] = p.bars;
     numbers[n + 2] = p.correlation;
     numbers[n + 3] = p.pvalue;
-    numbers[n + 4] = p.halfLife;
-    numbers[n + 5] = p.olsBeta;
+    numbers[n + 4] = p.qvalue;
+    numbers[n + 5] = p.halfLife;
+    numbers[n + 6] = p.olsBeta;
     const m = p.metrics;
     for (let c = 0; c < METRIC_KEYS.length; c++)
       numbers[n + CSV_NUMBERS_BEFORE_METRICS + c] = m ? m[METRIC_KEYS[c]] : NaN;
@@ -161,8 +170,9 @@ function csvRowsOfScan(t: ScanRows, shared: boolean): CsvRows {
     numbers[n + 1] = rows[o + R_BARS];
     numbers[n + 2] = rows[o + R_CORR];
     numbers[n + 3] = rows[o + R_PVALUE];
-    numbers[n + 4] = rows[o + R_HALFLIFE];
-    numbers[n + 5] = rows[o + R_BETA];
+    numbers[n + 4] = t.qvalues[k];
+    numbers[n + 5] = rows[o + R_HALFLIFE];
+    numbers[n + 6] = rows[o + R_BETA];
     const ok = rows[o + R_STATUS] === 0;
     for (let c = 0; c < METRIC_KEYS.length; c++)
       numbers[n + CSV_NUMBERS_BEFORE_METRICS + c] = ok ? rows[o + R_METRICS + c] : NaN;
@@ -240,6 +250,7 @@ export async function scanParquet(scan: ScanResult): Promise<ArrayBuffer> {
       { name: 'last', data: str((p) => p.last), type: 'STRING' },
       { name: 'correlation', data: num((p) => p.correlation), type: 'DOUBLE' },
       { name: 'pvalue', data: num((p) => p.pvalue), type: 'DOUBLE' },
+      { name: 'qvalue', data: num((p) => p.qvalue), type: 'DOUBLE' },
       { name: 'halfLife', data: num((p) => p.halfLife), type: 'DOUBLE' },
       { name: 'olsBeta', data: num((p) => p.olsBeta), type: 'DOUBLE' },
       { name: 'ruined', data: rows.map((p) => p.ruined), type: 'BOOLEAN' },
@@ -280,6 +291,16 @@ export type ScanTableFormat = 'csv' | 'parquet';
 export interface ScanOutputOptions {
   /** Pairs (best first) in scan.json and scan.html (default 200). */
   top?: number;
+  /**
+   * The best pairs that have a full report beside scan.html, at pairs/NNN/report.html (NNN the
+   * rank; written by the app's `writeScanReports`): scan.html links to them (default 0).
+   */
+  reports?: number;
+  /**
+   * More files to write on this thread while scan.csv is formatted on others (the pair reports);
+   * returns their paths, listed after the scan's own.
+   */
+  alsoWrite?: () => string[];
   /** Formats of the table of every pair (default `['csv']`). */
   formats?: readonly ScanTableFormat[];
   /**
@@ -309,6 +330,7 @@ function scanSummary(scan: ScanResult, shown: number) {
     options: scan.options,
     executor: scan.executor,
     elapsedMs: scan.elapsedMs,
+    trials: scanTrials(scan),
   };
 }
 
@@ -337,8 +359,15 @@ export async function writeScanOutputs(
     writeFileSync(files[files.length - 1], new Uint8Array(await scanParquet(scan)));
   }
   files.push(join(dir, 'scan.json'), join(dir, 'scan.html'));
-  writeFileSync(files[files.length - 2], fileJson({ ...summary, ranked }) + '\n');
-  writeFileSync(files[files.length - 1], scanHtml(summary, ranked, pageData(scan, frame, ranked)));
+  const page = { ...pageData(scan, frame, ranked, summary.trials), reports: o.reports ?? 0 };
+  const withSignificance = ranked.map((p, i) => ({
+    ...p,
+    psr: page.significance[i].psr,
+    dsr: page.significance[i].dsr,
+  }));
+  writeFileSync(files[files.length - 2], fileJson({ ...summary, ranked: withSignificance }) + '\n');
+  writeFileSync(files[files.length - 1], scanHtml(summary, withSignificance, page));
+  if (o.alsoWrite) files.push(...o.alsoWrite());
   if (csv) writeParts(join(dir, 'scan.csv'), await csv);
   return files;
 }
@@ -360,15 +389,19 @@ const EQUITY_POINTS = 250;
  * the table (once each), the spread and rule of the strategy, and each pair's equity from the
  * scan's backtest (thinned; the equity needs the backtester, the rest is recomputed on click).
  */
-function pageData(scan: ScanResult, frame: PriceFrame, ranked: PairResult[]) {
+function pageData(scan: ScanResult, frame: PriceFrame, ranked: PairResult[], trials: SelectionTrials) {
   const symbols = [...new Set(ranked.flatMap((p) => [p.y, p.x]))];
   const closes: Record<string, string> = {};
   for (const s of symbols) closes[s] = f32(frame.get(s, 'close'));
   const index = new Map<number, number>();
   frame.times.forEach((t, i) => index.set(t, i));
+  const significance: SharpeSignificance[] = [];
   const equity = ranked.map((p) => {
     const f = alignFrames(frame, { symbols: [p.y, p.x] }).frame;
     const r = backtest(f, scan.strategy, { ...scan.options, symbols: [p.y, p.x] });
+    significance.push(
+      sharpeSignificance(r.returns, trials, scan.options.periodsPerYear, scan.options.riskFreeRate),
+    );
     const idx = thin(f.length, EQUITY_POINTS);
     return { t: idx.map((i) => index.get(f.times[i])!), v: f32(idx.map((i) => r.equity[i])) };
   });
@@ -380,6 +413,8 @@ function pageData(scan: ScanResult, frame: PriceFrame, ranked: PairResult[]) {
     normaliser: scan.strategy.normaliser,
     rule: scan.strategy.rule,
     equity,
+    significance,
+    trials,
   };
 }
 
@@ -443,15 +478,19 @@ let html=chart('prices rebased to 1: '+yName+' (blue), '+xName+' (orange)',[o.y.
 ;const zc=4*(entry===null?1:entry);if(o.z)html+=chart('z-score (shown within ±'+zc+')',[o.z.map(v=>Math.max(-zc,Math.min(zc,v))),o.z.map(()=>entry),o.z.map(()=>entry===null?null:-entry)],['#8e44ad','#bbb','#bbb'],o.dates);
 if(o.hedgeRatio)html+=chart('hedge ratio β',[o.hedgeRatio],['#c0392b'],o.dates);
 const q=P.equity[i],ev=Array.from(f32(q.v));html+=chart('equity (the scan’s backtest)',[ev],['#27ae60'],q.t.map(t=>P.dates[t]));
+const g=P.significance[i],pc=v=>v===null?'–':(100*v).toFixed(1)+' %',sg=document.createElement('p');sg.className='note';
+sg.textContent='Sharpe ratio '+fmt(g.sharpe)+'; probabilistic Sharpe ratio (vs 0) '+pc(g.psr)+'; deflated Sharpe ratio '+pc(g.dsr)+', against '+fmt(g.threshold)+', the best Sharpe ratio '+P.trials.count+' backtested pairs would show by luck';d.appendChild(sg);
 const c=document.createElement('div');c.innerHTML=html;d.appendChild(c);
-const p=document.createElement('p');p.className='note';p.textContent='Full report: kalrev backtest --data … --pair '+yName+','+xName;d.appendChild(p)}
+const p=document.createElement('p');p.className='note';
+if(r[0]>=1&&r[0]<=P.reports){const a=document.createElement('a');a.href='pairs/'+String(r[0]).padStart(3,'0')+'/report.html';a.textContent='The full report, with its tear sheet';p.appendChild(a)}
+else p.textContent='Full report: kalrev backtest --data … --pair '+yName+','+xName;d.appendChild(p)}
 document.querySelector('#t tbody').onclick=e=>{const tr=e.target.closest('tr');if(!tr)return;document.querySelectorAll('tr.sel').forEach(r=>r.classList.remove('sel'));tr.classList.add('sel');show(+tr.dataset.i)};
 render();`;
 
 function scanHtml(
   summary: ReturnType<typeof scanSummary>,
-  ranked: PairResult[],
-  page: ReturnType<typeof pageData>,
+  ranked: (PairResult & Pick<SharpeSignificance, 'psr' | 'dsr'>)[],
+  page: ReturnType<typeof pageData> & { reports: number },
 ): string {
   const cols = [
     'rank',
@@ -462,9 +501,13 @@ function scanHtml(
     'last',
     'correlation',
     'pvalue',
+    'qvalue',
     'halfLife',
     'olsBeta',
     ...METRIC_KEYS,
+    // the Sharpe ratio's significance: probabilistic (vs 0) and deflated (vs the best of the trials by luck)
+    'psr',
+    'dsr',
     // a ruined backtest (equity reached zero) ranks after every other; its date says so
     'ruinedAt',
   ];
@@ -477,7 +520,7 @@ function scanHtml(
   return `<!doctype html><html><head><meta charset="utf-8"><title>kalrev scan</title><style>${STYLE}</style></head><body>
 <h2>kalrev scan: ${esc(summary.source)}</h2>
 <p class="note" id="counts">${summary.symbols} symbols, ${summary.pairs} pairs tested; ${summary.backtested} passed the screens and were backtested; ${summary.screenedOut} screened out (${esc(counts)}). The best ${summary.shown} by <b>${esc(summary.rankBy)}</b> are below; every pair is in the scan's table file.
-These are in-sample results of many tests at once: the best of thousands of pairs looks good by chance alone. Confirm a pair out of sample (kalrev sweep with walk-forward) before trading it.
+These are in-sample results of many tests at once: the best of thousands of pairs looks good by chance alone. The <b>dsr</b> column is the deflated Sharpe ratio: the probability that a pair's true Sharpe ratio beats the best that ${summary.trials.count} backtested pairs would show by luck (<b>psr</b>: that it beats 0); the <b>qvalue</b> is the Benjamini-Hochberg false discovery rate of the Engle-Granger p-value (filter with --max-qvalue). Confirm a pair out of sample (kalrev sweep with walk-forward) before trading it.
 Click a column to sort, a row to see the pair.</p>
 <div class="wrap"><div class="tbl"><table id="t"><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody></tbody></table></div>
 <div id="d"></div></div>
@@ -486,8 +529,11 @@ Click a column to sort, a row to see the pair.</p>
 `;
 }
 
-/** Writes sweep.json and sweep.html to `dir`. Returns the paths. */
-export function writeSweepOutputs(r: SweepResult, dir: string): string[] {
+/**
+ * Writes sweep.json and sweep.html to `dir`, with the selection-bias statistics of
+ * `sweepSelectionBias` when given. Returns the paths.
+ */
+export function writeSweepOutputs(r: SweepResult, dir: string, bias?: SweepSelectionBias): string[] {
   mkdirSync(dir, { recursive: true });
   const files = [join(dir, 'sweep.json'), join(dir, 'sweep.html')];
   const wf = r.walkForward;
@@ -510,9 +556,10 @@ export function writeSweepOutputs(r: SweepResult, dir: string): string[] {
       equity: Array.from(wf.equity),
       dates: Array.from(wf.times, (t) => new Date(t).toISOString().slice(0, 10)),
     },
+    ...(bias ? { selectionBias: bias } : {}),
   };
   writeFileSync(files[0], fileJson(body) + '\n');
-  writeFileSync(files[1], sweepHtml(r));
+  writeFileSync(files[1], sweepHtml(r, bias));
   return files;
 }
 
@@ -559,7 +606,17 @@ function heatMaps(r: SweepResult, values: number[], title: string): string {
   return html + '</div>';
 }
 
-function sweepHtml(r: SweepResult): string {
+/** The selection-bias section of sweep.html: the best point's deflated Sharpe ratio and the PBO. */
+function biasHtml(r: SweepResult, b: SweepSelectionBias): string {
+  const pc = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : '–');
+  const point = r.axes.map((a, j) => `${a.name}=${+b.best.point[j].toPrecision(4)}`).join(' ');
+  const pbo = b.pbo
+    ? `<p id="pbo">Probability of backtest overfitting (CSCV, ${b.pbo.blocks} blocks, ${b.pbo.splits} splits): <b>${pc(b.pbo.pbo)}</b>: how often the grid point best in one half of the blocks is at or below the median of the other half. Above 50 %, choosing the in-sample best is worse than choosing at random.</p>`
+    : '<p id="pbo">No probability of backtest overfitting: it needs at least 2 grid points and 4 bars.</p>';
+  return `<h3>Selection bias</h3><p id="dsr">The best point by ${esc(r.metric)} over the whole period, ${esc(point)}: Sharpe ratio ${b.best.sharpe.toFixed(3)}, probabilistic Sharpe ratio (vs 0) ${pc(b.best.psr)}, <b>deflated Sharpe ratio ${pc(b.best.dsr)}</b>: the probability that its true Sharpe ratio beats ${Number.isFinite(b.best.threshold) ? b.best.threshold.toFixed(3) : '–'}, the best that ${b.trials.count} grid points would show by luck.</p>${pbo}`;
+}
+
+function sweepHtml(r: SweepResult, bias?: SweepSelectionBias): string {
   const full = r.fullPeriod.map((m) => (m ? m[r.metric] : NaN));
   const wf = r.walkForward;
   let wfHtml = '<p>No walk-forward was run (give --train and --test).</p>';
@@ -585,6 +642,7 @@ ${wf.windows
   return `<!doctype html><html><head><meta charset="utf-8"><title>kalrev sweep ${esc(r.pair.join('/'))}</title><style>${STYLE}</style></head><body>
 <h2>kalrev sweep: ${esc(r.pair[0])} on ${esc(r.pair[1])}, ${r.bars} bars (${esc(r.dates[0])} … ${esc(r.dates[r.dates.length - 1])})</h2>
 ${wfHtml}
+${bias ? biasHtml(r, bias) : ''}
 ${heatMaps(r, full, `${r.metric} over the grid, whole period (in-sample: for exploration, not a result)`)}
 </body></html>
 `;

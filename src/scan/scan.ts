@@ -27,11 +27,13 @@ import {
   R_STATUS,
   ROW,
   STATUS,
+  STATUS_QVALUE,
   type PairStatus,
   type Screens,
   type TaskContext,
 } from './evaluate.js';
 import { InlineExecutor, type Executor, type ProgressCallback } from './executor.js';
+import { benjaminiHochberg } from '../stats/multipleTesting.js';
 import { universeFromFrame, type Universe } from './universe.js';
 
 /** Metrics where smaller is better (ranked ascending). */
@@ -75,6 +77,11 @@ export interface PairResult {
   /** Correlation of daily returns (when screened on), Engle-Granger p-value, half-life (bars). */
   correlation: number;
   pvalue: number;
+  /**
+   * Benjamini-Hochberg q-value of `pvalue` among every pair whose p-value was computed (NaN
+   * when it was not: no p-value screen, or the pair failed an earlier screen).
+   */
+  qvalue: number;
   halfLife: number;
   /** OLS hedge ratio of y on x over the overlap (with a constant). */
   olsBeta: number;
@@ -297,6 +304,7 @@ export function rowToPair(
   rows: Float64Array,
   k: number,
   dates: Map<number, string> = new Map(),
+  qvalues?: Float64Array,
 ): PairResult {
   const o = k * ROW;
   const t: string[] = [];
@@ -311,6 +319,7 @@ export function rowToPair(
     last: t[2],
     correlation: rows[o + R_CORR],
     pvalue: rows[o + R_PVALUE],
+    qvalue: qvalues ? qvalues[k] : NaN,
     halfLife: rows[o + R_HALFLIFE],
     olsBeta: rows[o + R_BETA],
     metrics: status === 'ok' ? rowMetrics(rows, o) : null,
@@ -332,6 +341,8 @@ export interface ScanRows {
   rows: Float64Array;
   /** The backtested pairs' indices, best first. */
   order: Int32Array;
+  /** Each pair's Benjamini-Hochberg q-value (NaN where its p-value was not computed). */
+  qvalues: Float64Array;
   /** Pair k's object (made once, shared with `pairs` and `ranked`). */
   pairAt(k: number): PairResult;
   /** Whether `pairs` or `ranked` have been read or replaced. */
@@ -383,12 +394,23 @@ export async function scanPairs(data: PriceFrame | Universe, options: ScanOption
     throw new ScanError(
       `rankBy: unknown metric "${String(rankBy)}"; expected one of ${METRIC_KEYS.join(', ')}`,
     );
-  const ctx: TaskContext = { universe, specs: [spec], options: opts, screens, minBars };
+  // q ≥ p, so a pair above the q threshold is above it as a p-value too: the workers test every
+  // pair's p-value and screen on the threshold, and the q-values come after every test
+  const jobScreens =
+    screens.maxQValue === undefined
+      ? screens
+      : { ...screens, maxPValue: Math.min(screens.maxPValue ?? 1, screens.maxQValue) };
+  const ctx: TaskContext = { universe, specs: [spec], options: opts, screens: jobScreens, minBars };
   const S = universe.symbols.length;
   const jobs = allPairJobs(S);
   const executor = options.executor ?? new InlineExecutor();
   const rows = await executor.run(ctx, jobs, options.onProgress);
   const count = jobs.length / JOB;
+  const qvalues = pairQValues(rows, count);
+  if (screens.maxQValue !== undefined)
+    for (let k = 0; k < count; k++)
+      if (rows[k * ROW + R_STATUS] === 0 && !(qvalues[k] <= screens.maxQValue))
+        rows[k * ROW + R_STATUS] = STATUS_QVALUE;
   const order = rankRows(rows, count, rankBy);
   const rankOf = new Int32Array(count);
   for (let i = 0; i < order.length; i++) rankOf[order[i]] = i + 1;
@@ -405,14 +427,14 @@ export async function scanPairs(data: PriceFrame | Universe, options: ScanOption
   const pairAt = (k: number): PairResult => {
     let p = made[k];
     if (p === undefined) {
-      p = made[k] = rowToPair(universe, jobs[k * JOB], jobs[k * JOB + 1], rows, k, dates);
+      p = made[k] = rowToPair(universe, jobs[k * JOB], jobs[k * JOB + 1], rows, k, dates, qvalues);
       p.rank = rankOf[k];
     }
     return p;
   };
   let pairs: PairResult[] | undefined;
   let ranked: PairResult[] | undefined;
-  const table: ScanRows = { universe, jobs, rows, order, pairAt, read: false };
+  const table: ScanRows = { universe, jobs, rows, order, qvalues, pairAt, read: false };
   const result: ScanResult = {
     source: universe.source,
     symbols: universe.symbols,
@@ -446,6 +468,13 @@ export async function scanPairs(data: PriceFrame | Universe, options: ScanOption
   return result;
 }
 
+/** The Benjamini-Hochberg q-values of the rows' p-values (NaN where a pair was not tested). */
+function pairQValues(rows: Float64Array, count: number): Float64Array {
+  const p = new Float64Array(count);
+  for (let k = 0; k < count; k++) p[k] = rows[k * ROW + R_PVALUE];
+  return benjaminiHochberg(p);
+}
+
 function validateScreens(s: Screens): void {
   const bad = (name: string, what: string, v: unknown) => {
     throw new ScanError(`screens.${name}: expected ${what}, got ${JSON.stringify(v)}`);
@@ -454,6 +483,8 @@ function validateScreens(s: Screens): void {
     bad('minCorrelation', 'a number in [-1, 1]', s.minCorrelation);
   if (s.maxPValue !== undefined && !(s.maxPValue > 0 && s.maxPValue <= 1))
     bad('maxPValue', 'a number in (0, 1]', s.maxPValue);
+  if (s.maxQValue !== undefined && !(s.maxQValue > 0 && s.maxQValue <= 1))
+    bad('maxQValue', 'a number in (0, 1]', s.maxQValue);
   if (s.minPrice !== undefined && !(s.minPrice >= 0)) bad('minPrice', 'a number ≥ 0', s.minPrice);
   if (
     s.halfLife !== undefined &&

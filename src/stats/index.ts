@@ -28,3 +28,28 @@ export {
 } from './rolling.js';
 export { normalCdf, normalSf } from './normal.js';
 export { benjaminiHochberg } from './multipleTesting.js';
+export { normalPpf } from './normal.js';
+export {
+  returnMoments,
+  quantile,
+  tailRisk,
+  cornishFisherZ,
+  rollingStats,
+  benchmarkStats,
+  worstDrawdowns,
+  tradeStatistics,
+  type ReturnMoments,
+  type TailRisk,
+  type BenchmarkStats,
+  type DrawdownPeriod,
+  type TradeStatistics,
+} from './performance.js';
+export {
+  probabilisticSharpeRatio,
+  expectedMaxSharpe,
+  deflatedSharpeRatio,
+  type SharpeSample,
+  type DeflatedSharpe,
+} from './sharpeInference.js';
+export { tradeBootstrap, type BootstrapOptions, type TradeBootstrap, type Interval } from './bootstrap.js';
+export { probabilityOfOverfitting, type OverfittingResult } from './pbo.js';

@@ -46,6 +46,7 @@ const FILES: Record<string, string | Buffer> = {
   }),
   'no-normaliser.json': ok({ strategy: { spread: { type: 'rolling-ols' } } }),
   'not-json.json': '{"symbols": ["EWC", "EWA"],}',
+  'window.json': ok({ report: { rollingWindow: 1 } }),
 };
 
 interface Row {
@@ -307,6 +308,49 @@ const ROWS: Row[] = [
     what: 'a config that is not JSON',
     args: () => ['backtest', '--config', at('not-json.json'), '--out', at('o')],
     says: /not-json\.json: not valid JSON/,
+  },
+  // the tear sheet's options
+  {
+    what: 'a benchmark the data does not hold',
+    args: () => [
+      'backtest',
+      '--data',
+      EWA_EWC,
+      '--pair',
+      'EWC,EWA',
+      '--benchmark',
+      'SPY',
+      ...CLOSE,
+      '--out',
+      at('o'),
+    ],
+    says: /--benchmark SPY: data\/ewa_ewc\.csv: unknown symbol "SPY"/,
+  },
+  {
+    what: 'a rolling window of one bar',
+    args: () => [
+      'backtest',
+      '--data',
+      EWA_EWC,
+      '--pair',
+      'EWC,EWA',
+      '--rolling-window',
+      '1',
+      ...CLOSE,
+      '--out',
+      at('o'),
+    ],
+    says: /--rolling-window: Too small: expected number to be >=2/,
+  },
+  {
+    what: 'a rolling window of one bar in a config',
+    args: () => ['backtest', '--config', at('window.json'), '--out', at('o')],
+    says: /window\.json: report\.rollingWindow: Too small: expected number to be >=2/,
+  },
+  {
+    what: 'a q-value screen out of range (scan)',
+    args: () => ['scan', '--data', EWA_EWC, '--max-qvalue', '0', '--out', at('scan')],
+    says: /screens\.maxQValue: expected a number in \(0, 1\], got 0/,
   },
 ];
 

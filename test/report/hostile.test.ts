@@ -72,7 +72,20 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     const pair = `${IMG},${SCRIPT}`;
     const [ctx] = await Promise.all([
       launch(chromium!),
-      cli('backtest', '--data', data, '--pair', pair, '--execution', 'close', '--out', join(root, 'bt')),
+      cli(
+        'backtest',
+        '--data',
+        data,
+        '--pair',
+        pair,
+        '--benchmark',
+        // the reader trims the header's U+2028, as it trims any white space around a name
+        LINE.trim(),
+        '--execution',
+        'close',
+        '--out',
+        join(root, 'bt'),
+      ),
       cli('scan', '--data', data, '--threads', '1', '--out', join(root, 'scan'), '--quiet'),
       cli(
         'sweep',
@@ -118,6 +131,9 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     pages.scan = join(root, 'scan', 'scan.html');
     pages.sweep = join(root, 'sweep', 'sweep.html');
     pages.paper = join(root, 'paper', 'report.html');
+    pages.scanPair = join(root, 'scan', 'pairs', '001', 'report.html');
+    pages.sweepBest = join(root, 'sweep', 'best', 'report.html');
+    pages.sweepWalk = join(root, 'sweep', 'walk-forward', 'report.html');
   }, 180_000);
   afterAll(async () => {
     await context?.close();
@@ -144,13 +160,20 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
       probe.onerror = probe.onload = () => requestAnimationFrame(() => resolve());
       probe.src = 'kalrev-missing-probe.png';
     })`);
-    const state = await page.evaluate<{ title: string; flag: unknown; injected: number; text: string }>(`({
+    const state = await page.evaluate<{
+      title: string;
+      flag: unknown;
+      injected: number;
+      text: string;
+      legend: string;
+    }>(`({
       title: document.title,
       flag: window.__xss ?? null,
       injected:
         document.images.length +
         [...document.scripts].filter((s) => s.text.trimStart().startsWith('window.__xss')).length,
       text: document.body.innerText,
+      legend: document.querySelector('#chart-benchmark .u-legend')?.textContent ?? '',
     })`);
     await page.close();
     return { ...state, dialogs, errors };
@@ -180,6 +203,10 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     expect(r.text).toContain(`Tested series: ${IMG} − `); // statistics panel (kalrev analyze's tests)
     expect(r.text).toContain(`·${SCRIPT} − `);
     expect(r.text).toContain(`${FILE_MARKUP}.csv`); // the data file's name
+    // the tear sheet's benchmark, named in its table's heading and its chart's legend
+    const text = r.text.replace(/\u2028/g, '');
+    expect(text).toContain(`Against ${LINE.replace('\u2028', '')}`);
+    expect(r.legend.replace(/\u2028/g, '')).toContain(LINE.replace('\u2028', ''));
   });
 
   it('scan.html: table, sorting and a clicked pair show the names as text, nothing runs', async () => {
@@ -195,6 +222,20 @@ describe.skipIf(!chromium)('hostile names in every HTML page, in headless Chromi
     for (const name of [IMG, SCRIPT, LINE.replace('\u2028', '')])
       expect(r.text.replace(/\u2028/g, '')).toContain(name);
     expect(r.text).toContain(`${FILE_MARKUP}.csv`);
+  });
+
+  it("the reports of a scan's best pair, a sweep's best point and its walk-forward: names shown as text, nothing runs", async () => {
+    for (const page of [pages.scanPair, pages.sweepBest, pages.sweepWalk]) {
+      const r = await visit(page, async () => {});
+      expect(r.flag).toBeNull();
+      expect(r.dialogs).toEqual([]);
+      expect(r.injected).toBe(0);
+      expect(r.errors).toEqual([]);
+      expect(r.title.startsWith('kalrev · ')).toBe(true);
+      expect(r.title).not.toBe('XSS');
+      expect(r.text).toContain('deflated Sharpe ratio');
+      expect(r.text).toContain(SCRIPT);
+    }
   });
 
   it('sweep.html: names shown as text, nothing runs', async () => {

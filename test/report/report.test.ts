@@ -82,7 +82,9 @@ describe.skipIf(!chromium)('report.html in headless Chromium', () => {
           for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) n++;
           return { id: el.id, painted: n };
         })`);
-      expect(painted.length).toBe(name === 'pair' ? 6 : 5);
+      // the run's charts, then the tear sheet's (rolling Sharpe and volatility, the benchmark and
+      // the rolling β against buy-and-hold of the legs, the distribution)
+      expect(painted.length).toBe(name === 'pair' ? 11 : 10);
       for (const c of painted) expect(c.painted, c.id).toBeGreaterThan(500);
 
       // the metrics shown are metrics.json's, formatted as the terminal shows them
@@ -107,8 +109,9 @@ describe.skipIf(!chromium)('report.html in headless Chromium', () => {
       await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 4 });
       await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 4 });
       await page.mouse.up();
+      // the charts on the time axis (the distribution has its own x axis)
       const scales = await page.evaluate<{ min: number; max: number; first: number; last: number }[]>(`
-        window.kalrevCharts.map((u) => ({
+        window.kalrevCharts.filter((u) => u.data[0] === window.kalrevCharts[0].data[0]).map((u) => ({
           min: u.scales.x.min, max: u.scales.x.max, first: u.data[0][0], last: u.data[0][u.data[0].length - 1],
         }))`);
       const [z] = scales;

@@ -1,6 +1,7 @@
 /**
- * Regenerates docs/report.png, the README's picture of the report: runs the demo's report
- * (out/demo/report.html, from `npm start`) in headless Chromium and captures its top, zoomed on one year.
+ * Regenerates docs/report.png and docs/tearsheet.png, the README's pictures of the report: opens
+ * the demo's report (out/demo/report.html, from `npm start`) in headless Chromium and captures
+ * its top, zoomed on one year, then its tear sheet over the whole run.
  *   npm start && npx tsx test/report/screenshot.ts
  */
 import { pathToFileURL } from 'node:url';
@@ -24,5 +25,11 @@ await page.screenshot({
   fullPage: true,
   clip: { x: 0, y: 0, width: 1280, height: 1640 },
 });
+// the tear sheet over the whole run
+await page.evaluate(`{
+  const d = window.kalrevCharts[0].data[0];
+  window.kalrevCharts[0].setScale('x', { min: d[0], max: d[d.length - 1] });
+}`);
+await page.locator('#tear-sheet').screenshot({ path: 'docs/tearsheet.png' });
 await context.close();
-console.log('wrote docs/report.png');
+console.log('wrote docs/report.png, docs/tearsheet.png');

@@ -39,7 +39,13 @@ describe('kalrev scan and sweep', () => {
     expect(summary.counts.ok).toBe(204);
     expect(summary.counts.pvalue).toBe(2211 - 204);
     expect(summary.best.map((b) => b.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(summary.files.map((f) => f.slice(out.length + 1))).toEqual(['scan.csv', 'scan.json', 'scan.html']);
+    // and the full reports of the best 10 pairs, by rank
+    expect(summary.files.map((f) => f.slice(out.length + 1))).toEqual([
+      'scan.csv',
+      'scan.json',
+      'scan.html',
+      ...Array.from({ length: 10 }, (_, i) => join('pairs', String(i + 1).padStart(3, '0'), 'report.html')),
+    ]);
     const csv = readFileSync(join(out, 'scan.csv'), 'utf8').trim().split('\n');
     expect(csv.length).toBe(2211 + 1);
     expect(csv[0].startsWith('rank,y,x,status,bars')).toBe(true);

@@ -78,6 +78,7 @@ describe('scan.csv on several threads', () => {
         p.last,
         num(p.correlation),
         num(p.pvalue),
+        num(p.qvalue),
         num(p.halfLife),
         num(p.olsBeta),
         p.ruined,
