@@ -20,6 +20,7 @@ import type { Strategy } from '../strategy/types.js';
 import type { AssembledBar, BarAssembler } from './assembler.js';
 import {
   BrokerConnectionError,
+  BrokerRefusedError,
   filledQty,
   isOpen,
   type Broker,
@@ -251,6 +252,7 @@ export class PaperRunner {
         j.file,
         `the journal's orders went to broker "${recorded}", not "${this.broker.name}"; use --broker ${recorded}, or a new --state file`,
       );
+    await this.#connect();
     await this.reconcile('start');
     const halted = j.getMeta('halted');
     if (halted !== undefined) {
@@ -262,6 +264,36 @@ export class PaperRunner {
         { event: 'resumed', halted },
         'the broker agrees with the journal again: resuming after the halt',
       );
+    }
+  }
+
+  /** A real venue connects and checks the account first: what it found, or its refusal, is journaled. */
+  async #connect(): Promise<void> {
+    if (this.broker.connect === undefined) return;
+    const broker = this.broker.name;
+    try {
+      const checked = await this.broker.connect();
+      this.journal.event({
+        time: this.#eventTime(),
+        at: this.clock(),
+        kind: 'broker-connected',
+        detail: { broker, ...checked },
+      });
+      this.logger.info(
+        { event: 'broker-connected', broker, ...checked },
+        `connected to broker ${broker}; account checked`,
+      );
+    } catch (e) {
+      if (e instanceof BrokerRefusedError) {
+        this.journal.event({
+          time: this.#eventTime(),
+          at: this.clock(),
+          kind: 'broker-refused',
+          detail: { broker, reason: e.reason },
+        });
+        this.logger.error({ event: 'broker-refused', broker, reason: e.reason }, e.message);
+      }
+      throw e;
     }
   }
 

@@ -14,13 +14,33 @@ import { csvFeedSymbols, csvReplayFeed, ndjsonFeed, wsFeed, type Feed, type WsMa
 import { guardJournal, Journal, journalFailure } from './journal.js';
 import type { Logger } from './logger.js';
 import { PaperRunner, type RunnerHooks } from './runner.js';
+import { AlpacaBroker } from './venues/alpacaBroker.js';
+import { alpacaBarFeed, alpacaFeedSymbols } from './venues/alpacaFeed.js';
+import { resolveAlpacaSettings, type AlpacaFlags } from './venues/alpacaSettings.js';
+import type { Backoff, Pause } from './venues/http.js';
 
-/** What a broker is built from: the run's configuration, the journal's database, the clock. */
+/** What a broker is built from: the run's configuration, the journal (and its database), the clock, the venue settings. */
 export interface BrokerContext {
   config: PaperConfig;
   db: Database.Database;
   clock: () => number;
+  journal: Journal;
+  logger: Logger;
+  venue: VenueOptions;
 }
+
+/**
+ * How to reach a real venue: the environment its keys and endpoints come from (default
+ * `process.env`), the flags that override them, and the pause of retries and reconnections.
+ */
+export interface VenueOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  alpaca?: AlpacaFlags;
+  pause?: Pause;
+  backoff?: Backoff;
+}
+
+const alpacaSettings = (venue: VenueOptions) => resolveAlpacaSettings(venue.env ?? process.env, venue.alpaca);
 
 /** Builds a broker for a session. */
 export type BrokerFactory = (context: BrokerContext) => Broker;
@@ -28,6 +48,16 @@ export type BrokerFactory = (context: BrokerContext) => Broker;
 /** The brokers `--broker` can name. */
 export const BROKERS: Readonly<Record<string, BrokerFactory>> = {
   paper: ({ db, config, clock }) => new PaperBroker(db, config.options, clock),
+  alpaca: ({ config, journal, logger, venue }) =>
+    new AlpacaBroker({
+      settings: alpacaSettings(venue),
+      symbols: config.symbols,
+      journal,
+      logger,
+      pause: venue.pause,
+      backoff: venue.backoff,
+      shorts: true,
+    }),
 };
 
 /**
@@ -65,6 +95,8 @@ export interface PaperSessionOptions {
   stdin?: NodeJS.ReadableStream;
   /** The pause of a paced replay (tests drive it without the clock). */
   sleep?: (ms: number) => Promise<unknown>;
+  /** How to reach a real venue (`--broker alpaca`, `--feed alpaca:…`). */
+  venue?: VenueOptions;
 }
 
 /** An open paper-trading session: its runner, bar assembler, journal and broker, ready to run. */
@@ -84,6 +116,7 @@ export interface PaperSession {
 const isCsv = (spec: string) => spec.startsWith('csv:');
 const isStream = (spec: string) =>
   spec === 'stdin' || spec === '-' || spec.startsWith('ws://') || spec.startsWith('wss://');
+const FEED_FORMS = 'csv:PATH, stdin, a ws:// URL or alpaca:SYMBOLS';
 
 /**
  * Checks a feed named on the command line before anything is opened: its form, and for a CSV
@@ -97,8 +130,18 @@ export function checkFeed(
   parameter = '--feed',
   trader = 'the strategy',
 ): void {
+  const venueSymbols = alpacaFeedSymbols(spec);
+  if (venueSymbols !== null) {
+    const missing = symbols.filter((s) => !venueSymbols.includes(s));
+    if (missing.length > 0)
+      throw new LiveConfigError(
+        parameter,
+        `${spec} does not subscribe to ${missing.map((s) => `"${s}"`).join(', ')} (${trader} trades ${symbols.join(', ')})`,
+      );
+    return;
+  }
   if (!isCsv(spec) && !isStream(spec))
-    throw new LiveConfigError(parameter, `expected csv:PATH, stdin or a ws:// URL, got "${spec}"`);
+    throw new LiveConfigError(parameter, `expected ${FEED_FORMS}, got "${spec}"`);
   if (isCsv(spec)) checkCsvSymbols(spec.slice(4), symbols, parameter, trader);
 }
 
@@ -134,7 +177,17 @@ export function makeFeed(
       logger: options.logger,
       signal: options.signal,
     });
-  throw new LiveConfigError('--feed', `expected csv:PATH, stdin or a ws:// URL, got "${spec}"`);
+  const venueSymbols = alpacaFeedSymbols(spec);
+  if (venueSymbols !== null) {
+    const venue = options.venue ?? {};
+    return alpacaBarFeed(alpacaSettings(venue), venueSymbols, {
+      logger: options.logger,
+      signal: options.signal,
+      pause: venue.pause,
+      backoff: venue.backoff,
+    });
+  }
+  throw new LiveConfigError('--feed', `expected ${FEED_FORMS}, got "${spec}"`);
 }
 
 /**
@@ -152,12 +205,22 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
   checkFeed(options.feed, options.config.symbols, '--feed', trader);
   if (options.warmup !== undefined)
     checkCsvSymbols(options.warmup, options.config.symbols, '--warmup', trader);
+  // a venue's keys and endpoints are checked before the journal is created
+  const named = typeof options.broker === 'function' ? null : (options.broker ?? options.config.broker);
+  if (named === 'alpaca' || alpacaFeedSymbols(options.feed) !== null) alpacaSettings(options.venue ?? {});
   const clock = options.clock ?? Date.now;
   const file = options.state;
   const journal = new Journal(file, { lock: true, clock });
   try {
     return guardJournal(file, () => {
-      const broker = makeBroker({ db: journal.db, config: options.config, clock });
+      const broker = makeBroker({
+        db: journal.db,
+        config: options.config,
+        clock,
+        journal,
+        logger: options.logger,
+        venue: options.venue ?? {},
+      });
       const runner = new PaperRunner({
         config: options.config,
         journal,
@@ -232,6 +295,7 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
           }
         },
         close() {
+          broker.close?.();
           journal.close();
         },
       };
