@@ -733,6 +733,8 @@ export class PaperRunner {
           await this.processBar(bar);
           if (this.#stopped) break;
         }
+        // a live stream may send nothing more: do not wait for its next message to stop
+        if (this.#stopped) break;
       }
       // the journal ends reconciled with the venue
       if (!this.#halted) await this.reconcile('end');

@@ -205,6 +205,11 @@ export class FakeAlpaca {
     }
   }
 
+  /** Sends raw market-data items (e.g. a malformed bar) to every subscriber. */
+  sendBars(items: Record<string, unknown>[]): void {
+    for (const ws of this.#subscribers.keys()) ws.send(JSON.stringify(items));
+  }
+
   #execute(o: VenueOrder, price: number): void {
     const plan = o.plan;
     o.step++;

@@ -29,7 +29,7 @@ export class VenueFeedError extends KalrevError {
 /** Alpaca's stream error codes after which reconnecting cannot help. */
 const FATAL_CODES: Record<number, string> = {
   401: 'not authenticated',
-  402: 'the keys were refused (auth failed)',
+  402: 'the keys were refused',
   409: 'the account has no subscription for this data feed (use --alpaca-data-feed iex)',
 };
 
@@ -92,7 +92,7 @@ export async function* alpacaBarFeed(
           const code = Number(item.code);
           const reason = FATAL_CODES[code];
           if (reason !== undefined) {
-            fatal = new VenueFeedError(source, `${reason} (code ${code}: ${String(item.msg)})`);
+            fatal = new VenueFeedError(source, `${reason} (Alpaca stream error ${code})`);
             ws.close();
           } else
             log?.warn(
@@ -156,12 +156,17 @@ export async function* alpacaBarFeed(
     });
     const abort = () => ws.terminate();
     options.signal?.addEventListener('abort', abort, { once: true });
-    for (;;) {
-      while (queue.length > 0) yield queue.shift()!;
-      if (done) break;
-      await new Promise<void>((r) => (wake = r));
+    try {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (done) break;
+        await new Promise<void>((r) => (wake = r));
+      }
+    } finally {
+      // also when the consumer stops early (a run killed, a halt)
+      options.signal?.removeEventListener('abort', abort);
+      if (!done) ws.terminate();
     }
-    options.signal?.removeEventListener('abort', abort);
     if (fatal !== null) throw fatal;
     if (options.signal?.aborted) break;
     log?.warn(
