@@ -54,7 +54,7 @@ export interface Mismatch {
 }
 
 /** When a reconciliation ran. */
-export type ReconcileWhen = 'start' | 'bar' | 'end';
+export type ReconcileWhen = 'start' | 'bar' | 'reconnect' | 'end';
 import type { Logger } from './logger.js';
 
 /** Points where a test may crash the process on purpose. */
@@ -119,6 +119,10 @@ export class PaperRunner {
   #stopped = false;
   #lastReceived = NaN;
   #staleLogged = false;
+  /** The reconciliation run when the broker's connection came back between bars. */
+  #reconciling: Promise<void> | null = null;
+  /** Its failure (a halt), thrown by the next bar or at the end of the run. */
+  #failure: unknown = null;
 
   constructor(options: RunnerOptions) {
     const { config, journal, broker, logger } = options;
@@ -168,6 +172,10 @@ export class PaperRunner {
   /** Time of the last bar processed (−Infinity before the first). */
   get lastTime(): number {
     return this.#lastTime;
+  }
+  /** Resolves when the reconciliation started by a reconnection (if any) has ended. */
+  get reconciling(): Promise<void> {
+    return this.#reconciling ?? Promise.resolve();
   }
   /** Why the kill switch was thrown, or null. */
   get killed(): string | null {
@@ -349,6 +357,17 @@ export class PaperRunner {
       const waiting = this.#reconnected;
       this.#reconnected = null;
       waiting?.resolve();
+      // between bars, reconcile now: fills reported while the connection was down are journaled
+      // (and a difference halts) without waiting for the next bar
+      if (this.#started !== null && !this.#inBar && !this.#halted && this.#reconciling === null)
+        this.#reconciling = this.#started
+          .then(() => this.reconcile('reconnect'))
+          .catch((err: unknown) => {
+            this.#failure = err;
+          })
+          .finally(() => {
+            this.#reconciling = null;
+          });
     }
   }
 
@@ -607,6 +626,8 @@ export class PaperRunner {
    * @throws BrokerMismatchError when the broker disagrees with the journal (the run halts).
    */
   async processBar(bar: AssembledBar): Promise<BarOutcome | null> {
+    if (this.#reconciling !== null) await this.#reconciling;
+    if (this.#failure !== null) throw this.#failure;
     if (this.#stopped) return null;
     if (bar.time <= this.#lastTime) {
       this.logger.debug({ event: 'already-processed', barTime: bar.time }, 'bar already journaled');
@@ -736,6 +757,8 @@ export class PaperRunner {
         // a live stream may send nothing more: do not wait for its next message to stop
         if (this.#stopped) break;
       }
+      if (this.#reconciling !== null) await this.#reconciling;
+      if (this.#failure !== null) throw this.#failure;
       // the journal ends reconciled with the venue
       if (!this.#halted) await this.reconcile('end');
     } finally {

@@ -186,6 +186,35 @@ describe('Alpaca broker on a local fake of the Trading API', () => {
     s2.close();
   }, 120_000);
 
+  it('the trade stream drops while orders work: on reconnection the journal takes the fills it missed, before the next bar', async () => {
+    const fake = await venue();
+    const s = alpacaSession(fake);
+    let t = 0;
+    while (s.journal.count('orders') === 0) await step(s, fake, t++);
+    const working = s.journal.openOrders();
+    expect(working.length).toBeGreaterThan(0);
+    const reconnected = new Promise<void>((resolve) =>
+      s.broker.onConnection!((e) => {
+        if (e === 'reconnected') resolve();
+      }),
+    );
+    fake.dropTradingStream();
+    fake.publishBar(iso(t), { EWC: { o: ewc[t], c: ewc[t] }, EWA: { o: ewa[t], c: ewa[t] } });
+    await reconnected;
+    await s.runner.reconciling;
+    expect(s.journal.openOrders()).toEqual([]);
+    expect(s.journal.count('fills')).toBe(working.length);
+    expectVenuePositions(s, fake);
+    expect(
+      s.journal
+        .events()
+        .map((e) => e.kind)
+        .slice(-2),
+    ).toEqual(['broker-disconnected', 'broker-reconnected']);
+    expect(s.journal.count('bars')).toBe(t);
+    s.close();
+  });
+
   it('an answer lost after the venue took the order: looked up by client id at the next bar, not sent again', async () => {
     const fake = await venue();
     const s = alpacaSession(fake);
