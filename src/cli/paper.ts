@@ -31,6 +31,7 @@ interface PaperOptions {
   alpacaUrl?: string;
   alpacaStreamUrl?: string;
   alpacaDataFeed?: AlpacaDataFeed;
+  ccxtUrl?: string;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -67,7 +68,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
     addSpecFlags(command, 'paper')
       .requiredOption(
         '--feed <feed>',
-        'csv:PATH (replay), stdin (NDJSON bars), ws://HOST/PATH, or alpaca:SYMBOLS (Alpaca bars)',
+        'csv:PATH (replay), stdin (NDJSON bars), ws://HOST/PATH, alpaca:SYMBOLS or ccxt:EXCHANGE:SYMBOLS',
       )
       .requiredOption('--state <file>', 'the journal (SQLite); restarting with it resumes the run')
       .option('--warmup <file>', 'CSV of history fed to the strategy before the first live bar')
@@ -93,6 +94,10 @@ export function paperCommand(hooks?: RunnerHooks): Command {
         new Option('--alpaca-data-feed <feed>', 'Alpaca market data: iex (free, default) or sip').choices(
           ALPACA_DATA_FEEDS,
         ),
+      )
+      .option(
+        '--ccxt-url <url>',
+        "ccxt: replace the host of the exchange's API URLs (a local or proxy server)",
       )
       .option('--json', 'print the run summary as JSON on stdout at the end')
       .option('--quiet', 'print nothing but errors (log level error unless --log-level is given)')

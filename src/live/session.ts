@@ -18,6 +18,9 @@ import { AlpacaBroker } from './venues/alpacaBroker.js';
 import { alpacaBarFeed, alpacaFeedSymbols } from './venues/alpacaFeed.js';
 import { resolveAlpacaSettings, type AlpacaFlags } from './venues/alpacaSettings.js';
 import type { Backoff, Pause } from './venues/http.js';
+import { CcxtBroker } from './venues/ccxtBroker.js';
+import { ccxtBarFeed, ccxtFeedSpec } from './venues/ccxtFeed.js';
+import { openCcxtExchange, type CcxtFlags } from './venues/ccxtVenue.js';
 
 /** What a broker is built from: the run's configuration, the journal (and its database), the clock, the venue settings. */
 export interface BrokerContext {
@@ -36,9 +39,37 @@ export interface BrokerContext {
 export interface VenueOptions {
   env?: Readonly<Record<string, string | undefined>>;
   alpaca?: AlpacaFlags;
+  ccxt?: CcxtFlags & {
+    /** ccxt's own request throttle (default on; it paces on the wall clock). */
+    throttle?: boolean;
+  };
   pause?: Pause;
   backoff?: Backoff;
+  /** The pause between two polls of a polled feed (`ccxt:…`; default 5 s of the wall clock). */
+  poll?: Pause;
 }
+
+const ccxtExchange = (id: string, venue: VenueOptions, keys: boolean, parameter: string) =>
+  openCcxtExchange(id, {
+    env: venue.env ?? process.env,
+    flags: venue.ccxt,
+    keys,
+    throttle: venue.ccxt?.throttle,
+    parameter,
+  });
+
+const ccxtBroker =
+  (id: string): BrokerFactory =>
+  ({ config, journal, logger, venue }) =>
+    new CcxtBroker({
+      exchange: ccxtExchange(id, venue, true, '--broker'),
+      symbols: config.symbols,
+      journal,
+      logger,
+      pause: venue.pause,
+      backoff: venue.backoff,
+      live: venue.ccxt?.live === true,
+    });
 
 const alpacaSettings = (venue: VenueOptions) => resolveAlpacaSettings(venue.env ?? process.env, venue.alpaca);
 
@@ -65,11 +96,12 @@ export const BROKERS: Readonly<Record<string, BrokerFactory>> = {
  * @throws LiveConfigError naming `--broker` and the known names.
  */
 export function brokerFactory(name: string): BrokerFactory {
+  if (name.startsWith('ccxt:')) return ccxtBroker(name.slice(5));
   const make = Object.hasOwn(BROKERS, name) ? BROKERS[name] : undefined;
   if (make === undefined)
     throw new LiveConfigError(
       '--broker',
-      `unknown broker "${name}" (known: ${Object.keys(BROKERS).join(', ')})`,
+      `unknown broker "${name}" (known: ${[...Object.keys(BROKERS), 'ccxt:EXCHANGE'].join(', ')})`,
     );
   return make;
 }
@@ -116,7 +148,11 @@ export interface PaperSession {
 const isCsv = (spec: string) => spec.startsWith('csv:');
 const isStream = (spec: string) =>
   spec === 'stdin' || spec === '-' || spec.startsWith('ws://') || spec.startsWith('wss://');
-const FEED_FORMS = 'csv:PATH, stdin, a ws:// URL or alpaca:SYMBOLS';
+const FEED_FORMS = 'csv:PATH, stdin, a ws:// URL, alpaca:SYMBOLS or ccxt:EXCHANGE:SYMBOLS';
+
+/** The symbols a venue feed subscribes to (null for another feed). */
+const venueFeedSymbols = (spec: string): string[] | null =>
+  alpacaFeedSymbols(spec) ?? ccxtFeedSpec(spec)?.symbols ?? null;
 
 /**
  * Checks a feed named on the command line before anything is opened: its form, and for a CSV
@@ -130,7 +166,7 @@ export function checkFeed(
   parameter = '--feed',
   trader = 'the strategy',
 ): void {
-  const venueSymbols = alpacaFeedSymbols(spec);
+  const venueSymbols = venueFeedSymbols(spec);
   if (venueSymbols !== null) {
     const missing = symbols.filter((s) => !venueSymbols.includes(s));
     if (missing.length > 0)
@@ -187,6 +223,18 @@ export function makeFeed(
       backoff: venue.backoff,
     });
   }
+  const ccxtFeed = ccxtFeedSpec(spec);
+  if (ccxtFeed !== null) {
+    const venue = options.venue ?? {};
+    const poll = venue.poll;
+    return ccxtBarFeed(ccxtExchange(ccxtFeed.exchange, venue, false, '--feed'), ccxtFeed.symbols, {
+      logger: options.logger,
+      signal: options.signal,
+      pause: venue.pause,
+      poll: poll === undefined ? undefined : () => poll(0),
+      backoff: venue.backoff,
+    });
+  }
   throw new LiveConfigError('--feed', `expected ${FEED_FORMS}, got "${spec}"`);
 }
 
@@ -207,7 +255,11 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
     checkCsvSymbols(options.warmup, options.config.symbols, '--warmup', trader);
   // a venue's keys and endpoints are checked before the journal is created
   const named = typeof options.broker === 'function' ? null : (options.broker ?? options.config.broker);
-  if (named === 'alpaca' || alpacaFeedSymbols(options.feed) !== null) alpacaSettings(options.venue ?? {});
+  const venue = options.venue ?? {};
+  if (named === 'alpaca' || alpacaFeedSymbols(options.feed) !== null) alpacaSettings(venue);
+  if (named?.startsWith('ccxt:')) ccxtExchange(named.slice(5), venue, true, '--broker');
+  const feedExchange = ccxtFeedSpec(options.feed);
+  if (feedExchange !== null) ccxtExchange(feedExchange.exchange, venue, false, '--feed');
   const clock = options.clock ?? Date.now;
   const file = options.state;
   const journal = new Journal(file, { lock: true, clock });

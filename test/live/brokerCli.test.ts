@@ -32,7 +32,7 @@ describe('kalrev paper --broker', () => {
     );
     expect([r.status, r.stderr.trim()]).toEqual([
       2,
-      'kalrev: --broker: unknown broker "ibkr" (known: paper, alpaca)',
+      'kalrev: --broker: unknown broker "ibkr" (known: paper, alpaca, ccxt:EXCHANGE)',
     ]);
     expect(existsSync(state)).toBe(false);
   });
