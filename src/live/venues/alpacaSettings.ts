@@ -19,6 +19,7 @@ const LIVE_HOST = 'api.alpaca.markets';
 
 /** The market-data feeds of Alpaca's stream: IEX (free accounts) or SIP (all US exchanges). */
 export const ALPACA_DATA_FEEDS = ['iex', 'sip'] as const;
+/** One of {@link ALPACA_DATA_FEEDS}: `iex` or `sip`. */
 export type AlpacaDataFeed = (typeof ALPACA_DATA_FEEDS)[number];
 
 /** Connection settings given on the command line (each overrides its environment variable). */
