@@ -120,4 +120,33 @@ describe('Alpaca keys', () => {
     for (const text of [...files.map((f) => readFileSync(f).toString('latin1')), ...outputs])
       for (const planted of [KEY, SECRET]) expect(text.includes(planted)).toBe(false);
   }, 120_000);
+
+  it('the live endpoint without --live is refused before anything opens (exit 2); the key never shown', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'live.db');
+    const r = await kalrevWith(
+      { APCA_API_KEY_ID: KEY, APCA_API_SECRET_KEY: SECRET, APCA_API_BASE_URL: 'https://api.alpaca.markets' },
+      ['paper', '--pair', 'EWC,EWA', '--broker', 'alpaca', '--feed', 'alpaca:EWC,EWA', '--state', state],
+    );
+    expect([r.status, r.stderr.trim()]).toEqual([
+      2,
+      "kalrev: --live: APCA_API_BASE_URL names Alpaca's live endpoint (api.alpaca.markets); trading real money needs the explicit --live flag",
+    ]);
+    expect(readdirSync(dir)).toEqual([]);
+    const missing = await kalrevWith({ APCA_API_KEY_ID: '', APCA_API_SECRET_KEY: SECRET }, [
+      'paper',
+      '--pair',
+      'EWC,EWA',
+      '--broker',
+      'alpaca',
+      '--feed',
+      'alpaca:EWC,EWA',
+      '--state',
+      state,
+    ]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^kalrev: APCA_API_KEY_ID: not set/);
+    expect(missing.stderr).not.toContain(SECRET);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 60_000);
 });

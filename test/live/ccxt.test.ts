@@ -235,6 +235,7 @@ describe('ccxt broker on a local fake exchange (bybit)', () => {
 describe('--feed ccxt:EXCHANGE:SYMBOLS', () => {
   it("trades the exchange's closed one-minute candles through the ccxt broker; keys appear in no output", async () => {
     const fake = await exchange();
+    const clock = new FakeClock(T0);
     const n = 100;
     let t = 0;
     const abort = new AbortController();
@@ -244,15 +245,26 @@ describe('--feed ccxt:EXCHANGE:SYMBOLS', () => {
         afterSubmit: () => {
           t++;
           if (t === n) abort.abort();
-          else fake.publishBar(T0 + t * MIN, prices(t));
+          else {
+            // the feed's next poll, or the broker's next call, is answered with a rate limit
+            if (t === 50) fake.rateLimit(1);
+            fake.publishBar(T0 + t * MIN, prices(t));
+          }
         },
       },
-      venue: { env, ccxt: { url: fake.url, throttle: false }, poll: fake.poller() },
+      venue: {
+        env,
+        ccxt: { url: fake.url, throttle: false },
+        poll: fake.poller(),
+        pause: (ms) => clock.elapse(ms),
+      },
     });
     fake.publishBar(T0, prices(0));
     const stats = await s.run(abort.signal);
     expect(s.runner.seq).toBe(n);
     expect(stats).toMatchObject({ emitted: n, accepted: 2 * n, rejected: 0 });
+    expect(fake.rateLimited).toBe(1);
+    expect(s.lines.filter((l) => l.event === 'venue-rate-limited')).toHaveLength(1);
     expect(s.journal.lastBar()?.time).toBe(T0 + (n - 1) * MIN);
     expect(s.journal.count('orders')).toBeGreaterThan(4);
     expectExchangePositions(s, perpPositions(fake));
