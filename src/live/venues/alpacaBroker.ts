@@ -406,7 +406,8 @@ export class AlpacaBroker implements Broker {
     try {
       const r = await this.http.request<AlpacaOrder>('POST', '/v2/orders', {
         symbol: order.symbol,
-        qty: String(Math.abs(order.shares)),
+        // Alpaca takes fractional quantities to 9 decimals
+        qty: String(Number(Math.abs(order.shares).toFixed(9))),
         side: order.shares > 0 ? 'buy' : 'sell',
         type: 'market',
         time_in_force: 'day',
