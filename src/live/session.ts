@@ -256,6 +256,11 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
   // a venue's keys and endpoints are checked before the journal is created
   const named = typeof options.broker === 'function' ? null : (options.broker ?? options.config.broker);
   const venue = options.venue ?? {};
+  if ((named === 'alpaca' || named?.startsWith('ccxt:')) && isCsv(options.feed))
+    throw new LiveConfigError(
+      '--feed',
+      `a CSV replay is history, and broker ${named} would fill its orders at today's prices: trade a venue on a live feed (alpaca:…, ccxt:…, ws://…, stdin), or replay with --broker paper`,
+    );
   if (named === 'alpaca' || alpacaFeedSymbols(options.feed) !== null) alpacaSettings(venue);
   if (named?.startsWith('ccxt:')) ccxtExchange(named.slice(5), venue, true, '--broker');
   const feedExchange = ccxtFeedSpec(options.feed);

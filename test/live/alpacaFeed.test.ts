@@ -115,6 +115,15 @@ describe('--feed alpaca:SYMBOLS', () => {
     s.close();
   });
 
+  it("a CSV replay is refused with a real broker: its orders would fill at today's prices", () => {
+    expect(() =>
+      session(config, 'csv:data/ewa_ewc.csv', {
+        broker: 'alpaca',
+        venue: { env: { APCA_API_KEY_ID: KEY, APCA_API_SECRET_KEY: SECRET } },
+      }),
+    ).toThrow(/^--feed: a CSV replay is history, and broker alpaca would fill its orders at today's prices/);
+  });
+
   it('a feed that does not carry a strategy symbol is refused before anything opens', () => {
     expect(() =>
       session(config, 'alpaca:EWC,SPY', {
