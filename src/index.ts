@@ -319,3 +319,28 @@ export type {
   Logger,
   FeedErrorCode,
 } from './live/index.js';
+// real venues: Alpaca and ccxt brokers and their market-data feeds (docs/brokers.md)
+export {
+  BrokerRefusedError,
+  AlpacaBroker,
+  alpacaBarFeed,
+  resolveAlpacaSettings,
+  CcxtBroker,
+  ccxtBarFeed,
+  openCcxtExchange,
+  VenueFeedError,
+  VenueHttpError,
+} from './live/index.js';
+export type {
+  VenueOptions,
+  AlpacaBrokerOptions,
+  AlpacaFeedOptions,
+  AlpacaSettings,
+  AlpacaFlags,
+  AlpacaDataFeed,
+  CcxtBrokerOptions,
+  CcxtFeedOptions,
+  CcxtFlags,
+  Backoff,
+  Pause,
+} from './live/index.js';

@@ -60,7 +60,7 @@ export const SPEC_PARAMETERS: readonly SpecParameter[] = [
     flag: '--broker',
     arg: '<name>',
     value: { kind: 'string' },
-    help: 'where orders go (default paper: simulated fills, as the backtest)',
+    help: 'where orders go: paper (default: simulated fills, as the backtest), alpaca, ccxt:EXCHANGE',
     commands: ['paper'],
   },
   {

@@ -10,6 +10,7 @@ import { LiveConfigError } from '../live/errors.js';
 import { openPaperSession } from '../live/session.js';
 import type { RunnerHooks } from '../live/runner.js';
 import type { WsMapping } from '../live/feeds.js';
+import { ALPACA_DATA_FEEDS, type AlpacaDataFeed } from '../live/venues/alpacaSettings.js';
 import { decimal, readJson } from './common.js';
 import { addSpecFlags, specFlags } from './specFlags.js';
 
@@ -26,6 +27,11 @@ interface PaperOptions {
   logLevel?: string;
   json?: boolean;
   quiet?: boolean;
+  live?: boolean;
+  alpacaUrl?: string;
+  alpacaStreamUrl?: string;
+  alpacaDataFeed?: AlpacaDataFeed;
+  ccxtUrl?: string;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -58,75 +64,107 @@ export function paperCommand(hooks?: RunnerHooks): Command {
       '--config <file>',
       'a JSON run spec (as the run.json a backtest writes), with orders, risk and pairing',
     );
-  return addSpecFlags(command, 'paper')
-    .requiredOption('--feed <feed>', 'csv:PATH (replay), stdin (NDJSON bars), or ws://HOST/PATH')
-    .requiredOption('--state <file>', 'the journal (SQLite); restarting with it resumes the run')
-    .option('--warmup <file>', 'CSV of history fed to the strategy before the first live bar')
-    .option('--pace <ms>', 'CSV replay: pause between timestamps', nonNegative('--pace'))
-    .option('--kill-file <file>', 'kill switch: if this file appears, flatten and stop')
-    .option('--ws-map <fields>', 'WebSocket field names, e.g. time=t,symbol=s,close=c')
-    .option('--ws-subscribe <json>', 'message sent on each connection ({from} = last bar time)')
-    .option('--log <file>', 'write the JSON log here instead of stderr')
-    .addOption(
-      new Option('--log-level <level>', 'log level (default: info; error with --quiet)').choices(LOG_LEVELS),
-    )
-    .option('--json', 'print the run summary as JSON on stdout at the end')
-    .option('--quiet', 'print nothing but errors (log level error unless --log-level is given)')
-    .action(async (opts: PaperOptions, cmd: Command) => {
-      const flags = specFlags(cmd, 'paper');
-      if (opts.killFile) flags.risk = { killFile: opts.killFile };
-      const config = resolvePaperLayers({
-        ...(opts.config
-          ? { file: parseRunSpec(readJson(opts.config), opts.config), source: opts.config }
-          : {}),
-        flags,
-      });
-      const logger = createLogger({
-        level: opts.logLevel ?? (opts.quiet ? 'error' : 'info'),
-        destination: opts.log,
-      });
-      const session = openPaperSession({
-        config,
-        state: opts.state,
-        feed: opts.feed,
-        broker: config.broker,
-        logger,
-        warmup: opts.warmup,
-        paceMs: opts.pace,
-        wsMapping: opts.wsMap ? parseMapping(opts.wsMap) : undefined,
-        wsSubscribe: opts.wsSubscribe,
-        hooks,
-      });
-      const abort = new AbortController();
-      const kill = () => session.runner.kill('signal SIGUSR2');
-      const stop = () => abort.abort();
-      process.on('SIGUSR2', kill);
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      const before = session.runner.seq;
-      try {
-        const stats = await session.run(abort.signal);
-        const summary = {
+  return (
+    addSpecFlags(command, 'paper')
+      .requiredOption(
+        '--feed <feed>',
+        'csv:PATH (replay), stdin (NDJSON bars), ws://HOST/PATH, alpaca:SYMBOLS or ccxt:EXCHANGE:SYMBOLS',
+      )
+      .requiredOption('--state <file>', 'the journal (SQLite); restarting with it resumes the run')
+      .option('--warmup <file>', 'CSV of history fed to the strategy before the first live bar')
+      .option('--pace <ms>', 'CSV replay: pause between timestamps', nonNegative('--pace'))
+      .option('--kill-file <file>', 'kill switch: if this file appears, flatten and stop')
+      .option('--ws-map <fields>', 'WebSocket field names, e.g. time=t,symbol=s,close=c')
+      .option('--ws-subscribe <json>', 'message sent on each connection ({from} = last bar time)')
+      .option('--log <file>', 'write the JSON log here instead of stderr')
+      .addOption(
+        new Option('--log-level <level>', 'log level (default: info; error with --quiet)').choices(
+          LOG_LEVELS,
+        ),
+      )
+      // a venue's connection: not part of the run spec (never in a config file or the journal),
+      // so that only the command line can send orders to a live account
+      .option('--live', "trade on the broker's live endpoint (real money); the paper endpoint otherwise")
+      .option(
+        '--alpaca-url <url>',
+        'Alpaca REST endpoint (default $APCA_API_BASE_URL, or the paper endpoint)',
+      )
+      .option('--alpaca-stream-url <url>', 'Alpaca market-data stream (default $APCA_API_STREAM_URL)')
+      .addOption(
+        new Option('--alpaca-data-feed <feed>', 'Alpaca market data: iex (free, default) or sip').choices(
+          ALPACA_DATA_FEEDS,
+        ),
+      )
+      .option(
+        '--ccxt-url <url>',
+        "ccxt: replace the host of the exchange's API URLs (a local or proxy server)",
+      )
+      .option('--json', 'print the run summary as JSON on stdout at the end')
+      .option('--quiet', 'print nothing but errors (log level error unless --log-level is given)')
+      .action(async (opts: PaperOptions, cmd: Command) => {
+        const flags = specFlags(cmd, 'paper');
+        if (opts.killFile) flags.risk = { killFile: opts.killFile };
+        const config = resolvePaperLayers({
+          ...(opts.config
+            ? { file: parseRunSpec(readJson(opts.config), opts.config), source: opts.config }
+            : {}),
+          flags,
+        });
+        const logger = createLogger({
+          level: opts.logLevel ?? (opts.quiet ? 'error' : 'info'),
+          destination: opts.log,
+        });
+        const session = openPaperSession({
+          config,
           state: opts.state,
-          broker: session.broker.name,
-          bars: session.runner.seq,
-          newBars: session.runner.seq - before,
-          orders: session.journal.count('orders'),
-          fills: session.journal.count('fills'),
-          killed: session.runner.killed,
-          stopped: abort.signal.aborted ? 'signal' : session.runner.stopped ? 'killed' : 'feed ended',
-          feed: stats,
-        };
-        if (opts.json) console.log(JSON.stringify(summary, null, 2));
-        else if (!opts.quiet)
-          console.log(
-            `kalrev paper: ${opts.state}: ${summary.bars} bars journaled (${summary.newBars} new), ${summary.orders} orders, ${summary.fills} fills; ${summary.stopped}`,
-          );
-      } finally {
-        process.off('SIGUSR2', kill);
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        session.close();
-      }
-    });
+          feed: opts.feed,
+          broker: config.broker,
+          logger,
+          warmup: opts.warmup,
+          paceMs: opts.pace,
+          wsMapping: opts.wsMap ? parseMapping(opts.wsMap) : undefined,
+          wsSubscribe: opts.wsSubscribe,
+          hooks,
+          venue: {
+            alpaca: {
+              live: opts.live,
+              baseUrl: opts.alpacaUrl,
+              streamUrl: opts.alpacaStreamUrl,
+              dataFeed: opts.alpacaDataFeed,
+            },
+          },
+        });
+        const abort = new AbortController();
+        const kill = () => session.runner.kill('signal SIGUSR2');
+        const stop = () => abort.abort();
+        process.on('SIGUSR2', kill);
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        const before = session.runner.seq;
+        try {
+          const stats = await session.run(abort.signal);
+          const summary = {
+            state: opts.state,
+            broker: session.broker.name,
+            bars: session.runner.seq,
+            newBars: session.runner.seq - before,
+            orders: session.journal.count('orders'),
+            fills: session.journal.count('fills'),
+            killed: session.runner.killed,
+            stopped: abort.signal.aborted ? 'signal' : session.runner.stopped ? 'killed' : 'feed ended',
+            feed: stats,
+          };
+          if (opts.json) console.log(JSON.stringify(summary, null, 2));
+          else if (!opts.quiet)
+            console.log(
+              `kalrev paper: ${opts.state}: ${summary.bars} bars journaled (${summary.newBars} new), ${summary.orders} orders, ${summary.fills} fills; ${summary.stopped}`,
+            );
+        } finally {
+          process.off('SIGUSR2', kill);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          session.close();
+        }
+      })
+  );
 }

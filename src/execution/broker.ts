@@ -110,6 +110,14 @@ export interface Broker {
   onConnection?(listener: (event: ConnectionEvent) => void): void;
   /** Market data, for a simulated venue (a real venue has its own). */
   onBar?(bar: MarketBar): Promise<void>;
+  /**
+   * Connects and checks the account before the first reconciliation (a real venue): resolves to
+   * what was checked (journaled as `broker-connected`; never a key).
+   * @throws BrokerRefusedError when the account cannot trade the run (journaled as `broker-refused`).
+   */
+  connect?(): Promise<Record<string, unknown>>;
+  /** Ends the connection and its timers (the session is closing). */
+  close?(): void;
 }
 
 /** The connection to the venue is down: the call did not reach it, or its answer was lost. */
@@ -120,5 +128,19 @@ export class BrokerConnectionError extends KalrevError {
     reason: string,
   ) {
     super(`broker ${broker}: ${reason}`);
+  }
+}
+
+/**
+ * The venue's account cannot trade this run: blocked, no buying power, a symbol it does not
+ * trade or cannot lend for a short, keys it does not accept. Names the broker and the reason.
+ */
+export class BrokerRefusedError extends KalrevError {
+  override name = 'BrokerRefusedError';
+  constructor(
+    readonly broker: string,
+    readonly reason: string,
+  ) {
+    super(`broker ${broker} refused the run: ${reason}`);
   }
 }

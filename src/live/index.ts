@@ -108,3 +108,20 @@ export {
   type PaperSession,
   type PaperSessionOptions,
 } from './session.js';
+export { BrokerRefusedError } from '../execution/broker.js';
+export { type VenueOptions } from './session.js';
+export { AlpacaBroker, type AlpacaBrokerOptions } from './venues/alpacaBroker.js';
+export { alpacaBarFeed, VenueFeedError, type AlpacaFeedOptions } from './venues/alpacaFeed.js';
+export {
+  resolveAlpacaSettings,
+  ALPACA_PAPER_URL,
+  ALPACA_LIVE_URL,
+  ALPACA_DATA_STREAM_URL,
+  type AlpacaSettings,
+  type AlpacaFlags,
+  type AlpacaDataFeed,
+} from './venues/alpacaSettings.js';
+export { CcxtBroker, type CcxtBrokerOptions } from './venues/ccxtBroker.js';
+export { ccxtBarFeed, type CcxtFeedOptions } from './venues/ccxtFeed.js';
+export { openCcxtExchange, type CcxtFlags, type CcxtVenueOptions } from './venues/ccxtVenue.js';
+export { VenueHttpError, type Backoff, type Pause } from './venues/http.js';

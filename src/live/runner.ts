@@ -20,6 +20,7 @@ import type { Strategy } from '../strategy/types.js';
 import type { AssembledBar, BarAssembler } from './assembler.js';
 import {
   BrokerConnectionError,
+  BrokerRefusedError,
   filledQty,
   isOpen,
   type Broker,
@@ -53,7 +54,7 @@ export interface Mismatch {
 }
 
 /** When a reconciliation ran. */
-export type ReconcileWhen = 'start' | 'bar' | 'end';
+export type ReconcileWhen = 'start' | 'bar' | 'reconnect' | 'end';
 import type { Logger } from './logger.js';
 
 /** Points where a test may crash the process on purpose. */
@@ -118,6 +119,10 @@ export class PaperRunner {
   #stopped = false;
   #lastReceived = NaN;
   #staleLogged = false;
+  /** The reconciliation run when the broker's connection came back between bars. */
+  #reconciling: Promise<void> | null = null;
+  /** Its failure (a halt), thrown by the next bar or at the end of the run. */
+  #failure: unknown = null;
 
   constructor(options: RunnerOptions) {
     const { config, journal, broker, logger } = options;
@@ -167,6 +172,10 @@ export class PaperRunner {
   /** Time of the last bar processed (−Infinity before the first). */
   get lastTime(): number {
     return this.#lastTime;
+  }
+  /** Resolves when the reconciliation started by a reconnection (if any) has ended. */
+  get reconciling(): Promise<void> {
+    return this.#reconciling ?? Promise.resolve();
   }
   /** Why the kill switch was thrown, or null. */
   get killed(): string | null {
@@ -252,6 +261,7 @@ export class PaperRunner {
         j.file,
         `the journal's orders went to broker "${recorded}", not "${this.broker.name}"; use --broker ${recorded}, or a new --state file`,
       );
+    await this.#connect();
     await this.reconcile('start');
     const halted = j.getMeta('halted');
     if (halted !== undefined) {
@@ -263,6 +273,36 @@ export class PaperRunner {
         { event: 'resumed', halted },
         'the broker agrees with the journal again: resuming after the halt',
       );
+    }
+  }
+
+  /** A real venue connects and checks the account first: what it found, or its refusal, is journaled. */
+  async #connect(): Promise<void> {
+    if (this.broker.connect === undefined) return;
+    const broker = this.broker.name;
+    try {
+      const checked = await this.broker.connect();
+      this.journal.event({
+        time: this.#eventTime(),
+        at: this.clock(),
+        kind: 'broker-connected',
+        detail: { broker, ...checked },
+      });
+      this.logger.info(
+        { event: 'broker-connected', broker, ...checked },
+        `connected to broker ${broker}; account checked`,
+      );
+    } catch (e) {
+      if (e instanceof BrokerRefusedError) {
+        this.journal.event({
+          time: this.#eventTime(),
+          at: this.clock(),
+          kind: 'broker-refused',
+          detail: { broker, reason: e.reason },
+        });
+        this.logger.error({ event: 'broker-refused', broker, reason: e.reason }, e.message);
+      }
+      throw e;
     }
   }
 
@@ -318,6 +358,17 @@ export class PaperRunner {
       const waiting = this.#reconnected;
       this.#reconnected = null;
       waiting?.resolve();
+      // between bars, reconcile now: fills reported while the connection was down are journaled
+      // (and a difference halts) without waiting for the next bar
+      if (this.#started !== null && !this.#inBar && !this.#halted && this.#reconciling === null)
+        this.#reconciling = this.#started
+          .then(() => this.reconcile('reconnect'))
+          .catch((err: unknown) => {
+            this.#failure = err;
+          })
+          .finally(() => {
+            this.#reconciling = null;
+          });
     }
   }
 
@@ -576,6 +627,8 @@ export class PaperRunner {
    * @throws BrokerMismatchError when the broker disagrees with the journal (the run halts).
    */
   async processBar(bar: AssembledBar): Promise<BarOutcome | null> {
+    if (this.#reconciling !== null) await this.#reconciling;
+    if (this.#failure !== null) throw this.#failure;
     if (this.#stopped) return null;
     if (bar.time <= this.#lastTime) {
       this.logger.debug({ event: 'already-processed', barTime: bar.time }, 'bar already journaled');
@@ -703,7 +756,11 @@ export class PaperRunner {
           await this.processBar(bar);
           if (this.#stopped) break;
         }
+        // a live stream may send nothing more: do not wait for its next message to stop
+        if (this.#stopped) break;
       }
+      if (this.#reconciling !== null) await this.#reconciling;
+      if (this.#failure !== null) throw this.#failure;
       // the journal ends reconciled with the venue
       if (!this.#halted) await this.reconcile('end');
     } finally {

@@ -14,13 +14,64 @@ import { csvFeedSymbols, csvReplayFeed, ndjsonFeed, wsFeed, type Feed, type WsMa
 import { guardJournal, Journal, journalFailure } from './journal.js';
 import type { Logger } from './logger.js';
 import { PaperRunner, type RunnerHooks } from './runner.js';
+import { AlpacaBroker } from './venues/alpacaBroker.js';
+import { alpacaBarFeed, alpacaFeedSymbols } from './venues/alpacaFeed.js';
+import { resolveAlpacaSettings, type AlpacaFlags } from './venues/alpacaSettings.js';
+import type { Backoff, Pause } from './venues/http.js';
+import { CcxtBroker } from './venues/ccxtBroker.js';
+import { ccxtBarFeed, ccxtFeedSpec } from './venues/ccxtFeed.js';
+import { openCcxtExchange, type CcxtFlags } from './venues/ccxtVenue.js';
 
-/** What a broker is built from: the run's configuration, the journal's database, the clock. */
+/** What a broker is built from: the run's configuration, the journal (and its database), the clock, the venue settings. */
 export interface BrokerContext {
   config: PaperConfig;
   db: Database.Database;
   clock: () => number;
+  journal: Journal;
+  logger: Logger;
+  venue: VenueOptions;
 }
+
+/**
+ * How to reach a real venue: the environment its keys and endpoints come from (default
+ * `process.env`), the flags that override them, and the pause of retries and reconnections.
+ */
+export interface VenueOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  alpaca?: AlpacaFlags;
+  ccxt?: CcxtFlags & {
+    /** ccxt's own request throttle (default on; it paces on the wall clock). */
+    throttle?: boolean;
+  };
+  pause?: Pause;
+  backoff?: Backoff;
+  /** The pause between two polls of a polled feed (`ccxt:…`; default 5 s of the wall clock). */
+  poll?: Pause;
+}
+
+const ccxtExchange = (id: string, venue: VenueOptions, keys: boolean, parameter: string) =>
+  openCcxtExchange(id, {
+    env: venue.env ?? process.env,
+    flags: venue.ccxt,
+    keys,
+    throttle: venue.ccxt?.throttle,
+    parameter,
+  });
+
+const ccxtBroker =
+  (id: string): BrokerFactory =>
+  ({ config, journal, logger, venue }) =>
+    new CcxtBroker({
+      exchange: ccxtExchange(id, venue, true, '--broker'),
+      symbols: config.symbols,
+      journal,
+      logger,
+      pause: venue.pause,
+      backoff: venue.backoff,
+      live: venue.ccxt?.live === true,
+    });
+
+const alpacaSettings = (venue: VenueOptions) => resolveAlpacaSettings(venue.env ?? process.env, venue.alpaca);
 
 /** Builds a broker for a session. */
 export type BrokerFactory = (context: BrokerContext) => Broker;
@@ -28,6 +79,16 @@ export type BrokerFactory = (context: BrokerContext) => Broker;
 /** The brokers `--broker` can name. */
 export const BROKERS: Readonly<Record<string, BrokerFactory>> = {
   paper: ({ db, config, clock }) => new PaperBroker(db, config.options, clock),
+  alpaca: ({ config, journal, logger, venue }) =>
+    new AlpacaBroker({
+      settings: alpacaSettings(venue),
+      symbols: config.symbols,
+      journal,
+      logger,
+      pause: venue.pause,
+      backoff: venue.backoff,
+      shorts: true,
+    }),
 };
 
 /**
@@ -35,11 +96,12 @@ export const BROKERS: Readonly<Record<string, BrokerFactory>> = {
  * @throws LiveConfigError naming `--broker` and the known names.
  */
 export function brokerFactory(name: string): BrokerFactory {
+  if (name.startsWith('ccxt:')) return ccxtBroker(name.slice(5));
   const make = Object.hasOwn(BROKERS, name) ? BROKERS[name] : undefined;
   if (make === undefined)
     throw new LiveConfigError(
       '--broker',
-      `unknown broker "${name}" (known: ${Object.keys(BROKERS).join(', ')})`,
+      `unknown broker "${name}" (known: ${[...Object.keys(BROKERS), 'ccxt:EXCHANGE'].join(', ')})`,
     );
   return make;
 }
@@ -65,6 +127,8 @@ export interface PaperSessionOptions {
   stdin?: NodeJS.ReadableStream;
   /** The pause of a paced replay (tests drive it without the clock). */
   sleep?: (ms: number) => Promise<unknown>;
+  /** How to reach a real venue (`--broker alpaca`, `--feed alpaca:…`). */
+  venue?: VenueOptions;
 }
 
 /** An open paper-trading session: its runner, bar assembler, journal and broker, ready to run. */
@@ -84,6 +148,11 @@ export interface PaperSession {
 const isCsv = (spec: string) => spec.startsWith('csv:');
 const isStream = (spec: string) =>
   spec === 'stdin' || spec === '-' || spec.startsWith('ws://') || spec.startsWith('wss://');
+const FEED_FORMS = 'csv:PATH, stdin, a ws:// URL, alpaca:SYMBOLS or ccxt:EXCHANGE:SYMBOLS';
+
+/** The symbols a venue feed subscribes to (null for another feed). */
+const venueFeedSymbols = (spec: string): string[] | null =>
+  alpacaFeedSymbols(spec) ?? ccxtFeedSpec(spec)?.symbols ?? null;
 
 /**
  * Checks a feed named on the command line before anything is opened: its form, and for a CSV
@@ -97,8 +166,18 @@ export function checkFeed(
   parameter = '--feed',
   trader = 'the strategy',
 ): void {
+  const venueSymbols = venueFeedSymbols(spec);
+  if (venueSymbols !== null) {
+    const missing = symbols.filter((s) => !venueSymbols.includes(s));
+    if (missing.length > 0)
+      throw new LiveConfigError(
+        parameter,
+        `${spec} does not subscribe to ${missing.map((s) => `"${s}"`).join(', ')} (${trader} trades ${symbols.join(', ')})`,
+      );
+    return;
+  }
   if (!isCsv(spec) && !isStream(spec))
-    throw new LiveConfigError(parameter, `expected csv:PATH, stdin or a ws:// URL, got "${spec}"`);
+    throw new LiveConfigError(parameter, `expected ${FEED_FORMS}, got "${spec}"`);
   if (isCsv(spec)) checkCsvSymbols(spec.slice(4), symbols, parameter, trader);
 }
 
@@ -134,7 +213,29 @@ export function makeFeed(
       logger: options.logger,
       signal: options.signal,
     });
-  throw new LiveConfigError('--feed', `expected csv:PATH, stdin or a ws:// URL, got "${spec}"`);
+  const venueSymbols = alpacaFeedSymbols(spec);
+  if (venueSymbols !== null) {
+    const venue = options.venue ?? {};
+    return alpacaBarFeed(alpacaSettings(venue), venueSymbols, {
+      logger: options.logger,
+      signal: options.signal,
+      pause: venue.pause,
+      backoff: venue.backoff,
+    });
+  }
+  const ccxtFeed = ccxtFeedSpec(spec);
+  if (ccxtFeed !== null) {
+    const venue = options.venue ?? {};
+    const poll = venue.poll;
+    return ccxtBarFeed(ccxtExchange(ccxtFeed.exchange, venue, false, '--feed'), ccxtFeed.symbols, {
+      logger: options.logger,
+      signal: options.signal,
+      pause: venue.pause,
+      poll: poll === undefined ? undefined : () => poll(0),
+      backoff: venue.backoff,
+    });
+  }
+  throw new LiveConfigError('--feed', `expected ${FEED_FORMS}, got "${spec}"`);
 }
 
 /**
@@ -152,12 +253,31 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
   checkFeed(options.feed, options.config.symbols, '--feed', trader);
   if (options.warmup !== undefined)
     checkCsvSymbols(options.warmup, options.config.symbols, '--warmup', trader);
+  // a venue's keys and endpoints are checked before the journal is created
+  const named = typeof options.broker === 'function' ? null : (options.broker ?? options.config.broker);
+  const venue = options.venue ?? {};
+  if ((named === 'alpaca' || named?.startsWith('ccxt:')) && isCsv(options.feed))
+    throw new LiveConfigError(
+      '--feed',
+      `a CSV replay is history, and broker ${named} would fill its orders at today's prices: trade a venue on a live feed (alpaca:…, ccxt:…, ws://…, stdin), or replay with --broker paper`,
+    );
+  if (named === 'alpaca' || alpacaFeedSymbols(options.feed) !== null) alpacaSettings(venue);
+  if (named?.startsWith('ccxt:')) ccxtExchange(named.slice(5), venue, true, '--broker');
+  const feedExchange = ccxtFeedSpec(options.feed);
+  if (feedExchange !== null) ccxtExchange(feedExchange.exchange, venue, false, '--feed');
   const clock = options.clock ?? Date.now;
   const file = options.state;
   const journal = new Journal(file, { lock: true, clock });
   try {
     return guardJournal(file, () => {
-      const broker = makeBroker({ db: journal.db, config: options.config, clock });
+      const broker = makeBroker({
+        db: journal.db,
+        config: options.config,
+        clock,
+        journal,
+        logger: options.logger,
+        venue: options.venue ?? {},
+      });
       const runner = new PaperRunner({
         config: options.config,
         journal,
@@ -232,6 +352,7 @@ export function openPaperSession(options: PaperSessionOptions): PaperSession {
           }
         },
         close() {
+          broker.close?.();
           journal.close();
         },
       };

@@ -91,7 +91,7 @@ const cases: [string, () => string[], string | RegExp][] = [
   [
     '--feed: an unknown kind',
     () => ['paper', ...PAIR, '--feed', 'http://127.0.0.1:1/bars', '--state', at('s1.db')],
-    'kalrev: --feed: expected csv:PATH, stdin or a ws:// URL, got "http://127.0.0.1:1/bars"',
+    'kalrev: --feed: expected csv:PATH, stdin, a ws:// URL, alpaca:SYMBOLS or ccxt:EXCHANGE:SYMBOLS, got "http://127.0.0.1:1/bars"',
   ],
   [
     '--warmup: a missing file',

@@ -28,11 +28,11 @@ describe('kalrev paper --broker', () => {
       '--state',
       state,
       '--broker',
-      'alpaca',
+      'ibkr',
     );
     expect([r.status, r.stderr.trim()]).toEqual([
       2,
-      'kalrev: --broker: unknown broker "alpaca" (known: paper)',
+      'kalrev: --broker: unknown broker "ibkr" (known: paper, alpaca, ccxt:EXCHANGE)',
     ]);
     expect(existsSync(state)).toBe(false);
   });
