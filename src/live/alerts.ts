@@ -240,9 +240,17 @@ export class WebhookAlerts {
    * whichever is first: a run that ends gives its last alerts (a halt) a bounded time to leave.
    */
   async drain(maxMs: number): Promise<void> {
-    const busy = this.#lanes.flatMap((l) => (l.busy === null ? [] : [l.busy]));
-    if (busy.length === 0) return;
-    await Promise.race([Promise.all(busy), this.#delay(maxMs)]);
+    if (this.#stats.queued === 0) return;
+    await Promise.race([this.idle(), this.#delay(maxMs)]);
+  }
+
+  /** Resolves when every alert queued so far (and any queued meanwhile) is sent or given up. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const busy = this.#lanes.flatMap((l) => (l.busy === null ? [] : [l.busy]));
+      if (busy.length === 0) return;
+      await Promise.all(busy);
+    }
   }
 
   async #send(lane: Lane): Promise<void> {
