@@ -16,7 +16,8 @@ const DASHBOARD_CSS = `
 .badge.ok,.badge.live{background:#dcfce7;color:#166534}.badge.halted,.badge.killed,.badge.stopped{background:#fee2e2;color:#991b1b}
 .badge.stale,.badge.refusing,.badge.reconnecting{background:#fef3c7;color:#92400e}
 #halt{display:none;background:#fee2e2;color:#991b1b;border:1px solid #fca5a5;border-radius:8px;padding:8px 12px;margin:8px 0;font-weight:600}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:0 12px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:0 12px}
+td{white-space:nowrap}.scroll{max-height:320px}
 td.l,th.l{text-align:left}.pos{color:#16a34a}.neg{color:#dc2626}
 `;
 
@@ -34,6 +35,8 @@ const DASHBOARD_JS = String.raw`
   function money(x) { return x == null ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
   function num(x, d) { return x == null ? '–' : Number(x).toFixed(d == null ? 4 : d); }
   function iso(ms) { return ms == null ? '–' : new Date(ms).toISOString().replace('T', ' ').replace('.000Z', 'Z'); }
+  // a bar's time: the date alone for a daily bar stamped at midnight UTC
+  function barTime(ms) { return ms != null && ms % 86400000 === 0 ? new Date(ms).toISOString().slice(0, 10) : iso(ms); }
   function ago(ms) { if (ms == null) return '–'; var s = Math.round(ms / 1000); return s < 120 ? s + ' s' : s < 7200 ? Math.round(s / 60) + ' min' : Math.round(s / 3600) + ' h'; }
   function badge(id, label, cls) { var e = $(id); if (!e) return; e.textContent = label; e.className = 'badge ' + cls; }
   // a table body from rows of cell texts; a cell may be {t: text, c: class}
@@ -60,7 +63,7 @@ const DASHBOARD_JS = String.raw`
     D.times = S.times;
     if (!S.times.length) return;
     T0 = S.times[0]; T1 = S.times[S.times.length - 1];
-    chart('chart-equity', [line('equity', C[0])], [S.equity], { scales: { x: { time: true }, y: yScale([S.equity]) } });
+    chart('chart-equity', [line('equity', C[0])], [S.equity], { axes: [{}, { size: 80 }], scales: { x: { time: true }, y: yScale([S.equity]) } });
     var s = [], d = [];
     var labels = (V && V.z) || [];
     S.z.forEach(function (z, i) { s.push(line('z ' + (labels[i] ? labels[i].label : i + 1), C[i % C.length])); d.push(z); });
@@ -135,10 +138,10 @@ const DASHBOARD_JS = String.raw`
       }), 'no sleeves');
     } else sl.style.display = 'none';
     rows('orders', v.openOrders.map(function (o) {
-      return [o.clientId, o.symbol, signedCell(o.shares, 4), num(o.filled || 0, 4), o.status, iso(o.time)];
+      return [o.clientId, o.symbol, signedCell(o.shares, 4), num(o.filled || 0, 4), o.status, barTime(o.time)];
     }), 'no open order');
     rows('fills', v.fills.map(function (f) {
-      return [iso(f.time), f.symbol, signedCell(f.shares, 4), num(f.price, 4), num(f.commission, 2), f.clientId];
+      return [barTime(f.time), f.symbol, signedCell(f.shares, 4), num(f.price, 4), num(f.commission, 2), f.clientId];
     }), 'no fill yet');
     var lim = v.risk.limits, names = Object.keys(lim).filter(function (k) { return lim[k] != null; });
     var bl = v.risk.book || {}, bnames = Object.keys(bl).filter(function (k) { return bl[k] != null; });
@@ -146,7 +149,7 @@ const DASHBOARD_JS = String.raw`
     rows('events', v.events.map(function (e) {
       var d = e.detail || {};
       var why = d.reason || d.kind || (e.kind === 'halt' ? 'broker mismatch' : '');
-      return [iso(e.at), e.kind, typeof why === 'string' ? why : JSON.stringify(why), e.time == null ? '–' : iso(e.time)];
+      return [iso(e.at), e.kind, typeof why === 'string' ? why : JSON.stringify(why), barTime(e.time)];
     }), 'no event');
     var f = v.feed;
     text('feed-last', iso(f.lastBarTime));
@@ -225,10 +228,10 @@ export function renderDashboardPage(): string {
 <section><h2>Equity</h2><div class="chart short" id="chart-equity"></div></section>
 <section><h2>z-score and bands</h2><div class="chart short" id="chart-z"></div></section>
 <div class="grid">
-<section><h2>Open orders</h2>${table('orders', ['id', 'symbol', 'shares', 'filled', 'status', 'bar'])}</section>
-<section><h2>Recent fills</h2>${table('fills', ['bar', 'symbol', 'shares', 'price', 'commission', 'order'])}</section>
+<section><h2>Open orders</h2><div class="scroll">${table('orders', ['id', 'symbol', 'shares', 'filled', 'status', 'bar'])}</div></section>
+<section><h2>Recent fills</h2><div class="scroll">${table('fills', ['bar', 'symbol', 'shares', 'price', 'commission', 'order'])}</div></section>
 <section><h2>Risk limits</h2>${table('risk', ['limit', 'value'])}</section>
-<section><h2>Recent events</h2>${table('events', ['at', 'kind', 'why', 'bar'])}</section>
+<section><h2>Recent events</h2><div class="scroll">${table('events', ['at', 'kind', 'why', 'bar'])}</div></section>
 <section><h2>Feed</h2><table class="stats"><tbody>
 <tr><td>state</td><td id="feed-state">–</td></tr>
 <tr><td>last bar</td><td id="feed-last">–</td></tr>

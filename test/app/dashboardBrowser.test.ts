@@ -41,6 +41,17 @@ const noTimer: RepeatTimer = () => () => {};
 /** How long a DOM change may take before the test fails (a bound, not a wait). */
 const BOUND = { timeout: 15_000 };
 
+/**
+ * The page's globals, as the page's functions below see them (the page's CSP refuses code
+ * passed as a string, so the test passes functions, which may reach nothing of this file).
+ */
+interface PageGlobals {
+  document: { getElementById(id: string): { textContent: string | null } | null };
+  kalrevCharts: { data: number[][] }[];
+  kalrevDashboard: { snapshots: number; updates: number };
+  __xss?: number;
+}
+
 const RUN = `window.__xss=1;document.title='XSS'`;
 const IMG = `<img src=x onerror="${RUN}">`;
 const SCRIPT = `</script><script>${RUN}</script>`;
@@ -66,12 +77,12 @@ describe.skipIf(!chromium)('the live dashboard in headless Chromium', () => {
     return page;
   }
   const textOf = (page: Page, id: string) => page.locator(`#${id}`).textContent();
+  /** Resolves when the element's whole text is `want` (the page's own selector engine: no code is evaluated in the page). */
   const waitText = (page: Page, id: string, want: string) =>
-    page.waitForFunction(
-      ([i, w]) => document.getElementById(i)?.textContent === w,
-      [id, want] as const,
-      BOUND,
-    );
+    page
+      .locator(`#${id}`)
+      .filter({ hasText: new RegExp(`^${want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) })
+      .waitFor(BOUND);
 
   it('updates on every bar the running engine journals, for two viewers, and after a reload', async () => {
     const s = session(single(), 'stdin');
@@ -90,10 +101,7 @@ describe.skipIf(!chromium)('the live dashboard in headless Chromium', () => {
       const cells = await page.locator('#positions tr').first().locator('td').allTextContents();
       expect([cells[0], cells[3]]).toEqual(['EWC', ewc[20].toFixed(4)]);
       expect(
-        await page.evaluate(
-          () =>
-            (window as unknown as { kalrevCharts: { data: number[][] }[] }).kalrevCharts[0].data[0].length,
-        ),
+        await page.evaluate(() => (globalThis as unknown as PageGlobals).kalrevCharts[0].data[0].length),
       ).toBe(21);
       expect(await textOf(page, 'conn')).toBe('live');
       expect(await textOf(page, 'health')).toBe('ok');
@@ -102,9 +110,7 @@ describe.skipIf(!chromium)('the live dashboard in headless Chromium', () => {
     await a.reload();
     await waitText(a, 'bars', '21');
     expect(
-      await a.evaluate(
-        () => (window as unknown as { kalrevCharts: { data: number[][] }[] }).kalrevCharts[0].data[0].length,
-      ),
+      await a.evaluate(() => (globalThis as unknown as PageGlobals).kalrevCharts[0].data[0].length),
     ).toBe(21);
     await s.runner.processBar(barAt(21));
     await Promise.all([waitText(a, 'bars', '22'), waitText(b, 'bars', '22')]);
@@ -158,11 +164,9 @@ describe.skipIf(!chromium)('the live dashboard in headless Chromium', () => {
     await again.runner.processBar(barAt(10));
     await waitText(page, 'bars', '11');
     await waitText(page, 'conn', 'live');
-    expect(
-      await page.evaluate(
-        () => (window as unknown as { kalrevDashboard: { snapshots: number } }).kalrevDashboard.snapshots,
-      ),
-    ).toBe(2);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).kalrevDashboard.snapshots)).toBe(
+      2,
+    );
     await page.close();
     await d.close();
     again.close();
@@ -209,11 +213,11 @@ describe.skipIf(!chromium)('the live dashboard in headless Chromium', () => {
       .evaluateAll((rows) => rows.map((r) => r.firstChild!.textContent));
     expect(names).toEqual([IMG, SCRIPT]);
     expect(await textOf(page, 'title')).toBe(`kalrev live · ${IMG}/${SCRIPT}`);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__xss)).toBeUndefined();
     expect(await page.locator('img').count()).toBe(0);
     // hover the charts: their tooltips name the series (z and the pair)
     await page.locator('#chart-z .u-over').hover();
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__xss)).toBeUndefined();
     await page.close();
     await d.close();
     s.close();
