@@ -49,14 +49,24 @@ export async function main(): Promise<BenchResult[]> {
   // tmpfs when there is one: the runner's own cost (fsync returns at once); then the OS temp
   // dir on disk, where each bar's fsync adds the device's flush latency
   const dirs = [...(existsSync('/dev/shm') ? ['/dev/shm'] : []), process.env.KALREV_BENCH_DIR ?? tmpdir()];
-  const quiet = await measure(dirs[0], null);
-  out.push(...quiet.results);
   // a webhook that is down: a port nothing listens on
   const closed = createServer();
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   const port = (closed.address() as AddressInfo).port;
   await new Promise<void>((r) => closed.close(() => r()));
-  const dead = await measure(dirs[0], `webhook:http://127.0.0.1:${port}/hook`);
+  const webhook = `webhook:http://127.0.0.1:${port}/hook`;
+  // the runs with and without alerts alternate, so that a burst of load on a shared machine
+  // falls on both alike; each keeps its best p99 of three
+  const quietRuns = [await measure(dirs[0], null)];
+  out.push(...quietRuns[0].results);
+  const deadRuns = [await measure(dirs[0], webhook)];
+  for (let round = 1; round < 3; round++) {
+    quietRuns.push(await measure(dirs[0], null, false));
+    deadRuns.push(await measure(dirs[0], webhook));
+  }
+  const best = (runs: Measured[]) => runs.reduce((a, b) => (b.p99 < a.p99 ? b : a));
+  const quiet = best(quietRuns);
+  const dead = best(deadRuns);
   const target = 1.25 * quiet.p99 + 100;
   const ok = line(
     'the same, alerts to a webhook that is down, p99',
@@ -90,7 +100,8 @@ interface Measured {
   note: string;
 }
 
-async function measure(base: string, alert: string | null): Promise<Measured> {
+/** Measures a run; `alert` posts its alerts there (measured, not printed); `print` the lines of a run without. */
+async function measure(base: string, alert: string | null, print = true): Promise<Measured> {
   const n = 2520;
   const { x, y } = pairSeries(n, 5);
   const dir = mkdtempSync(join(base, 'kalrev-bench-live-'));
@@ -117,7 +128,13 @@ async function measure(base: string, alert: string | null): Promise<Measured> {
       const alerts =
         alert === null
           ? null
-          : new WebhookAlerts({ targets: [parseAlertTarget(alert)], logger: silentLogger() });
+          : // retried at once, so the sender works against the dead webhook throughout the run
+            new WebhookAlerts({
+              targets: [parseAlertTarget(alert)],
+              logger: silentLogger(),
+              backoffMs: 1,
+              maxBackoffMs: 1,
+            });
       alerts?.watch(s.runner, { state: 'bench', symbols: ['Y', 'X'] });
       const close = new Float64Array(2);
       const bar: AssembledBar = { time: 0, close, open: null, flatten: false, receivedAt: 0 };
@@ -128,6 +145,9 @@ async function measure(base: string, alert: string | null): Promise<Measured> {
         const t0 = process.hrtime.bigint();
         const out = await s.runner.processBar(bar);
         const t1 = process.hrtime.bigint();
+        // between bars the event loop runs, as it does between a feed's messages: the alert
+        // sender's connections and retries happen here
+        await new Promise((r) => setImmediate(r));
         if (measured) {
           samples.push(Number(decided - t0) / 1e3);
           whole.push(Number(t1 - t0) / 1e3);
@@ -145,10 +165,7 @@ async function measure(base: string, alert: string | null): Promise<Measured> {
     const p50 = q(0.5);
     const p99 = q(0.99);
     const note = `${orders} orders over ${n} bars; journal in ${base}${alertStats}`;
-    if (alert !== null) {
-      const p99 = samples[Math.min(n - 1, Math.floor(0.99 * n))];
-      return { results: [], p99, min: samples[0], max: samples[n - 1], n, note };
-    }
+    if (alert !== null || !print) return { results: [], p99, min: samples[0], max: samples[n - 1], n, note };
     const okMedian = line(
       'kalman-pair bar → orders decided + journaled, median',
       p50,
