@@ -108,3 +108,16 @@ export {
   type PaperSession,
   type PaperSessionOptions,
 } from './session.js';
+export { type RunnerEvent, type RunnerListener } from './events.js';
+export {
+  WebhookAlerts,
+  parseAlertTarget,
+  alertOf,
+  type AlertKind,
+  type AlertPayload,
+  type AlertTarget,
+  type AlertStats,
+  type WebhookAlertsOptions,
+} from './alerts.js';
+export { DashboardReader, type DashboardView, type DashboardSeries } from './dashboardState.js';
+export { DashboardServer, type DashboardServerOptions } from './dashboardServer.js';
