@@ -158,7 +158,7 @@ export interface AlertStats {
   failed: number;
   /** Dropped from a full queue. */
   dropped: number;
-  /** Waiting or being posted now. */
+  /** Waiting, or being posted now. */
   queued: number;
 }
 
@@ -255,14 +255,10 @@ export class WebhookAlerts {
 
   async #send(lane: Lane): Promise<void> {
     try {
-      while (lane.queue.length > 0) {
-        const body = lane.queue[0];
+      // the alert being posted has left the queue: only waiting ones are dropped
+      for (let body = lane.queue.shift(); body !== undefined; body = lane.queue.shift()) {
         const ok = await this.#deliver(lane.target, body);
-        // a full queue may have dropped it meanwhile
-        if (lane.queue[0] === body) {
-          lane.queue.shift();
-          this.#stats.queued--;
-        }
+        this.#stats.queued--;
         if (ok) this.#stats.sent++;
         else this.#stats.failed++;
       }

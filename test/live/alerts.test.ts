@@ -153,6 +153,26 @@ describe('webhook alerts', () => {
     await hook.close();
   });
 
+  it('a full queue drops its oldest alerts, counted and logged once', async () => {
+    const hook = await webhookServer({ hang: true });
+    const { logger, lines } = captureLogger();
+    const alerts = new WebhookAlerts({
+      targets: [parseAlertTarget(`webhook:${hook.origin}/q`)],
+      logger,
+      maxQueue: 3,
+    });
+    for (let k = 0; k < 10; k++) alerts.notify(alertOf({ kind: 'kill', reason: `k${k}`, at: 0 }, run)!);
+    await hook.arrived(1);
+    // the first is on its way; of the nine behind it the last three wait, six were dropped
+    expect(alerts.stats).toEqual({ sent: 0, failed: 0, dropped: 6, queued: 4 });
+    hook.release();
+    await alerts.idle();
+    expect(hook.received.map((r) => r.body.detail.reason)).toEqual(['k0', 'k7', 'k8', 'k9']);
+    expect(alerts.stats).toEqual({ sent: 4, failed: 0, dropped: 6, queued: 0 });
+    expect(lines.filter((l) => l.event === 'alert-dropped')).toHaveLength(1);
+    await hook.close();
+  });
+
   it('a stale feed and a halt are alerts', async () => {
     const hook = await webhookServer();
     const clock = new FakeClock(frame.times[0]);
