@@ -61,9 +61,14 @@ export interface DashboardView {
 interface RecordedRun {
   symbols: string[];
   strategy: StrategySpec;
+  /** A book's fixed pairs (a walk-forward book's sleeves start later). */
   book?: { y: string; x: string }[];
+  /** A book whose sleeves start after a training window. */
+  schedule?: unknown;
   limits?: BookLimits;
 }
+
+const isBook = (run: RecordedRun) => run.book !== undefined || run.schedule !== undefined;
 
 const nanToNull = (x: number | null | undefined): number | null =>
   x === null || x === undefined || !Number.isFinite(x) ? null : x;
@@ -117,7 +122,7 @@ export class DashboardReader {
       status,
       bands:
         rule?.type === 'bands' ? { entry: rule.entryZ, exit: rule.exitZ, stop: rule.stopZ ?? null } : null,
-      z: this.#latestZ(run),
+      z: this.#latestZ(run, status),
       risk: { limits: input.risk ?? {}, book: run?.limits ?? null },
       openOrders: j.openOrders(),
       fills: this.#recentFills(),
@@ -147,36 +152,43 @@ export class DashboardReader {
     return this.#run;
   }
 
-  /** The live bars journaled since the last read, appended to the series (kept to its last points). */
+  /**
+   * The live bars journaled since the last read, appended to the series (kept to its last
+   * points). A book has a z series per sleeve, by the sleeve's number; a sleeve that starts later
+   * (a walk-forward book's) adds a series, null before its start.
+   */
   #readSeries(run: RecordedRun): DashboardSeries {
     const j = this.journal;
-    const k = run.book?.length ?? 1;
-    const added: DashboardSeries = { times: [], equity: [], z: Array.from({ length: k }, () => []) };
+    const s = this.#series;
+    const book = isBook(run);
     const rows = j.db
       .prepare(`SELECT seq, time, equity, signal FROM bars WHERE phase = 'live' AND seq > ? ORDER BY seq`)
       .all(this.#lastSeq) as { seq: number; time: number; equity: number | null; signal: string | null }[];
-    if (rows.length === 0) return added;
     const sleeveZ = new Map<number, (number | null)[]>();
-    if (run.book !== undefined)
+    let k = book ? s.z.length : 1;
+    if (book && rows.length > 0)
       for (const r of j.db
         .prepare(`SELECT seq, sleeve, signal FROM sleeve_bars WHERE seq > ? ORDER BY seq, sleeve`)
         .iterate(this.#lastSeq) as Iterable<{ seq: number; sleeve: number; signal: string | null }>) {
         let zs = sleeveZ.get(r.seq);
         if (zs === undefined) sleeveZ.set(r.seq, (zs = []));
         zs[r.sleeve] = zOf(r.signal);
+        k = Math.max(k, r.sleeve + 1);
       }
+    // a new sleeve's series: null over the bars already shown
+    while (s.z.length < k) s.z.push(s.times.map(() => null));
+    const added: DashboardSeries = { times: [], equity: [], z: Array.from({ length: k }, () => []) };
+    if (rows.length === 0) return added;
     for (const r of rows) {
       added.times.push(r.time / 1000);
       added.equity.push(nanToNull(r.equity));
-      if (run.book === undefined) added.z[0].push(zOf(r.signal));
+      if (!book) added.z[0].push(zOf(r.signal));
       else {
         const zs = sleeveZ.get(r.seq) ?? [];
-        for (let s = 0; s < k; s++) added.z[s].push(zs[s] ?? null);
+        for (let i = 0; i < k; i++) added.z[i].push(zs[i] ?? null);
       }
     }
     this.#lastSeq = rows[rows.length - 1].seq;
-    const s = this.#series;
-    if (s.z.length === 0) for (let i = 0; i < k; i++) s.z.push([]);
     s.times.push(...added.times);
     s.equity.push(...added.equity);
     for (let i = 0; i < k; i++) s.z[i].push(...added.z[i]);
@@ -189,13 +201,14 @@ export class DashboardReader {
     return added;
   }
 
-  #latestZ(run: RecordedRun | null): DashboardView['z'] {
+  #latestZ(run: RecordedRun | null, status: LiveStatus | null): DashboardView['z'] {
     if (run === null) return [];
     const s = this.#series;
     const n = s.times.length;
-    if (run.book === undefined)
-      return [{ label: run.symbols.join('/'), value: n > 0 ? s.z[0][n - 1] : null }];
-    return run.book.map((p, i) => ({ label: `${p.y}/${p.x}`, value: n > 0 ? s.z[i][n - 1] : null }));
+    const last = (i: number) => (n > 0 ? (s.z[i]?.[n - 1] ?? null) : null);
+    if (!isBook(run)) return [{ label: run.symbols.join('/'), value: last(0) }];
+    // the sleeves as the status names them (a walk-forward book's, as they started)
+    return (status?.book?.sleeves ?? []).map((v, i) => ({ label: v?.pair ?? `sleeve ${i}`, value: last(i) }));
   }
 
   #recentFills(): FillRow[] {

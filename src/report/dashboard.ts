@@ -132,9 +132,12 @@ const DASHBOARD_JS = String.raw`
     if (st.book) {
       sl.style.display = '';
       text('free-cash', money(st.book.freeCash));
-      rows('sleeves', st.book.sleeves.map(function (s, k) {
+      var list = [];
+      st.book.sleeves.forEach(function (s, k) { if (s) list.push([s, k]); });
+      rows('sleeves', list.map(function (e) {
+        var s = e[0], k = e[1];
         var z = v.z[k] ? v.z[k].value : null;
-        return [s.pair, num(s.weight, 3), money(s.equity), signedCell(s.pnl, 2), Object.keys(s.positions).map(function (p) { return p + ' ' + num(s.positions[p], 2); }).join('  '), signedCell(z, 3), s.trades.total + ' (' + s.trades.closed + ')'];
+        return [s.pair + (s.released ? ' (released)' : ''), num(s.weight, 3), money(s.equity), signedCell(s.pnl, 2), Object.keys(s.positions).map(function (p) { return p + ' ' + num(s.positions[p], 2); }).join('  '), signedCell(z, 3), s.trades.total + ' (' + s.trades.closed + ')'];
       }), 'no sleeves');
     } else sl.style.display = 'none';
     rows('orders', v.openOrders.map(function (o) {

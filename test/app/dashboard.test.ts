@@ -185,6 +185,42 @@ describe('the dashboard server', () => {
     await d.close();
   });
 
+  it("shows a walk-forward book's sleeves as they start, each with its z-score series", async () => {
+    const symbols = ['EWA', 'EWC', 'SPY', 'IWM', 'XLE', 'USO'];
+    const { file } = bookCsv(tempDir(), symbols, 300, 200);
+    const s = session(
+      {
+        preset: 'kalman-pair',
+        options: { execution: 'close' },
+        symbols,
+        portfolio: { top: 2, rebalance: 40, train: 60, fdr: 1 },
+      },
+      `csv:${file}`,
+    );
+    await s.run();
+    s.close();
+    const d = await startDashboard({ state: s.state, every: manualTimer().every });
+    const v = await getView(d.url);
+    const j = new Journal(s.state, { readonly: true });
+    const started = j.events('sleeve-start').map((e) => e.detail as { sleeve: number; y: string; x: string });
+    const zs = new Map<number, (number | null)[]>();
+    const live = [...j.bars()].filter((b) => b.phase === 'live').map((b) => b.seq);
+    const sleeveRows = j.sleeveBars();
+    j.close();
+    expect(started.length).toBeGreaterThan(1);
+    for (const st of started)
+      zs.set(
+        st.sleeve,
+        live.map((seq) => {
+          const z = sleeveRows.get(seq)?.find((r) => r.sleeve === st.sleeve)?.signal?.z;
+          return z === undefined || !Number.isFinite(z) ? null : z;
+        }),
+      );
+    expect(v.z.map((z) => z.label)).toEqual(started.map((st) => `${st.y}/${st.x}`));
+    expect(v.series.z).toEqual(started.map((st) => zs.get(st.sleeve)));
+    await d.close();
+  });
+
   it('refuses a taken port naming the flag, and a damaged journal', async () => {
     const s = session(single, 'stdin');
     await s.runner.processBar(barAt(0));
