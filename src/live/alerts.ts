@@ -64,9 +64,10 @@ export function parseAlertTarget(spec: string): AlertTarget {
   registerUrlSecrets(url);
   if (parsed.password !== '') registerSecret(parsed.password);
   // a webhook's path and query are its credentials (Slack's /services/T…/B…/X…, Telegram's
-  // /bot<token>/…): each segment is masked wherever it appears
+  // /bot<token>/…): each segment that looks like a key or an id (a digit in it, or long) is
+  // masked wherever it appears; plain words (services, sendMessage) stay readable
   for (const part of [...parsed.pathname.split('/'), ...parsed.search.slice(1).split('&')])
-    if (part.length >= 6) registerSecret(part);
+    if (part.length >= 6 && (/\d/.test(part) || part.length >= 16)) registerSecret(part);
   const hidden = parsed.pathname.length > 1 || parsed.search !== '';
   return { url, label: `${parsed.protocol}//${parsed.host}${hidden ? '/…' : ''}` };
 }

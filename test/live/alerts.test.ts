@@ -118,7 +118,14 @@ describe('webhook alerts', () => {
     expect(failed[0]).toMatchObject({ webhook: `${hook.origin}/…`, attempts: 4, reason: 'HTTP 500' });
     expect(JSON.stringify(lines)).not.toContain('SECRET-TOKEN');
     // anything printed through redact() is masked too
-    expect(redact(`posting to ${hook.origin}/bot${token}/sendMessage`)).not.toContain('SECRET-TOKEN');
+    expect(redact(`posting to ${hook.origin}/bot${token}/sendMessage`)).toBe(
+      `posting to ${hook.origin}/***/sendMessage`,
+    );
+    // Slack's: the workspace, channel and key segments, not the word "services"
+    parseAlertTarget('webhook:https://hooks.slack.com/services/T0A1B2C3D/B0E1F2G3H/aBcDeFgHiJkLmNoPqRsTuVwX');
+    expect(
+      redact('https://hooks.slack.com/services/T0A1B2C3D/B0E1F2G3H/aBcDeFgHiJkLmNoPqRsTuVwX failed'),
+    ).toBe('https://hooks.slack.com/services/***/***/*** failed');
     await hook.close();
   });
 
