@@ -33,7 +33,8 @@ const DASHBOARD_JS = String.raw`
   function $(id) { return document.getElementById(id); }
   function text(id, s) { var e = $(id); if (e) e.textContent = s; }
   function money(x) { return x == null ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
-  function num(x, d) { return x == null ? '–' : Number(x).toFixed(d == null ? 4 : d); }
+  // rounding residue of summed fills (−9e-13) shows as 0, not −0.0000
+  function num(x, d) { if (x == null) return '–'; d = d == null ? 4 : d; var v = Number(x); return (Math.abs(v) < 0.5 * Math.pow(10, -d) ? 0 : v).toFixed(d); }
   function iso(ms) { return ms == null ? '–' : new Date(ms).toISOString().replace('T', ' ').replace('.000Z', 'Z'); }
   // a bar's time: the date alone for a daily bar stamped at midnight UTC
   function barTime(ms) { return ms != null && ms % 86400000 === 0 ? new Date(ms).toISOString().slice(0, 10) : iso(ms); }
@@ -55,7 +56,7 @@ const DASHBOARD_JS = String.raw`
       body.appendChild(tr);
     });
   }
-  function signedCell(x, d) { return { t: (x > 0 ? '+' : '') + num(x, d), c: x > 0 ? 'pos' : x < 0 ? 'neg' : '' }; }
+  function signedCell(x, d) { var t = num(x, d), v = Number(t); return { t: (v > 0 ? '+' : '') + t, c: v > 0 ? 'pos' : v < 0 ? 'neg' : '' }; }
 
   function drawCharts() {
     charts.forEach(function (u) { u.destroy(); });
