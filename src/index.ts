@@ -344,3 +344,19 @@ export type {
   Backoff,
   Pause,
 } from './live/index.js';
+
+// Watching a paper run: its notices, the live dashboard, webhook alerts
+export { startDashboard, DEFAULT_DASHBOARD_PORT } from './app/dashboard.js';
+export type { DashboardOptions, LiveDashboard, RepeatTimer } from './app/dashboard.js';
+export { WebhookAlerts, parseAlertTarget } from './live/index.js';
+export type {
+  RunnerEvent,
+  RunnerListener,
+  AlertKind,
+  AlertPayload,
+  AlertTarget,
+  AlertStats,
+  WebhookAlertsOptions,
+  DashboardView,
+  DashboardSeries,
+} from './live/index.js';

@@ -28,6 +28,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['worker', async () => (await import('./worker.js')).workerCommand()],
   ['paper', async () => (await import('./paper.js')).paperCommand()],
   ['status', async () => (await import('./status.js')).statusCommand()],
+  ['dashboard', async () => (await import('./dashboard.js')).dashboardCommand()],
   ['demo', async () => (await import('./demo.js')).demoCommand()],
   ['fetch', async () => (await import('./fetch.js')).fetchCommand()],
 ];

@@ -11,7 +11,9 @@ import { openPaperSession } from '../live/session.js';
 import type { RunnerHooks } from '../live/runner.js';
 import type { WsMapping } from '../live/feeds.js';
 import { ALPACA_DATA_FEEDS, type AlpacaDataFeed } from '../live/venues/alpacaSettings.js';
-import { decimal, readJson } from './common.js';
+import { DEFAULT_DASHBOARD_PORT, startDashboard, type LiveDashboard } from '../app/dashboard.js';
+import { parseAlertTarget, WebhookAlerts } from '../live/alerts.js';
+import { decimal, integer, readJson } from './common.js';
 import { addSpecFlags, specFlags } from './specFlags.js';
 
 interface PaperOptions {
@@ -32,7 +34,13 @@ interface PaperOptions {
   alpacaStreamUrl?: string;
   alpacaDataFeed?: AlpacaDataFeed;
   ccxtUrl?: string;
+  dashboard?: true | number;
+  dashboardHost?: string;
+  alert?: string[];
 }
+
+/** How long a run that ends gives its last alerts (a halt) to leave. */
+const ALERT_DRAIN_MS = 5_000;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -99,6 +107,20 @@ export function paperCommand(hooks?: RunnerHooks): Command {
         '--ccxt-url <url>',
         "ccxt: replace the host of the exchange's API URLs (a local or proxy server)",
       )
+      .option(
+        '--dashboard [port]',
+        `serve a live dashboard of the run on 127.0.0.1 (default port ${DEFAULT_DASHBOARD_PORT}; 0: any free port)`,
+        integer('--dashboard', 0, 65_535),
+      )
+      .option(
+        '--dashboard-host <host>',
+        'the address the dashboard listens on (default 127.0.0.1: this machine only)',
+      )
+      .option(
+        '--alert <target>',
+        'post alerts (fills, risk limits, stale feed, halt) as JSON to webhook:URL (repeatable)',
+        (v: string, previous: string[] | undefined) => [...(previous ?? []), v],
+      )
       .option('--json', 'print the run summary as JSON on stdout at the end')
       .option('--quiet', 'print nothing but errors (log level error unless --log-level is given)')
       .action(async (opts: PaperOptions, cmd: Command) => {
@@ -110,6 +132,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
             : {}),
           flags,
         });
+        const targets = (opts.alert ?? []).map(parseAlertTarget);
         const logger = createLogger({
           level: opts.logLevel ?? (opts.quiet ? 'error' : 'info'),
           destination: opts.log,
@@ -134,6 +157,24 @@ export function paperCommand(hooks?: RunnerHooks): Command {
             },
           },
         });
+        const alerts = targets.length > 0 ? new WebhookAlerts({ targets, logger }) : null;
+        alerts?.watch(session.runner, { state: opts.state, symbols: config.symbols });
+        let dashboard: LiveDashboard | null = null;
+        if (opts.dashboard !== undefined)
+          try {
+            dashboard = await startDashboard({
+              state: opts.state,
+              host: opts.dashboardHost,
+              port: opts.dashboard === true ? DEFAULT_DASHBOARD_PORT : opts.dashboard,
+              runner: session.runner,
+              logger,
+            });
+            logger.info({ event: 'dashboard', url: dashboard.url }, `dashboard at ${dashboard.url}`);
+            if (!opts.quiet) process.stderr.write(`kalrev paper: dashboard at ${dashboard.url}\n`);
+          } catch (e) {
+            session.close();
+            throw e;
+          }
         const abort = new AbortController();
         const kill = () => session.runner.kill('signal SIGUSR2');
         const stop = () => abort.abort();
@@ -141,6 +182,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
         const before = session.runner.seq;
+        let ended = 'failed';
         try {
           const stats = await session.run(abort.signal);
           const summary = {
@@ -154,6 +196,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
             stopped: abort.signal.aborted ? 'signal' : session.runner.stopped ? 'killed' : 'feed ended',
             feed: stats,
           };
+          ended = summary.stopped;
           if (opts.json) console.log(JSON.stringify(summary, null, 2));
           else if (!opts.quiet)
             console.log(
@@ -163,6 +206,11 @@ export function paperCommand(hooks?: RunnerHooks): Command {
           process.off('SIGUSR2', kill);
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
+          if (dashboard !== null) {
+            dashboard.end(session.journal.getMeta('halted') !== undefined ? 'halted' : ended);
+            await dashboard.close();
+          }
+          await alerts?.drain(ALERT_DRAIN_MS);
           session.close();
         }
       })

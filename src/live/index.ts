@@ -125,3 +125,16 @@ export { CcxtBroker, type CcxtBrokerOptions } from './venues/ccxtBroker.js';
 export { ccxtBarFeed, type CcxtFeedOptions } from './venues/ccxtFeed.js';
 export { openCcxtExchange, type CcxtFlags, type CcxtVenueOptions } from './venues/ccxtVenue.js';
 export { VenueHttpError, type Backoff, type Pause } from './venues/http.js';
+export { type RunnerEvent, type RunnerListener } from './events.js';
+export {
+  WebhookAlerts,
+  parseAlertTarget,
+  alertOf,
+  type AlertKind,
+  type AlertPayload,
+  type AlertTarget,
+  type AlertStats,
+  type WebhookAlertsOptions,
+} from './alerts.js';
+export { DashboardReader, type DashboardView, type DashboardSeries } from './dashboardState.js';
+export { DashboardServer, type DashboardServerOptions } from './dashboardServer.js';

@@ -206,87 +206,97 @@ function statusOf(file: string, now: number): LiveStatus {
   const j = new Journal(file, { readonly: true });
   try {
     j.verifyChain();
-    const cfg = recorded(j);
-    const input = JSON.parse(j.getMeta('input') ?? '{}') as { risk?: { staleAfterMs?: number } };
-    const last = j.lastBar();
-    const lastLive = j.db
-      .prepare(`SELECT positions, equity FROM bars WHERE phase = 'live' ORDER BY seq DESC LIMIT 1`)
-      .get() as { positions: Buffer; equity: number } | undefined;
-    const pos = lastLive
-      ? Array.from(
-          new Float64Array(
-            lastLive.positions.buffer.slice(
-              lastLive.positions.byteOffset,
-              lastLive.positions.byteOffset + lastLive.positions.length,
-            ),
-          ),
-        )
-      : cfg.symbols.map(() => 0);
-    const equity = lastLive ? lastLive.equity : cfg.options.capital;
-    const events: Record<string, number> = {};
-    for (const r of j.db.prepare('SELECT kind, count(*) AS n FROM events GROUP BY kind').all() as {
-      kind: string;
-      n: number;
-    }[])
-      events[r.kind] = r.n;
-    const killed = j.getMeta('killed') ?? null;
-    const halted = j.getMeta('halted') ?? null;
-    const held = j.positions();
-    const staleAfter = input.risk?.staleAfterMs;
-    const refused = refusedSinceLastTrade(j);
-    const holder = j.lockHolder();
-    const health: LiveStatus['health'] =
-      halted !== null
-        ? 'halted'
-        : killed !== null
-          ? 'killed'
-          : last === undefined
-            ? 'empty'
-            : refused >= REFUSING_AFTER
-              ? 'refusing'
-              : staleAfter !== undefined && now - last.receivedAt > staleAfter
-                ? 'stale'
-                : 'ok';
-    return {
-      file,
-      symbols: cfg.symbols,
-      bars: {
-        warmup: j.count('bars', `WHERE phase = 'warmup'`),
-        live: j.count('bars', `WHERE phase = 'live'`),
-      },
-      lastBar: last
-        ? {
-            time: new Date(last.time).toISOString(),
-            receivedAt: new Date(last.receivedAt).toISOString(),
-            close: last.close,
-          }
-        : null,
-      positions: Object.fromEntries(cfg.symbols.map((s, i) => [s, pos[i] + 0])),
-      brokerPositions: Object.fromEntries(cfg.symbols.map((s) => [s, (held.get(s) ?? 0) + 0])),
-      broker: j.getMeta('broker') ?? null,
-      equity,
-      capital: cfg.options.capital,
-      pnl: equity - cfg.options.capital,
-      ...(cfg.book !== undefined
-        ? { book: cfg.schedule !== undefined ? scheduledBookStatus(j) : bookStatus(j, cfg, cfg.book) }
-        : {}),
-      orders: {
-        total: j.count('orders'),
-        unfilled: j.count('orders', `WHERE status IN ('new', 'accepted', 'partially-filled')`),
-      },
-      fills: j.count('fills'),
-      trades: { total: j.count('trades'), closed: j.count('trades', 'WHERE closed = 1') },
-      events,
-      refusedSinceLastTrade: refused,
-      configChanges: configChanges(j),
-      runningPid: holder !== null && lockHolderAlive(holder) ? holder.pid : null,
-      killed,
-      halted,
-      health,
-    };
+    return readStatus(j, now);
   } finally {
     j.close();
   }
+}
+
+/**
+ * A journal's status as {@link journalStatus} reads it, from a journal already open (and its
+ * chain checked): what a dashboard re-reads while the run goes on.
+ * @throws JournalError when the journal has no run yet.
+ */
+export function readStatus(j: Journal, now: number): LiveStatus {
+  const file = j.file;
+  const cfg = recorded(j);
+  const input = JSON.parse(j.getMeta('input') ?? '{}') as { risk?: { staleAfterMs?: number } };
+  const last = j.lastBar();
+  const lastLive = j.db
+    .prepare(`SELECT positions, equity FROM bars WHERE phase = 'live' ORDER BY seq DESC LIMIT 1`)
+    .get() as { positions: Buffer; equity: number } | undefined;
+  const pos = lastLive
+    ? Array.from(
+        new Float64Array(
+          lastLive.positions.buffer.slice(
+            lastLive.positions.byteOffset,
+            lastLive.positions.byteOffset + lastLive.positions.length,
+          ),
+        ),
+      )
+    : cfg.symbols.map(() => 0);
+  const equity = lastLive ? lastLive.equity : cfg.options.capital;
+  const events: Record<string, number> = {};
+  for (const r of j.db.prepare('SELECT kind, count(*) AS n FROM events GROUP BY kind').all() as {
+    kind: string;
+    n: number;
+  }[])
+    events[r.kind] = r.n;
+  const killed = j.getMeta('killed') ?? null;
+  const halted = j.getMeta('halted') ?? null;
+  const held = j.positions();
+  const staleAfter = input.risk?.staleAfterMs;
+  const refused = refusedSinceLastTrade(j);
+  const holder = j.lockHolder();
+  const health: LiveStatus['health'] =
+    halted !== null
+      ? 'halted'
+      : killed !== null
+        ? 'killed'
+        : last === undefined
+          ? 'empty'
+          : refused >= REFUSING_AFTER
+            ? 'refusing'
+            : staleAfter !== undefined && now - last.receivedAt > staleAfter
+              ? 'stale'
+              : 'ok';
+  return {
+    file,
+    symbols: cfg.symbols,
+    bars: {
+      warmup: j.count('bars', `WHERE phase = 'warmup'`),
+      live: j.count('bars', `WHERE phase = 'live'`),
+    },
+    lastBar: last
+      ? {
+          time: new Date(last.time).toISOString(),
+          receivedAt: new Date(last.receivedAt).toISOString(),
+          close: last.close,
+        }
+      : null,
+    positions: Object.fromEntries(cfg.symbols.map((s, i) => [s, pos[i] + 0])),
+    brokerPositions: Object.fromEntries(cfg.symbols.map((s) => [s, (held.get(s) ?? 0) + 0])),
+    broker: j.getMeta('broker') ?? null,
+    equity,
+    capital: cfg.options.capital,
+    pnl: equity - cfg.options.capital,
+    ...(cfg.book !== undefined
+      ? { book: cfg.schedule !== undefined ? scheduledBookStatus(j) : bookStatus(j, cfg, cfg.book) }
+      : {}),
+    orders: {
+      total: j.count('orders'),
+      unfilled: j.count('orders', `WHERE status IN ('new', 'accepted', 'partially-filled')`),
+    },
+    fills: j.count('fills'),
+    trades: { total: j.count('trades'), closed: j.count('trades', 'WHERE closed = 1') },
+    events,
+    refusedSinceLastTrade: refused,
+    configChanges: configChanges(j),
+    runningPid: holder !== null && lockHolderAlive(holder) ? holder.pid : null,
+    killed,
+    halted,
+    health,
+  };
 }
 
 /** A book's sleeves at its last live bar: funding (as the book funded them at its start), positions, equity, P&L, trades. */

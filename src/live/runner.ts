@@ -35,6 +35,7 @@ import { BrokerMismatchError, JournalError } from './errors.js';
 import type { Feed } from './feeds.js';
 import type { OrderGate } from './gate.js';
 import { isoTime, type FillRow, type Journal, type OrderRow } from './journal.js';
+import type { RunnerEvent, RunnerListener } from './events.js';
 
 /**
  * Shares that differ by no more than this fraction of the larger are equal: the venue and the
@@ -123,6 +124,7 @@ export class PaperRunner {
   #reconciling: Promise<void> | null = null;
   /** Its failure (a halt), thrown by the next bar or at the end of the run. */
   #failure: unknown = null;
+  readonly #listeners: RunnerListener[] = [];
 
   constructor(options: RunnerOptions) {
     const { config, journal, broker, logger } = options;
@@ -138,6 +140,31 @@ export class PaperRunner {
     broker.onConnection?.((e) => this.#onConnection(e));
     this.#restore();
     this.#book = journal.positions();
+  }
+
+  /**
+   * Adds a watcher of the run's notices (bars journaled, fills, risk actions, a stale feed, a
+   * halt, the kill switch, ruin). Called synchronously once the journal holds what a notice speaks
+   * of; what it throws is logged, never passed to the run.
+   */
+  onEvent(listener: RunnerListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const k = this.#listeners.indexOf(listener);
+      if (k >= 0) this.#listeners.splice(k, 1);
+    };
+  }
+
+  #emit(event: RunnerEvent): void {
+    for (const listener of this.#listeners)
+      try {
+        listener(event);
+      } catch (e) {
+        this.logger.error(
+          { event: 'watcher-failed', kind: event.kind, reason: String(e) },
+          'a watcher failed',
+        );
+      }
   }
 
   /** The single strategy's desk; a book has one account per sleeve ({@link BookDesk.sleeves}). */
@@ -422,6 +449,7 @@ export class PaperRunner {
         },
         'fill',
       );
+      this.#emit({ kind: 'fill', fill: f, at: this.clock() });
     }
   }
 
@@ -545,6 +573,7 @@ export class PaperRunner {
       { event: 'halt', reason: 'broker-mismatch', when, broker: this.broker.name, ...m },
       'the broker disagrees with the journal: halted',
     );
+    this.#emit({ kind: 'halt', difference: parts.join('; '), mismatch: m, time: this.#eventTime(), at });
     throw new BrokerMismatchError(this.journal.file, this.broker.name, parts.join('; '));
   }
 
@@ -598,6 +627,7 @@ export class PaperRunner {
       { event: 'kill', reason },
       `kill switch (${reason}): flattening on the next bar and stopping`,
     );
+    this.#emit({ kind: 'kill', reason, at: this.clock() });
   }
 
   /** Logs (once) when no bar has come for `risk.staleAfterMs`; returns whether the feed is stale. */
@@ -617,6 +647,13 @@ export class PaperRunner {
         { event: 'feed-stale', silentMs: now - this.#lastReceived, limitMs: limit },
         'no bar for too long: feed stale',
       );
+      this.#emit({
+        kind: 'feed-stale',
+        silentMs: now - this.#lastReceived,
+        limitMs: limit,
+        time: this.#eventTime(),
+        at: now,
+      });
     }
     return stale;
   }
@@ -668,14 +705,18 @@ export class PaperRunner {
       const pending = this.#pending;
       this.#pending = [];
       const journaled = this.journal.recordBar(d.row, d.orders, pending, d.events, d.trades, now, d.sleeves);
+      this.#emit({ kind: 'bar', seq, time: bar.time, at: now });
       this.#noteFills(journaled.fills);
       this.#noteClosed(journaled.closed);
       this.#seq = seq + 1;
       this.#lastTime = bar.time;
       this.hooks.afterJournal?.(seq);
-      for (const a of actions)
+      for (const a of actions) {
         this.logger.warn({ event: 'risk', barTime: bar.time, ...a }, `risk: ${a.kind}`);
-      for (const r of d.ruined)
+        this.#emit({ kind: 'risk', action: a, time: bar.time, at: now });
+      }
+      for (const r of d.ruined) {
+        this.#emit({ kind: 'ruined', sleeve: r.sleeve, equity: r.equity, time: bar.time, at: now });
         this.logger.error(
           {
             event: 'ruined',
@@ -687,6 +728,7 @@ export class PaperRunner {
             ? `sleeve ${r.sleeve}'s equity reached zero: the sleeve is ruined, its positions closed, no more orders from it`
             : 'equity reached zero: account ruined, every position closed, no more orders',
         );
+      }
       // 4. only now do the orders leave (all at once: a venue's latency is paid once a bar)
       for (const o of orders)
         this.logger.info(
