@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { StrategyError } from '../errors.js';
+import { CALENDAR_NAMES } from '../data/calendar.js';
 
 /** Default costs: documented, not zero (see docs/strategies.md). */
 export const DEFAULT_COSTS = {
@@ -60,6 +61,12 @@ export const executionOptionsSchema = z.strictObject({
   periodsPerYear: z.number().positive().default(252),
   /** Annual risk-free rate for Sharpe and Sortino (0 by default). */
   riskFreeRate: z.number().default(0),
+  /**
+   * The exchange calendar of the traded market (data/calendar.ts): its trading days count the
+   * nights short borrow is charged for, and its sessions' closes are where `flattenAtClose`
+   * closes positions. 'nyse' (default) or 'crypto' (24/7, the UTC day).
+   */
+  calendar: z.enum(CALENDAR_NAMES).default('nyse'),
 });
 
 /** The library's `backtest()` options: the execution options and the legs to trade. */
