@@ -145,6 +145,12 @@ export const SPEC_PARAMETERS: readonly SpecParameter[] = [
     help: "bars kept: all (default) or rth, the calendar's regular trading hours",
     commands: ['backtest', 'scan', 'sweep', 'portfolio'],
   },
+  {
+    path: 'options.flattenAtClose',
+    flag: '--flatten-at-close',
+    value: { kind: 'switch' },
+    help: "close every position at each session's close (intraday bars; paper: with --execution close)",
+  },
   ...STRATEGY_PARAMETERS.map((p) => ({
     ...p,
     path: `strategy.${p.path}`,

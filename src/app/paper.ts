@@ -79,6 +79,10 @@ function paperBook(spec: RunSpec, p: PortfolioSpec, at: string): { symbols: stri
  */
 export function paperConfig(spec: RunSpec, input: Record<string, unknown>, source?: string): PaperConfig {
   const at = source ? `${source}: ` : '';
+  if (spec.options.flattenAtClose && spec.options.execution !== 'close')
+    throw new ConfigError(
+      `${at}options.flattenAtClose: paper trading flattens at the close with execution 'close' only (the venue fills a close-out at the bar's close); this run's execution is '${spec.options.execution}'`,
+    );
   if (spec.portfolio !== undefined) {
     const { symbols, book } = paperBook(spec, spec.portfolio, at);
     return {

@@ -10,7 +10,7 @@ import { alignFrames, type AlignmentReport } from '../data/align.js';
 import { readPrices } from '../data/readers.js';
 import { type PriceFrame } from '../data/frame.js';
 import { type Repair } from '../data/repair.js';
-import { regularHours, type SessionFilterReport } from '../data/sessions.js';
+import { isDaily, regularHours, type SessionFilterReport } from '../data/sessions.js';
 import { tradingCalendar } from '../data/calendar.js';
 import { legWithoutOpens } from '../execution/options.js';
 import { equityCsv, metricsJson, tradesCsv } from '../report/writers.js';
@@ -84,6 +84,10 @@ export async function loadRunData(run: RunSpec & { data: string }): Promise<Load
   if (closesOnly !== undefined)
     throw new ConfigError(
       `${frame.source}: execution 'next-open' needs open prices, but ${closesOnly} has closes only; use ${flagOf('options.execution')} close or next-close, or data with opens (a long or Yahoo file)`,
+    );
+  if (run.options.flattenAtClose && isDaily(frame.times))
+    throw new ConfigError(
+      `${frame.source}: ${flagOf('options.flattenAtClose')} closes positions at each session's close, which needs intraday bars; every bar of this data is a date (daily bars)`,
     );
   run.symbols = symbols;
   return { frame, symbols, repairs: read.repairs, alignment: report, ...(sessions ? { sessions } : {}) };

@@ -9,6 +9,7 @@ import { integer, number, numbers, pair, pairs, range, topK } from './common.js'
 
 function option(p: SpecParameter): Option {
   const flag = p.flag!;
+  if (p.value.kind === 'switch') return new Option(flag, p.help);
   const o = new Option(`${flag} ${p.arg ?? '<value>'}`, p.help);
   switch (p.value.kind) {
     case 'number':

@@ -72,9 +72,20 @@ export class TimeZone {
     return table;
   }
 
+  // the year looked up last, kept so that a run of bars in one year finds it without a Date
+  #from = 0;
+  #to = -1;
+  #table: { at: number[]; offset: number[] } = { at: [0], offset: [0] };
+
   /** The zone's offset from UTC at `time` (UTC ms): local time = `time + offset(time)`. */
   offset(time: number): number {
-    const table = this.#year(new Date(time).getUTCFullYear());
+    if (!(time >= this.#from && time < this.#to)) {
+      const y = new Date(time).getUTCFullYear();
+      this.#table = this.#year(y);
+      this.#from = Date.UTC(y, 0, 1);
+      this.#to = Date.UTC(y + 1, 0, 1);
+    }
+    const table = this.#table;
     let i = table.at.length - 1;
     while (i > 0 && time < table.at[i]) i--;
     return table.offset[i];

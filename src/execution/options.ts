@@ -67,6 +67,12 @@ export const executionOptionsSchema = z.strictObject({
    * closes positions. 'nyse' (default) or 'crypto' (24/7, the UTC day).
    */
   calendar: z.enum(CALENDAR_NAMES).default('nyse'),
+  /**
+   * Close every position at the close of each session of `calendar` (and hold none on a bar
+   * outside regular hours), whatever the execution timing; the strategy's target then fills
+   * from the next session on. For intraday bars (docs/strategies.md, "Flattening at the close").
+   */
+  flattenAtClose: z.boolean().default(false),
 });
 
 /** The library's `backtest()` options: the execution options and the legs to trade. */

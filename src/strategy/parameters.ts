@@ -16,7 +16,9 @@ export type FlagValue =
   | { kind: 'numbers' }
   | { kind: 'range' }
   | { kind: 'top' }
-  | { kind: 'list'; choices: readonly string[] };
+  | { kind: 'list'; choices: readonly string[] }
+  /** A flag without a value: given, it sets `true`. */
+  | { kind: 'switch' };
 
 /** One run-spec parameter: where it lives in the spec, its flag, and its name in a sweep grid. */
 export interface ParameterRow {

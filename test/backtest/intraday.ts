@@ -9,10 +9,16 @@ import { join } from 'node:path';
 const HALF_HOUR = 1_800_000;
 
 /**
- * Bars of Y and X every half hour from `from` (inclusive) to `to` (exclusive), UTC dates; X a
- * random walk, Y = 1.5·X + 10 + a mean-reverting spread (seeded: the same file every time).
+ * Bars of Y and X every half hour from `from` (inclusive) to `to` (exclusive), UTC dates, those
+ * at times `keep` accepts; X a random walk, Y = 1.5·X + 10 + a mean-reverting spread (seeded:
+ * the same prices every time, whatever is kept).
  */
-export function intradayPairCsv(from = '2024-03-04', to = '2024-04-06', seed = 11): string {
+export function intradayPairCsv(
+  from = '2024-03-04',
+  to = '2024-04-06',
+  keep: (time: number) => boolean = () => true,
+): string {
+  const seed = 11;
   let s = seed;
   const rand = () => {
     s = (s * 48271) % 2147483647;
@@ -30,7 +36,7 @@ export function intradayPairCsv(from = '2024-03-04', to = '2024-04-06', seed = 1
     const at = new Date(t).toISOString();
     const bar = (sym: string, open: number, close: number) =>
       `${at},${sym},${open.toFixed(4)},${Math.max(open, close).toFixed(4)},${Math.min(open, close).toFixed(4)},${close.toFixed(4)},1000`;
-    lines.push(bar('Y', prevY, y), bar('X', prevX, x));
+    if (keep(t)) lines.push(bar('Y', prevY, y), bar('X', prevX, x));
     prevY = y;
     prevX = x;
   }

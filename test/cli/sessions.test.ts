@@ -51,3 +51,56 @@ describe('kalrev backtest --session', () => {
     expect(r.stderr).toContain('--session');
   });
 });
+
+describe('kalrev backtest --flatten-at-close', () => {
+  it('flattens at every session close of intraday data (written to run.json)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'kalrev-flat-'));
+    const r = await kalrevInProcess(
+      'backtest',
+      '--data',
+      file,
+      '--pair',
+      'Y,X',
+      '--session',
+      'rth',
+      '--flatten-at-close',
+      '--entry-z',
+      '0.5',
+      '--exit-z',
+      '0',
+      '--out',
+      out,
+    );
+    expect(r.status).toBe(0);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.options.flattenAtClose).toBe(true);
+    // the last bar of each session (15:30 New York) holds nothing: 20:30 UTC in EST, 19:30 in EDT
+    const rows = readFileSync(join(out, 'equity.csv'), 'utf8').trim().split('\n');
+    const header = rows[0].split(',');
+    const y = header.indexOf('shares_Y');
+    // regular hours lie within one UTC date: a session's last bar is its date's last row
+    const byDate = new Map<string, string>();
+    for (const l of rows.slice(1)) byDate.set(l.slice(0, 10), l);
+    const last = [...byDate.values()];
+    expect(last.map((l) => l.slice(11, 16))).toContain('20:30');
+    expect(last.map((l) => l.slice(11, 16))).toContain('19:30');
+    expect(last.length).toBe(24);
+    expect(y).toBeGreaterThan(0);
+    for (const l of last) expect(Number(l.split(',')[y])).toBe(0);
+  });
+
+  it('is refused on daily bars, naming the flag', async () => {
+    const r = await kalrevInProcess(
+      'backtest',
+      '--data',
+      'data/ewa_ewc.csv',
+      '--execution',
+      'close',
+      '--flatten-at-close',
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      "--flatten-at-close closes positions at each session's close, which needs intraday bars; every bar of this data is a date (daily bars)",
+    );
+  });
+});
