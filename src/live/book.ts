@@ -36,6 +36,7 @@ import {
   type DeskAction,
 } from './desk.js';
 import { DayLoss, exposureCuts, OrderGate, type RiskAction } from './gate.js';
+import { tradingCalendar } from '../data/calendar.js';
 import type { BarRow, EventRow, JournalTrade, OrderRow, SleeveRow } from './journal.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -62,7 +63,7 @@ export class BookDesk implements Desk {
   /** Cash not funded to any sleeve. */
   readonly freeCash: number;
   readonly identity: unknown;
-  readonly #dayLoss = new DayLoss();
+  readonly #dayLoss: DayLoss;
   readonly #grossBasis: boolean;
   /** The book's limits on one bar (null without limits). */
   readonly #room: BookRoom | null;
@@ -106,6 +107,7 @@ export class BookDesk implements Desk {
     this.freeCash = free;
     this.#prevEquity = capital;
     this.#grossBasis = config.options.returns === 'gross';
+    this.#dayLoss = new DayLoss(tradingCalendar(config.options.calendar));
     this.identity = {
       symbols: config.symbols,
       strategy: config.strategy,
