@@ -152,4 +152,13 @@ describe('flattening at the close in a paper replay', () => {
       ),
     ).toThrow("options.flattenAtClose: paper trading flattens at the close with execution 'close' only");
   });
+
+  it('a paper run refuses the regular-hours filter rather than ignore it', () => {
+    expect(() =>
+      session(
+        { preset: 'kalman-pair', symbols: ['Y', 'X'], session: 'rth', options: { execution: 'close' } },
+        'stdin',
+      ),
+    ).toThrow('session: paper trading trades every bar its feed gives');
+  });
 });
