@@ -4,6 +4,7 @@
  */
 import type { PortfolioSpec } from './portfolioSpec.js';
 import type { BookLimits } from '../execution/bookLimits.js';
+import type { SelectionOptions } from '../scan/selection.js';
 import { ConfigError } from './spec.js';
 
 /** How a message names a key of the `portfolio` section: its flag, or its path in the config file. */
@@ -46,4 +47,23 @@ export function bookLimits(p: PortfolioSpec): BookLimits {
   const limits: BookLimits = {};
   for (const k of LIMIT_KEYS) if (p[k] !== undefined) limits[k] = p[k];
   return limits;
+}
+
+/** The walk-forward selection a `portfolio` section with `top` asks for (a backtest and a paper book select alike). */
+export function selectionOptions(p: PortfolioSpec): SelectionOptions {
+  if (p.allocation === 'fixed') throw new Error('selectionOptions: fixed weights go with fixed pairs');
+  return {
+    top: p.top!,
+    rebalance: p.rebalance,
+    train: p.train,
+    fdr: p.fdr,
+    rankBy: p.rankBy,
+    onLeave: p.onLeave,
+    allocation: p.allocation,
+    ...(p.maxPValue !== undefined ? { maxPValue: p.maxPValue } : {}),
+    ...(p.halfLife !== undefined ? { halfLife: p.halfLife } : {}),
+    ...(p.minCorrelation !== undefined ? { minCorrelation: p.minCorrelation } : {}),
+    ...(p.minPrice !== undefined ? { minPrice: p.minPrice } : {}),
+    ...(p.minScore !== undefined ? { minScore: p.minScore } : {}),
+  };
 }

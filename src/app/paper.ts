@@ -7,11 +7,16 @@ import {
   pairingSchema,
   riskSchema,
   type BookConfig,
+  type PairSelection,
   type PaperConfig,
 } from '../live/config.js';
+import type { PriceFrame } from '../data/frame.js';
+import type { ResolvedBacktestOptions } from '../execution/options.js';
+import { allocationWeights, checkSelection, selectPairs, type SelectionOptions } from '../scan/selection.js';
+import type { StrategySpec } from '../strategy/spec.js';
 import { hasLimits } from '../execution/bookLimits.js';
 import { legsOf } from '../strategy/spec.js';
-import { bookLimits, bookWeights } from './book.js';
+import { bookLimits, bookWeights, selectionOptions } from './book.js';
 import type { PortfolioSpec } from './portfolioSpec.js';
 import {
   ConfigError,
@@ -27,34 +32,75 @@ export const defaultPreset = (legs: number | undefined): string =>
   legs === 1 ? 'kalman-single' : 'kalman-pair';
 
 /**
- * A paper book from a run spec's `portfolio` section: fixed pairs, funded equally or with fixed
- * weights from the first bar; its legs are the pairs' symbols, each once, in the order named.
- * @throws ConfigError naming the key: no pairs, a selection (`top`), inverse-vol weights (not
- * traded yet), a pair of one symbol or given twice, weights that do not fit.
+ * A paper book from a run spec's `portfolio` section: fixed pairs (their legs the run's
+ * symbols, each once, in the order named) funded equally or with fixed weights from the first
+ * live bar, or by the inverse volatility of their spreads once the feed has given a training
+ * window; or (`top`) the best pairs of the universe named in `symbols`, selected on each
+ * training window as `kalrev portfolio` selects them.
+ * @throws ConfigError naming the key: neither pairs nor a selection, a pair of one symbol or
+ * given twice, weights that do not fit, a selection without its universe.
  */
 function paperBook(spec: RunSpec, p: PortfolioSpec, at: string): { symbols: string[]; book: BookConfig } {
   const key = (k: keyof PortfolioSpec) => `${at}portfolio.${k}`;
-  if (spec.symbols.length > 0)
-    throw new ConfigError(
-      `${at}symbols: a paper book trades the symbols of its pairs (portfolio.pairs); leave "symbols" out`,
-    );
-  if (p.top !== undefined)
-    throw new ConfigError(
-      `${key('top')}: paper trading holds fixed pairs; a walk-forward selection is not traded yet (give portfolio.pairs)`,
-    );
-  if (p.pairs === undefined)
-    throw new ConfigError(
-      `${key('pairs')}: a paper book needs its pairs, e.g. [["EWA", "EWC"], ["SPY", "IWM"]]`,
-    );
-  if (p.allocation === 'inverse-vol')
-    throw new ConfigError(
-      `${key('allocation')}: inverse-vol weights are not traded yet (they need a training window before the first bar); use "equal", or "fixed" with portfolio.weights`,
-    );
   if (legsOf(spec.strategy) !== 2)
     throw new ConfigError(
       `${at}strategy: a book's sleeves trade pairs; this strategy trades ${legsOf(spec.strategy)} leg`,
     );
-  const weights = bookWeights(p, p.pairs.length, (k) => `portfolio.${k}`, at);
+  const limits = bookLimits(p);
+  const withLimits = (book: BookConfig): BookConfig => (hasLimits(limits) ? { ...book, limits } : book);
+  if (p.top !== undefined) {
+    if (p.pairs !== undefined)
+      throw new ConfigError(
+        `${at}portfolio.pairs or portfolio.top: a book holds either fixed pairs or the best K of each window; give one`,
+      );
+    if (p.allocation === 'fixed')
+      throw new ConfigError(`${key('allocation')}: fixed weights go with fixed pairs (portfolio.pairs)`);
+    const symbols = spec.symbols;
+    if (symbols.length < 2)
+      throw new ConfigError(
+        `${at}symbols: a walk-forward book selects its pairs from the universe named in "symbols" (every symbol the feed carries), e.g. ["EWA", "EWC", "SPY", "IWM"]`,
+      );
+    if (new Set(symbols).size !== symbols.length)
+      throw new ConfigError(`${at}symbols: a symbol is given twice (${symbols.join(', ')})`);
+    const possible = (symbols.length * (symbols.length - 1)) / 2;
+    if (p.top > possible)
+      throw new ConfigError(
+        `${key('top')}: top:${p.top} is more than the ${possible} pairs ${symbols.length} symbols can form`,
+      );
+    const selection = selectionOptions(p);
+    checkSelection(selection, Number.MAX_SAFE_INTEGER);
+    const strategy = spec.strategy;
+    // the options the backtest's selection runs its in-sample backtests with
+    const options = spec.options;
+    return {
+      symbols,
+      book: withLimits({
+        sleeves: [],
+        schedule: {
+          kind: 'walk-forward',
+          train: p.train,
+          rebalance: p.rebalance,
+          onLeave: p.onLeave,
+          settings: { ...selection },
+          select: (window) => selectOnWindow(window, strategy, options, selection),
+        },
+      }),
+    };
+  }
+  if (spec.symbols.length > 0)
+    throw new ConfigError(
+      `${at}symbols: a paper book of fixed pairs trades the symbols of its pairs (portfolio.pairs); leave "symbols" out`,
+    );
+  if (p.pairs === undefined)
+    throw new ConfigError(
+      `${key('pairs')}: a paper book needs its pairs, e.g. [["EWA", "EWC"], ["SPY", "IWM"]], or a selection (portfolio.top)`,
+    );
+  const inverse = p.allocation === 'inverse-vol';
+  const weights = inverse
+    ? p.pairs.map(() => 0)
+    : bookWeights(p, p.pairs.length, (k) => `portfolio.${k}`, at);
+  if (inverse && p.weights !== undefined)
+    throw new ConfigError(`${key('weights')}: weights go with portfolio.allocation fixed, not inverse-vol`);
   const symbols: string[] = [];
   const seen = new Set<string>();
   const sleeves = p.pairs.map(([y, x], i) => {
@@ -66,8 +112,27 @@ function paperBook(spec: RunSpec, p: PortfolioSpec, at: string): { symbols: stri
     for (const s of [y, x]) if (!symbols.includes(s)) symbols.push(s);
     return { y, x, weight: weights[i] };
   });
-  const limits = bookLimits(p);
-  return { symbols, book: hasLimits(limits) ? { sleeves, limits } : { sleeves } };
+  return {
+    symbols,
+    book: withLimits(inverse ? { sleeves, schedule: { kind: 'inverse-vol', train: p.train } } : { sleeves }),
+  };
+}
+
+/** One selection of a walk-forward paper book: `kalrev portfolio`'s, on a frame of the training window. */
+async function selectOnWindow(
+  window: PriceFrame,
+  strategy: StrategySpec,
+  options: ResolvedBacktestOptions,
+  selection: SelectionOptions,
+): Promise<PairSelection> {
+  const picked = await selectPairs({ frame: window, at: window.length, strategy, options, selection });
+  const weights = allocationWeights(picked.pairs, selection.top, selection.allocation ?? 'equal');
+  return {
+    eligible: picked.eligible,
+    tested: picked.tested,
+    survivors: picked.survivors,
+    pairs: picked.pairs.map((p, i) => ({ ...p, weight: weights[i] })),
+  };
 }
 
 /**

@@ -9,22 +9,17 @@ import type { PriceFrame } from '../data/frame.js';
 import type { SessionFilterReport } from '../data/sessions.js';
 import type { Repair } from '../data/repair.js';
 import { PortfolioError, runBook, type BookResult, type SleevePlan } from '../backtest/portfolio.js';
-import { olsBeta } from '../scan/evaluate.js';
 import type { Executor, ProgressCallback } from '../scan/executor.js';
-import {
-  sleevePlans,
-  spreadVolatility,
-  walkForwardSelection,
-  type SelectionOptions,
-  type SelectionPeriod,
-} from '../scan/selection.js';
+import { sleevePlans, walkForwardSelection, type SelectionPeriod } from '../scan/selection.js';
+import { olsBeta, spreadVolatility } from '../stats/spread.js';
+import { inverseVolWeights } from '../execution/book.js';
 import { metricsJson } from '../report/writers.js';
 import { bookEquityCsv, renderPortfolioReport, selectionCsv, sleevesCsv } from '../report/portfolio.js';
 import { loadScanRun } from './scan.js';
 import { ConfigError, runJson, type RunSpec, type RunSpecLayers } from './spec.js';
 import { flagOf } from './flags.js';
 import { portfolioSchema, type PortfolioSpec, type PortfolioSpecInput } from './portfolioSpec.js';
-import { bookLimits, bookWeights, type PortfolioKeyName } from './book.js';
+import { bookLimits, bookWeights, selectionOptions, type PortfolioKeyName } from './book.js';
 import { resolveStrategy, type StrategyInput, type StrategySpec } from '../strategy/spec.js';
 import {
   resolveBacktestOptions,
@@ -112,16 +107,28 @@ function fixedPlans(
         throw new ConfigError(
           `${where('allocation')}: inverse-vol needs the spread of ${y},${x} to move over its ${p.train}-bar window (${frame.date(first)} … ${frame.date(start - 1)}); its volatility is ${vol}`,
         );
-      weight = 1 / vol;
+      weight = vol; // its weight once inverseVol has weighed it against the others
     }
     return { y, x, strategy, warmFrom: first, start, stop: n, onStop: p.onLeave, weight };
   });
 }
 
-/** Inverse-vol weights of fixed pairs normalised to sum to 1. */
-function normalise(plans: SleevePlan[]): SleevePlan[] {
-  const sum = plans.reduce((a, p) => a + p.weight, 0);
-  return plans.map((p) => ({ ...p, weight: p.weight / sum }));
+/**
+ * Inverse-vol weights of fixed pairs (each plan's weight holds its spread's volatility): normalised
+ * among the pairs funded together, which take their count's share of the book, so no weight
+ * reads a volatility measured after its sleeve starts.
+ */
+function inverseVol(plans: SleevePlan[]): SleevePlan[] {
+  const weights = new Map<SleevePlan, number>();
+  for (const start of new Set(plans.map((p) => p.start))) {
+    const group = plans.filter((p) => p.start === start);
+    const w = inverseVolWeights(
+      group.map((p) => p.weight),
+      plans.length,
+    );
+    group.forEach((p, i) => weights.set(p, w[i]));
+  }
+  return plans.map((p) => ({ ...p, weight: weights.get(p)! }));
 }
 
 /** What {@link portfolio} runs: the strategy of every sleeve, the execution, and the book. */
@@ -179,7 +186,7 @@ async function runPortfolio(
   let plans: SleevePlan[];
   if (p.pairs !== undefined) {
     plans = fixedPlans(frame, strategy, p, where);
-    if (p.allocation === 'inverse-vol') plans = normalise(plans);
+    if (p.allocation === 'inverse-vol') plans = inverseVol(plans);
   } else {
     if (p.allocation === 'fixed')
       throw new ConfigError(`${where('allocation')}: fixed weights go with fixed pairs (${where('pairs')})`);
@@ -189,20 +196,7 @@ async function runPortfolio(
       throw new ConfigError(
         `${where('top')}: top:${p.top} is more than the ${possible} pairs ${S} symbols can form`,
       );
-    const selection: SelectionOptions = {
-      top: p.top!,
-      rebalance: p.rebalance,
-      train: p.train,
-      fdr: p.fdr,
-      rankBy: p.rankBy,
-      onLeave: p.onLeave,
-      allocation: p.allocation,
-      ...(p.maxPValue !== undefined ? { maxPValue: p.maxPValue } : {}),
-      ...(p.halfLife !== undefined ? { halfLife: p.halfLife } : {}),
-      ...(p.minCorrelation !== undefined ? { minCorrelation: p.minCorrelation } : {}),
-      ...(p.minPrice !== undefined ? { minPrice: p.minPrice } : {}),
-      ...(p.minScore !== undefined ? { minScore: p.minScore } : {}),
-    };
+    const selection = selectionOptions(p);
     if (p.train >= frame.length)
       throw new ConfigError(`${where('train')}: ${p.train} bars, but the data has ${frame.length}`);
     periods = await walkForwardSelection(

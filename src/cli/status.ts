@@ -55,14 +55,19 @@ export function statusCommand(): Command {
         `equity    ${money(s.equity)}  P&L ${s.pnl >= 0 ? '+' : ''}${money(s.pnl)} on ${money(s.capital)}`,
       );
       if (s.book !== undefined) {
-        console.log(`book      ${s.book.sleeves.length} sleeves  free cash ${money(s.book.freeCash)}`);
+        const released = s.book.sleeves.filter((v) => v.released).length;
+        console.log(
+          `book      ${s.book.sleeves.length} sleeves${released > 0 ? ` (${released} released)` : ''}  free cash ${money(s.book.freeCash)}`,
+        );
         s.book.sleeves.forEach((v, k) =>
           console.log(
-            `sleeve ${k + 1}  ${v.pair}  weight ${v.weight}  equity ${money(v.equity)}  P&L ${v.pnl >= 0 ? '+' : ''}${money(v.pnl)} on ${money(v.capital)}  ${Object.entries(
+            `sleeve ${k + 1}  ${v.pair}  weight ${+v.weight.toPrecision(6)}  equity ${money(v.equity)}  P&L ${v.pnl >= 0 ? '+' : ''}${money(v.pnl)} on ${money(v.capital)}  ${Object.entries(
               v.positions,
             )
               .map(([sym, q]) => `${sym} ${q.toFixed(4)}`)
-              .join('  ')}  trades ${v.trades.total} (${v.trades.closed} closed)`,
+              .join(
+                '  ',
+              )}  trades ${v.trades.total} (${v.trades.closed} closed)${v.released ? '  released' : ''}`,
           ),
         );
       }

@@ -33,3 +33,15 @@ export function bookReturn(
   }
   return prevEquity > 0 ? pnl / prevEquity : 0;
 }
+
+/**
+ * Inverse-volatility (risk-parity) weights of `vols.length` sleeves funded together in a book of
+ * `k`: each ∝ 1 / its volatility, together the share of the book `k` sleeves would give them
+ * (all of it when every one of the `k` starts together). Every volatility must be > 0.
+ */
+export function inverseVolWeights(vols: readonly number[], k: number): number[] {
+  let sum = 0;
+  for (const v of vols) sum += 1 / v;
+  const share = vols.length / k;
+  return vols.map((v) => (1 / v / sum) * share);
+}

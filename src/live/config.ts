@@ -3,6 +3,7 @@
  * pairing of a stream's legs, and the resolved configuration the runner takes.
  */
 import type { BookLimits } from '../execution/bookLimits.js';
+import type { PriceFrame } from '../data/frame.js';
 import { z } from 'zod';
 import type { ResolvedBacktestOptions } from '../execution/options.js';
 import type { StrategySpec } from '../strategy/spec.js';
@@ -64,11 +65,52 @@ export interface SleeveConfig {
   weight: number;
 }
 
+/** A pair a walk-forward selection holds: its pair, its weight and the figures it was picked on. */
+export interface PairPicked extends SleeveConfig {
+  pvalue: number;
+  qvalue: number;
+  halfLife: number;
+  correlation: number;
+  score: number;
+  volatility: number;
+}
+
+/** One selection of a walk-forward book: how many symbols and pairs it screened, and the pairs it holds, best first. */
+export interface PairSelection {
+  eligible: number;
+  tested: number;
+  survivors: number;
+  pairs: PairPicked[];
+}
+
+/**
+ * When a book's sleeves start, for a book that reads a training window first: fixed pairs
+ * weighted by the inverse volatility of their spreads over it, or the best pairs of the
+ * universe selected on it and again every `rebalance` bars (src/app/paper.ts makes `select`,
+ * the selection `kalrev portfolio` runs).
+ */
+export type BookSchedule =
+  | { kind: 'inverse-vol'; train: number }
+  | {
+      kind: 'walk-forward';
+      train: number;
+      rebalance: number;
+      /** How a pair that leaves the selection ends: at once, or at its exit. */
+      onLeave: 'close' | 'exit';
+      /** The selection's settings as given (part of the run's identity). */
+      settings: Readonly<Record<string, unknown>>;
+      /** The selection on a training window (a frame of its `train` bars). */
+      select(window: PriceFrame): Promise<PairSelection>;
+    };
+
 /** A book of pair sleeves traded in one account: every sleeve runs the run's strategy on its pair. */
 export interface BookConfig {
+  /** Fixed pairs (a walk-forward book: none; its sleeves come from its selections). */
   sleeves: SleeveConfig[];
   /** The book's limits (`kalrev portfolio`'s), fitted on every bar as the backtest fits them. */
   limits?: BookLimits;
+  /** Sleeves that start after a training window (none: the fixed pairs trade from the first live bar). */
+  schedule?: BookSchedule;
 }
 
 /**

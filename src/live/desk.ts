@@ -54,7 +54,11 @@ export interface Desk {
   /** Live bars accounted so far. */
   readonly liveBars: number;
   /** A warm-up bar (strategies only, no account), with the sleeve rows to journal with it. */
-  warmup(seq: number, time: number, close: ArrayLike<number>): SleeveRow[];
+  warmup(seq: number, time: number, close: ArrayLike<number>, open: ArrayLike<number> | null): SleeveRow[];
+  /** Work a live bar needs before it is decided that cannot be synchronous (a book's selection). */
+  prepare?(seq: number): Promise<void>;
+  /** The journal's events before a restart replays its bars (a book's selections). */
+  recall?(events: readonly EventRow[]): void;
   /** The strategy's signal after a warm-up bar, for the bar's row (null for a book: in its sleeve rows). */
   warmSignal(): BarRow['signal'];
   /** Replays a journaled live bar with the targets decided then. */

@@ -18,8 +18,10 @@ interface RecordedConfig {
   symbols: string[];
   strategy: StrategySpec;
   options: ResolvedBacktestOptions;
-  /** A book's sleeves (pair and weight). */
+  /** A book's sleeves (pair and weight): its fixed pairs (a walk-forward book's: none). */
   book?: SleeveConfig[];
+  /** A book whose sleeves start after a training window. */
+  schedule?: { kind: string };
 }
 
 function recorded(j: Journal): RecordedConfig {
@@ -34,7 +36,7 @@ function singleRun(j: Journal, what: string): RecordedConfig {
   if (cfg.book !== undefined)
     throw new JournalError(
       j.file,
-      `the journal is a book of ${cfg.book.length} pairs: ${what} reads a single strategy's run; \`kalrev status --state ${j.file}\` shows the book`,
+      `the journal is a book of ${cfg.book.length > 0 ? `${cfg.book.length} ` : ''}pairs: ${what} reads a single strategy's run; \`kalrev status --state ${j.file}\` shows the book`,
     );
   return cfg;
 }
@@ -131,6 +133,8 @@ export interface SleeveStatus {
   /** Shares per leg in its account. */
   positions: Record<string, number>;
   trades: { total: number; closed: number };
+  /** Stopped and flat: its equity went back to the book's free cash (a walk-forward book's). */
+  released?: boolean;
 }
 
 /** What `kalrev status` shows. */
@@ -263,7 +267,9 @@ function statusOf(file: string, now: number): LiveStatus {
       equity,
       capital: cfg.options.capital,
       pnl: equity - cfg.options.capital,
-      ...(cfg.book !== undefined ? { book: bookStatus(j, cfg, cfg.book) } : {}),
+      ...(cfg.book !== undefined
+        ? { book: cfg.schedule !== undefined ? scheduledBookStatus(j) : bookStatus(j, cfg, cfg.book) }
+        : {}),
       orders: {
         total: j.count('orders'),
         unfilled: j.count('orders', `WHERE status IN ('new', 'accepted', 'partially-filled')`),
@@ -314,6 +320,46 @@ function bookStatus(j: Journal, cfg: RecordedConfig, sleeves: SleeveConfig[]): L
       };
     }),
   };
+}
+
+/**
+ * A book whose sleeves started after a training window: each sleeve as journaled when it was
+ * funded (event `sleeve-start`), at its last bar in the book; the free cash as the book keeps
+ * it (its fundings out, its released sleeves' equity back, in the order they happened).
+ */
+function scheduledBookStatus(j: Journal): LiveStatus['book'] {
+  const last = new Map<number, { equity: number; positions: number[] }>();
+  for (const rows of j.sleeveBars().values())
+    for (const r of rows)
+      if (r.equity !== null) last.set(r.sleeve, { equity: r.equity, positions: r.positions! });
+  let freeCash = Number(JSON.parse(j.getMeta('config')!).options.capital);
+  const sleeves: SleeveStatus[] = [];
+  for (const e of j.events()) {
+    if (e.kind === 'sleeve-start') {
+      const d = e.detail as { sleeve: number; y: string; x: string; weight: number; capital: number };
+      freeCash -= d.capital;
+      const row = last.get(d.sleeve);
+      const equity = row?.equity ?? d.capital;
+      const pos = row?.positions ?? [0, 0];
+      sleeves[d.sleeve] = {
+        pair: `${d.y}/${d.x}`,
+        weight: d.weight,
+        capital: d.capital,
+        equity,
+        pnl: equity - d.capital,
+        positions: { [d.y]: pos[0] + 0, [d.x]: pos[1] + 0 },
+        trades: {
+          total: j.count('trades', `WHERE sleeve = ${d.sleeve}`),
+          closed: j.count('trades', `WHERE sleeve = ${d.sleeve} AND closed = 1`),
+        },
+      };
+    } else if (e.kind === 'sleeve-released') {
+      const d = e.detail as { sleeve: number; equity: number };
+      freeCash += d.equity;
+      sleeves[d.sleeve].released = true;
+    }
+  }
+  return { freeCash, sleeves };
 }
 
 /** The configuration changes of a journal (for the report). */

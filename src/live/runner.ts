@@ -197,8 +197,9 @@ export class PaperRunner {
     let last: ReturnType<Journal['lastBar']>;
     const desk = this.desk;
     const sleeves = j.sleeveBars();
+    desk.recall?.(j.events('selection'));
     for (const row of j.bars()) {
-      if (row.phase === 'warmup') desk.warmup(this.#seq, row.time, row.close);
+      if (row.phase === 'warmup') desk.warmup(this.#seq, row.time, row.close, row.open);
       else {
         desk.replay(row, sleeves.get(row.seq) ?? []);
         if (Array.isArray(row.decision) && row.decision.some((a: DeskAction) => a.kind === 'daily-loss'))
@@ -504,7 +505,7 @@ export class PaperRunner {
     if (this.desk.liveBars > 0)
       throw new JournalError(this.journal.file, 'warm-up bars must come before the first live bar');
     if (bar.time <= this.#lastTime) return;
-    const sleeves = this.desk.warmup(this.#seq, bar.time, bar.close);
+    const sleeves = this.desk.warmup(this.#seq, bar.time, bar.close, bar.open);
     this.journal.recordBar(
       {
         seq: this.#seq,
@@ -512,7 +513,7 @@ export class PaperRunner {
         phase: 'warmup',
         receivedAt: bar.receivedAt,
         close: Array.from(bar.close),
-        open: null,
+        open: bar.open === null ? null : Array.from(bar.open),
         target: null,
         decision: null,
         positions: null,
@@ -606,6 +607,7 @@ export class PaperRunner {
           this.journal.file,
           `bar at ${isoTime(bar.time)} has no open, needed for next-open execution`,
         );
+      await desk.prepare?.(seq);
       const d = desk.decide(bar, { seq, now, flatten, staleAgeMs });
       const actions = d.actions;
       const orders = d.orders.map(toRequest);

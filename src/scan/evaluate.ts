@@ -15,6 +15,7 @@ import type { ResolvedBacktestOptions } from '../execution/options.js';
 import { PriceFrame, type PriceField } from '../data/frame.js';
 import { coint } from '../stats/coint.js';
 import { halfLife } from '../stats/halflife.js';
+import { olsBeta } from '../stats/spread.js';
 import { warmupBars, type StrategySpec } from '../strategy/spec.js';
 import { tradingCalendar } from '../data/calendar.js';
 import { tradingDays } from '../data/sessions.js';
@@ -308,51 +309,6 @@ function mean(a: Float64Array, m: number): number {
   let s = 0;
   for (let t = 0; t < m; t++) s += a[t];
   return s / m;
-}
-
-/** Slope of the OLS of y on x with a constant. */
-export function olsBeta(y: Float64Array, x: Float64Array, m: number): number {
-  // One pass (it runs on every pair, screens or not): sums of the prices' deviations from the
-  // first bar, so price levels do not cancel, in two interleaved sets so that the additions'
-  // dependency chains overlap; then the centred sums Σdxdy − ΣdxΣdy/m and Σdx² − (Σdx)²/m.
-  const y0 = y[0];
-  const x0 = x[0];
-  let sy = 0,
-    sx = 0,
-    sxx = 0,
-    sxy = 0,
-    sy2 = 0,
-    sx2 = 0,
-    sxx2 = 0,
-    sxy2 = 0;
-  let t = 0;
-  for (; t + 1 < m; t += 2) {
-    const dy = y[t] - y0;
-    const dx = x[t] - x0;
-    const ey = y[t + 1] - y0;
-    const ex = x[t + 1] - x0;
-    sy += dy;
-    sx += dx;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    sy2 += ey;
-    sx2 += ex;
-    sxx2 += ex * ex;
-    sxy2 += ex * ey;
-  }
-  if (t < m) {
-    const dy = y[t] - y0;
-    const dx = x[t] - x0;
-    sy += dy;
-    sx += dx;
-    sxx += dx * dx;
-    sxy += dx * dy;
-  }
-  sy += sy2;
-  sx += sx2;
-  const cxx = sxx + sxx2 - (sx * sx) / m;
-  const cxy = sxy + sxy2 - (sx * sy) / m;
-  return cxx > 0 ? cxy / cxx : NaN;
 }
 
 /** Pearson correlation of the legs' simple returns between consecutive overlap bars. */

@@ -10,6 +10,8 @@ import type { PriceFrame } from '../data/frame.js';
 import type { Metrics } from '../execution/metrics.js';
 import type { ResolvedBacktestOptions } from '../execution/options.js';
 import { benjaminiHochberg } from '../stats/multipleTesting.js';
+import { spreadVolatility } from '../stats/spread.js';
+import { inverseVolWeights } from '../execution/book.js';
 import type { StrategySpec } from '../strategy/spec.js';
 import type { LeavePolicy, SleevePlan } from '../backtest/portfolio.js';
 import { ScanError } from './errors.js';
@@ -84,29 +86,6 @@ export function eligibleSymbols(frame: PriceFrame, from: number, to: number): st
     for (let t = from; t < to; t++) if (!(c[t] > 0)) return false;
     return true;
   });
-}
-
-/**
- * Volatility of the daily returns of one unit of the OLS-hedged spread (long 1 y, short β x)
- * over bars [from, to): its daily P&L over its gross value at the previous close.
- */
-export function spreadVolatility(
-  y: Float64Array,
-  x: Float64Array,
-  beta: number,
-  from: number,
-  to: number,
-): number {
-  const r = (t: number) =>
-    (y[t] - y[t - 1] - beta * (x[t] - x[t - 1])) / (y[t - 1] + Math.abs(beta) * x[t - 1]);
-  const n = to - from - 1;
-  if (n < 2) return NaN;
-  let sum = 0;
-  for (let t = from + 1; t < to; t++) sum += r(t);
-  const mean = sum / n;
-  let ss = 0;
-  for (let t = from + 1; t < to; t++) ss += (r(t) - mean) ** 2;
-  return Math.sqrt(ss / (n - 1));
 }
 
 /** The rebalance bars of a frame of `n` bars: the first after a full training window, then every `rebalance`. */
@@ -222,19 +201,17 @@ export async function walkForwardSelection(
   return out;
 }
 
-/** Weights of the pairs held together: 1/K each, or inversely to their spread volatility (summing to 1). */
+/** Weights of the pairs held together: 1/K each, or inversely to their spread volatility (see {@link inverseVolWeights}). */
 export function allocationWeights(
   pairs: readonly PairPick[],
   k: number,
   allocation: Exclude<Allocation, 'fixed'>,
 ): number[] {
   if (allocation === 'equal') return pairs.map(() => 1 / k);
-  const inv = pairs.map((p) => (p.volatility > 0 ? 1 / p.volatility : NaN));
-  if (inv.some((v) => !(v > 0))) return pairs.map(() => 1 / k);
-  const sum = inv.reduce((s, v) => s + v, 0);
-  // fewer than K held: their share of the book stays what K would give them
-  const share = pairs.length / k;
-  return inv.map((v) => (sum > 0 ? (v / sum) * share : 1 / k));
+  const vols = pairs.map((p) => p.volatility);
+  // a spread that never moved over its window has no risk to weigh: every pair then equally
+  if (vols.some((v) => !(v > 0 && v < Infinity))) return pairs.map(() => 1 / k);
+  return inverseVolWeights(vols, k);
 }
 
 /**

@@ -68,7 +68,7 @@ describe('kalrev paper --config BOOK.json → status', () => {
       const p = s.run.positions;
       const last = p.length - 2;
       expect(status.stdout).toContain(
-        `sleeve ${k + 1}  ${s.y}/${s.x}  weight ${1 / 3}  equity ${money(s.finalEquity)}  P&L ${pnl >= 0 ? '+' : ''}${money(pnl)} on ${money(30_000)}  ${s.y} ${(p[last] + 0).toFixed(4)}  ${s.x} ${(p[last + 1] + 0).toFixed(4)}  trades ${s.trades.length} (${s.trades.filter((t) => t.closed).length} closed)`,
+        `sleeve ${k + 1}  ${s.y}/${s.x}  weight 0.333333  equity ${money(s.finalEquity)}  P&L ${pnl >= 0 ? '+' : ''}${money(pnl)} on ${money(30_000)}  ${s.y} ${(p[last] + 0).toFixed(4)}  ${s.x} ${(p[last + 1] + 0).toFixed(4)}  trades ${s.trades.length} (${s.trades.filter((t) => t.closed).length} closed)`,
       );
     });
     // the journal is a book's: the report of a single run refuses it, naming status
@@ -113,14 +113,34 @@ const cases: [string, Record<string, unknown>, string][] = [
     'kalrev: <tmp>/bad.json: portfolio.weights: weights go with portfolio.allocation fixed, not equal',
   ],
   [
-    'a walk-forward selection',
+    'a walk-forward selection without its universe',
     { portfolio: { top: 3 } },
-    'kalrev: <tmp>/bad.json: portfolio.top: paper trading holds fixed pairs; a walk-forward selection is not traded yet (give portfolio.pairs)',
+    'kalrev: <tmp>/bad.json: symbols: a walk-forward book selects its pairs from the universe named in "symbols" (every symbol the feed carries), e.g. ["EWA", "EWC", "SPY", "IWM"]',
   ],
   [
-    'inverse-vol weights',
-    { portfolio: { pairs: PAIRS, allocation: 'inverse-vol' } },
-    'kalrev: <tmp>/bad.json: portfolio.allocation: inverse-vol weights are not traded yet (they need a training window before the first bar); use "equal", or "fixed" with portfolio.weights',
+    'a walk-forward universe with a symbol the feed lacks',
+    { symbols: ['EWA', 'EWC', 'XYZ'], portfolio: { top: 1 } },
+    'kalrev: --feed: <tmp>/prices.csv has no "XYZ" (the book trades EWA, EWC, XYZ; the file has EWA, EWC, SPY, IWM, XLE, USO)',
+  ],
+  [
+    'more pairs held than the universe forms',
+    { symbols: ['EWA', 'EWC', 'SPY'], portfolio: { top: 4 } },
+    'kalrev: <tmp>/bad.json: portfolio.top: top:4 is more than the 3 pairs 3 symbols can form',
+  ],
+  [
+    'fixed pairs and a selection',
+    { symbols: ['EWA', 'EWC', 'SPY'], portfolio: { pairs: PAIRS, top: 2 } },
+    'kalrev: <tmp>/bad.json: portfolio.pairs or portfolio.top: a book holds either fixed pairs or the best K of each window; give one',
+  ],
+  [
+    'fixed weights for a selection',
+    { symbols: ['EWA', 'EWC', 'SPY'], portfolio: { top: 2, allocation: 'fixed' } },
+    'kalrev: <tmp>/bad.json: portfolio.allocation: fixed weights go with fixed pairs (portfolio.pairs)',
+  ],
+  [
+    'weights with inverse-vol',
+    { portfolio: { pairs: PAIRS, allocation: 'inverse-vol', weights: [0.5, 0.3, 0.2] } },
+    'kalrev: <tmp>/bad.json: portfolio.weights: weights go with portfolio.allocation fixed, not inverse-vol',
   ],
   [
     'a book limit below zero',
@@ -140,7 +160,7 @@ const cases: [string, Record<string, unknown>, string][] = [
   [
     'symbols as well as pairs',
     { symbols: ['EWA', 'EWC'] },
-    'kalrev: <tmp>/bad.json: symbols: a paper book trades the symbols of its pairs (portfolio.pairs); leave "symbols" out',
+    'kalrev: <tmp>/bad.json: symbols: a paper book of fixed pairs trades the symbols of its pairs (portfolio.pairs); leave "symbols" out',
   ],
 ];
 

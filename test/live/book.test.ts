@@ -3,9 +3,7 @@
  * it equals `runBook` on the same bars (through `portfolioRun`, as `kalrev portfolio` runs it)
  * to the last digit: every sleeve's fills, trades and equity, and the book's equity and returns.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AssembledBar } from '../../src/live/assembler.js';
 import { portfolioRun, type PortfolioRun } from '../../src/app/portfolio.js';
 import { runBook, type SleevePlan } from '../../src/backtest/portfolio.js';
 import { readLongCsvSync } from '../../src/data/readers.js';
@@ -15,7 +13,7 @@ import type { PaperConfigInput } from '../../src/app/paper.js';
 import { Journal } from '../../src/live/journal.js';
 import { journalStatus } from '../../src/live/report.js';
 import { BookDesk } from '../../src/live/book.js';
-import { bookCsv, PAIRS } from './bookData.js';
+import { barsOf, bookCsv, PAIRS } from './bookData.js';
 import { cleanup, session, tempDir } from './helpers.js';
 
 afterAll(cleanup);
@@ -148,23 +146,6 @@ describe('a paper book replayed equals runBook to the last digit', () => {
   );
 });
 
-/** The file's bars as the assembler gives them: every symbol's close and open, in SYMBOLS order. */
-function barsOf(file: string): AssembledBar[] {
-  const byDate = new Map<string, Map<string, [number, number]>>();
-  for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
-    const [date, symbol, open, , , close] = line.split(',');
-    if (!byDate.has(date)) byDate.set(date, new Map());
-    byDate.get(date)!.set(symbol, [Number(open), Number(close)]);
-  }
-  return [...byDate.keys()].sort().map((d, t) => ({
-    time: Date.parse(`${d}T00:00:00Z`),
-    close: Float64Array.from(SYMBOLS, (s) => byDate.get(d)!.get(s)![1]),
-    open: Float64Array.from(SYMBOLS, (s) => byDate.get(d)!.get(s)![0]),
-    flatten: false,
-    receivedAt: t,
-  }));
-}
-
 const BOOK: PaperConfigInput = {
   preset: 'kalman-pair',
   options: { execution: 'close' },
@@ -173,7 +154,7 @@ const BOOK: PaperConfigInput = {
 
 /** Bars [from, to) through a session's runner (on `state` when given); closed. */
 async function trade(cfg: PaperConfigInput, to: number, state?: string, from = 0) {
-  const bars = barsOf(csv);
+  const bars = barsOf(csv, SYMBOLS);
   const s = session(cfg, 'stdin', { ...(state ? { state } : {}), clock: () => 5_000 });
   for (let t = from; t < to; t++) await s.runner.processBar(bars[t]);
   s.close();
@@ -254,7 +235,7 @@ describe('the risk section applies to the whole book', () => {
       },
     };
     const limit = 15_000;
-    const closeOf = new Map(barsOf(csv).map((b) => [b.time, b.close]));
+    const closeOf = new Map(barsOf(csv, SYMBOLS).map((b) => [b.time, b.close]));
     const netEwc = (state: string) => {
       const { bars, sleeves } = journalOf(state);
       return bars
@@ -276,7 +257,7 @@ describe('the risk section applies to the whole book', () => {
   }, 120_000);
 
   it('kill switch: every sleeve flat on the next bar, then the run stops', async () => {
-    const bars = barsOf(csv);
+    const bars = barsOf(csv, SYMBOLS);
     const s = session(BOOK, 'stdin', { clock: () => 5_000 });
     let t = 0;
     // trade until at least two sleeves hold a position
@@ -305,7 +286,7 @@ describe('the risk section applies to the whole book', () => {
 
 describe("the book's limits and each sleeve's gate", () => {
   it('a stale bar holds every sleeve at its fitted position: nothing is traded on it', async () => {
-    const bars = barsOf(csv);
+    const bars = barsOf(csv, SYMBOLS);
     const cfg: PaperConfigInput = {
       ...BOOK,
       portfolio: { pairs: PAIRS, maxGrossLeverage: 0.8, maxSymbolExposure: 0.3 },
@@ -372,5 +353,31 @@ describe('a paper book warmed up', () => {
       expect(liveBars.map((b) => j.sleeves.get(b.seq)![k].equity)).toEqual(Array.from(sleeve.run.equity));
       expect(sleeve.trades.length).toBeGreaterThan(3);
     });
+  }, 120_000);
+});
+
+describe('a ruined book', () => {
+  it("stops as by the kill switch; up to its ruin bar it is the backtest's book", async () => {
+    // a commission that takes more than a sleeve's capital on its first fill
+    const options = { execution: 'next-close' as const, costs: { commissionBps: 1e6 } };
+    const bt = await portfolioRun({
+      file: { data: csv, preset: 'kalman-pair', options, portfolio: { pairs: PAIRS } },
+    });
+    const book = bt.book;
+    expect(book.ruined).toBe(true);
+    const r = book.ruinBar - book.from;
+    expect(r).toBeGreaterThan(0);
+    const s = await trade({ ...BOOK, options }, 300);
+    const { bars, events } = journalOf(s.state);
+    // the same book up to and including its ruin bar
+    expect(bars.slice(0, r + 1).map((b) => [b.equity, b.ret])).toEqual(
+      Array.from(book.equity.subarray(0, r + 1), (e, t) => [e, book.returns[t]]),
+    );
+    expect(bars[r].ret).toBe(-1);
+    expect(events.filter((e) => e.kind === 'book-ruined').map((e) => e.time)).toEqual([bars[r].time]);
+    // then the kill switch: every sleeve flat on the next bar, and the run stops there
+    expect(events.find((e) => e.kind === 'kill')!.detail).toEqual({ reason: 'book ruined' });
+    expect(bars).toHaveLength(r + 2);
+    expect(bars[r + 1].positions!.every((p) => p === 0)).toBe(true);
   }, 120_000);
 });

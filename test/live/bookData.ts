@@ -1,6 +1,7 @@
 /** Test data of the paper book tests: a slice of the bundled long OHLCV file, on dates every symbol has. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AssembledBar } from '../../src/live/assembler.js';
 
 /** The book the tests trade: three pairs over six ETFs. */
 export const PAIRS: [string, string][] = [
@@ -38,4 +39,21 @@ export function bookCsv(
   const file = join(dir, name);
   writeFileSync(file, out.join('\n') + '\n');
   return { file, dates };
+}
+
+/** A long CSV's bars as the assembler gives them: every symbol's close and open, in `symbols` order. */
+export function barsOf(file: string, symbols: readonly string[]): AssembledBar[] {
+  const byDate = new Map<string, Map<string, [number, number]>>();
+  for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+    const [date, symbol, open, , , close] = line.split(',');
+    if (!byDate.has(date)) byDate.set(date, new Map());
+    byDate.get(date)!.set(symbol, [Number(open), Number(close)]);
+  }
+  return [...byDate.keys()].sort().map((d, t) => ({
+    time: Date.parse(`${d}T00:00:00Z`),
+    close: Float64Array.from(symbols, (s) => byDate.get(d)!.get(s)![1]),
+    open: Float64Array.from(symbols, (s) => byDate.get(d)!.get(s)![0]),
+    flatten: false,
+    receivedAt: t,
+  }));
 }
