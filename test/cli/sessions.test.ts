@@ -104,3 +104,34 @@ describe('kalrev backtest --flatten-at-close', () => {
     );
   });
 });
+
+describe('kalrev scan with sessions', () => {
+  for (const extra of [[], ['--flatten-at-close']])
+    it(`gives the pair the metrics of kalrev backtest on the same bars (--session rth ${extra.join(' ')})`, async () => {
+      const scanOut = mkdtempSync(join(tmpdir(), 'kalrev-rth-scan-'));
+      const s = await kalrevInProcess('scan', '--data', file, '--session', 'rth', ...extra, '--out', scanOut);
+      expect(s.status).toBe(0);
+      expect(s.stderr).toContain(
+        `session: ${file}: regular hours of the NYSE calendar: 312 of 1584 bars kept`,
+      );
+      const pair = JSON.parse(readFileSync(join(scanOut, 'scan.json'), 'utf8')).ranked[0];
+      expect(pair.bars).toBe(312);
+      const btOut = mkdtempSync(join(tmpdir(), 'kalrev-rth-bt-'));
+      const b = await kalrevInProcess(
+        'backtest',
+        '--data',
+        file,
+        '--pair',
+        'Y,X',
+        '--session',
+        'rth',
+        ...extra,
+        '--out',
+        btOut,
+      );
+      expect(b.status).toBe(0);
+      const metrics = JSON.parse(readFileSync(join(btOut, 'metrics.json'), 'utf8'));
+      for (const [k, v] of Object.entries(pair.metrics as Record<string, number>))
+        expect(metrics[k], k).toBe(v);
+    });
+});
