@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PriceFrame } from '../src/data/frame.js';
+import { tradingCalendar } from '../src/data/calendar.js';
+import { tradingDays } from '../src/data/sessions.js';
 import { readPrices, readWideCsvSync } from '../src/data/readers.js';
 import { LocalExecutor, type Executor } from '../src/scan/executor.js';
 import { writeScanOutputs } from '../src/scan/output.js';
@@ -70,10 +72,11 @@ function kernelNsPerBar(u: PriceFrame): number {
   const n = u.length;
   const scratch = new Float64Array(KERNEL_SCRATCH_PER_BAR * n);
   const out = new Float64Array(KERNEL_OUT);
+  const days = tradingDays(tradingCalendar(options.calendar), u.times, 0, n, new Float64Array(n));
   const samples: number[] = [];
   for (let r = 0; r < 12; r++) {
     const t0 = process.hrtime.bigint();
-    for (const [y, x] of pairs) kalmanPairMetrics(spec, options, y, x, null, null, n, scratch, out, 0);
+    for (const [y, x] of pairs) kalmanPairMetrics(spec, options, y, x, null, null, days, n, scratch, out, 0);
     if (r >= 7) samples.push(Number(process.hrtime.bigint() - t0) / pairs.length / n);
   }
   return samples.sort((a, b) => a - b)[2];

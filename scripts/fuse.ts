@@ -64,6 +64,8 @@ const BAR = {
   'goal[i]': LEGS_2('goal0', 'goal1'),
   'fillAt[c+i]': LEGS_2('yo[t]', 'xo[t]'),
   'ledger.ruinBar': 'ruinBar',
+  // no session close-out: a scan with flattenAtClose backtests through the kernel itself
+  closingOut: 'false',
   // the account's bar and the series index are the data's row (the pair starts at row 0)
   bar: 't',
   k: 't',

@@ -134,6 +134,24 @@ export {
   alignFrames,
   forwardFill,
 } from './data/index.js';
+// Trading sessions: exchange calendars and the regular-hours filter
+export {
+  tradingCalendar,
+  nyseHolidays,
+  nyseEarlyCloses,
+  CalendarError,
+  CALENDAR_NAMES,
+  NYSE_YEARS,
+  regularHours,
+  SESSION_HOURS,
+} from './data/index.js';
+export type {
+  CalendarName,
+  Session,
+  TradingCalendar,
+  SessionHours,
+  SessionFilterReport,
+} from './data/index.js';
 export type {
   PriceField,
   PriceFrameInit,

@@ -40,7 +40,8 @@ export const PARAMS = PAIR_STRATEGY_PARAMS + 3;
  * `rates` (strategy/pairParams.ts, then the slots above): the trades into `acc` as they close, each bar's terms of the metric sums into `acc`,
  * the per-bar returns into `returns` (for their variance). The filter
  * takes `yf`, `xf` (the closes, or their logs); `yo`, `xo` are the fill prices of a pending
- * target (the opens for next-open, the closes otherwise). Returns the ruin bar (−1: none).
+ * target (the opens for next-open, the closes otherwise); `days` each bar's trading day (the
+ * nights between two are what short borrow is charged for). Returns the ruin bar (−1: none).
  */
 export function pairLoop(
   prm: Float64Array,
@@ -52,6 +53,7 @@ export function pairLoop(
   xf: Float64Array,
   yo: Float64Array,
   xo: Float64Array,
+  days: Float64Array,
   n: number,
   returns: Float64Array,
 ): number {
@@ -61,12 +63,13 @@ export function pairLoop(
   const atClose = prm[P_MODE] === 0;
   const grossBasis = prm[P_GROSS] !== 0;
   const slip = rates.slip;
-  const borrowRate = rates.borrowPerBar;
+  const borrowRate = rates.borrowPerNight;
   // the account
   let pos0 = 0;
   let pos1 = 0;
   let prevY = 0;
   let prevX = 0;
+  let lastDay = 0;
   let pend0 = 0;
   let pend1 = 0;
   let goal0 = 0;

@@ -8,6 +8,8 @@ import { EXECUTION_TIMINGS, RETURN_BASES } from '../execution/options.js';
 import { STRATEGY_PARAMETERS, type ParameterRow } from '../strategy/parameters.js';
 import { PRESET_NAMES } from './presets.js';
 import { METRIC_NAMES } from '../execution/metrics.js';
+import { CALENDAR_NAMES } from '../data/calendar.js';
+import { SESSION_HOURS } from '../data/sessions.js';
 
 /** The commands that take run-spec flags. */
 export type SpecCommand = 'backtest' | 'scan' | 'sweep' | 'paper' | 'portfolio';
@@ -142,6 +144,28 @@ export const SPEC_PARAMETERS: readonly SpecParameter[] = [
     value: { kind: 'bar' },
     help: 'also give the metrics of the train set before this bar and the test set from it',
     commands: ['backtest'],
+  },
+  // trading sessions (docs/data.md, "Trading sessions and calendars")
+  {
+    path: 'options.calendar',
+    flag: '--calendar',
+    arg: '<name>',
+    value: { kind: 'choice', choices: CALENDAR_NAMES },
+    help: "the market's calendar: nyse (default) or crypto (24/7, the UTC day)",
+  },
+  {
+    path: 'session',
+    flag: '--session',
+    arg: '<hours>',
+    value: { kind: 'choice', choices: SESSION_HOURS },
+    help: "bars kept: all (default) or rth, the calendar's regular trading hours",
+    commands: ['backtest', 'scan', 'sweep', 'portfolio'],
+  },
+  {
+    path: 'options.flattenAtClose',
+    flag: '--flatten-at-close',
+    value: { kind: 'switch' },
+    help: "close every position at each session's close (intraday bars; paper: with --execution close)",
   },
   ...STRATEGY_PARAMETERS.map((p) => ({
     ...p,

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { PriceFrame } from '../data/frame.js';
+import type { SessionFilterReport } from '../data/sessions.js';
 import type { Repair } from '../data/repair.js';
 import { PortfolioError, runBook, type BookResult, type SleevePlan } from '../backtest/portfolio.js';
 import type { Executor, ProgressCallback } from '../scan/executor.js';
@@ -34,6 +35,8 @@ export { PortfolioError };
 export interface PortfolioRun {
   frame: PriceFrame;
   repairs: Repair[];
+  /** What `session: 'rth'` kept (absent: every bar was kept). */
+  sessions?: SessionFilterReport;
   spec: RunSpec & { data: string; portfolio: PortfolioSpec };
   /** The selection per rebalance period (null for fixed pairs). */
   periods: SelectionPeriod[] | null;
@@ -226,7 +229,7 @@ export async function portfolioRun(
   executor?: Executor,
   onProgress?: ProgressCallback,
 ): Promise<PortfolioRun> {
-  const { frame, repairs, spec } = await loadScanRun(layers, 'portfolio');
+  const { frame, repairs, spec, sessions } = await loadScanRun(layers, 'portfolio');
   const p = spec.portfolio;
   const where = keyOf(layers);
   checkBenchmark(spec, frame);
@@ -247,7 +250,14 @@ export async function portfolioRun(
     executor,
     onProgress,
   );
-  return { frame, repairs, spec: { ...spec, portfolio: p }, periods, book };
+  return {
+    frame,
+    repairs,
+    spec: { ...spec, portfolio: p },
+    periods,
+    book,
+    ...(sessions ? { sessions } : {}),
+  };
 }
 
 /** Refuses a `--benchmark` the universe does not hold, naming the flag (before the book runs). */

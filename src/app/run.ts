@@ -10,6 +10,8 @@ import { alignFrames, type AlignmentReport } from '../data/align.js';
 import { readPrices } from '../data/readers.js';
 import { type PriceFrame } from '../data/frame.js';
 import { type Repair } from '../data/repair.js';
+import { isDaily, regularHours, type SessionFilterReport } from '../data/sessions.js';
+import { tradingCalendar } from '../data/calendar.js';
 import { legWithoutOpens } from '../execution/options.js';
 import { WindowError } from '../execution/window.js';
 import { equityCsv, metricsJson, tradesCsv } from '../report/writers.js';
@@ -38,6 +40,22 @@ export interface LoadedData {
   alignment: AlignmentReport;
   /** The tear sheet's benchmark, when the spec names one (`--benchmark`). */
   benchmark?: BenchmarkCloses;
+  /** What `session: 'rth'` kept (absent: every bar was kept). */
+  sessions?: SessionFilterReport;
+}
+
+/**
+ * The bars of `frame` the run keeps: with `session: 'rth'`, those in its calendar's regular
+ * trading hours (and the report of what was dropped); every bar otherwise.
+ * @throws CalendarError for a bar outside the calendar's years.
+ */
+export function sessionBars(
+  frame: PriceFrame,
+  run: Pick<RunSpec, 'session' | 'options'>,
+): { frame: PriceFrame; sessions?: SessionFilterReport } {
+  if (run.session !== 'rth') return { frame };
+  const { frame: kept, report } = regularHours(frame, tradingCalendar(run.options.calendar));
+  return { frame: kept, sessions: report };
 }
 
 /**
@@ -62,18 +80,30 @@ export async function loadRunData(run: RunSpec & { data: string }): Promise<Load
     throw new ConfigError(
       `${read.frame.source}: the strategy trades ${legs} legs but the data has only ${read.frame.symbols.join(', ')}`,
     );
-  const { frame, report } = alignFrames(read.frame, {
+  const { frame: aligned, report } = alignFrames(read.frame, {
     symbols,
     ...(run.repair?.forwardFill ? { forwardFill: run.repair.forwardFill } : {}),
   });
+  const { frame, sessions } = sessionBars(aligned, run);
   const closesOnly = legWithoutOpens(run.options.execution, symbols, (s) => frame.has(s, 'open'));
   if (closesOnly !== undefined)
     throw new ConfigError(
       `${frame.source}: execution 'next-open' needs open prices, but ${closesOnly} has closes only; use ${flagOf('options.execution')} close or next-close, or data with opens (a long or Yahoo file)`,
     );
+  if (run.options.flattenAtClose && isDaily(frame.times))
+    throw new ConfigError(
+      `${frame.source}: ${flagOf('options.flattenAtClose')} closes positions at each session's close, which needs intraday bars; every bar of this data is a date (daily bars)`,
+    );
   run.symbols = symbols;
   const benchmark = await readBenchmark(run, run.data);
-  return { frame, symbols, repairs: read.repairs, alignment: report, ...(benchmark ? { benchmark } : {}) };
+  return {
+    frame,
+    symbols,
+    repairs: read.repairs,
+    alignment: report,
+    ...(benchmark ? { benchmark } : {}),
+    ...(sessions ? { sessions } : {}),
+  };
 }
 
 /** A finished run: its spec, data and result. */

@@ -7,12 +7,16 @@ import { type PriceFrame } from '../data/frame.js';
 import { type Repair } from '../data/repair.js';
 import { ConfigError, resolveRunSpec, type RunSpec, type RunSpecLayers } from './spec.js';
 import { flagOf } from './flags.js';
+import { sessionBars } from './run.js';
+import type { SessionFilterReport } from '../data/sessions.js';
 
 /** A scan's or sweep's data and resolved spec. */
 export interface ScanRun {
   frame: PriceFrame;
   repairs: Repair[];
   spec: RunSpec & { data: string };
+  /** What `session: 'rth'` kept (absent: every bar was kept). */
+  sessions?: SessionFilterReport;
 }
 
 /**
@@ -37,12 +41,15 @@ export async function loadScanRun(
         `${at}${key}: applies to paper trading only (a ${command} fills every target as given)`,
       );
   const repair = { dropNonPositive: true, ...layers.file?.repair, ...layers.flags?.repair };
-  const { frame, repairs } = await readPrices(data, { repair });
-  const legs = layers.flags?.symbols ?? layers.file?.symbols ?? frame.symbols;
-  const hasOpen = legs.every((s) => !frame.symbols.includes(s) || frame.has(s, 'open'));
+  const read = await readPrices(data, { repair });
+  const repairs = read.repairs;
+  const all = read.frame;
+  const legs = layers.flags?.symbols ?? layers.file?.symbols ?? all.symbols;
+  const hasOpen = legs.every((s) => !all.symbols.includes(s) || all.has(s, 'open'));
   const spec = resolveRunSpec(layers, {
     preset: () => 'kalman-pair',
     ...(hasOpen ? {} : { options: { execution: 'next-close' } }),
   });
-  return { frame, repairs, spec: { ...spec, data } };
+  const { frame, sessions } = sessionBars(all, spec);
+  return { frame, repairs, spec: { ...spec, data }, ...(sessions ? { sessions } : {}) };
 }

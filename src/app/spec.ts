@@ -28,6 +28,7 @@ import {
   type StrategySpec,
 } from '../strategy/spec.js';
 import { StrategyError } from '../strategy/types.js';
+import { SESSION_HOURS, type SessionHours } from '../data/sessions.js';
 import { flagOf } from './flags.js';
 import { BACKTEST_PRESETS, PRESET_NAMES } from './presets.js';
 import { portfolioSchema, type PortfolioSpec } from './portfolioSpec.js';
@@ -87,6 +88,12 @@ export const runSpecSchema = z.strictObject({
   /** Data repairs (none by default; every repair is reported). */
   repair: repairSchema.optional(),
   /**
+   * Which bars to keep: 'all' (default) or 'rth', the bars in the regular trading hours of
+   * `options.calendar` (docs/data.md, "Trading sessions and calendars"); the others are dropped
+   * and counted.
+   */
+  session: z.enum(SESSION_HOURS).optional(),
+  /**
    * Paper trading: the broker orders go to, by name (`paper`, the default: simulated fills, as
    * the backtest's); the session knows the names.
    */
@@ -120,6 +127,8 @@ export interface RunSpec {
   strategy: StrategySpec;
   options: ResolvedExecutionOptions;
   repair?: z.output<typeof repairSchema>;
+  /** 'rth': only the bars in the calendar's regular trading hours (absent: every bar). */
+  session?: SessionHours;
   broker?: string;
   orders?: OrdersConfig;
   risk?: RiskConfig;
@@ -329,6 +338,7 @@ function resolveUnchecked(
   ): { [k: string]: T } =>
     flags[key] || file[key] ? { [key]: schema.parse({ ...file[key], ...flags[key] }) } : {};
   const broker = flags.broker ?? file.broker;
+  const session = flags.session ?? file.session;
   return {
     ...(data !== undefined ? { data } : {}),
     symbols: symbols ? [...symbols] : [],
@@ -336,6 +346,7 @@ function resolveUnchecked(
     strategy,
     options,
     ...(repair ? { repair } : {}),
+    ...(session !== undefined ? { session } : {}),
     ...(broker ? { broker } : {}),
     ...section('orders', ordersSchema),
     ...section('risk', riskSchema),
@@ -361,6 +372,7 @@ export function runJson(run: RunSpec, dir: string, version: string): Record<stri
     strategy: run.strategy,
     options: run.options,
     ...(run.repair ? { repair: run.repair } : {}),
+    ...(run.session !== undefined ? { session: run.session } : {}),
     ...(run.portfolio ? { portfolio: run.portfolio } : {}),
     ...(run.report ? { report: run.report } : {}),
   };

@@ -62,6 +62,7 @@ function notes(r: Run, opts: OutputOptions) {
   for (const repair of r.data.repairs) console.error(`kalrev: note: ${repair.message}`);
   const a = r.data.alignment;
   if (a.dropped > 0) console.error(`kalrev: note: ${a.message.split('\n')[0]}`);
+  if (r.data.sessions) console.error(`kalrev: note: ${r.data.sessions.message}`);
 }
 
 /** The demo: Chan's Example 3.3 exactly, and beside it the same strategy as kalrev runs it by default. */

@@ -64,6 +64,7 @@ export function portfolioCommand(): Command {
       if (f.json) console.log(JSON.stringify(summary, null, 2));
       else if (!f.quiet) {
         for (const rep of r.repairs) console.error(`repair: ${rep.message}`);
+        if (r.sessions) console.error(`session: ${r.sessions.message}`);
         console.log(
           `kalrev portfolio: ${summary.sleeves} sleeves on ${summary.pairs} pairs, ${summary.from} … ${summary.to}${r.periods ? `, ${r.periods.length} selections` : ''}`,
         );

@@ -166,9 +166,10 @@ export function scanCommand(): Command {
     try {
       // the threads load their modules while this one reads the data
       if (executor instanceof LocalExecutor) executor.start();
-      const { frame, repairs, spec } = await loadScanRun(layers, 'scan');
+      const { frame, repairs, spec, sessions } = await loadScanRun(layers, 'scan');
       const read = performance.now();
       if (!f.quiet && !f.json) for (const r of repairs) console.error(`repair: ${r.message}`);
+      if (!f.quiet && !f.json && sessions) console.error(`session: ${sessions.message}`);
       if (f.minBars > frame.length)
         throw new ConfigError(
           `--min-bars ${f.minBars}: longer than the data (${spec.data} has ${frame.length} bars), so no pair could qualify`,

@@ -9,6 +9,7 @@ import { barRef, integer, number, numberOrNone, numbers, pair, pairs, range, top
 
 function option(p: SpecParameter): Option {
   const flag = p.flag!;
+  if (p.value.kind === 'switch') return new Option(flag, p.help);
   const o = new Option(`${flag} ${p.arg ?? '<value>'}`, p.help);
   switch (p.value.kind) {
     case 'number':

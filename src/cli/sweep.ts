@@ -54,7 +54,8 @@ export function sweepCommand(): Command {
       );
     const layers = specLayers(f.config, cmd, 'sweep');
     const executor = await executorFrom(f);
-    const { frame, spec } = await loadScanRun(layers, 'sweep');
+    const { frame, spec, sessions } = await loadScanRun(layers, 'sweep');
+    if (sessions && !f.quiet && !f.json) console.error(`session: ${sessions.message}`);
     if (spec.symbols.length !== 2)
       throw new ConfigError(
         `--pair: sweep needs a pair: give --pair Y,X, or two "symbols" in --config${spec.symbols.length ? ` (got ${spec.symbols.join(', ')})` : ''}`,

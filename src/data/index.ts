@@ -33,3 +33,14 @@ export type {
   ForwardFillRepair,
 } from './repair.js';
 export { requireRows, pricedRange } from './validate.js';
+export {
+  tradingCalendar,
+  nyseHolidays,
+  nyseEarlyCloses,
+  CalendarError,
+  CALENDAR_NAMES,
+  NYSE_YEARS,
+} from './calendar.js';
+export type { CalendarName, Session, TradingCalendar } from './calendar.js';
+export { regularHours, SESSION_HOURS } from './sessions.js';
+export type { SessionHours, SessionFilterReport } from './sessions.js';

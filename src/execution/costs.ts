@@ -1,7 +1,7 @@
 /**
  * The cost model of docs/strategies.md, once: the fill price with slippage against the trader,
  * the commission (basis points of the notional plus a fee per share, at least a minimum), and
- * short borrow per bar. The accounting kernel and the paper broker's quotes both price through
+ * short borrow per night held. The accounting kernel and the paper broker's quotes both price through
  * these functions.
  */
 import type { ResolvedBacktestOptions } from './options.js';
@@ -14,11 +14,18 @@ export interface CostRates {
   bps: number;
   perShare: number;
   minCommission: number;
-  /** Borrow fee per bar as a fraction of the short value. */
-  borrowPerBar: number;
+  /** Borrow fee per night held as a fraction of the short value (the annual rate / 360). */
+  borrowPerNight: number;
 }
 
-/** The rates of `opts.costs` at `opts.periodsPerYear` bars a year. @internal */
+/**
+ * Nights in the year of a borrow rate's quote: an annual borrow rate accrues at 1/360 of it a
+ * night, the money-market convention US brokers charge stock borrow by (actual/360), so a short
+ * held every night of a year pays 365/360 of the quoted rate.
+ */
+export const BORROW_DAYS_A_YEAR = 360;
+
+/** The rates of `opts.costs`. @internal */
 export function costRates(opts: ResolvedBacktestOptions): CostRates {
   const c = opts.costs;
   return {
@@ -26,7 +33,7 @@ export function costRates(opts: ResolvedBacktestOptions): CostRates {
     bps: c.commissionBps / 1e4,
     perShare: c.commissionPerShare,
     minCommission: c.minCommission,
-    borrowPerBar: c.borrowBps / 1e4 / opts.periodsPerYear,
+    borrowPerNight: c.borrowBps / 1e4 / BORROW_DAYS_A_YEAR,
   };
 }
 

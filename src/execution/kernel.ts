@@ -23,6 +23,7 @@ import {
   EQUITY,
   GROSS,
   HAS_PENDING,
+  LAST_DAY,
   NET,
   PREV_EQUITY,
   PREV_GROSS,
@@ -36,14 +37,17 @@ import {
 const NO_FILL = 0;
 const FILL_PENDING = 1;
 const FILL_TARGET = 2;
-const FILL_FLAT = 3;
-const RUINED_FLAT = 4;
+// the session's close with flattenAtClose: every position to flat at this close
+const FILL_CLOSE_OUT = 3;
+const FILL_FLAT = 4;
+const RUINED_FLAT = 5;
 
 /**
  * The six steps of docs/strategies.md for rows [from, to) of row-major per-bar data
- * (`close`, `open`, `target`: L values a row; `open` is read for 'next-open' only), as the
- * account's next bars:
- *   1. charge short borrow for the positions held overnight since the previous close;
+ * (`close`, `open`, `target`: L values a row; `open` is read for 'next-open' only; `days`: each
+ * row's trading day, a day number of the account's calendar), as the account's next bars:
+ *   1. charge short borrow for the nights the positions were held since the previous close
+ *      (the trading days between the two bars: a Friday-to-Monday hold is three nights);
  *   2. 'next-open': fill the previous bar's target at this bar's open;
  *   3. 'next-close': fill the previous bar's target at this bar's close;
  *   4. (the strategy: its targets are given)
@@ -51,6 +55,10 @@ const RUINED_FLAT = 4;
  *   6. mark to this bar's close: equity, exposures, the bar's return, the metric sums; at
  *      equity ≤ 0 the account is ruined: it closes every position at this close, the bar's
  *      return is −1 on either basis, and it trades no more.
+ * With `closing` (flattenAtClose: 1 on a row that closes its session), such a bar's positions
+ * are closed at its close before step 6, whatever the execution timing: a target that would
+ * fill at this close is not filled (the close-out takes its place), one filled at this open
+ * is, and the bar's target waits for the next bar as usual.
  * `phases` runs steps 1–3 ({@link BEGIN}), 5–6 ({@link END}) or all ({@link WHOLE}).
  * Series go to `rec` (null: none) at the account's bar index.
  */
@@ -59,6 +67,8 @@ export function runBars(
   from: number,
   to: number,
   times: Float64Array,
+  days: Float64Array,
+  closing: Uint8Array | null,
   close: Float64Array,
   open: Float64Array | null,
   target: Float64Array,
@@ -79,11 +89,12 @@ export function runBars(
   const begin = (phases & BEGIN) !== 0;
   const end = (phases & END) !== 0;
   const atClose = sim.atClose;
+  const atNextOpen = sim.atNextOpen;
   const fillAt = sim.atNextOpen ? open! : close;
   const grossBasis = sim.grossBasis;
   const rates = ledger.rates;
   const slip = rates.slip;
-  const borrowRate = rates.borrowPerBar;
+  const borrowRate = rates.borrowPerNight;
   // the series the metrics are accumulated from: the caller's record at the account's bar
   // index, or this simulator's own buffers from 0
   const out = rec ?? sim.ownRecord(to - from);
@@ -107,6 +118,7 @@ export function runBars(
   let hasPending = st[HAS_PENDING] !== 0;
   let prevEquity = st[PREV_EQUITY];
   let prevGross = st[PREV_GROSS];
+  let lastDay = st[LAST_DAY];
   let eq = st[EQUITY];
   let gross = st[GROSS];
   let value = st[NET];
@@ -119,20 +131,24 @@ export function runBars(
     // generated from (scripts/fuse), with the legs unrolled and the recording level fixed.
     // The bar, in regions the scan's fused kernel is generated from (scripts/fuse): its main
     // loop takes them with `ruined` false and leaves it at a ruin for a tail of its own.
+    // flattenAtClose: this bar closes its session (the scan's fused kernel has no close-out)
+    const closingOut = closing !== null && closing[t] !== 0 && !ruined;
     // @fuse-begin bar-open
     const c = t * L;
     if (begin) {
-      // 1: borrow on the positions held overnight, valued at the previous close, and their
-      // move to this close: the bar's P&L so far
+      // 1: borrow on the short positions, valued at the previous close, for each night they
+      // were held since it; and their move to this close: the bar's P&L so far
       pnl = 0;
       fillGross = 0;
       notional = 0;
       if (bar > 0) {
-        // nothing short, nothing to charge (the fee would be 0, and adding 0 changes no sum)
-        if (short && borrowRate !== 0) {
+        // nothing short or no night held, nothing to charge (the fee would be 0, and adding 0
+        // changes no sum)
+        const nights = days[t] - lastDay;
+        if (short && borrowRate !== 0 && nights > 0) {
           let shortValue = 0;
           for (let i = 0; i < L; i++) if (pos[i] < 0) shortValue -= pos[i] * prev[i];
-          const fee = shortValue * borrowRate;
+          const fee = shortValue * borrowRate * nights;
           cash -= fee;
           borrowSum += fee;
           pnl -= fee;
@@ -148,10 +164,10 @@ export function runBars(
     // on the bar of a ruin.
     let kind = NO_FILL;
     // @fuse-begin bar-order
-    if (begin && hasPending) {
+    if (begin && hasPending && !(closingOut && !atNextOpen)) {
       hasPending = false;
       kind = FILL_PENDING;
-    } else if (end && atClose && !ruined) {
+    } else if (end && atClose && !ruined && !closingOut) {
       // a ruined account trades no more (its strategy still runs and its signals are recorded)
       for (let i = 0; i < L; i++) if (target[c + i] !== pos[i]) kind = FILL_TARGET;
     }
@@ -239,6 +255,12 @@ export function runBars(
         break;
       }
       if (!end) break;
+      if (closingOut && kind !== FILL_CLOSE_OUT) {
+        // the session's close: what is held is closed at it, then marked as any bar
+        kind = NO_FILL;
+        for (let i = 0; i < L; i++) if (pos[i] !== 0) kind = FILL_CLOSE_OUT;
+        if (kind === FILL_CLOSE_OUT) continue;
+      }
       // @fuse-begin mark
       // 5: the target is filled at the next bar's open or close
       if (!atClose && !ruined) {
@@ -256,6 +278,7 @@ export function runBars(
         gross += v < 0 ? -v : v;
         prev[i] = close[c + i];
       }
+      lastDay = days[t];
       eq = cash + value;
       const ruinNow = eq <= 0 && !ruined;
       // @fuse-end mark
@@ -318,6 +341,7 @@ export function runBars(
   st[HAS_PENDING] = hasPending ? 1 : 0;
   st[PREV_EQUITY] = prevEquity;
   st[PREV_GROSS] = prevGross;
+  st[LAST_DAY] = lastDay;
   st[EQUITY] = eq;
   st[GROSS] = gross;
   st[NET] = value;

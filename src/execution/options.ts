@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { StrategyError } from '../errors.js';
+import { CALENDAR_NAMES } from '../data/calendar.js';
 
 /** Default costs: documented, not zero (see docs/strategies.md). */
 export const DEFAULT_COSTS = {
@@ -75,6 +76,18 @@ export const executionOptionsSchema = z.strictObject({
    * the train set [metricsFrom, split) and the test set [split, end), side by side.
    */
   split: barRef.optional(),
+  /**
+   * The exchange calendar of the traded market (data/calendar.ts): its trading days count the
+   * nights short borrow is charged for, and its sessions' closes are where `flattenAtClose`
+   * closes positions. 'nyse' (default) or 'crypto' (24/7, the UTC day).
+   */
+  calendar: z.enum(CALENDAR_NAMES).default('nyse'),
+  /**
+   * Close every position at the close of each session of `calendar` (and hold none on a bar
+   * outside regular hours), whatever the execution timing; the strategy's target then fills
+   * from the next session on. For intraday bars (docs/strategies.md, "Flattening at the close").
+   */
+  flattenAtClose: z.boolean().default(false),
 });
 
 /** The library's `backtest()` options: the execution options and the legs to trade. */

@@ -9,6 +9,8 @@ import type { Bar, Strategy } from '../strategy/types.js';
 import { BAR_NOTIONAL, Ledger, TRADE_CASH, type RecordLevel } from './ledger.js';
 import { runBars } from './kernel.js';
 import type { ResolvedBacktestOptions } from './options.js';
+import { tradingCalendar, type TradingCalendar } from '../data/calendar.js';
+import { SessionCloser, tradingDays } from '../data/sessions.js';
 
 /**
  * Where the kernel writes its per-bar series. Any may be null to skip it but the four the
@@ -68,6 +70,8 @@ export const RETURN = 3;
 export const PREV_EQUITY = 4;
 export const PREV_GROSS = 5;
 export const HAS_PENDING = 6;
+/** The trading day (a day number of the account's calendar) of the last bar. */
+export const LAST_DAY = 7;
 
 /** {@link Simulator.runBars} phases: steps 1–3 of a bar, steps 5–6, or all of it. @internal */
 export const BEGIN = 1;
@@ -106,11 +110,19 @@ export class Simulator {
   readonly pendingTarget: Float64Array;
   readonly previousClose: Float64Array;
   readonly time1 = new Float64Array(1);
+  /** The current bar's trading day (streaming). */
+  readonly day1 = new Float64Array(1);
+  /** The account's calendar: its trading days count the nights borrow is charged for. */
+  readonly calendar: TradingCalendar;
+  /** With flattenAtClose: which bar closes a session (streaming: fed bar by bar). */
+  closer: SessionCloser | null;
+  /** The current bar's close-out flag (streaming; null without flattenAtClose). */
+  readonly closing1: Uint8Array | null;
   readonly flat: Float64Array;
   /** The fill's goal per leg (the accounting kernel's scratch). */
   readonly goal: Float64Array;
-  /** [equity, gross, net, return, previous equity, previous gross, has pending] */
-  readonly state = new Float64Array(7);
+  /** [equity, gross, net, return, previous equity, previous gross, has pending, last day] */
+  readonly state = new Float64Array(8);
   /** Bars processed: an integer field (V8 keeps it unboxed), not a slot of the double state. */
   barsDone = 0;
   ruinFillAt = -1;
@@ -144,6 +156,9 @@ export class Simulator {
     this.atClose = options.execution === 'close';
     this.atNextOpen = options.execution === 'next-open';
     this.grossBasis = options.returns === 'gross';
+    this.calendar = tradingCalendar(options.calendar);
+    this.closer = options.flattenAtClose ? new SessionCloser(this.calendar) : null;
+    this.closing1 = options.flattenAtClose ? new Uint8Array(1) : null;
   }
 
   /**
@@ -159,6 +174,7 @@ export class Simulator {
     this.target = this.flat;
     this.barsDone = 0;
     this.ruinFillAt = -1;
+    if (this.closer !== null) this.closer = new SessionCloser(this.calendar);
   }
 
   /** Number of bars processed so far (the next bar's index). */
@@ -213,13 +229,37 @@ export class Simulator {
   beginBar(): void {
     this.bar.index = this.barsDone;
     this.time1[0] = this.bar.time;
-    this.runBars(0, 1, this.time1, this.bar.close, this.open, this.target, BEGIN, null);
+    this.day1[0] = this.calendar.day(this.bar.time);
+    if (this.closer !== null) this.closing1![0] = this.closer.closes(this.bar.time) ? 1 : 0;
+    this.runBars(
+      0,
+      1,
+      this.time1,
+      this.day1,
+      this.closing1,
+      this.bar.close,
+      this.open,
+      this.target,
+      BEGIN,
+      null,
+    );
   }
 
   /** Steps 5–6 of the bar: fill `target` now or keep it for the next bar, then mark to the close. */
   endBar(target: Float64Array): void {
     this.target = target;
-    this.runBars(0, 1, this.time1, this.bar.close, this.open, target, END, this.record);
+    this.runBars(
+      0,
+      1,
+      this.time1,
+      this.day1,
+      this.closing1,
+      this.bar.close,
+      this.open,
+      target,
+      END,
+      this.record,
+    );
   }
 
   /** {@link runBars} on this simulator. */
@@ -227,14 +267,39 @@ export class Simulator {
     from: number,
     to: number,
     times: Float64Array,
+    days: Float64Array,
+    closing: Uint8Array | null,
     close: Float64Array,
     open: Float64Array | null,
     target: Float64Array,
     phases: number,
     rec: SeriesRecord | null,
   ): void {
-    runBars(this, from, to, times, close, open, target, phases, rec);
+    runBars(this, from, to, times, days, closing, close, open, target, phases, rec);
   }
+
+  /**
+   * The trading days of bars [0, n) of `times` under the account's calendar, in a buffer this
+   * simulator keeps for the next run (grown when too short: no allocation run after run).
+   */
+  daysOf(times: Float64Array, n: number): Float64Array {
+    if (this.days === null || this.days.length < n) this.days = new Float64Array(n);
+    return tradingDays(this.calendar, times, 0, n, this.days);
+  }
+  days: Float64Array | null = null;
+
+  /**
+   * With flattenAtClose, which of bars [0, n) of `times` close their session (1) as a stream of
+   * them would find (data/sessions.ts {@link SessionCloser}); null without it.
+   */
+  closingOf(times: Float64Array, n: number): Uint8Array | null {
+    if (!this.options.flattenAtClose) return null;
+    if (this.closing === null || this.closing.length < n) this.closing = new Uint8Array(n);
+    const closer = new SessionCloser(this.calendar);
+    for (let t = 0; t < n; t++) this.closing[t] = closer.closes(times[t]) ? 1 : 0;
+    return this.closing;
+  }
+  closing: Uint8Array | null = null;
 
   /** Buffers for the metrics' series of a run that records none (at least `m` bars). */
   ownRecord(m: number): SeriesRecord {
@@ -289,6 +354,6 @@ export function runAccount(
   n: number,
   rec: SeriesRecord | null,
 ): void {
-  sim.runBars(0, n, times, close, open, target, WHOLE, rec);
+  sim.runBars(0, n, times, sim.daysOf(times, n), sim.closingOf(times, n), close, open, target, WHOLE, rec);
   sim.markOpenTrade();
 }

@@ -46,6 +46,7 @@ import {
   type DeskAction,
 } from './desk.js';
 import { DayLoss, exposureCuts, OrderGate, type RiskAction } from './gate.js';
+import { tradingCalendar } from '../data/calendar.js';
 import { LiveConfigError } from './errors.js';
 import type { BarRow, EventRow, JournalTrade, OrderRow, SleeveRow } from './journal.js';
 
@@ -90,7 +91,7 @@ export class BookDesk implements Desk {
   /** Every sleeve funded so far, in funding order (released ones included). */
   readonly sleeves: PaperSleeve[] = [];
   readonly identity: unknown;
-  readonly #dayLoss = new DayLoss();
+  readonly #dayLoss: DayLoss;
   readonly #grossBasis: boolean;
   /** The book's limits on one bar (null without limits). */
   readonly #room: BookRoom | null;
@@ -121,6 +122,7 @@ export class BookDesk implements Desk {
     this.#freeCash = capital;
     this.#prevEquity = capital;
     this.#grossBasis = config.options.returns === 'gross';
+    this.#dayLoss = new DayLoss(tradingCalendar(config.options.calendar));
     this.#room = hasLimits(book.limits) ? new BookRoom(book.limits) : null;
     const schedule = book.schedule ?? null;
     this.#schedule = schedule;

@@ -9,6 +9,7 @@ import { CASH } from '../execution/ledger.js';
 import type { Simulator } from '../execution/simulator.js';
 import type { Bar, SignalState, Strategy } from '../strategy/types.js';
 import type { OrdersConfig, RiskConfig } from './config.js';
+import { tradingCalendar, type TradingCalendar } from '../data/calendar.js';
 
 /** One thing the gate did to a target, journaled with the bar and logged. */
 export type RiskAction =
@@ -25,12 +26,6 @@ export type RiskAction =
     }
   | { kind: 'daily-loss'; dayStart: number; equity: number; loss: number; limit: number };
 
-const DAY = 86_400_000;
-
-/**
- * The daily loss limit's state for one account (a strategy's, or a whole book's): the UTC day,
- * its reference equity, and whether the limit has blocked trading for the rest of it.
- */
 /**
  * The risk section's exposure limits, one rule for a single account's gate and a book: when the
  * gross exposure of the targets is above `maxGrossExposure`, every target is scaled to it; then
@@ -70,18 +65,26 @@ export function exposureCuts(
   }
 }
 
+/**
+ * The daily loss limit's state for one account (a strategy's, or a whole book's): the exchange's
+ * trading day (the date in its zone under the run's calendar: New York's for the NYSE, the UTC
+ * date for crypto), its reference equity, and whether the limit has blocked trading for the
+ * rest of it.
+ */
 export class DayLoss {
   #day = NaN;
   #start = NaN;
-  /** Whether the limit has blocked the day (until the next UTC day). */
+  /** Whether the limit has blocked the day (until the next trading day). */
   blocked = false;
 
+  constructor(readonly calendar: TradingCalendar) {}
+
   /**
-   * On the first bar of a new UTC day the reference becomes `previous()`: the equity at the
+   * On the first bar of a new trading day the reference becomes `previous()`: the equity at the
    * previous bar's close (the starting capital on the first bar); the day is unblocked.
    */
   track(time: number, previous: () => number): void {
-    const day = Math.floor(time / DAY);
+    const day = this.calendar.day(time);
     if (day === this.#day) return;
     this.#day = day;
     this.#start = previous();
@@ -118,7 +121,7 @@ export class OrderGate implements Strategy {
    * changes it between {@link propose} and {@link settle} (a book fits it into its limits).
    */
   readonly proposed: Float64Array;
-  readonly #dayLoss = new DayLoss();
+  #dayLoss = new DayLoss(tradingCalendar('nyse'));
 
   constructor(
     readonly inner: Strategy,
@@ -136,13 +139,15 @@ export class OrderGate implements Strategy {
   attach(sim: Simulator): void {
     this.#sim = sim;
     this.ledger = sim.ledger;
+    // the day the loss limit resets on is the account's calendar's trading day
+    this.#dayLoss = new DayLoss(sim.calendar);
   }
 
   get signal(): SignalState {
     return this.inner.signal;
   }
 
-  /** Whether the day's loss limit has blocked trading (until the next UTC day). */
+  /** Whether the day's loss limit has blocked trading (until the next trading day). */
   get dayBlocked(): boolean {
     return this.#dayLoss.blocked;
   }
@@ -245,7 +250,7 @@ export class OrderGate implements Strategy {
 
   /**
    * The equity marked at this bar's close, before this bar's own fills; on the first bar of a new
-   * UTC day it becomes the day's reference (the equity at the previous bar's close, the starting
+   * trading day it becomes the day's reference (the equity at the previous bar's close, the starting
    * capital on the first bar).
    */
   #trackDay(bar: Bar): number {

@@ -17,6 +17,8 @@ import { coint } from '../stats/coint.js';
 import { halfLife } from '../stats/halflife.js';
 import { olsBeta } from '../stats/spread.js';
 import { warmupBars, type StrategySpec } from '../strategy/spec.js';
+import { tradingCalendar } from '../data/calendar.js';
+import { tradingDays } from '../data/sessions.js';
 import { fitsPairKernel, kalmanPairMetrics, KERNEL_SCRATCH_PER_BAR } from './pairKernel.js';
 import type { Universe } from './universe.js';
 
@@ -94,6 +96,9 @@ export class PairEvaluator {
   readonly #yo: Float64Array;
   readonly #xo: Float64Array;
   readonly #t: Float64Array;
+  readonly #d: Float64Array;
+  /** Each bar's trading day under the run's calendar (borrow counts the nights between them). */
+  readonly #days: Float64Array;
   // scratch: the half-life screen's spread, then the kernel's (KERNEL_SCRATCH_PER_BAR doubles a bar)
   readonly #scratch: Float64Array;
   readonly #fused: boolean[];
@@ -128,8 +133,11 @@ export class PairEvaluator {
     this.#yo = f();
     this.#xo = f();
     this.#t = f();
+    this.#d = f();
+    this.#days = tradingDays(tradingCalendar(ctx.options.calendar), u.times, 0, n, f());
     this.#scratch = new Float64Array(KERNEL_SCRATCH_PER_BAR * n);
-    this.#fused = ctx.specs.map((s) => fitsPairKernel(s));
+    // the fused kernel has no session close-out: flattening runs through backtest()
+    this.#fused = ctx.specs.map((s) => fitsPairKernel(s) && !ctx.options.flattenAtClose);
   }
 
   /** Evaluates jobs [from, to) of `jobs` into `out` (ROW numbers each, from `out`'s start). */
@@ -150,7 +158,7 @@ export class PairEvaluator {
     const endArg = jobs[k * JOB + 4];
     for (let i = 0; i < ROW; i++) out[o + i] = NaN;
     // the overlap: bars where both legs have a close (what an inner alignFrames keeps)
-    let y: Float64Array, x: Float64Array, times: Float64Array;
+    let y: Float64Array, x: Float64Array, times: Float64Array, days: Float64Array;
     let yo: Float64Array | null = null,
       xo: Float64Array | null = null;
     const open = u.open;
@@ -160,6 +168,7 @@ export class PairEvaluator {
       y = u.close.subarray(a * n + lo, a * n + hi);
       x = u.close.subarray(b * n + lo, b * n + hi);
       times = u.times.subarray(lo, hi);
+      days = this.#days.subarray(lo, hi);
       if (open !== null) {
         yo = open.subarray(a * n + lo, a * n + hi);
         xo = open.subarray(b * n + lo, b * n + hi);
@@ -174,6 +183,7 @@ export class PairEvaluator {
         this.#y[m] = py;
         this.#x[m] = px;
         this.#t[m] = u.times[t];
+        this.#d[m] = this.#days[t];
         if (open !== null) {
           this.#yo[m] = open[a * n + t];
           this.#xo[m] = open[b * n + t];
@@ -183,6 +193,7 @@ export class PairEvaluator {
       y = this.#y.subarray(0, m);
       x = this.#x.subarray(0, m);
       times = this.#t.subarray(0, m);
+      days = this.#d.subarray(0, m);
       if (open !== null) {
         yo = this.#yo.subarray(0, m);
         xo = this.#xo.subarray(0, m);
@@ -194,6 +205,7 @@ export class PairEvaluator {
       y = y.subarray(start, end);
       x = x.subarray(start, end);
       times = times.subarray(start, end);
+      days = days.subarray(start, end);
       if (yo !== null) {
         yo = yo.subarray(start, end);
         xo = xo!.subarray(start, end);
@@ -263,7 +275,7 @@ export class PairEvaluator {
     out[o + R_STATUS] = 0;
     if (this.#fused[specIndex]) {
       // the kernel writes the ruin bar after the metrics, at R_RUIN: made a time here
-      kalmanPairMetrics(spec, ctx.options, y, x, yo, xo, m, this.#scratch, out, o + R_METRICS);
+      kalmanPairMetrics(spec, ctx.options, y, x, yo, xo, days, m, this.#scratch, out, o + R_METRICS);
       const ruinBar = out[o + R_RUIN];
       out[o + R_RUIN] = ruinBar >= 0 ? times[ruinBar] : NaN;
       return;

@@ -25,6 +25,8 @@
  */
 import { isKalmanPair } from '../backtest/targets.js';
 import { costRates } from '../execution/costs.js';
+import { tradingCalendar } from '../data/calendar.js';
+import { tradingDays } from '../data/sessions.js';
 import { tf } from '../strategy/spread.js';
 import {
   finishMetrics,
@@ -55,6 +57,7 @@ export const KERNEL_SCRATCH_PER_BAR = 3;
  * (`backtest().ruinBar`: −1 when the account was not ruined) to `out[o + 13]`.
  *
  * @param yo,xo the legs' opens (read only for `execution: 'next-open'`; may be null otherwise)
+ * @param days each bar's trading day under `opts.calendar` (data/sessions.ts `tradingDays`)
  * @param scratch at least {@link KERNEL_SCRATCH_PER_BAR}·n doubles, overwritten (the per-bar
  *   returns; log prices)
  */
@@ -65,6 +68,7 @@ export function kalmanPairMetrics(
   xc: Float64Array,
   yo: Float64Array | null,
   xo: Float64Array | null,
+  days: Float64Array,
   n: number,
   scratch: Float64Array,
   out: Float64Array,
@@ -99,6 +103,7 @@ export function kalmanPairMetrics(
     xf,
     nextOpen ? yo! : yc,
     nextOpen ? xo! : xc,
+    days,
     n,
     returns,
   );
@@ -146,6 +151,8 @@ function warmUp(spec: StrategySpec, opts: ResolvedBacktestOptions, bit: number):
   const x = new Float64Array(n);
   const scratch = new Float64Array(KERNEL_SCRATCH_PER_BAR * n);
   const out = new Float64Array(KERNEL_OUT);
+  // trading days: five a week, then a weekend (three nights), so the borrow's branch is taken
+  const d = Float64Array.from({ length: n }, (_, t) => t + 2 * Math.floor(t / 5));
   let seed = 7;
   for (let t = 0; t < n; t++) {
     seed = (seed * 48271) % 2147483647;
@@ -175,8 +182,8 @@ function warmUp(spec: StrategySpec, opts: ResolvedBacktestOptions, bit: number):
       riskFreeRate: 0.01,
       costs: { commissionBps: 1, commissionPerShare: 0.005, minCommission: 1, slippageBps: 5, borrowBps: 50 },
     } as ResolvedBacktestOptions;
-    kalmanPairMetrics(s, o, y, x, x, y, n, scratch, out, 0);
-    kalmanPairMetrics(s, o, hugeY, hugeX, x, y, n, scratch, out, 0);
+    kalmanPairMetrics(s, o, y, x, x, y, d, n, scratch, out, 0);
+    kalmanPairMetrics(s, o, hugeY, hugeX, x, y, d, n, scratch, out, 0);
     // ruin, so that the liquidation and the bars after it are compiled from real feedback: by a
     // commission of 30 % of the notional (after a few dozen bars, with the rule that trades; a
     // ruin on the first bars made V8 compile a slower loop), and by the first adverse move of
@@ -195,12 +202,13 @@ function warmUp(spec: StrategySpec, opts: ResolvedBacktestOptions, bit: number):
     ];
     for (const r of ruinous)
       for (const ys of [y, mirrored, x])
-        for (const xs of [x, y]) if (ys !== xs) kalmanPairMetrics(s, r, ys, xs, xs, ys, n, scratch, out, 0);
+        for (const xs of [x, y])
+          if (ys !== xs) kalmanPairMetrics(s, r, ys, xs, xs, ys, d, n, scratch, out, 0);
     // and ruined holding one leg only: with no initial covariance the hedge ratio is 0 on the
     // first bar, so a position taken then has no second leg
     const unhedged = { ...s, spread: { ...s.spread, initialCovariance: 0 } } as StrategySpec;
-    kalmanPairMetrics(unhedged, ruinous[1], y, x, x, y, n, scratch, out, 0);
-    kalmanPairMetrics(unhedged, ruinous[1], mirrored, x, x, mirrored, n, scratch, out, 0);
+    kalmanPairMetrics(unhedged, ruinous[1], y, x, x, y, d, n, scratch, out, 0);
+    kalmanPairMetrics(unhedged, ruinous[1], mirrored, x, x, mirrored, d, n, scratch, out, 0);
   }
 }
 
@@ -215,10 +223,24 @@ export function kalmanPairMetricsObject(
   xc: Float64Array,
   yo: Float64Array | null,
   xo: Float64Array | null,
+  times: Float64Array,
 ): Metrics & { ruinBar: number } {
   const n = yc.length;
   const row = new Float64Array(KERNEL_OUT);
-  kalmanPairMetrics(spec, opts, yc, xc, yo, xo, n, new Float64Array(KERNEL_SCRATCH_PER_BAR * n), row, 0);
+  const days = tradingDays(tradingCalendar(opts.calendar), times, 0, n, new Float64Array(n));
+  kalmanPairMetrics(
+    spec,
+    opts,
+    yc,
+    xc,
+    yo,
+    xo,
+    days,
+    n,
+    new Float64Array(KERNEL_SCRATCH_PER_BAR * n),
+    row,
+    0,
+  );
   const metrics = { ruinBar: row[KERNEL_METRICS] } as Metrics & { ruinBar: number };
   METRIC_NAMES.forEach((name, i) => (metrics[name] = row[i]));
   return metrics;

@@ -42,7 +42,8 @@ export const PARAMS = PAIR_STRATEGY_PARAMS + 3;
  * `rates` (strategy/pairParams.ts, then the slots above): the trades into `acc` as they close, each bar's terms of the metric sums into `acc`,
  * the per-bar returns into `returns` (for their variance). The filter
  * takes `yf`, `xf` (the closes, or their logs); `yo`, `xo` are the fill prices of a pending
- * target (the opens for next-open, the closes otherwise). Returns the ruin bar (−1: none).
+ * target (the opens for next-open, the closes otherwise); `days` each bar's trading day (the
+ * nights between two are what short borrow is charged for). Returns the ruin bar (−1: none).
  */
 export function pairLoop(
   prm: Float64Array,
@@ -54,6 +55,7 @@ export function pairLoop(
   xf: Float64Array,
   yo: Float64Array,
   xo: Float64Array,
+  days: Float64Array,
   n: number,
   returns: Float64Array,
 ): number {
@@ -84,12 +86,13 @@ export function pairLoop(
   const atClose = prm[P_MODE] === 0;
   const grossBasis = prm[P_GROSS] !== 0;
   const slip = rates.slip;
-  const borrowRate = rates.borrowPerBar;
+  const borrowRate = rates.borrowPerNight;
   // the account
   let pos0 = 0;
   let pos1 = 0;
   let prevY = 0;
   let prevX = 0;
+  let lastDay = 0;
   let pend0 = 0;
   let pend1 = 0;
   let goal0 = 0;
@@ -218,11 +221,12 @@ export function pairLoop(
       fillGross = 0;
       notional = 0;
       if (t > 0) {
-        if (short && borrowRate !== 0) {
+        const nights = days[t] - lastDay;
+        if (short && borrowRate !== 0 && nights > 0) {
           let shortValue = 0;
           if (pos0 < 0) shortValue -= pos0 * prevY;
           if (pos1 < 0) shortValue -= pos1 * prevX;
-          const fee = shortValue * borrowRate;
+          const fee = shortValue * borrowRate * nights;
           cash -= fee;
           pnl -= fee;
           if (inTrade) tradeCash -= fee;
@@ -241,7 +245,7 @@ export function pairLoop(
       if (tg1 !== pos1) kind = 2;
     }
     // @fuse fill: src/execution/kernel.ts, region 'fill'
-    if (kind !== 0 && kind !== 4) {
+    if (kind !== 0 && kind !== 5) {
       let dirBefore = 0;
       let dirAfter = 0;
       {
@@ -353,6 +357,7 @@ export function pairLoop(
       gross += v < 0 ? -v : v;
       prevX = cx;
     }
+    lastDay = days[t];
     eq = cash + value;
     const ruinNow = eq <= 0;
     // a ruin leaves the loop: its code and state stay out of the live account's bars
@@ -395,11 +400,11 @@ export function pairLoop(
     ruinBar = t;
     hasPending = false;
     r = -1;
-    kind = 4;
-    if (pos0 !== 0) kind = 3;
-    if (pos1 !== 0) kind = 3;
+    kind = 5;
+    if (pos0 !== 0) kind = 4;
+    if (pos1 !== 0) kind = 4;
     // @fuse fill-ruined: src/execution/kernel.ts, region 'fill'
-    if (kind !== 0 && kind !== 4) {
+    if (kind !== 0 && kind !== 5) {
       let dirBefore = 0;
       let dirAfter = 0;
       {
@@ -525,11 +530,12 @@ export function pairLoop(
         fillGross = 0;
         notional = 0;
         if (t > 0) {
-          if (short && borrowRate !== 0) {
+          const nights = days[t] - lastDay;
+          if (short && borrowRate !== 0 && nights > 0) {
             let shortValue = 0;
             if (pos0 < 0) shortValue -= pos0 * prevY;
             if (pos1 < 0) shortValue -= pos1 * prevX;
-            const fee = shortValue * borrowRate;
+            const fee = shortValue * borrowRate * nights;
             cash -= fee;
             pnl -= fee;
             if (inTrade) tradeCash -= fee;
@@ -545,7 +551,7 @@ export function pairLoop(
         kind = 1;
       } else;
       // @fuse fill-ruined: src/execution/kernel.ts, region 'fill'
-      if (kind !== 0 && kind !== 4) {
+      if (kind !== 0 && kind !== 5) {
         let dirBefore = 0;
         let dirAfter = 0;
         {
@@ -649,6 +655,7 @@ export function pairLoop(
         gross += v < 0 ? -v : v;
         prevX = cx;
       }
+      lastDay = days[t];
       eq = cash + value;
       const ruinNow = false;
       // @fuse bar-return: src/execution/kernel.ts, region 'bar-return'

@@ -24,7 +24,9 @@ export type FlagValue =
   /** A bar: its index or an ISO date. */
   | { kind: 'bar' }
   /** A positive number, or `none` (null: no limit). */
-  | { kind: 'number-or-none' };
+  | { kind: 'number-or-none' }
+  /** A flag without a value: given, it sets `true`. */
+  | { kind: 'switch' };
 
 /** One run-spec parameter: where it lives in the spec, its flag, and its name in a sweep grid. */
 export interface ParameterRow {

@@ -39,7 +39,7 @@ describe('costs are charged as documented', () => {
     commissionPerShare: 0.01,
     minCommission: 1,
     slippageBps: 20,
-    borrowBps: 252,
+    borrowBps: 360, // 1 bp a night
   };
   const r = backtest(frame, new Scripted([[10], [10], [-5], [0]]), {
     execution: 'close',
@@ -57,8 +57,9 @@ describe('costs are charged as documented', () => {
     [1.1, 1.665, 1].forEach((c, i) => expect(r.fills.commission[i]).toBeCloseTo(c, 12));
   });
 
-  it('charges borrow on the short value held overnight, per bar', () => {
-    // short 5 shares held from close 2 (101) to bar 3: 505 · 252 bps / 252 = 0.0505
+  it('charges borrow on the short value for each night held', () => {
+    // short 5 shares held from close 2 (101, on 2020-01-04) to bar 3 (2020-01-05): one night,
+    // 505 · 360 bps / 360 = 0.0505
     expect(r.costs.borrow).toBeCloseTo(0.0505, 12);
     expect(r.costs.commission).toBeCloseTo(3.765, 12);
     expect(r.costs.slippage).toBeCloseTo(2 + 3.03 + 0.99, 12);
@@ -116,18 +117,55 @@ describe('execution timing', () => {
     expect(Array.from(nextOpen.positions)).toEqual([0, 1, 1]);
   });
 
-  it('charges borrow only on positions held overnight', () => {
+  it('charges borrow for each night held: a Friday-to-Monday hold is three nights', () => {
+    // Thursday 2 January 2020, Friday 3, Monday 6, Tuesday 7
     const f = new PriceFrame({
-      times: days(4).map((d) => Date.parse(d)),
+      times: ['2020-01-02', '2020-01-03', '2020-01-06', '2020-01-07'].map((d) => Date.parse(d)),
       columns: {
         A: { open: Float64Array.of(10, 11, 12, 13), close: Float64Array.of(10.5, 11.5, 12.5, 13.5) },
       },
     });
-    const costs = { ...zero, borrowBps: 252 }; // 1 bp a bar
+    const costs = { ...zero, borrowBps: 360 }; // 1 bp a night (the annual rate / 360)
     const r = backtest(f, new Scripted([[-10], [-10], [0], [0]]), { execution: 'next-open', costs });
-    // short from the open of bar 1 to the open of bar 3: held overnight after closes 1 and 2
+    // short 10 from Friday's open to Tuesday's open: Friday's close (11.5) held three nights to
+    // Monday, Monday's close (12.5) one night to Tuesday
     expect(Array.from(r.fills.bar)).toEqual([1, 3]);
-    expect(r.costs.borrow).toBeCloseTo(10 * (11.5 + 12.5) * 1e-4, 14);
+    expect(r.costs.borrow).toBeCloseTo(10 * 11.5 * 3e-4 + 10 * 12.5 * 1e-4, 14);
+    expect(r.costs.borrow).toBeCloseTo(0.047, 14);
+    // the same hold on the crypto calendar and on intraday bars: nights are UTC days on the one,
+    // and bars within one day hold no night
+    const crypto = backtest(f, new Scripted([[-10], [-10], [0], [0]]), {
+      execution: 'next-open',
+      costs,
+      calendar: 'crypto',
+    });
+    expect(crypto.costs.borrow).toBeCloseTo(0.047, 14);
+  });
+
+  it('charges no borrow between bars of one trading day, and a night across New York midnight', () => {
+    // New York (EST, UTC−5): 10:00, 15:00 and 23:30 on Tuesday 7 January 2020, 00:30 on Wednesday
+    const times = [
+      Date.UTC(2020, 0, 7, 15, 0),
+      Date.UTC(2020, 0, 7, 20, 0),
+      Date.UTC(2020, 0, 8, 4, 30),
+      Date.UTC(2020, 0, 8, 5, 30),
+    ];
+    const f = new PriceFrame({
+      times,
+      columns: { A: { open: Float64Array.of(10, 10, 10, 10), close: Float64Array.of(20, 20, 20, 20) } },
+    });
+    const costs = { ...zero, borrowBps: 360 };
+    const r = backtest(f, new Scripted([[-10], [-10], [-10], [-10]]), { execution: 'close', costs });
+    // short from the first bar: 10:00 → 15:00 → 23:30 on one New York date, then 00:30 the next
+    expect(r.costs.borrow).toBeCloseTo(10 * 20 * 1e-4, 14);
+    // on the crypto calendar (UTC days) the night falls between 20:00 and 04:30 UTC instead
+    const utc = backtest(f, new Scripted([[-10], [-10], [-10], [-10]]), {
+      execution: 'close',
+      costs,
+      calendar: 'crypto',
+    });
+    expect(utc.costs.borrow).toBeCloseTo(10 * 20 * 1e-4, 14);
+    expect(Array.from(utc.cash)).not.toEqual(Array.from(r.cash));
   });
 
   it('defaults to next-open with non-zero costs', () => {

@@ -39,6 +39,7 @@ function both(frame: PriceFrame, strategy: StrategyInput, options: BacktestOptio
     frame.get(xs, 'close'),
     withOpen ? frame.get(ys, 'open') : null,
     withOpen ? frame.get(xs, 'open') : null,
+    frame.times,
   );
   const reference = backtest(frame, spec, { ...options, symbols: [ys, xs] });
   // the ruin bar too (−1 when the account survived)
