@@ -15,6 +15,7 @@
  * sent twice.
  */
 import { existsSync } from 'node:fs';
+import { backtestOptionsSchema } from '../execution/options.js';
 import type { Simulator } from '../execution/simulator.js';
 import type { Strategy } from '../strategy/types.js';
 import type { AssembledBar, BarAssembler } from './assembler.js';
@@ -88,6 +89,21 @@ export interface BarOutcome {
 }
 
 const sameConfig = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * A journal's recorded identity with the execution options this kalrev has and the journal's
+ * does not filled in at their defaults, in this kalrev's order: an older journal is the same
+ * run (its replay then checks that it still accounts to what was recorded).
+ */
+function withCurrentDefaults(recorded: unknown): unknown {
+  const r = recorded as { options?: Record<string, unknown> } | null;
+  if (r === null || typeof r !== 'object' || typeof r.options !== 'object' || r.options === null)
+    return recorded;
+  const parsed = backtestOptionsSchema.safeParse(r.options);
+  if (!parsed.success) return recorded;
+  const { symbols, ...rest } = parsed.data;
+  return { ...r, options: symbols === undefined ? rest : { symbols, ...rest } };
+}
 
 /**
  * Trades a strategy (or a book of pair sleeves, `config.book`) bar by bar: decides with the
@@ -223,7 +239,7 @@ export class PaperRunner {
       j.setMeta('created', String(this.clock()));
       return;
     }
-    if (!sameConfig(JSON.parse(recorded), mine))
+    if (!sameConfig(withCurrentDefaults(JSON.parse(recorded)), mine))
       throw new JournalError(
         j.file,
         `the journal belongs to another run (${this.config.book ? 'pairs, weights, ' : ''}symbols, strategy or execution/costs differ from this configuration); use a new --state file`,

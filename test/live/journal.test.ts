@@ -345,4 +345,32 @@ describe('configuration changes between runs', () => {
       JournalError,
     );
   });
+
+  it('a journal written before an execution option existed resumes: the option at its default is the same run', async () => {
+    const { state } = await journal(base(), 40);
+    // the recorded identity as a kalrev without the calendar and flatten-at-close options wrote it
+    const db = new Database(state);
+    const cfg = JSON.parse(
+      (db.prepare("SELECT value FROM meta WHERE key = 'config'").get() as { value: string }).value,
+    );
+    expect(cfg.options).toMatchObject({ calendar: 'nyse', flattenAtClose: false });
+    delete cfg.options.calendar;
+    delete cfg.options.flattenAtClose;
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'config'").run(JSON.stringify(cfg));
+    db.close();
+    const whole = await journal(base(), 60);
+    const again = await journal(base(), 60, state, 40);
+    const rows = (f: string) => {
+      const j = new Journal(f, { readonly: true });
+      const out = [...j.bars()].map((b) => [b.equity, b.positions]);
+      j.close();
+      return out;
+    };
+    expect(again.lines.find((l) => l.event === 'restored')).toMatchObject({ bars: 40 });
+    expect(rows(state)).toEqual(rows(whole.state));
+    // a changed option still makes it another run
+    expect(() =>
+      session(base({ options: { execution: 'close', calendar: 'crypto' } }), 'stdin', { state }),
+    ).toThrow(JournalError);
+  });
 });
