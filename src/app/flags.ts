@@ -159,7 +159,7 @@ export const SPEC_PARAMETERS: readonly SpecParameter[] = [
     arg: '<hours>',
     value: { kind: 'choice', choices: SESSION_HOURS },
     help: "bars kept: all (default) or rth, the calendar's regular trading hours",
-    commands: ['backtest', 'scan', 'sweep', 'portfolio'],
+    commands: ['backtest', 'scan', 'sweep', 'portfolio', 'paper'],
   },
   {
     path: 'options.flattenAtClose',

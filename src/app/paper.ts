@@ -144,10 +144,6 @@ async function selectOnWindow(
  */
 export function paperConfig(spec: RunSpec, input: Record<string, unknown>, source?: string): PaperConfig {
   const at = source ? `${source}: ` : '';
-  if (spec.session === 'rth')
-    throw new ConfigError(
-      `${at}session: paper trading trades every bar its feed gives; the regular-hours filter applies to backtests, scans and portfolios (give a feed of regular-hours bars)`,
-    );
   if (spec.options.flattenAtClose && spec.options.execution !== 'close')
     throw new ConfigError(
       `${at}options.flattenAtClose: paper trading flattens at the close with execution 'close' only (the venue fills a close-out at the bar's close); this run's execution is '${spec.options.execution}'`,
@@ -162,6 +158,7 @@ export function paperConfig(spec: RunSpec, input: Record<string, unknown>, sourc
       orders: spec.orders ?? ordersSchema.parse({}),
       risk: spec.risk ?? riskSchema.parse({}),
       pairing: spec.pairing ?? pairingSchema.parse({}),
+      ...(spec.session === 'rth' ? { session: 'rth' as const } : {}),
       book,
       input,
     };
@@ -186,6 +183,7 @@ export function paperConfig(spec: RunSpec, input: Record<string, unknown>, sourc
     orders: spec.orders ?? ordersSchema.parse({}),
     risk: spec.risk ?? riskSchema.parse({}),
     pairing: spec.pairing ?? pairingSchema.parse({}),
+    ...(spec.session === 'rth' ? { session: 'rth' as const } : {}),
     input,
   };
 }

@@ -127,6 +127,8 @@ export interface PaperConfig {
   orders: OrdersConfig;
   risk: RiskConfig;
   pairing: PairingConfig;
+  /** `'rth'`: only bars in the regular trading hours of `options.calendar` are traded; the others are passed over. */
+  session?: 'rth';
   /**
    * A book of pair sleeves (a run spec's `portfolio.pairs`): each sleeve trades `strategy` on its
    * pair with its share of `options.capital`; the risk limits apply to the whole book.

@@ -16,6 +16,8 @@
  */
 import { existsSync } from 'node:fs';
 import { backtestOptionsSchema } from '../execution/options.js';
+import { tradingCalendar, type TradingCalendar } from '../data/calendar.js';
+import { inRegularHours } from '../data/sessions.js';
 import type { Simulator } from '../execution/simulator.js';
 import type { Strategy } from '../strategy/types.js';
 import type { AssembledBar, BarAssembler } from './assembler.js';
@@ -136,6 +138,9 @@ export class PaperRunner {
   #stopped = false;
   #lastReceived = NaN;
   #staleLogged = false;
+  /** The calendar of `session: 'rth'` (null: every bar is traded). */
+  readonly #calendar: TradingCalendar | null;
+  #outside = 0;
   /** The reconciliation run when the broker's connection came back between bars. */
   #reconciling: Promise<void> | null = null;
   /** Its failure (a halt), thrown by the next bar or at the end of the run. */
@@ -151,6 +156,7 @@ export class PaperRunner {
     this.clock = options.clock ?? Date.now;
     this.hooks = options.hooks ?? {};
     this.replay = options.replay ?? false;
+    this.#calendar = config.session === 'rth' ? tradingCalendar(config.options.calendar) : null;
     this.desk = config.book !== undefined ? new BookDesk(config) : new StrategyDesk(config);
     broker.onUpdate((state) => this.#onUpdate(state));
     broker.onConnection?.((e) => this.#onConnection(e));
@@ -600,7 +606,7 @@ export class PaperRunner {
   warmup(bar: AssembledBar): void {
     if (this.desk.liveBars > 0)
       throw new JournalError(this.journal.file, 'warm-up bars must come before the first live bar');
-    if (bar.time <= this.#lastTime) return;
+    if (bar.time <= this.#lastTime || this.#outsideSession(bar)) return;
     const sleeves = this.desk.warmup(this.#seq, bar.time, bar.close, bar.open);
     this.journal.recordBar(
       {
@@ -631,6 +637,26 @@ export class PaperRunner {
     );
     this.#seq++;
     this.#lastTime = bar.time;
+  }
+
+  /**
+   * With `session: 'rth'`, whether a bar falls outside the calendar's regular trading hours; it
+   * is passed over as a backtest's regular-hours filter drops it. A stream's bars are intraday
+   * bars stamped at their start (a daily feed needs no filter: each of its bars is a session).
+   */
+  #outsideSession(bar: AssembledBar): boolean {
+    if (this.#calendar === null || inRegularHours(this.#calendar, bar.time, false)) return false;
+    this.#outside++;
+    this.logger.debug(
+      { event: 'outside-session', barTime: bar.time },
+      'bar outside regular hours: passed over',
+    );
+    return true;
+  }
+
+  /** Bars passed over as outside regular trading hours (`session: 'rth'`). */
+  get outsideSession(): number {
+    return this.#outside;
   }
 
   /** Throws the kill switch: the next bar flattens, and the run stops once flat. */
@@ -687,6 +713,7 @@ export class PaperRunner {
       this.logger.debug({ event: 'already-processed', barTime: bar.time }, 'bar already journaled');
       return null;
     }
+    if (this.#outsideSession(bar)) return null;
     await this.start();
     if (!this.#connected) await this.#nextReconnect();
     await this.reconcile('bar');

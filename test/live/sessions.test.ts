@@ -9,7 +9,7 @@ import type { PaperConfigInput } from '../../src/app/paper.js';
 import { backtest } from '../../src/app/backtest.js';
 import { DayLoss } from '../../src/live/gate.js';
 import { journalToBacktestResult } from '../../src/live/report.js';
-import { inRegularHours } from '../../src/data/sessions.js';
+import { inRegularHours, regularHours } from '../../src/data/sessions.js';
 import { readLongCsvSync, tradingCalendar } from '../../src/data/index.js';
 import { wideFrame } from '../backtest/load.js';
 import { intradayPairCsv } from '../backtest/intraday.js';
@@ -153,12 +153,34 @@ describe('flattening at the close in a paper replay', () => {
     ).toThrow("options.flattenAtClose: paper trading flattens at the close with execution 'close' only");
   });
 
-  it('a paper run refuses the regular-hours filter rather than ignore it', () => {
-    expect(() =>
-      session(
-        { preset: 'kalman-pair', symbols: ['Y', 'X'], session: 'rth', options: { execution: 'close' } },
-        'stdin',
-      ),
-    ).toThrow('session: paper trading trades every bar its feed gives');
+  it('with the regular-hours filter, trades the bars a backtest of the filtered data trades', async () => {
+    const nyse = tradingCalendar('nyse');
+    // every hour of the day and night, weekends and the Good Friday holiday included
+    const file = intradayPairCsv('2024-03-04', '2024-04-06');
+    const config = {
+      preset: 'kalman-pair',
+      symbols: ['Y', 'X'],
+      session: 'rth',
+      strategy: { rule: { entryZ: 0.5, exitZ: 0 } },
+      options: { execution: 'close' },
+    } as PaperConfigInput;
+    const s = session(config, `csv:${file}`);
+    await s.run();
+    const outside = s.runner.outsideSession;
+    s.close();
+    const all = readLongCsvSync(file).frame;
+    const kept = regularHours(all, nyse).frame;
+    expect(outside).toBe(all.length - kept.length);
+    expect(outside).toBeGreaterThan(kept.length);
+    const live = journalToBacktestResult(s.state);
+    const bt = backtest(
+      kept,
+      { preset: 'kalman-pair', rule: { entryZ: 0.5, exitZ: 0 } },
+      { symbols: ['Y', 'X'], execution: 'close' },
+    );
+    expect(bt.trades.length).toBeGreaterThan(20);
+    expect(Array.from(live.times)).toEqual(Array.from(kept.times));
+    expect(live.fills).toEqual(bt.fills);
+    expect(Array.from(live.equity)).toEqual(Array.from(bt.equity));
   });
 });
