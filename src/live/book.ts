@@ -47,7 +47,7 @@ import {
 } from './desk.js';
 import { DayLoss, exposureCuts, OrderGate, type RiskAction } from './gate.js';
 import { tradingCalendar } from '../data/calendar.js';
-import { LiveConfigError } from './errors.js';
+import { LiveConfigError, ReplayError } from './errors.js';
 import type { BarRow, EventRow, JournalTrade, OrderRow, SleeveRow } from './journal.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -286,7 +286,9 @@ export class BookDesk implements Desk {
     } else {
       const selection = this.#selections.get(seq);
       if (selection === undefined)
-        throw new Error(`bar ${seq} starts a selection the book has not made (prepare it first)`);
+        throw events === null
+          ? new ReplayError(`bar ${seq} starts a selection the journal holds no 'selection' event for`)
+          : new Error(`bar ${seq} starts a selection the book has not made (prepare it first)`);
       events?.push({ time, at: now, kind: 'selection', detail: { seq, ...selection } });
       const held = new Set(selection.pairs.map(pairKey));
       const open = new Set<string>();
@@ -424,7 +426,7 @@ export class BookDesk implements Desk {
     const active = this.#active();
     for (const s of active) {
       const target = sleeves.find((r) => r.sleeve === s.index)?.target ?? null;
-      if (target === null) throw new Error(`bar ${row.seq} has no row for sleeve ${s.index}`);
+      if (target === null) throw new ReplayError(`bar ${row.seq} has no row for sleeve ${s.index}`);
       loadBar(s.sim, row.time, row.close, row.open, s.legs);
       s.gate.replay = target;
       s.sim.beginBar();

@@ -105,7 +105,10 @@ export type BookSchedule =
 
 /** A book of pair sleeves traded in one account: every sleeve runs the run's strategy on its pair. */
 export interface BookConfig {
-  /** Fixed pairs (a walk-forward book: none; its sleeves come from its selections). */
+  /**
+   * Fixed pairs (a walk-forward book: none; its sleeves come from its selections). With an
+   * inverse-vol schedule their weights are set when the window has been read (given as 0).
+   */
   sleeves: SleeveConfig[];
   /** The book's limits (`kalrev portfolio`'s), fitted on every bar as the backtest fits them. */
   limits?: BookLimits;

@@ -48,6 +48,14 @@ export class JournalError extends KalrevError {
 }
 
 /**
+ * A journaled bar cannot be replayed into a desk: a row or event it needs is missing (the runner
+ * names the journal's file: {@link JournalError}).
+ */
+export class ReplayError extends KalrevError {
+  override name = 'ReplayError';
+}
+
+/**
  * The journal's file is damaged (not a SQLite database, pages that fail SQLite's check) or its
  * rows no longer match their checksum chain (edited outside kalrev). Never repaired silently:
  * the run refuses to start on it.

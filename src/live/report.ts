@@ -281,7 +281,12 @@ export function readStatus(j: Journal, now: number): LiveStatus {
     capital: cfg.options.capital,
     pnl: equity - cfg.options.capital,
     ...(cfg.book !== undefined
-      ? { book: cfg.schedule !== undefined ? scheduledBookStatus(j) : bookStatus(j, cfg, cfg.book) }
+      ? {
+          book:
+            cfg.schedule !== undefined
+              ? scheduledBookStatus(j, cfg.options.capital)
+              : bookStatus(j, cfg, cfg.book),
+        }
       : {}),
     orders: {
       total: j.count('orders'),
@@ -337,12 +342,12 @@ function bookStatus(j: Journal, cfg: RecordedConfig, sleeves: SleeveConfig[]): L
  * funded (event `sleeve-start`), at its last bar in the book; the free cash as the book keeps
  * it (its fundings out, its released sleeves' equity back, in the order they happened).
  */
-function scheduledBookStatus(j: Journal): LiveStatus['book'] {
+function scheduledBookStatus(j: Journal, capital: number): LiveStatus['book'] {
   const last = new Map<number, { equity: number; positions: number[] }>();
   for (const rows of j.sleeveBars().values())
     for (const r of rows)
       if (r.equity !== null) last.set(r.sleeve, { equity: r.equity, positions: r.positions! });
-  let freeCash = Number(JSON.parse(j.getMeta('config')!).options.capital);
+  let freeCash = capital;
   const sleeves: SleeveStatus[] = [];
   for (const e of j.events()) {
     if (e.kind === 'sleeve-start') {

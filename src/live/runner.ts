@@ -34,7 +34,7 @@ import {
 import type { PaperConfig } from './config.js';
 import { BookDesk } from './book.js';
 import { StrategyDesk, type Desk, type DeskAction } from './desk.js';
-import { BrokerMismatchError, JournalError } from './errors.js';
+import { BrokerMismatchError, JournalError, ReplayError } from './errors.js';
 import type { Feed } from './feeds.js';
 import type { OrderGate } from './gate.js';
 import { isoTime, type FillRow, type Journal, type OrderRow } from './journal.js';
@@ -259,7 +259,12 @@ export class PaperRunner {
     for (const row of j.bars()) {
       if (row.phase === 'warmup') desk.warmup(this.#seq, row.time, row.close, row.open);
       else {
-        desk.replay(row, sleeves.get(row.seq) ?? []);
+        try {
+          desk.replay(row, sleeves.get(row.seq) ?? []);
+        } catch (e) {
+          if (e instanceof ReplayError) throw new JournalError(j.file, e.message);
+          throw e;
+        }
         if (Array.isArray(row.decision) && row.decision.some((a: DeskAction) => a.kind === 'daily-loss'))
           desk.blockDay();
         live++;

@@ -10,6 +10,8 @@ import { portfolioRun, type PortfolioRun } from '../../src/app/portfolio.js';
 import type { PaperConfigInput } from '../../src/app/paper.js';
 import type { AssembledBar } from '../../src/live/assembler.js';
 import type { BookDesk } from '../../src/live/book.js';
+import Database from 'better-sqlite3';
+import { JournalError } from '../../src/live/errors.js';
 import { Journal, type FillRow } from '../../src/live/journal.js';
 import { journalStatus } from '../../src/live/report.js';
 import { barsOf, bookCsv, PAIRS } from './bookData.js';
@@ -206,6 +208,22 @@ describe('a walk-forward paper book equals the backtest of its bars', () => {
       e.filter((x) => x.kind.startsWith('sleeve-') || x.kind === 'selection').map((x) => [x.kind, x.detail]);
     expect(kinds(b.events)).toEqual(kinds(a.events));
   }, 240_000);
+});
+
+describe('a walk-forward journal without its selections', () => {
+  it('is refused on resume, naming the file and the bar (it would have to select again)', async () => {
+    const cfg = config('close', SELECT);
+    const first = await trade(cfg, 100);
+    const db = new Database(first.state);
+    expect(db.prepare("DELETE FROM events WHERE kind = 'selection'").run().changes).toBe(1);
+    db.close();
+    expect(() => session(cfg, 'stdin', { state: first.state })).toThrow(
+      new JournalError(
+        first.state,
+        `bar ${TRAIN} starts a selection the journal holds no 'selection' event for`,
+      ),
+    );
+  });
 });
 
 describe('an inverse-vol paper book equals the backtest of its bars', () => {
