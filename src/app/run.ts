@@ -11,7 +11,7 @@ import { readPrices } from '../data/readers.js';
 import { type PriceFrame } from '../data/frame.js';
 import { type Repair } from '../data/repair.js';
 import { isDaily, regularHours, type SessionFilterReport } from '../data/sessions.js';
-import { tradingCalendar } from '../data/calendar.js';
+import { CalendarError, tradingCalendar } from '../data/calendar.js';
 import { legWithoutOpens } from '../execution/options.js';
 import { WindowError } from '../execution/window.js';
 import { equityCsv, metricsJson, tradesCsv } from '../report/writers.js';
@@ -54,8 +54,17 @@ export function sessionBars(
   run: Pick<RunSpec, 'session' | 'options'>,
 ): { frame: PriceFrame; sessions?: SessionFilterReport } {
   if (run.session !== 'rth') return { frame };
-  const { frame: kept, report } = regularHours(frame, tradingCalendar(run.options.calendar));
-  return { frame: kept, sessions: report };
+  try {
+    const { frame: kept, report } = regularHours(frame, tradingCalendar(run.options.calendar));
+    return { frame: kept, sessions: report };
+  } catch (e) {
+    // the calendar's years: say which option asked for it and the way out
+    if (e instanceof CalendarError)
+      throw new ConfigError(
+        `${flagOf('session')} rth: ${e.message} (use ${flagOf('session')} all, or ${flagOf('options.calendar')} crypto for a market that never closes)`,
+      );
+    throw e;
+  }
 }
 
 /**

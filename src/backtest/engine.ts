@@ -121,6 +121,12 @@ function windows(
   const n = times.length;
   const from = opts.metricsFrom === undefined ? 0 : resolveBar(opts.metricsFrom, times, 'metricsFrom');
   if (from === 0 && opts.split === undefined) return { metrics: result.metrics, metricsFrom: 0 };
+  // a return needs two bars: a window of one has no metrics to give
+  if (n - from < 2)
+    throw new WindowError(
+      'metricsFrom',
+      `counting from bar ${from} leaves ${n - from} bar of ${n}: no return to measure`,
+    );
   const series = { ...rec, trades: result.trades, ruinBar: result.ruinBar };
   const over = (a: number, b: number) => windowMetrics(series, a, b, opts.periodsPerYear, opts.riskFreeRate);
   const metrics = from === 0 ? result.metrics : over(from, n).metrics;
@@ -129,7 +135,14 @@ function windows(
   if (at <= from)
     throw new WindowError(
       'split',
-      `the test set starts at bar ${at}, not after the first bar counted (metricsFrom, bar ${from})`,
+      at === 0
+        ? `bar 0 (${new Date(times[0]).toISOString().slice(0, 10)}) is the data's first bar: the train set before it would be empty`
+        : `the test set starts at bar ${at}, not after the first bar counted (bar ${from})`,
+    );
+  if (at - from < 2 || n - at < 2)
+    throw new WindowError(
+      'split',
+      `bar ${at} leaves the ${at - from < 2 ? 'train' : 'test'} set ${at - from < 2 ? at - from : n - at} bar: each set needs two`,
     );
   return { metrics, metricsFrom: from, split: { at, train: over(from, at), test: over(at, n) } };
 }

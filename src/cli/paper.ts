@@ -155,6 +155,7 @@ export function paperCommand(hooks?: RunnerHooks): Command {
               streamUrl: opts.alpacaStreamUrl,
               dataFeed: opts.alpacaDataFeed,
             },
+            ccxt: { live: opts.live, url: opts.ccxtUrl },
           },
         });
         const alerts = targets.length > 0 ? new WebhookAlerts({ targets, logger }) : null;

@@ -51,13 +51,14 @@ export interface AlertTarget {
  */
 export function parseAlertTarget(spec: string): AlertTarget {
   if (!spec.startsWith('webhook:'))
-    throw new LiveConfigError('--alert', `expected webhook:URL, got "${redact(spec)}"`);
+    // the target is not echoed: a webhook's URL is its credential
+    throw new LiveConfigError('--alert', `expected webhook:URL, got "${spec.split(':')[0]}:…"`);
   const url = spec.slice('webhook:'.length);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new LiveConfigError('--alert', `not a URL: "${redact(url)}"`);
+    throw new LiveConfigError('--alert', 'webhook:URL: what follows "webhook:" is not a URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new LiveConfigError('--alert', `a webhook is an http: or https: URL, got ${parsed.protocol}`);

@@ -58,9 +58,13 @@ export interface ReportInput {
   trials?: Trials | null;
 }
 
-/** The tear sheet of a single run (a backtest or a paper run). */
+/**
+ * The tear sheet of a single run (a backtest or a paper run), over the bars its metrics count
+ * (from `metricsFrom`): its Sharpe ratio and the statistics beside it measure the same sample.
+ */
 export function runTearSheet(input: ReportInput): TearSheet {
   const { result: r, frame } = input;
+  const from = r.metricsFrom ?? 0;
   let benchmark = input.benchmark;
   if (benchmark === undefined) {
     const closes = r.symbols.map((s) => frame.get(s, 'close'));
@@ -70,15 +74,18 @@ export function runTearSheet(input: ReportInput): TearSheet {
         : null;
   }
   return tearSheet({
-    times: r.times,
-    returns: r.returns,
-    equity: r.equity,
-    capital: r.options.capital,
-    trades: r.trades,
+    times: r.times.subarray(from),
+    returns: r.returns.subarray(from),
+    equity: r.equity.subarray(from),
+    capital: from === 0 ? r.options.capital : r.equity[from - 1],
+    // the trades opened in the window, their bars counted from its start
+    trades: r.trades
+      .filter((t) => t.entryBar >= from)
+      .map((t) => ({ ...t, entryBar: t.entryBar - from, exitBar: t.exitBar - from })),
     tradeBasis: 'bars',
     periodsPerYear: r.options.periodsPerYear,
     riskFreeRate: r.options.riskFreeRate,
-    benchmark,
+    benchmark: benchmark === null ? null : { ...benchmark, returns: benchmark.returns.subarray(from) },
     ...(input.rollingWindow !== undefined ? { window: input.rollingWindow } : {}),
     trials: input.trials ?? null,
   });

@@ -136,8 +136,11 @@ export class PairEvaluator {
     this.#d = f();
     this.#days = tradingDays(tradingCalendar(ctx.options.calendar), u.times, 0, n, f());
     this.#scratch = new Float64Array(KERNEL_SCRATCH_PER_BAR * n);
-    // the fused kernel has no session close-out: flattening runs through backtest()
-    this.#fused = ctx.specs.map((s) => fitsPairKernel(s) && !ctx.options.flattenAtClose);
+    // the fused kernel has no session close-out and counts every bar in its metrics: flattening
+    // and a metrics window (metricsFrom, split) run through backtest(), so every pair is scored alike
+    const o = ctx.options;
+    const plain = !o.flattenAtClose && o.metricsFrom === undefined && o.split === undefined;
+    this.#fused = ctx.specs.map((s) => fitsPairKernel(s) && plain);
   }
 
   /** Evaluates jobs [from, to) of `jobs` into `out` (ROW numbers each, from `out`'s start). */

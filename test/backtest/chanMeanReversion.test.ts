@@ -359,6 +359,29 @@ describe('the same from flags, and the tests of Example 2.7 with their lags', ()
     expect(m.metricsFrom).toBe(20);
   });
 
+  it('a window too short for a return, or a split before the first bar, is refused naming the flag', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['--split', '1990-01-01'],
+        "--split: bar 0 (2006-04-26) is the data's first bar: the train set before it would be empty",
+      ],
+      [
+        ['--metrics-from', '1499'],
+        '--metrics-from: counting from bar 1499 leaves 1 bar of 1500: no return to measure',
+      ],
+      [['--split', '1499'], '--split: bar 1499 leaves the test set 1 bar: each set needs two'],
+      [
+        ['--metrics-from', '20', '--split', '21'],
+        '--split: bar 21 leaves the train set 1 bar: each set needs two',
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await kalrevInProcess('backtest', '--preset', 'chan-2013-ex3.1', ...flags, '--out', out());
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim()).toBe(`kalrev: ${message}`);
+    }
+  });
+
   it('a bar outside the data is refused naming the flag, with status 2', async () => {
     const late = await kalrevInProcess(
       'backtest',

@@ -3,6 +3,7 @@
  * and one or two lines naming the input and where, never a stack trace or "this is a bug".
  * Temporary paths are shown as <tmp>.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,5 +213,37 @@ describe('bad input to paper, status and report --state: exit 2, the input named
 
   it('nothing a user saved is touched: the damaged files are left as they were', () => {
     expect(readFileSync(at('text.db'), 'utf8')).toBe('date,EWC,EWA\n2024-01-02,1,2\n');
+  });
+});
+
+describe('kalrev paper --broker ccxt:EXCHANGE', () => {
+  it('--ccxt-url reaches the venue: one that is not a URL exits 2 naming the flag', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'paper',
+        ...PAIR,
+        '--broker',
+        'ccxt:bybit',
+        '--ccxt-url',
+        'not a url',
+        '--feed',
+        'stdin',
+        '--state',
+        at('ccxt.db'),
+      ],
+      {
+        env: { ...process.env, CCXT_API_KEY: 'test-key-1234', CCXT_SECRET: 'test-secret-5678' },
+        encoding: 'utf8',
+        input: '',
+      },
+    );
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'kalrev: --ccxt-url: not a URL (expected http://HOST[:PORT] or https://HOST)',
+    );
   });
 });

@@ -505,6 +505,26 @@ describe('the cache', () => {
     expect(readFileSync(o.out, 'utf8')).toBe(good);
   });
 
+  it('fetches again a cached chunk that parses but holds a bad price or no closes', async () => {
+    const o = options('stooq', ['spy.us'], { from: '2010-01-01', to: '2010-12-31' });
+    await fetchPrices(o);
+    const [chunk] = files(o.cacheDir as string);
+    const good = readFileSync(o.out, 'utf8');
+    const saved = JSON.parse(readFileSync(chunk, 'utf8'));
+    for (const damage of [
+      (c: { bars: Record<string, unknown[]> }) => (c.bars.close[3] = null),
+      (c: { bars: Record<string, unknown[]> }) => delete c.bars.close,
+    ]) {
+      const c = structuredClone(saved);
+      damage(c);
+      writeFileSync(chunk, JSON.stringify(c));
+      fake.seen.length = 0;
+      const again = await fetchPrices(o);
+      expect([again.fetchedChunks, again.cachedChunks, fake.seen.length]).toEqual([1, 0, 1]);
+      expect(readFileSync(o.out, 'utf8')).toBe(good);
+    }
+  });
+
   it('keeps no bar still forming, and fetches the current chunk again once time has passed', async () => {
     const clock = new FetchTestClock(Date.UTC(2010, 5, 15, 18));
     const o = options('yahoo', ['SPY'], { from: '2010-06-01', to: '2010-12-31', clock });

@@ -231,10 +231,11 @@ describe('webhook alerts', () => {
       }
       throw new Error(`accepted ${spec}`);
     };
+    // a mistyped target is not echoed: its URL is its credential
     expect(bad('slack:https://hooks.slack.com/services/T0/B0/XYZ')).toBe(
-      '--alert: expected webhook:URL, got "slack:https://hooks.slack.com/services/T0/B0/XYZ"',
+      '--alert: expected webhook:URL, got "slack:…"',
     );
     expect(bad('webhook:ftp://example.com/x')).toBe('--alert: a webhook is an http: or https: URL, got ftp:');
-    expect(bad('webhook:not a url')).toBe('--alert: not a URL: "not a url"');
+    expect(bad('webhook:not a url')).toBe('--alert: webhook:URL: what follows "webhook:" is not a URL');
   });
 });

@@ -16,6 +16,7 @@ import { writeWalkForwardReport } from '../../src/app/selectedReports.js';
 import { readWideCsvSync } from '../../src/data/index.js';
 import { sweep } from '../../src/scan/sweep.js';
 import { alignedReturns, buyAndHoldReturns, tearSheet, tradeReturns } from '../../src/report/tearSheet.js';
+import { runTearSheet } from '../../src/report/html.js';
 import { chromiumPath, launch } from './browser.js';
 
 interface Ref {
@@ -37,6 +38,33 @@ function rows(html: string, id: string): Map<string, string> {
   for (const m of table.matchAll(/<th scope="row">(.*?)<\/th><td>(.*?)<\/td>/g)) out.set(m[1], m[2]);
   return out;
 }
+
+describe("a run's tear sheet measures the bars its metrics count", () => {
+  it("with metricsFrom, its Sharpe ratio is the metrics card's, not the whole run's", async () => {
+    const at = (metricsFrom?: number) => {
+      const run = {
+        ...resolveRunSpec({
+          flags: {
+            symbols: ['EWC', 'EWA'],
+            preset: 'kalman-pair',
+            options: { execution: 'close', ...(metricsFrom !== undefined ? { metricsFrom } : {}) },
+          },
+        }),
+        data: 'data/ewa_ewc.csv',
+      };
+      return run;
+    };
+    for (const from of [undefined, 500]) {
+      const run = at(from);
+      const data = await loadRunData(run);
+      const { result } = runBacktest(run, data);
+      const sheet = runTearSheet({ result, frame: data.frame, config: {}, analysis: null });
+      expect(rows(sheet.html, 'tear-luck').get('Sharpe ratio (annualised)')).toBe(
+        result.metrics.sharpe.toFixed(3),
+      );
+    }
+  });
+});
 
 describe('tear sheet tables', () => {
   const n = REF.returns.length;

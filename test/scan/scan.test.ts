@@ -48,6 +48,21 @@ describe('scanPairs on the 67-ETF universe', () => {
     expect(scan.ranked[0].rank).toBe(1);
   });
 
+  it('with a metrics window (metricsFrom), every pair equals backtest() with it', async () => {
+    const opts = { execution: 'close' as const, metricsFrom: 100 };
+    const scan = await scanPairs(universe, { backtest: opts, executor: local, minBars: 500 });
+    let checked = 0;
+    for (const p of sample(scan.pairs)) {
+      if (p.status !== 'ok') continue;
+      const f = overlap(universe, p.y, p.x);
+      const r = backtest(f, 'kalman-pair', { ...opts, symbols: [p.y, p.x] });
+      expect(r.metricsFrom).toBe(100);
+      expect(p.metrics).toEqual(r.metrics);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+
   it('equals backtest() with other settings: close execution, gross returns, a changed rule', async () => {
     const strategy = { preset: 'kalman-pair' as const, rule: { entryZ: 1.5, exitZ: 0.5 } };
     const opts = { execution: 'close' as const, returns: 'gross' as const };

@@ -469,7 +469,7 @@ describe('properties over generated inputs', () => {
     const ewc = wideFrame('data/ewa_ewc.csv', ['EWC', 'EWA']);
     const base = backtest(ewc, 'chan-2013-ex3.3', CLOSE);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 700 }), fc.integer({ min: 1, max: 700 }), (from, gap) => {
+      fc.property(fc.integer({ min: 0, max: 700 }), fc.integer({ min: 2, max: 700 }), (from, gap) => {
         const r = backtest(ewc, 'chan-2013-ex3.3', { ...CLOSE, metricsFrom: from, split: from + gap });
         const { train, test } = r.split!;
         expect((1 + train.metrics.totalReturn) * (1 + test.metrics.totalReturn)).toBeCloseTo(
@@ -481,14 +481,6 @@ describe('properties over generated inputs', () => {
         ).toBeCloseTo(Array.from(base.grossExposure.subarray(from)).filter((g) => g > 0).length, 9);
       }),
       { numRuns: 25 },
-    );
-  });
-
-  it('a half-life lookback is the half-life rounded', () => {
-    fc.assert(
-      fc.property(fc.double({ min: 1.5, max: 5000, noNaN: true }), (h) => {
-        expect(halfLifeLookback(h)).toBe(Math.round(h));
-      }),
     );
   });
 });

@@ -70,6 +70,14 @@ export async function fetchBars(plan: FetchPlan): Promise<FetchedBars> {
   let done = 0;
   let cachedChunks = 0;
   let fetchedChunks = 0;
+  const sound = (bars: Bars, start: number, until: number): boolean => {
+    try {
+      checkBars(bars, provider.name, '', interval, start, until, adjusted);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   for (const symbol of plan.symbols) {
     const parts: Bars[] = [];
     for (const chunk of grid) {
@@ -77,7 +85,9 @@ export async function fetchBars(plan: FetchPlan): Promise<FetchedBars> {
       const needed = Math.min(until, plan.end);
       const hit = plan.cache?.read(provider.name, interval, symbol, chunk.start);
       let bars: Bars;
-      if (hit !== undefined && hit.until >= needed) {
+      // a cached chunk is held to the same checks as a fetched one: a damaged one is fetched again
+      const cached = hit !== undefined && hit.until >= needed && sound(hit.bars, chunk.start, hit.until);
+      if (cached) {
         bars = hit.bars;
         cachedChunks++;
       } else {
@@ -92,7 +102,7 @@ export async function fetchBars(plan: FetchPlan): Promise<FetchedBars> {
         fetchedChunks++;
       }
       parts.push(bars);
-      plan.onProgress?.({ done: ++done, total, symbol, cached: bars === hit?.bars });
+      plan.onProgress?.({ done: ++done, total, symbol, cached });
     }
     const bars = joinBars(parts, plan.start, plan.end, adjusted);
     if (bars.time.length === 0)
@@ -121,6 +131,7 @@ function checkBars(
 ): void {
   const bad = (what: string) => new FetchError(provider, symbol, 'bad-response', what);
   const n = bars.time.length;
+  if (!Array.isArray(bars.close)) throw bad('bars without closes');
   if (adjusted !== (bars.adjClose !== undefined)) throw bad('bars without the adjusted close');
   for (const f of FIELDS) {
     const column = bars[f];

@@ -3,6 +3,7 @@
  * (indices and currencies without the volume). Stooq publishes prices adjusted for splits and
  * dividends only, so its close is the adjusted close and there is no second one.
  */
+import { registerSecret } from '../../redact.js';
 import { compactDate, quote } from './answer.js';
 import { FetchError } from './errors.js';
 import type { Http, RequestSubject } from './http.js';
@@ -17,6 +18,8 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** Stooq at `baseUrl`; `apiKey` is sent as `apikey` when given. */
 export function stooqProvider(baseUrl = STOOQ_URL, apiKey?: string): PriceProvider {
+  // it travels in the query string: masked wherever a message could carry the URL
+  if (apiKey) registerSecret(apiKey);
   const base = baseUrl.replace(/\/+$/, '');
   return {
     name: 'stooq',

@@ -82,7 +82,7 @@ export function openCcxtExchange(id: string, options: CcxtVenueOptions): Exchang
     try {
       base = new URL(flags.url);
     } catch {
-      throw new LiveConfigError('--ccxt-url', `not a URL: "${flags.url.slice(0, 80)}"`);
+      throw new LiveConfigError('--ccxt-url', 'not a URL (expected http://HOST[:PORT] or https://HOST)');
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:')
       throw new LiveConfigError(
